@@ -1,0 +1,25 @@
+# pipeline: PGXS build.  `make test` and `make demo` set up everything they need.
+EXTENSION  = pipeline
+EXTVERSION = 0.1.0
+
+MODULE_big = pipeline
+OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+DATA       = sql/pipeline--$(EXTVERSION).sql
+HEADERS    =
+
+REGRESS      = registry keywords errors compat bad_input
+REGRESS_OPTS = --load-extension=pipeline
+
+PG_CPPFLAGS = -I$(srcdir)/include
+PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: test demo
+test:
+	bash scripts/test.sh
+
+demo:
+	bash scripts/demo.sh

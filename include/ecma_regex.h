@@ -1,0 +1,49 @@
+/*
+ * ecma_regex.h: ECMA-262 patterns ("pattern", "patternProperties", the
+ * "regex" format, transform "replace") compiled for PostgreSQL's regex engine.
+ */
+#ifndef PIPELINE_ECMA_REGEX_H
+#define PIPELINE_ECMA_REGEX_H
+
+#include "lib/stringinfo.h"
+#include "regex/regex.h"
+
+/* A compiled pattern, with a fast path for patterns that need no engine. */
+typedef struct PlRegex
+{
+	const char *source;			/* the ECMA-262 pattern as written */
+	int			kind;			/* PL_RE_* below */
+	const char *literal;		/* PL_RE_PREFIX/PL_RE_CONTAINS/PL_RE_EXACT: the literal */
+	int			literal_len;
+	regex_t		re;				/* PL_RE_ENGINE: compiled by pg_regcomp */
+} PlRegex;
+
+#define PL_RE_ENGINE	0		/* general case: PostgreSQL's engine */
+#define PL_RE_ALWAYS	1		/* matches every string (e.g. "" or ".*") */
+#define PL_RE_PREFIX	2		/* ^literal */
+#define PL_RE_CONTAINS	3		/* literal (unanchored) */
+#define PL_RE_EXACT		4		/* ^literal$ */
+
+/*
+ * Translate ECMA-262 pattern src (UTF-8, len bytes) into a PostgreSQL ARE
+ * with the same meaning (\d, \w, \s, \b, ., $, character classes and escapes as
+ * ECMA defines them) and append it to out.  Returns true on success; on
+ * failure returns false and sets *err to a palloc'd description of what cannot
+ * be expressed or is malformed (for use in an errmsg).
+ */
+extern bool ecma_regex_translate(const char *src, int len, StringInfo out, char **err);
+
+/*
+ * Compile pattern src into *re, in CurrentMemoryContext.  Returns false and
+ * sets *err (palloc'd) when the pattern is invalid or untranslatable.
+ * A compiled regex must be released with pl_regex_free.
+ */
+extern bool pl_regex_compile(PlRegex *re, const char *src, int len, char **err);
+
+/* Does the regex match anywhere in UTF-8 string s (len bytes)?  Interruptible. */
+extern bool pl_regex_match(PlRegex *re, const char *s, int len);
+
+/* Release what pl_regex_compile allocated outside memory contexts. */
+extern void pl_regex_free(PlRegex *re);
+
+#endif

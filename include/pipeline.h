@@ -1,0 +1,43 @@
+/*
+ * pipeline.h: declarations shared by every subsystem of the extension.
+ */
+#ifndef PIPELINE_H
+#define PIPELINE_H
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/jsonb.h"
+
+/* GUCs (src/pipeline.c) */
+extern bool pipeline_format_assertion;
+
+/*
+ * One violation: where in the record (instanceLocation, a JSON Pointer), which
+ * rule (keywordLocation, a JSON Pointer into the spec, e.g.
+ * "/schema/properties/email/format" or "/transform/2") and why.
+ */
+typedef struct PlError
+{
+	char	   *instance_location;
+	char	   *keyword_location;
+	char	   *message;
+} PlError;
+
+/* A growing list of violations, allocated in CurrentMemoryContext. */
+typedef struct PlErrors
+{
+	int			count;
+	int			capacity;
+	PlError    *items;
+} PlErrors;
+
+/* src/errors.c */
+extern void pl_errors_init(PlErrors *errs);
+extern void pl_errors_add(PlErrors *errs, const char *instance_location,
+						  const char *keyword_location, const char *fmt,...)
+			pg_attribute_printf(4, 5);
+extern Jsonb *pl_errors_to_jsonb(const PlErrors *errs);
+extern char *pl_errors_detail(const PlErrors *errs);
+extern void pl_pointer_append_token(StringInfo ptr, const char *token, int len);
+
+#endif

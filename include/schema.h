@@ -1,0 +1,237 @@
+/*
+ * schema.h: JSON Schema compiled into a graph of SchemaNodes, and the
+ * validator that walks jsonb documents against it.
+ *
+ * A schema is compiled once per spec version (src/schema_compile.c):
+ * keywords become typed fields, bounds become Numerics, patterns become
+ * compiled regexes, and every $ref becomes a pointer to its target node, so
+ * validation (src/validate.c) does no lookups by name.
+ */
+#ifndef PIPELINE_SCHEMA_H
+#define PIPELINE_SCHEMA_H
+
+#include "jsonb_read.h"
+#include "numbers.h"
+#include "ecma_regex.h"
+#include "formats.h"
+#include "pipeline.h"
+
+/* Drafts, ordered by age */
+#define PL_DRAFT4		4
+#define PL_DRAFT6		6
+#define PL_DRAFT7		7
+#define PL_DRAFT2019	2019
+#define PL_DRAFT2020	2020
+
+/* Type bits of the "type" keyword */
+#define PL_T_NULL		0x01
+#define PL_T_BOOLEAN	0x02
+#define PL_T_OBJECT		0x04
+#define PL_T_ARRAY		0x08
+#define PL_T_NUMBER		0x10
+#define PL_T_STRING		0x20
+#define PL_T_INTEGER	0x40
+
+/*
+ * A JSON value held in memory at compile time: the schema document itself,
+ * and enum/const values the validator compares instances with.  Object pairs
+ * are in jsonb key order (length, then bytes), like instance objects.
+ */
+typedef struct JNode JNode;
+
+typedef struct JPair
+{
+	const char *key;
+	int			keylen;
+	JNode	   *value;
+} JPair;
+
+struct JNode
+{
+	JbType		type;
+	bool		boolean;
+	int			len;			/* string bytes */
+	const char *str;			/* string, NUL-terminated copy */
+	Numeric		num;
+	int			n;				/* array elements or object pairs */
+	JNode	  **items;
+	JPair	   *pairs;
+	/* set on schema objects by the compiler */
+	const char *pointer;		/* JSON Pointer within its document */
+	const char *base;			/* base URI in effect here */
+	int			draft;
+	uint32		vocab;			/* PL_VOCAB_* bits in effect */
+	struct SchemaNode *compiled;
+};
+
+/* Vocabularies a metaschema may turn off */
+#define PL_VOCAB_APPLICATOR	0x01
+#define PL_VOCAB_VALIDATION	0x02
+#define PL_VOCAB_UNEVALUATED	0x04
+#define PL_VOCAB_FORMAT_ASSERT	0x08
+#define PL_VOCAB_ALL		(PL_VOCAB_APPLICATOR | PL_VOCAB_VALIDATION | PL_VOCAB_UNEVALUATED)
+
+/* An entry of "properties" or "dependentSchemas", sorted in jsonb key order. */
+typedef struct PlNamedSchema
+{
+	const char *key;
+	int			keylen;
+	SchemaNode *schema;
+} PlNamedSchema;
+
+/* An entry of "patternProperties". */
+typedef struct PlPatternSchema
+{
+	PlRegex		re;
+	SchemaNode *schema;
+} PlPatternSchema;
+
+/* An entry of "dependentRequired": if key is present, so must names be. */
+typedef struct PlDependency
+{
+	const char *key;
+	int			keylen;
+	int			nnames;
+	JNode	  **names;			/* string JNodes */
+} PlDependency;
+
+/* A list of subschemas (allOf, anyOf, oneOf, prefixItems). */
+typedef struct PlSchemaList
+{
+	int			n;
+	SchemaNode **items;
+} PlSchemaList;
+
+/* Keyword presence bits (SchemaNode.has), so the walk skips absent groups */
+#define PL_HAS_NUMBER_KW	0x0001	/* minimum .. multipleOf */
+#define PL_HAS_STRING_KW	0x0002	/* minLength, maxLength, pattern, format */
+#define PL_HAS_ARRAY_KW		0x0004
+#define PL_HAS_OBJECT_KW	0x0008
+#define PL_HAS_APPLICATOR	0x0010	/* allOf anyOf oneOf not if $ref ... */
+#define PL_HAS_ENUM			0x0020
+#define PL_HAS_CONST		0x0040
+
+typedef struct SchemaNode SchemaNode;
+
+/* A resource (a schema with $id, or a document root), for dynamic scope. */
+typedef struct PlResource
+{
+	const char *uri;
+	SchemaNode *root;			/* the resource's own schema */
+	int			ndynamic;
+	const char **dynamic_names;	/* $dynamicAnchor names declared in it */
+	SchemaNode **dynamic_targets;
+	bool		recursive_anchor;	/* 2019-09 $recursiveAnchor: true at its root */
+} PlResource;
+
+struct SchemaNode
+{
+	uint32		has;			/* PL_HAS_* */
+	int8		constant;		/* -1: normal; 0: always fails; 1: always passes */
+	uint8		types;			/* PL_T_*; 0 = no "type" keyword */
+	int			draft;
+	PlResource *resource;		/* non-NULL when this node is a resource root */
+
+	/* any instance */
+	int			nenum;
+	JNode	  **enum_values;
+	JNode	   *const_value;
+
+	/* numbers */
+	PlNumber   *minimum;
+	PlNumber   *maximum;
+	PlNumber   *exclusive_minimum;
+	PlNumber   *exclusive_maximum;
+	PlNumber   *multiple_of;
+
+	/* strings */
+	int64		min_length;		/* -1 = absent */
+	int64		max_length;
+	PlRegex    *pattern;
+	PlFormat	format;
+	bool		format_assert;
+
+	/* arrays */
+	PlSchemaList prefix_items;	/* prefixItems, or the array form of items */
+	SchemaNode *items;			/* for indexes past prefix_items */
+	SchemaNode *contains;
+	int64		min_contains;	/* default 1 */
+	int64		max_contains;	/* -1 = absent */
+	int64		min_items;
+	int64		max_items;
+	bool		unique_items;
+	SchemaNode *unevaluated_items;
+
+	/* objects */
+	int			nprops;
+	PlNamedSchema *props;
+	int			npatterns;
+	PlPatternSchema *patterns;
+	SchemaNode *additional;
+	int			nrequired;
+	JNode	  **required;
+	int			ndepreq;
+	PlDependency *depreq;
+	int			ndepschemas;
+	PlNamedSchema *depschemas;
+	SchemaNode *property_names;
+	int64		min_props;
+	int64		max_props;
+	SchemaNode *unevaluated_props;
+
+	/* applicators on the same instance */
+	PlSchemaList all_of;
+	PlSchemaList any_of;
+	PlSchemaList one_of;
+	SchemaNode *not;
+	SchemaNode *if_;
+	SchemaNode *then_;
+	SchemaNode *else_;
+	SchemaNode *ref;
+	SchemaNode *dynamic_ref;	/* static target of $dynamicRef / $recursiveRef */
+	const char *dynamic_name;	/* anchor to look up in the dynamic scope, or NULL */
+	bool		recursive_ref;	/* 2019-09 $recursiveRef */
+
+	/* does evaluating this node need annotation results (unevaluated*)? */
+	bool		tracks;
+};
+
+/* A compiled schema and the memory that holds it. */
+typedef struct PlSchema
+{
+	SchemaNode *root;
+	MemoryContext cxt;
+	int			nregex;			/* regexes to release with the context */
+	PlRegex   **regexes;
+} PlSchema;
+
+/* src/jdom.c */
+extern JNode *jnode_from_jsonb(Jsonb *jb);
+extern JNode *jnode_from_jbref(const JbRef *v);
+extern JNode *jnode_get(const JNode *obj, const char *key);
+extern bool jnode_equals(const JNode *a, const JbRef *b);
+extern bool jbref_equals(const JbRef *a, const JbRef *b);
+extern uint32 jbref_hash(const JbRef *v);
+
+/*
+ * Options of one compilation.  ptr_prefix names where the schema sits in what
+ * the user wrote ("/schema" in a spec, "" for a bare schema), for messages
+ * and keywordLocations.
+ */
+typedef struct PlCompileOptions
+{
+	const char *ptr_prefix;
+	bool		formats_assert;
+	int			default_draft;
+} PlCompileOptions;
+
+/* src/schema_compile.c */
+extern PlSchema *pl_schema_compile(Jsonb *schema, const PlCompileOptions *opts);
+extern void pl_schema_free(PlSchema *schema);
+
+/* src/validate.c */
+extern bool pl_validate(PlSchema *schema, Jsonb *doc);
+extern bool pl_validate_errors(PlSchema *schema, Jsonb *doc, const char *ptr_prefix,
+							   PlErrors *errs);
+
+#endif

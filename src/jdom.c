@@ -1,0 +1,267 @@
+/*-------------------------------------------------------------------------
+ *
+ * jdom.c
+ *	  JSON values in memory for the schema compiler, and JSON equality.
+ *
+ * The compiler reads schemas as JNode trees (cheap to navigate by key and
+ * JSON Pointer, and with room for compile-time bookkeeping).  enum and
+ * const values stay JNodes; jnode_equals compares one with an instance value
+ * in place.  Equality is JSON's: 1 equals 1.0, objects ignore key order.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/hashfn.h"
+#include "miscadmin.h"
+
+#include "schema.h"
+
+/* Copy the pairs of object container c into n. */
+static void
+jnode_fill_object(JNode *n, JsonbContainer *c)
+{
+	JbIter		keys;
+	JbIter		vals;
+	JbRef		k;
+	JbRef		v;
+	int			i = 0;
+
+	n->n = JsonContainerSize(c);
+	n->pairs = palloc(sizeof(JPair) * Max(n->n, 1));
+	jb_iter_init(&keys, c, 0);
+	jb_iter_init(&vals, c, n->n);
+	while (jb_iter_next(&keys, &k) && jb_iter_next(&vals, &v))
+	{
+		n->pairs[i].key = pnstrdup(k.str, k.len);
+		n->pairs[i].keylen = k.len;
+		n->pairs[i].value = jnode_from_jbref(&v);
+		i++;
+	}
+}
+
+/* Copy the elements of array container c into n. */
+static void
+jnode_fill_array(JNode *n, JsonbContainer *c)
+{
+	JbIter		it;
+	JbRef		v;
+	int			i = 0;
+
+	n->n = JsonContainerSize(c);
+	n->items = palloc(sizeof(JNode *) * Max(n->n, 1));
+	jb_iter_init(&it, c, 0);
+	while (jb_iter_next(&it, &v))
+		n->items[i++] = jnode_from_jbref(&v);
+}
+
+/* Build a JNode tree from the value v (recursively). */
+JNode *
+jnode_from_jbref(const JbRef *v)
+{
+	JNode	   *n = palloc0(sizeof(JNode));
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	n->type = v->type;
+	switch (v->type)
+	{
+		case JB_BOOL:
+			n->boolean = v->boolean;
+			break;
+		case JB_NUMBER:
+			n->num = palloc(VARSIZE(v->num));
+			memcpy(n->num, v->num, VARSIZE(v->num));
+			break;
+		case JB_STRING:
+			n->str = pnstrdup(v->str, v->len);
+			n->len = v->len;
+			break;
+		case JB_OBJECT:
+			jnode_fill_object(n, v->cont);
+			break;
+		case JB_ARRAY:
+			jnode_fill_array(n, v->cont);
+			break;
+		case JB_NULL:
+			break;
+	}
+	return n;
+}
+
+/* Build a JNode tree from a whole jsonb datum. */
+JNode *
+jnode_from_jsonb(Jsonb *jb)
+{
+	JbRef		root;
+
+	jb_root(jb, &root);
+	return jnode_from_jbref(&root);
+}
+
+/* The value of key in object obj, or NULL. */
+JNode *
+jnode_get(const JNode *obj, const char *key)
+{
+	int			i;
+
+	if (obj == NULL || obj->type != JB_OBJECT)
+		return NULL;
+	for (i = 0; i < obj->n; i++)
+		if (strcmp(obj->pairs[i].key, key) == 0)
+			return obj->pairs[i].value;
+	return NULL;
+}
+
+/* Compare two keys in jsonb order: by length, then bytes. */
+static inline int
+key_cmp(const char *a, int alen, const char *b, int blen)
+{
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	return memcmp(a, b, alen);
+}
+
+/* Does object JNode a equal object container c (both in key order)? */
+static bool
+jnode_object_equals(const JNode *a, JsonbContainer *c)
+{
+	JbIter		keys;
+	JbIter		vals;
+	JbRef		k;
+	JbRef		v;
+	int			i = 0;
+
+	if (a->n != (int) JsonContainerSize(c))
+		return false;
+	jb_iter_init(&keys, c, 0);
+	jb_iter_init(&vals, c, a->n);
+	while (jb_iter_next(&keys, &k) && jb_iter_next(&vals, &v))
+	{
+		if (key_cmp(a->pairs[i].key, a->pairs[i].keylen, k.str, k.len) != 0 ||
+			!jnode_equals(a->pairs[i].value, &v))
+			return false;
+		i++;
+	}
+	return true;
+}
+
+/* Does array JNode a equal array container c, element by element? */
+static bool
+jnode_array_equals(const JNode *a, JsonbContainer *c)
+{
+	JbIter		it;
+	JbRef		v;
+	int			i = 0;
+
+	if (a->n != (int) JsonContainerSize(c))
+		return false;
+	jb_iter_init(&it, c, 0);
+	while (jb_iter_next(&it, &v))
+		if (!jnode_equals(a->items[i++], &v))
+			return false;
+	return true;
+}
+
+/* JSON equality of a compile-time value and an instance value. */
+bool
+jnode_equals(const JNode *a, const JbRef *b)
+{
+	check_stack_depth();
+	if (a->type != b->type)
+		return false;
+	switch (a->type)
+	{
+		case JB_NULL:
+			return true;
+		case JB_BOOL:
+			return a->boolean == b->boolean;
+		case JB_NUMBER:
+			return pl_numeric_eq(a->num, b->num);
+		case JB_STRING:
+			return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+		case JB_OBJECT:
+			return jnode_object_equals(a, b->cont);
+		case JB_ARRAY:
+			return jnode_array_equals(a, b->cont);
+	}
+	return false;
+}
+
+/* JSON equality of two containers of the same kind, walked in step. */
+static bool
+jbref_container_equals(JsonbContainer *a, JsonbContainer *b)
+{
+	JbIter		ia;
+	JbIter		ib;
+	JbRef		va;
+	JbRef		vb;
+
+	if (JsonContainerSize(a) != JsonContainerSize(b))
+		return false;
+	jb_iter_init(&ia, a, 0);
+	jb_iter_init(&ib, b, 0);
+	while (jb_iter_next(&ia, &va) && jb_iter_next(&ib, &vb))
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!jbref_equals(&va, &vb))
+			return false;
+	}
+	return true;
+}
+
+/* JSON equality of two instance values (keys compare as strings). */
+bool
+jbref_equals(const JbRef *a, const JbRef *b)
+{
+	check_stack_depth();
+	if (a->type != b->type)
+		return false;
+	switch (a->type)
+	{
+		case JB_NULL:
+			return true;
+		case JB_BOOL:
+			return a->boolean == b->boolean;
+		case JB_NUMBER:
+			return pl_numeric_eq(a->num, b->num);
+		case JB_STRING:
+			return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+		case JB_OBJECT:
+		case JB_ARRAY:
+			return jbref_container_equals(a->cont, b->cont);
+	}
+	return false;
+}
+
+/* A hash consistent with jbref_equals. */
+uint32
+jbref_hash(const JbRef *v)
+{
+	uint32		h = (uint32) v->type * 0x9E3779B9;
+	JbIter		it;
+	JbRef		child;
+
+	check_stack_depth();
+	switch (v->type)
+	{
+		case JB_NULL:
+			break;
+		case JB_BOOL:
+			h ^= v->boolean ? 0x55 : 0xAA;
+			break;
+		case JB_NUMBER:
+			h ^= pl_numeric_hash(v->num);
+			break;
+		case JB_STRING:
+			h ^= hash_bytes((const unsigned char *) v->str, v->len);
+			break;
+		case JB_OBJECT:
+		case JB_ARRAY:
+			jb_iter_init(&it, v->cont, 0);
+			while (jb_iter_next(&it, &child))
+				h = hash_combine(h, jbref_hash(&child));
+			break;
+	}
+	return h;
+}
