@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# test.sh: install what is missing, build, install, then run pg_regress and
+# pytest against a throwaway PostgreSQL 15 cluster (pg_virtualenv).
+# `make test` runs this; so does .ci/run.  With CI=true, warnings are errors.
+# Extra arguments are passed to pytest (e.g. `bash scripts/test.sh -k conformance`).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+
+bash scripts/deps.sh
+
+export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+# pg_regress, psql and friends of PostgreSQL 15 come first
+export PATH="/usr/lib/postgresql/15/bin:$PATH"
+
+MAKE_ARGS=(PG_CONFIG="$PG_CONFIG")
+if [ "${CI:-}" = "true" ]; then
+    MAKE_ARGS+=(COPT=-Werror)
+fi
+
+echo "== build"
+make -s -j"$(nproc)" "${MAKE_ARGS[@]}"
+
+echo "== install"
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=(sudo)
+fi
+"${SUDO[@]}" make -s install "${MAKE_ARGS[@]}"
+
+OUT=$(mktemp -d -t pipeline-test.XXXXXX)
+chmod 755 "$OUT"
+trap 'rm -rf "$OUT"' EXIT
+
+echo "== tests on a throwaway cluster"
+# pg_regress and pytest share one cluster, dropped afterwards.
+status=0
+pg_virtualenv -v 15 -t bash -c '
+    set -uo pipefail
+    root=$1 out=$2; shift 2
+    cd "$root"
+    status=0
+    echo "== pg_regress"
+    rm -f regression.diffs regression.out
+    if make -s installcheck PG_CONFIG="$PG_CONFIG"; then
+        echo ok > "$out/regress"
+    else
+        status=1
+        echo FAILED > "$out/regress"
+        if [ -f regression.diffs ]; then
+            echo "---- regression.diffs ----"
+            cat regression.diffs
+            echo "---- end of regression.diffs ----"
+        fi
+    fi
+    echo "== pytest"
+    /usr/bin/python3 -m pytest test -q "$@" 2>&1 | tee "$out/pytest"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    exit $status
+' test.sh "$ROOT" "$OUT" "$@" || status=$?
+
+# Repeat the verdicts after the cluster is gone, pytest's summary line last.
+echo "== summary"
+echo "pg_regress: $(cat "$OUT/regress" 2>/dev/null || echo 'did not run')"
+if [ -s "$OUT/pytest" ]; then
+    tail -n 1 "$OUT/pytest"
+else
+    echo "pytest: did not run"
+fi
+exit $status
