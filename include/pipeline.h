@@ -40,4 +40,7 @@ extern Jsonb *pl_errors_to_jsonb(const PlErrors *errs);
 extern char *pl_errors_detail(const PlErrors *errs);
 extern void pl_pointer_append_token(StringInfo ptr, const char *token, int len);
 
+/* src/registry.c */
+extern Jsonb *pl_registry_schema(const char *uri);
+
 #endif

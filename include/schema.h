@@ -64,6 +64,8 @@ struct JNode
 	struct SchemaNode *compiled;
 };
 
+typedef struct SchemaNode SchemaNode;
+
 /* Vocabularies a metaschema may turn off */
 #define PL_VOCAB_APPLICATOR	0x01
 #define PL_VOCAB_VALIDATION	0x02
@@ -111,8 +113,6 @@ typedef struct PlSchemaList
 #define PL_HAS_ENUM			0x0020
 #define PL_HAS_CONST		0x0040
 
-typedef struct SchemaNode SchemaNode;
-
 /* A resource (a schema with $id, or a document root), for dynamic scope. */
 typedef struct PlResource
 {
@@ -149,6 +149,7 @@ struct SchemaNode
 	int64		max_length;
 	PlRegex    *pattern;
 	PlFormat	format;
+	const char *format_name;
 	bool		format_assert;
 
 	/* arrays */

@@ -36,7 +36,7 @@ CREATE FUNCTION pipeline._check_spec(spec jsonb) RETURNS boolean
     LANGUAGE C STRICT;
 
 -- Queue an invalidation of every backend's compiled-spec cache at commit.
-CREATE FUNCTION pipeline._invalidate() RETURNS void
+CREATE FUNCTION pipeline._invalidate(tbl regclass) RETURNS void
     AS 'MODULE_PATHNAME', 'pipeline_invalidate'
     LANGUAGE C STRICT;
 
@@ -47,8 +47,8 @@ AS $$
 DECLARE
     v integer;
 BEGIN
-    IF name IS NULL OR name = '' THEN
-        RAISE EXCEPTION 'pipeline name must not be empty'
+    IF name IS NULL OR name = '' OR pg_catalog.octet_length(name) > 63 THEN
+        RAISE EXCEPTION 'pipeline name must have 1 to 63 bytes'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF spec IS NULL THEN
@@ -62,7 +62,7 @@ BEGIN
       FROM pipeline.pipelines p WHERE p.name = define.name;
     INSERT INTO pipeline.pipelines (name, version, spec)
          VALUES (define.name, v, define.spec);
-    PERFORM pipeline._invalidate();
+    PERFORM pipeline._invalidate('pipeline.pipelines'::pg_catalog.regclass);
     RETURN v;
 END
 $$;
@@ -79,7 +79,7 @@ BEGIN
         RAISE EXCEPTION 'pipeline "%" does not exist', name
             USING ERRCODE = 'undefined_object';
     END IF;
-    PERFORM pipeline._invalidate();
+    PERFORM pipeline._invalidate('pipeline.pipelines'::pg_catalog.regclass);
 END
 $$;
 COMMENT ON FUNCTION pipeline.drop(text) IS 'remove a pipeline and all its versions';
@@ -102,7 +102,7 @@ BEGIN
          VALUES (pipeline._normalize_uri(uri), register_schema.schema)
     ON CONFLICT ON CONSTRAINT schemas_pkey
     DO UPDATE SET schema = excluded.schema, registered_at = pg_catalog.now();
-    PERFORM pipeline._invalidate();
+    PERFORM pipeline._invalidate('pipeline.schemas'::pg_catalog.regclass);
 END
 $$;
 COMMENT ON FUNCTION pipeline.register_schema(text, jsonb) IS 'make a schema the target of "$ref" to its URI';
@@ -123,6 +123,10 @@ CREATE FUNCTION pipeline.validate(doc jsonb, name text) RETURNS boolean
 
 CREATE FUNCTION pipeline.errors(doc jsonb, name text) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'pipeline_errors'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.transform(doc jsonb, name text) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pipeline_transform'
     LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION pipeline.process(doc jsonb, name text) RETURNS jsonb

@@ -23,7 +23,7 @@ jnode_fill_object(JNode *n, JsonbContainer *c)
 {
 	JbIter		keys;
 	JbIter		vals;
-	JbRef		k;
+	JbRef		k = {0};
 	JbRef		v;
 	int			i = 0;
 
@@ -128,7 +128,7 @@ jnode_object_equals(const JNode *a, JsonbContainer *c)
 {
 	JbIter		keys;
 	JbIter		vals;
-	JbRef		k;
+	JbRef		k = {0};
 	JbRef		v;
 	int			i = 0;
 

@@ -1,0 +1,42 @@
+/*
+ * spec.h: a pipeline spec compiled (schema, transform steps, options), and
+ * the per-backend cache of compiled specs by pipeline name.
+ */
+#ifndef PIPELINE_SPEC_H
+#define PIPELINE_SPEC_H
+
+#include "schema.h"
+
+typedef enum PlOnError
+{
+	PL_ON_ERROR_RAISE,
+	PL_ON_ERROR_QUARANTINE,
+	PL_ON_ERROR_SKIP
+} PlOnError;
+
+struct PlTransform;
+
+/* One version of a pipeline, compiled. */
+typedef struct PlSpec
+{
+	const char *name;			/* NULL for a spec being checked */
+	int32		version;
+	PlSchema   *schema;			/* NULL: every record passes */
+	struct PlTransform *transform;	/* NULL: no steps */
+	PlOnError	on_error;
+	bool		formats_assert;
+	MemoryContext cxt;
+} PlSpec;
+
+/* src/spec.c */
+extern PlSpec *pl_spec_compile(Jsonb *spec);
+extern void pl_spec_free(PlSpec *spec);
+extern Jsonb *pl_spec_transform(PlSpec *spec, Jsonb *doc, PlErrors *errs);
+extern bool pl_spec_check(PlSpec *spec, Jsonb *doc, Jsonb **out, PlErrors *errs);
+
+/* src/cache.c */
+extern void pl_cache_init(void);
+extern PlSpec *pl_cache_lookup(const char *name, FmgrInfo *flinfo);
+extern uint64 pl_cache_schemas_generation(void);
+
+#endif

@@ -1,0 +1,200 @@
+/*-------------------------------------------------------------------------
+ *
+ * cache.c
+ *	  Per-backend cache of compiled pipeline specs, by name.
+ *
+ * Design: a spec is compiled once per backend and version and kept in
+ * CacheMemoryContext.  Freshness follows PostgreSQL's own relcache
+ * protocol rather than polling: define(), drop() and register_schema()
+ * queue a relcache invalidation of pipeline.pipelines or pipeline.schemas
+ * (pipeline._invalidate), which every backend receives when the writing
+ * transaction has committed, at its next statement.  Our relcache callback
+ * only bumps generation counters; no catalog access happens inside it.
+ *
+ * A lookup then costs one comparison when nothing changed: the caller's
+ * FmgrInfo.fn_extra remembers the entry and the generation it was checked
+ * in.  After a bump, the next lookup re-reads the current version of that
+ * name (one indexed query) and recompiles only if the version differs or the
+ * registered schemas changed.  A statement therefore sees one version per
+ * row, and a new version from the next statement after the define commits.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "spec.h"
+
+/* One pipeline name and its current compiled version. */
+typedef struct PlCacheEntry
+{
+	char		name[NAMEDATALEN];	/* hash key */
+	PlSpec	   *spec;			/* NULL until compiled */
+	uint64		checked;		/* generation in which spec was last confirmed */
+	uint64		schemas_seen;	/* schemas generation spec was compiled in */
+} PlCacheEntry;
+
+/* What a call site keeps in fn_extra. */
+typedef struct PlCallCache
+{
+	PlCacheEntry *entry;
+	uint64		checked;
+} PlCallCache;
+
+static HTAB *pl_cache = NULL;
+static uint64 pl_generation = 1;	/* bumped by pipelines invalidations */
+static uint64 pl_schemas_generation = 1;	/* bumped by schemas invalidations */
+static Oid	pl_pipelines_relid = InvalidOid;
+static Oid	pl_schemas_relid = InvalidOid;
+
+/* Relcache callback: note that our tables changed (no catalog access here). */
+static void
+pl_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == pl_pipelines_relid || pl_pipelines_relid == InvalidOid)
+		pl_generation++;
+	if (relid == InvalidOid || relid == pl_schemas_relid || pl_schemas_relid == InvalidOid)
+	{
+		pl_schemas_generation++;
+		pl_generation++;
+	}
+}
+
+/* Register the invalidation callback; called once from _PG_init. */
+void
+pl_cache_init(void)
+{
+	CacheRegisterRelcacheCallback(pl_relcache_callback, (Datum) 0);
+}
+
+/* The current generation of registered schemas (for the compat functions). */
+uint64
+pl_cache_schemas_generation(void)
+{
+	return pl_schemas_generation;
+}
+
+/* Create the hash table on first use. */
+static void
+pl_cache_create(void)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = NAMEDATALEN;
+	ctl.entrysize = sizeof(PlCacheEntry);
+	ctl.hcxt = CacheMemoryContext;
+	pl_cache = hash_create("pipeline spec cache", 64, &ctl,
+						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+}
+
+/* Learn our tables' OIDs so the callback can ignore other relations. */
+static void
+pl_cache_learn_relids(void)
+{
+	Oid			nsp = get_namespace_oid("pipeline", true);
+
+	pl_pipelines_relid = OidIsValid(nsp) ? get_relname_relid("pipelines", nsp) : InvalidOid;
+	pl_schemas_relid = OidIsValid(nsp) ? get_relname_relid("schemas", nsp) : InvalidOid;
+}
+
+/* Read the current version and spec of name; false if there is none. */
+static bool
+pl_cache_read(const char *name, int32 *version, Jsonb **spec)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(name)};
+	bool		found = false;
+	bool		isnull;
+
+	SPI_connect();
+	SPI_execute_with_args("SELECT version, spec FROM pipeline.pipelines"
+						  " WHERE name = $1 ORDER BY version DESC LIMIT 1",
+						  1, argtypes, args, NULL, true, 1);
+	if (SPI_processed == 1)
+	{
+		*version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		/* copied out of SPI's memory into the caller's */
+		*spec = (Jsonb *) SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull),
+										   false, -1);
+		found = true;
+	}
+	SPI_finish();
+	return found;
+}
+
+/* Bring entry e up to date with the registry, recompiling if needed. */
+static void
+pl_cache_refresh(PlCacheEntry *e)
+{
+	int32		version;
+	Jsonb	   *spec_jb;
+	PlSpec	   *spec;
+	uint64		gen = pl_generation;
+	uint64		sgen = pl_schemas_generation;
+
+	pl_cache_learn_relids();
+	if (!pl_cache_read(e->name, &version, &spec_jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("pipeline \"%s\" does not exist", e->name),
+				 errhint("Create it with pipeline.define().")));
+	if (e->spec && e->spec->version == version && e->schemas_seen == sgen)
+	{
+		e->checked = gen;
+		return;
+	}
+	spec = pl_spec_compile(spec_jb);
+	spec->name = MemoryContextStrdup(spec->cxt, e->name);
+	spec->version = version;
+	MemoryContextSetParent(spec->cxt, CacheMemoryContext);
+	if (e->spec)
+		pl_spec_free(e->spec);
+	e->spec = spec;
+	e->checked = gen;
+	e->schemas_seen = sgen;
+}
+
+/*
+ * The current compiled version of pipeline name.  flinfo, if given, keeps a
+ * per-call-site shortcut in fn_extra so repeated calls skip the hash lookup.
+ */
+PlSpec *
+pl_cache_lookup(const char *name, FmgrInfo *flinfo)
+{
+	PlCallCache *cc = flinfo ? (PlCallCache *) flinfo->fn_extra : NULL;
+	PlCacheEntry *e;
+	bool		found;
+
+	if (cc && cc->checked == pl_generation && strcmp(cc->entry->name, name) == 0)
+		return cc->entry->spec;
+	if (strlen(name) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("pipeline \"%s\" does not exist", name)));
+	if (pl_cache == NULL)
+		pl_cache_create();
+	e = hash_search(pl_cache, name, HASH_ENTER, &found);
+	if (!found)
+	{
+		e->spec = NULL;
+		e->checked = 0;
+		e->schemas_seen = 0;
+	}
+	if (e->checked != pl_generation)
+		pl_cache_refresh(e);
+	if (flinfo)
+	{
+		if (cc == NULL)
+			cc = flinfo->fn_extra = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(PlCallCache));
+		cc->entry = e;
+		cc->checked = e->checked;
+	}
+	return e->spec;
+}

@@ -1,0 +1,129 @@
+/*-------------------------------------------------------------------------
+ *
+ * errors.c
+ *	  Violations: collected while validating, then shown as jsonb or DETAIL.
+ *
+ * Errors use the names of the JSON Schema output format
+ * (instanceLocation, keywordLocation, error) and keep the order in which the
+ * validator found them, which is deterministic: schema keyword order, then
+ * instance order.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+
+#include "pipeline.h"
+
+/* Start an empty list. */
+void
+pl_errors_init(PlErrors *errs)
+{
+	errs->count = 0;
+	errs->capacity = 0;
+	errs->items = NULL;
+}
+
+/* Append a violation; the locations are copied. */
+void
+pl_errors_add(PlErrors *errs, const char *instance_location,
+			  const char *keyword_location, const char *fmt,...)
+{
+	va_list		args;
+	StringInfoData msg;
+	PlError    *e;
+
+	if (errs->count == errs->capacity)
+	{
+		errs->capacity = errs->capacity ? errs->capacity * 2 : 8;
+		errs->items = errs->items ?
+			repalloc(errs->items, sizeof(PlError) * errs->capacity) :
+			palloc(sizeof(PlError) * errs->capacity);
+	}
+	initStringInfo(&msg);
+	for (;;)
+	{
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&msg, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&msg, needed);
+	}
+	e = &errs->items[errs->count++];
+	e->instance_location = pstrdup(instance_location);
+	e->keyword_location = pstrdup(keyword_location);
+	e->message = msg.data;
+}
+
+/* Append JSON Pointer token tok (len bytes) to ptr, escaping '~' and '/'. */
+void
+pl_pointer_append_token(StringInfo ptr, const char *tok, int len)
+{
+	appendStringInfoChar(ptr, '/');
+	for (int i = 0; i < len; i++)
+	{
+		if (tok[i] == '~')
+			appendBinaryStringInfo(ptr, "~0", 2);
+		else if (tok[i] == '/')
+			appendBinaryStringInfo(ptr, "~1", 2);
+		else
+			appendStringInfoChar(ptr, tok[i]);
+	}
+}
+
+/* Push a string key or value onto a jsonb under construction. */
+static void
+push_string(JsonbParseState **st, JsonbIteratorToken tok, const char *s)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) s;
+	v.val.string.len = strlen(s);
+	pushJsonbValue(st, tok, &v);
+}
+
+/* The errors as a jsonb array of {instanceLocation, keywordLocation, error}. */
+Jsonb *
+pl_errors_to_jsonb(const PlErrors *errs)
+{
+	JsonbParseState *st = NULL;
+	JsonbValue *res;
+
+	pushJsonbValue(&st, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < errs->count; i++)
+	{
+		pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+		push_string(&st, WJB_KEY, "instanceLocation");
+		push_string(&st, WJB_VALUE, errs->items[i].instance_location);
+		push_string(&st, WJB_KEY, "keywordLocation");
+		push_string(&st, WJB_VALUE, errs->items[i].keyword_location);
+		push_string(&st, WJB_KEY, "error");
+		push_string(&st, WJB_VALUE, errs->items[i].message);
+		pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+	}
+	res = pushJsonbValue(&st, WJB_END_ARRAY, NULL);
+	return JsonbValueToJsonb(res);
+}
+
+/* The errors as DETAIL text: one "location: message" line each. */
+char *
+pl_errors_detail(const PlErrors *errs)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int i = 0; i < errs->count; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&buf, '\n');
+		appendStringInfo(&buf, "%s: %s",
+						 errs->items[i].instance_location[0] ? errs->items[i].instance_location : "/",
+						 errs->items[i].message);
+	}
+	return buf.data;
+}

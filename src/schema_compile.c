@@ -1,0 +1,1022 @@
+/*-------------------------------------------------------------------------
+ *
+ * schema_compile.c
+ *	  Compile a JSON Schema into a graph of SchemaNodes, once per spec.
+ *
+ * Compilation runs in two passes over each schema document.  The index pass
+ * walks every schema position (not enum values or other data), works out the
+ * base URI and draft in effect there, and records resources ($id, document
+ * roots) and anchors.  The compile pass turns a schema object into a
+ * SchemaNode with every keyword decided: types become bits, bounds become
+ * PlNumbers, patterns compiled regexes, "$ref" a pointer to its target's node.
+ * Each schema object is compiled at most once (JNode.compiled), which both
+ * shares targets and ties recursive references into cycles.
+ *
+ * Documents other than the schema itself are loaded on demand: the built-in
+ * metaschemas, then schemas registered with pipeline.register_schema().
+ * Everything is allocated in one memory context that the caller keeps for
+ * the life of the compiled spec; regexes compiled outside that context are
+ * released by a reset callback on it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "metaschemas.h"
+#include "schema.h"
+#include "uri.h"
+
+/* A resource: a schema with an $id, or the root of a document. */
+typedef struct ResEntry
+{
+	const char *uri;			/* absolute URI without fragment */
+	JNode	   *node;
+} ResEntry;
+
+/* An anchor: "$anchor", "$dynamicAnchor", or a draft-07 "$id": "#name". */
+typedef struct AnchorEntry
+{
+	const char *resource;		/* URI of the resource that declares it */
+	const char *name;
+	JNode	   *node;
+	bool		dynamic;
+} AnchorEntry;
+
+/* State of one compilation. */
+typedef struct Compiler
+{
+	const PlCompileOptions *opts;
+	PlSchema   *schema;
+	List	   *resources;		/* ResEntry * */
+	List	   *anchors;		/* AnchorEntry * */
+	List	   *regexes;		/* PlRegex * to free with the context */
+} Compiler;
+
+static SchemaNode pl_true_node = {.constant = 1,.min_length = -1,.max_length = -1,.max_contains = -1,.min_items = -1,.max_items = -1,.min_props = -1,.max_props = -1};
+static SchemaNode pl_false_node = {.constant = 0,.min_length = -1,.max_length = -1,.max_contains = -1,.min_items = -1,.max_items = -1,.min_props = -1,.max_props = -1};
+
+static SchemaNode *compile_node(Compiler *c, JNode *n, const JNode *from);
+static void index_schema(Compiler *c, JNode *n, const char *base, int draft,
+						 uint32 vocab, const char *pointer);
+
+/* Append JSON Pointer token tok to ptr, escaping '~' and '/'. */
+static char *
+pointer_child(const char *ptr, const char *tok)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, ptr);
+	pl_pointer_append_token(&buf, tok, strlen(tok));
+	return buf.data;
+}
+
+/* Raise 22023 naming the JSON Pointer of the bad part of the schema. */
+static void
+pg_attribute_noreturn()
+pg_attribute_printf(4, 5)
+compile_error(Compiler *c, const JNode *at, const char *keyword, const char *fmt,...)
+{
+	va_list		args;
+	StringInfoData msg;
+	const char *ptr = at && at->pointer ? at->pointer : "";
+
+	initStringInfo(&msg);
+	va_start(args, fmt);
+	appendStringInfoVA(&msg, fmt, args);
+	va_end(args);
+	if (keyword)
+		ptr = pointer_child(ptr, keyword);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 c->opts->ptr_prefix[0] ?
+			 errmsg("spec %s%s: %s", c->opts->ptr_prefix, ptr, msg.data) :
+			 errmsg("invalid JSON Schema at \"%s\": %s", ptr, msg.data)));
+}
+
+/* The draft a "$schema" URI names, or 0 if it names none we know. */
+static int
+draft_of_uri(const char *uri)
+{
+	static const struct
+	{
+		const char *prefix;
+		int			draft;
+	}			known[] = {
+		{"https://json-schema.org/draft/2020-12/", PL_DRAFT2020},
+		{"https://json-schema.org/draft/2019-09/", PL_DRAFT2019},
+		{"http://json-schema.org/draft-07/", PL_DRAFT7},
+		{"https://json-schema.org/draft-07/", PL_DRAFT7},
+		{"http://json-schema.org/draft-06/", PL_DRAFT6},
+		{"https://json-schema.org/draft-06/", PL_DRAFT6},
+		{"http://json-schema.org/draft-04/", PL_DRAFT4},
+		{"https://json-schema.org/draft-04/", PL_DRAFT4},
+	};
+
+	for (int i = 0; i < lengthof(known); i++)
+		if (strncmp(uri, known[i].prefix, strlen(known[i].prefix)) == 0)
+			return known[i].draft;
+	return 0;
+}
+
+/* Record a resource; a second resource of the same URI is an error. */
+static void
+add_resource(Compiler *c, const char *uri, JNode *n)
+{
+	ListCell   *lc;
+	ResEntry   *e;
+
+	foreach(lc, c->resources)
+	{
+		e = lfirst(lc);
+		if (strcmp(e->uri, uri) == 0 && e->node != n)
+			compile_error(c, n, NULL, "duplicate schema identifier \"%s\"", uri);
+	}
+	e = palloc(sizeof(ResEntry));
+	e->uri = uri;
+	e->node = n;
+	c->resources = lappend(c->resources, e);
+}
+
+/* Record an anchor of resource res. */
+static void
+add_anchor(Compiler *c, const char *res, const char *name, JNode *n, bool dynamic)
+{
+	AnchorEntry *e = palloc(sizeof(AnchorEntry));
+
+	e->resource = res;
+	e->name = name;
+	e->node = n;
+	e->dynamic = dynamic;
+	c->anchors = lappend(c->anchors, e);
+}
+
+/* The resource node registered under uri, or NULL. */
+static JNode *
+find_resource(Compiler *c, const char *uri)
+{
+	ListCell   *lc;
+
+	foreach(lc, c->resources)
+	{
+		ResEntry   *e = lfirst(lc);
+
+		if (strcmp(e->uri, uri) == 0)
+			return e->node;
+	}
+	return NULL;
+}
+
+/* The anchor named name in resource res, or NULL. */
+static AnchorEntry *
+find_anchor(Compiler *c, const char *res, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, c->anchors)
+	{
+		AnchorEntry *e = lfirst(lc);
+
+		if (strcmp(e->resource, res) == 0 && strcmp(e->name, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* The URI without its fragment. */
+static char *
+strip_fragment(const char *uri)
+{
+	char	   *res;
+	char	   *frag;
+
+	uri_split_fragment(uri, &res, &frag);
+	return res;
+}
+
+/* Index each schema of an object of schemas (properties, $defs, ...). */
+static void
+index_map(Compiler *c, JNode *map, const char *base, int draft, uint32 vocab,
+		  const char *ptr)
+{
+	if (map == NULL || map->type != JB_OBJECT)
+		return;
+	for (int i = 0; i < map->n; i++)
+		index_schema(c, map->pairs[i].value, base, draft, vocab,
+					 pointer_child(ptr, map->pairs[i].key));
+}
+
+/* Index each schema of an array of schemas (allOf, prefixItems, ...). */
+static void
+index_list(Compiler *c, JNode *list, const char *base, int draft, uint32 vocab,
+		   const char *ptr)
+{
+	char		idx[16];
+
+	if (list == NULL || list->type != JB_ARRAY)
+		return;
+	for (int i = 0; i < list->n; i++)
+	{
+		snprintf(idx, sizeof(idx), "%d", i);
+		index_schema(c, list->items[i], base, draft, vocab, pointer_child(ptr, idx));
+	}
+}
+
+/* Keywords whose value is one schema. */
+static const char *const single_schema_keywords[] = {
+	"additionalProperties", "additionalItems", "unevaluatedItems",
+	"unevaluatedProperties", "contains", "propertyNames", "not", "if", "then",
+	"else", "contentSchema"
+};
+
+/* Keywords whose value is an object of schemas. */
+static const char *const map_schema_keywords[] = {
+	"properties", "patternProperties", "$defs", "definitions",
+	"dependentSchemas", "dependencies"
+};
+
+/* Keywords whose value is an array of schemas. */
+static const char *const list_schema_keywords[] = {
+	"allOf", "anyOf", "oneOf", "prefixItems"
+};
+
+/* Index the subschemas of schema object n. */
+static void
+index_children(Compiler *c, JNode *n, const char *base, int draft, uint32 vocab)
+{
+	JNode	   *items = jnode_get(n, "items");
+
+	for (int i = 0; i < lengthof(single_schema_keywords); i++)
+	{
+		JNode	   *sub = jnode_get(n, single_schema_keywords[i]);
+
+		if (sub)
+			index_schema(c, sub, base, draft, vocab,
+						 pointer_child(n->pointer, single_schema_keywords[i]));
+	}
+	for (int i = 0; i < lengthof(map_schema_keywords); i++)
+		index_map(c, jnode_get(n, map_schema_keywords[i]), base, draft, vocab,
+				  pointer_child(n->pointer, map_schema_keywords[i]));
+	for (int i = 0; i < lengthof(list_schema_keywords); i++)
+		index_list(c, jnode_get(n, list_schema_keywords[i]), base, draft, vocab,
+				   pointer_child(n->pointer, list_schema_keywords[i]));
+	if (items && items->type == JB_ARRAY)
+		index_list(c, items, base, draft, vocab, pointer_child(n->pointer, "items"));
+	else if (items)
+		index_schema(c, items, base, draft, vocab, pointer_child(n->pointer, "items"));
+}
+
+/* Apply n's identifier keyword ($id, or draft-04 id); returns the new base. */
+static const char *
+index_identifier(Compiler *c, JNode *n, const char *base, int draft)
+{
+	JNode	   *id = jnode_get(n, draft <= PL_DRAFT4 ? "id" : "$id");
+	char	   *res;
+	char	   *frag;
+
+	if (id == NULL || id->type != JB_STRING)
+		return base;
+	/* before 2019-09, "$ref" hides its siblings, "$id" included */
+	if (draft <= PL_DRAFT7 && jnode_get(n, "$ref"))
+		return base;
+	uri_split_fragment(uri_resolve(base, id->str), &res, &frag);
+	if (draft >= PL_DRAFT2019 && frag && frag[0] != '\0')
+		compile_error(c, n, "$id", "\"$id\" must not contain a non-empty fragment");
+	if (draft <= PL_DRAFT7 && id->str[0] == '#')
+	{
+		/* a draft-07 "$id": "#name" is a plain-name anchor */
+		if (frag && frag[0] != '\0' && frag[0] != '/')
+			add_anchor(c, base ? strip_fragment(base) : "", frag, n, false);
+		return base;
+	}
+	add_resource(c, res, n);
+	if (frag && frag[0] != '\0' && frag[0] != '/')
+		add_anchor(c, res, frag, n, false);
+	return res;
+}
+
+/* Record $anchor and $dynamicAnchor of n, in resource base. */
+static void
+index_anchors(Compiler *c, JNode *n, const char *base, int draft)
+{
+	JNode	   *a = jnode_get(n, "$anchor");
+	JNode	   *d = jnode_get(n, "$dynamicAnchor");
+	const char *res = base ? base : "";
+
+	if (draft < PL_DRAFT2019)
+		return;
+	if (a && a->type == JB_STRING)
+		add_anchor(c, res, a->str, n, false);
+	if (d && d->type == JB_STRING && draft >= PL_DRAFT2020)
+		add_anchor(c, res, d->str, n, true);
+}
+
+/*
+ * Index schema n at JSON Pointer pointer: record its base URI, draft and
+ * vocabularies, its resources and anchors, then its subschemas.
+ */
+static void
+index_schema(Compiler *c, JNode *n, const char *base, int draft, uint32 vocab,
+			 const char *pointer)
+{
+	JNode	   *schema_kw;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	if (n->pointer)				/* reached twice (a document indexed again) */
+		return;
+	n->pointer = pointer;
+	n->draft = draft;
+	n->vocab = vocab;
+	n->base = base;
+	if (n->type != JB_OBJECT)
+		return;
+	schema_kw = jnode_get(n, "$schema");
+	if (schema_kw && schema_kw->type == JB_STRING && draft_of_uri(schema_kw->str))
+		n->draft = draft = draft_of_uri(schema_kw->str);
+	n->base = base = index_identifier(c, n, base, draft);
+	index_anchors(c, n, base, draft);
+	index_children(c, n, base, draft, vocab);
+}
+
+/* Parse text as jsonb (the built-in metaschemas). */
+static Jsonb *
+jsonb_from_text(const char *text)
+{
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+}
+
+/* Load the document named uri (built in, then registered); NULL if none. */
+static JNode *
+load_document(Compiler *c, const char *uri, int draft)
+{
+	const char *text = pl_builtin_schema(uri);
+	Jsonb	   *jb = text ? jsonb_from_text(text) : pl_registry_schema(uri);
+	JNode	   *doc;
+
+	if (jb == NULL)
+		return NULL;
+	doc = jnode_from_jsonb(jb);
+	add_resource(c, pstrdup(uri), doc);
+	index_schema(c, doc, pstrdup(uri), draft, PL_VOCAB_ALL, "");
+	return doc;
+}
+
+/* Follow JSON Pointer ptr (already percent-decoded) from node n; NULL if absent. */
+static JNode *
+follow_pointer(JNode *n, const char *ptr)
+{
+	StringInfoData tok;
+
+	initStringInfo(&tok);
+	while (n && *ptr == '/')
+	{
+		ptr++;
+		resetStringInfo(&tok);
+		for (; *ptr && *ptr != '/'; ptr++)
+		{
+			if (*ptr == '~' && (ptr[1] == '0' || ptr[1] == '1'))
+				appendStringInfoChar(&tok, *++ptr == '0' ? '~' : '/');
+			else
+				appendStringInfoChar(&tok, *ptr);
+		}
+		if (n->type == JB_OBJECT)
+			n = jnode_get(n, tok.data);
+		else if (n->type == JB_ARRAY && tok.len > 0 && strspn(tok.data, "0123456789") == tok.len &&
+				 (tok.len == 1 || tok.data[0] != '0') && tok.len < 10 && atoi(tok.data) < n->n)
+			n = n->items[atoi(tok.data)];
+		else
+			n = NULL;
+	}
+	return (n && *ptr == '\0') ? n : NULL;
+}
+
+/* Give node t, reached by a pointer, the base and draft of where it lies. */
+static void
+adopt_context(JNode *t, const JNode *from, const char *pointer)
+{
+	if (t->pointer == NULL)
+	{
+		t->pointer = pointer;
+		t->base = from->base;
+		t->draft = from->draft;
+		t->vocab = from->vocab;
+	}
+}
+
+/* Resolve reference ref written in schema n to the schema node it names. */
+static JNode *
+resolve_ref(Compiler *c, JNode *n, const char *keyword, const char *ref)
+{
+	char	   *target = uri_resolve(n->base, ref);
+	char	   *res;
+	char	   *frag;
+	JNode	   *doc;
+	JNode	   *t;
+	AnchorEntry *a;
+
+	uri_split_fragment(target, &res, &frag);
+	doc = find_resource(c, res);
+	if (doc == NULL && res[0] != '\0')
+		doc = load_document(c, res, n->draft);
+	if (doc == NULL)
+		compile_error(c, n, keyword, "reference \"%s\" resolves to no known schema", ref);
+	if (frag == NULL || frag[0] == '\0')
+		return doc;
+	if (frag[0] == '/')
+	{
+		t = follow_pointer(doc, frag);
+		if (t == NULL)
+			compile_error(c, n, keyword, "reference \"%s\" resolves to no schema", ref);
+		adopt_context(t, doc, frag);
+		return t;
+	}
+	a = find_anchor(c, res, frag);
+	if (a == NULL)
+		compile_error(c, n, keyword, "reference \"%s\" names no anchor", ref);
+	return a->node;
+}
+
+/* The value of keyword kw of n if it has the JSON type want; error if another type. */
+static JNode *
+get_typed(Compiler *c, JNode *n, const char *kw, JbType want, const char *what)
+{
+	JNode	   *v = jnode_get(n, kw);
+
+	if (v && v->type != want)
+		compile_error(c, n, kw, "value must be %s", what);
+	return v;
+}
+
+/* A keyword holding a non-negative integer (1.0 counts), or -1 when absent. */
+static int64
+get_count(Compiler *c, JNode *n, const char *kw)
+{
+	JNode	   *v = jnode_get(n, kw);
+	int64		i;
+
+	if (v == NULL)
+		return -1;
+	if (v->type != JB_NUMBER || !pl_numeric_is_integral(v->num))
+		compile_error(c, n, kw, "value must be a non-negative integer");
+	if (!pl_numeric_to_int64(v->num, &i))
+		i = numeric_is_nan(v->num) ? -1 : PG_INT64_MAX;
+	if (i < 0)
+		compile_error(c, n, kw, "value must be a non-negative integer");
+	return i;
+}
+
+/* A keyword holding a number, prepared as a PlNumber, or NULL when absent. */
+static PlNumber *
+get_number(Compiler *c, JNode *n, const char *kw)
+{
+	JNode	   *v = get_typed(c, n, kw, JB_NUMBER, "a number");
+	PlNumber   *pn;
+
+	if (v == NULL)
+		return NULL;
+	pn = palloc(sizeof(PlNumber));
+	pl_number_init(pn, v->num);
+	return pn;
+}
+
+/* The child schema at keyword kw of n, compiled, or NULL when absent. */
+static SchemaNode *
+get_schema(Compiler *c, JNode *n, const char *kw)
+{
+	JNode	   *v = jnode_get(n, kw);
+
+	if (v == NULL)
+		return NULL;
+	adopt_context(v, n, pointer_child(n->pointer, kw));
+	return compile_node(c, v, n);
+}
+
+/* Compile an array of schemas at keyword kw (allOf, anyOf, ...). */
+static void
+get_schema_list(Compiler *c, JNode *n, const char *kw, PlSchemaList *out)
+{
+	JNode	   *v = jnode_get(n, kw);
+
+	if (v == NULL)
+		return;
+	if (v->type != JB_ARRAY || v->n == 0)
+		compile_error(c, n, kw, "value must be a non-empty array of schemas");
+	out->n = v->n;
+	out->items = palloc(sizeof(SchemaNode *) * v->n);
+	for (int i = 0; i < v->n; i++)
+	{
+		char		idx[16];
+
+		snprintf(idx, sizeof(idx), "%d", i);
+		adopt_context(v->items[i], n, pointer_child(pointer_child(n->pointer, kw), idx));
+		out->items[i] = compile_node(c, v->items[i], n);
+	}
+}
+
+/* Compile an object of schemas at keyword kw (properties, dependentSchemas). */
+static int
+get_schema_map(Compiler *c, JNode *n, const char *kw, PlNamedSchema **out)
+{
+	JNode	   *v = get_typed(c, n, kw, JB_OBJECT, "an object of schemas");
+	PlNamedSchema *m;
+
+	if (v == NULL)
+		return 0;
+	m = palloc(sizeof(PlNamedSchema) * Max(v->n, 1));
+	for (int i = 0; i < v->n; i++)
+	{
+		m[i].key = v->pairs[i].key;
+		m[i].keylen = v->pairs[i].keylen;
+		adopt_context(v->pairs[i].value, n,
+					  pointer_child(pointer_child(n->pointer, kw), v->pairs[i].key));
+		m[i].schema = compile_node(c, v->pairs[i].value, n);
+	}
+	*out = m;
+	return v->n;
+}
+
+/* Compile pattern src into re, or fail naming where it was written. */
+static void
+compile_regex(Compiler *c, JNode *at, const char *kw, PlRegex *re, const JNode *src)
+{
+	char	   *err = NULL;
+
+	if (!pl_regex_compile(re, src->str, src->len, &err))
+		compile_error(c, at, kw, "invalid regular expression \"%s\": %s", src->str, err);
+	c->regexes = lappend(c->regexes, re);
+}
+
+/* The "type" keyword as PL_T_* bits. */
+static uint8
+compile_type(Compiler *c, JNode *n)
+{
+	static const char *const names[] = {"null", "boolean", "object", "array", "number", "string", "integer"};
+	JNode	   *t = jnode_get(n, "type");
+	uint8		bits = 0;
+	int			count = t && t->type == JB_ARRAY ? t->n : 1;
+
+	if (t == NULL)
+		return 0;
+	for (int i = 0; i < count; i++)
+	{
+		JNode	   *name = t->type == JB_ARRAY ? t->items[i] : t;
+		int			k;
+
+		if (name->type != JB_STRING)
+			compile_error(c, n, "type", "value must be a type name or an array of type names");
+		for (k = 0; k < lengthof(names); k++)
+			if (strcmp(name->str, names[k]) == 0)
+				break;
+		if (k == lengthof(names))
+			compile_error(c, n, "type", "unknown type \"%s\"", name->str);
+		bits |= (uint8) (1 << k);
+	}
+	/* "integer" is a kind of "number" */
+	return (bits & PL_T_NUMBER) ? (bits | PL_T_INTEGER) : bits;
+}
+
+/* enum, const, and the type keyword. */
+static void
+compile_generic(Compiler *c, JNode *n, SchemaNode *s)
+{
+	JNode	   *e = jnode_get(n, "enum");
+
+	s->types = compile_type(c, n);
+	if (e)
+	{
+		if (e->type != JB_ARRAY)
+			compile_error(c, n, "enum", "value must be an array");
+		s->nenum = e->n;
+		s->enum_values = e->items;
+		s->has |= PL_HAS_ENUM;
+	}
+	if (n->draft >= PL_DRAFT6 && (s->const_value = jnode_get(n, "const")) != NULL)
+		s->has |= PL_HAS_CONST;
+}
+
+/* minimum, maximum, exclusive bounds (number or draft-04 boolean), multipleOf. */
+static void
+compile_numeric(Compiler *c, JNode *n, SchemaNode *s)
+{
+	s->minimum = get_number(c, n, "minimum");
+	s->maximum = get_number(c, n, "maximum");
+	if (n->draft <= PL_DRAFT4)
+	{
+		JNode	   *emin = get_typed(c, n, "exclusiveMinimum", JB_BOOL, "a boolean");
+		JNode	   *emax = get_typed(c, n, "exclusiveMaximum", JB_BOOL, "a boolean");
+
+		if (emin && emin->boolean)
+			s->exclusive_minimum = s->minimum, s->minimum = NULL;
+		if (emax && emax->boolean)
+			s->exclusive_maximum = s->maximum, s->maximum = NULL;
+	}
+	else
+	{
+		s->exclusive_minimum = get_number(c, n, "exclusiveMinimum");
+		s->exclusive_maximum = get_number(c, n, "exclusiveMaximum");
+	}
+	s->multiple_of = get_number(c, n, "multipleOf");
+	if (s->multiple_of && (numeric_is_nan(s->multiple_of->num) ||
+						   DatumGetBool(DirectFunctionCall2(numeric_le, NumericGetDatum(s->multiple_of->num),
+															DirectFunctionCall1(int4_numeric, Int32GetDatum(0))))))
+		compile_error(c, n, "multipleOf", "value must be a number greater than 0");
+	if (s->minimum || s->maximum || s->exclusive_minimum || s->exclusive_maximum || s->multiple_of)
+		s->has |= PL_HAS_NUMBER_KW;
+}
+
+/* minLength, maxLength, pattern, format. */
+static void
+compile_string(Compiler *c, JNode *n, SchemaNode *s)
+{
+	JNode	   *pattern = get_typed(c, n, "pattern", JB_STRING, "a string");
+	JNode	   *format = get_typed(c, n, "format", JB_STRING, "a string");
+
+	s->min_length = get_count(c, n, "minLength");
+	s->max_length = get_count(c, n, "maxLength");
+	if (pattern)
+	{
+		s->pattern = palloc0(sizeof(PlRegex));
+		compile_regex(c, n, "pattern", s->pattern, pattern);
+	}
+	if (format)
+	{
+		s->format = pl_format_lookup(format->str, format->len);
+		s->format_name = format->str;
+		s->format_assert = c->opts->formats_assert || (n->vocab & PL_VOCAB_FORMAT_ASSERT);
+	}
+	if (s->min_length >= 0 || s->max_length >= 0 || s->pattern ||
+		(s->format != PL_FORMAT_UNKNOWN && s->format_assert))
+		s->has |= PL_HAS_STRING_KW;
+}
+
+/* Array keywords; "items" has two forms before 2020-12. */
+static void
+compile_array(Compiler *c, JNode *n, SchemaNode *s)
+{
+	JNode	   *items = jnode_get(n, "items");
+
+	if (n->draft >= PL_DRAFT2020)
+	{
+		get_schema_list(c, n, "prefixItems", &s->prefix_items);
+		s->items = get_schema(c, n, "items");
+	}
+	else if (items && items->type == JB_ARRAY)
+	{
+		get_schema_list(c, n, "items", &s->prefix_items);
+		s->items = get_schema(c, n, "additionalItems");
+	}
+	else
+		s->items = get_schema(c, n, "items");
+	if (n->draft >= PL_DRAFT6)
+		s->contains = get_schema(c, n, "contains");
+	s->min_contains = n->draft >= PL_DRAFT2019 ? get_count(c, n, "minContains") : -1;
+	s->max_contains = n->draft >= PL_DRAFT2019 ? get_count(c, n, "maxContains") : -1;
+	if (s->min_contains < 0)
+		s->min_contains = 1;
+	s->min_items = get_count(c, n, "minItems");
+	s->max_items = get_count(c, n, "maxItems");
+	s->unique_items = get_typed(c, n, "uniqueItems", JB_BOOL, "a boolean") &&
+		jnode_get(n, "uniqueItems")->boolean;
+	if (n->draft >= PL_DRAFT2019)
+		s->unevaluated_items = get_schema(c, n, "unevaluatedItems");
+	if (s->prefix_items.n || s->items || s->contains || s->min_items >= 0 ||
+		s->max_items >= 0 || s->unique_items || s->unevaluated_items)
+		s->has |= PL_HAS_ARRAY_KW;
+}
+
+/* An array of strings (required, a dependency list). */
+static JNode **
+get_string_list(Compiler *c, JNode *n, const char *kw, JNode *v, int *count)
+{
+	if (v->type != JB_ARRAY)
+		compile_error(c, n, kw, "value must be an array of strings");
+	for (int i = 0; i < v->n; i++)
+		if (v->items[i]->type != JB_STRING)
+			compile_error(c, n, kw, "value must be an array of strings");
+	*count = v->n;
+	return v->items;
+}
+
+/* dependentRequired, dependentSchemas, and draft-07 "dependencies" (either form). */
+static void
+compile_dependencies(Compiler *c, JNode *n, SchemaNode *s)
+{
+	JNode	   *deps = get_typed(c, n, "dependencies", JB_OBJECT, "an object");
+	JNode	   *req = n->draft >= PL_DRAFT2019 ? get_typed(c, n, "dependentRequired", JB_OBJECT, "an object") : NULL;
+	int			total = (deps ? deps->n : 0) + (req ? req->n : 0);
+
+	if (n->draft >= PL_DRAFT2019)
+		s->ndepschemas = get_schema_map(c, n, "dependentSchemas", &s->depschemas);
+	if (total == 0)
+		return;
+	s->depreq = palloc0(sizeof(PlDependency) * total);
+	for (int i = 0; req && i < req->n; i++)
+	{
+		PlDependency *d = &s->depreq[s->ndepreq++];
+
+		d->key = req->pairs[i].key;
+		d->keylen = req->pairs[i].keylen;
+		d->names = get_string_list(c, n, "dependentRequired", req->pairs[i].value, &d->nnames);
+	}
+	for (int i = 0; deps && i < deps->n; i++)
+	{
+		JNode	   *v = deps->pairs[i].value;
+
+		if (v->type == JB_ARRAY)
+		{
+			PlDependency *d = &s->depreq[s->ndepreq++];
+
+			d->key = deps->pairs[i].key;
+			d->keylen = deps->pairs[i].keylen;
+			d->names = get_string_list(c, n, "dependencies", v, &d->nnames);
+			continue;
+		}
+		if (s->ndepschemas == 0 || s->depschemas == NULL)
+			s->depschemas = palloc(sizeof(PlNamedSchema) * deps->n);
+		else
+			s->depschemas = repalloc(s->depschemas, sizeof(PlNamedSchema) * (s->ndepschemas + deps->n));
+		adopt_context(v, n, pointer_child(pointer_child(n->pointer, "dependencies"), deps->pairs[i].key));
+		s->depschemas[s->ndepschemas].key = deps->pairs[i].key;
+		s->depschemas[s->ndepschemas].keylen = deps->pairs[i].keylen;
+		s->depschemas[s->ndepschemas++].schema = compile_node(c, v, n);
+	}
+}
+
+/* patternProperties: each key a regex. */
+static void
+compile_pattern_properties(Compiler *c, JNode *n, SchemaNode *s)
+{
+	JNode	   *pp = get_typed(c, n, "patternProperties", JB_OBJECT, "an object of schemas");
+
+	if (pp == NULL)
+		return;
+	s->npatterns = pp->n;
+	s->patterns = palloc0(sizeof(PlPatternSchema) * Max(pp->n, 1));
+	for (int i = 0; i < pp->n; i++)
+	{
+		JNode		key = {.type = JB_STRING,.str = pp->pairs[i].key,.len = pp->pairs[i].keylen};
+
+		compile_regex(c, n, "patternProperties", &s->patterns[i].re, &key);
+		adopt_context(pp->pairs[i].value, n,
+					  pointer_child(pointer_child(n->pointer, "patternProperties"), key.str));
+		s->patterns[i].schema = compile_node(c, pp->pairs[i].value, n);
+	}
+}
+
+/* Object keywords. */
+static void
+compile_object(Compiler *c, JNode *n, SchemaNode *s)
+{
+	JNode	   *required = jnode_get(n, "required");
+
+	s->nprops = get_schema_map(c, n, "properties", &s->props);
+	compile_pattern_properties(c, n, s);
+	s->additional = get_schema(c, n, "additionalProperties");
+	if (required)
+		s->required = get_string_list(c, n, "required", required, &s->nrequired);
+	compile_dependencies(c, n, s);
+	if (n->draft >= PL_DRAFT6)
+		s->property_names = get_schema(c, n, "propertyNames");
+	s->min_props = get_count(c, n, "minProperties");
+	s->max_props = get_count(c, n, "maxProperties");
+	if (n->draft >= PL_DRAFT2019)
+		s->unevaluated_props = get_schema(c, n, "unevaluatedProperties");
+	if (s->nprops || s->npatterns || s->additional || s->nrequired || s->ndepreq ||
+		s->ndepschemas || s->property_names || s->min_props >= 0 || s->max_props >= 0 ||
+		s->unevaluated_props)
+		s->has |= PL_HAS_OBJECT_KW;
+}
+
+/* The node a reference keyword names, compiled. */
+static SchemaNode *
+compile_ref(Compiler *c, JNode *n, const char *kw, JNode **target)
+{
+	JNode	   *ref = get_typed(c, n, kw, JB_STRING, "a string");
+
+	if (ref == NULL)
+		return NULL;
+	*target = resolve_ref(c, n, kw, ref->str);
+	return compile_node(c, *target, n);
+}
+
+/* $dynamicRef (2020-12) and $recursiveRef (2019-09). */
+static void
+compile_dynamic_ref(Compiler *c, JNode *n, SchemaNode *s)
+{
+	JNode	   *target = NULL;
+	JNode	   *ref;
+
+	if (n->draft >= PL_DRAFT2020 && (s->dynamic_ref = compile_ref(c, n, "$dynamicRef", &target)))
+	{
+		char	   *res;
+		char	   *frag;
+		JNode	   *anchor;
+
+		ref = jnode_get(n, "$dynamicRef");
+		uri_split_fragment(ref->str, &res, &frag);
+		anchor = target ? jnode_get(target, "$dynamicAnchor") : NULL;
+		if (frag && anchor && anchor->type == JB_STRING && strcmp(anchor->str, frag) == 0)
+			s->dynamic_name = anchor->str;
+	}
+	else if (n->draft == PL_DRAFT2019 && (s->dynamic_ref = compile_ref(c, n, "$recursiveRef", &target)))
+	{
+		JNode	   *anchor = jnode_get(target, "$recursiveAnchor");
+
+		s->recursive_ref = anchor && anchor->type == JB_BOOL && anchor->boolean;
+	}
+}
+
+/* In-place applicators: allOf, anyOf, oneOf, not, if/then/else, references. */
+static void
+compile_applicators(Compiler *c, JNode *n, SchemaNode *s)
+{
+	JNode	   *target;
+
+	get_schema_list(c, n, "allOf", &s->all_of);
+	get_schema_list(c, n, "anyOf", &s->any_of);
+	get_schema_list(c, n, "oneOf", &s->one_of);
+	s->not = get_schema(c, n, "not");
+	if (n->draft >= PL_DRAFT7)
+	{
+		s->if_ = get_schema(c, n, "if");
+		s->then_ = get_schema(c, n, "then");
+		s->else_ = get_schema(c, n, "else");
+	}
+	s->ref = compile_ref(c, n, "$ref", &target);
+	compile_dynamic_ref(c, n, s);
+	if (s->all_of.n || s->any_of.n || s->one_of.n || s->not || s->if_ ||
+		s->ref || s->dynamic_ref)
+		s->has |= PL_HAS_APPLICATOR;
+}
+
+/* Compile every schema of a definitions keyword, so errors show at define time. */
+static void
+compile_definitions(Compiler *c, JNode *n, const char *kw)
+{
+	JNode	   *defs = get_typed(c, n, kw, JB_OBJECT, "an object of schemas");
+
+	for (int i = 0; defs && i < defs->n; i++)
+	{
+		adopt_context(defs->pairs[i].value, n,
+					  pointer_child(pointer_child(n->pointer, kw), defs->pairs[i].key));
+		compile_node(c, defs->pairs[i].value, n);
+	}
+}
+
+/* If n is a resource root, build its PlResource (dynamic anchors, for dynamic scope). */
+static void
+compile_resource(Compiler *c, JNode *n, SchemaNode *s)
+{
+	ListCell   *lc;
+	PlResource *r = NULL;
+	JNode	   *ra = jnode_get(n, "$recursiveAnchor");
+
+	foreach(lc, c->resources)
+	{
+		ResEntry   *e = lfirst(lc);
+
+		if (e->node != n)
+			continue;
+		r = palloc0(sizeof(PlResource));
+		r->uri = e->uri;
+		break;
+	}
+	if (r == NULL)
+		return;
+	r->root = s;
+	r->recursive_anchor = ra && ra->type == JB_BOOL && ra->boolean;
+	s->resource = r;
+	foreach(lc, c->anchors)
+	{
+		AnchorEntry *a = lfirst(lc);
+
+		if (!a->dynamic || strcmp(a->resource, r->uri) != 0)
+			continue;
+		r->dynamic_names = r->ndynamic ? repalloc(r->dynamic_names, sizeof(char *) * (r->ndynamic + 1)) : palloc(sizeof(char *));
+		r->dynamic_targets = r->ndynamic ? repalloc(r->dynamic_targets, sizeof(SchemaNode *) * (r->ndynamic + 1)) : palloc(sizeof(SchemaNode *));
+		r->dynamic_names[r->ndynamic] = a->name;
+		r->dynamic_targets[r->ndynamic++] = compile_node(c, a->node, n);
+	}
+}
+
+/* Compile schema n (an object or a boolean); from gives context to unindexed nodes. */
+static SchemaNode *
+compile_node(Compiler *c, JNode *n, const JNode *from)
+{
+	SchemaNode *s;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	if (n->type == JB_BOOL)
+		return n->boolean ? &pl_true_node : &pl_false_node;
+	if (n->type != JB_OBJECT)
+		compile_error(c, n, NULL, "a schema must be an object or a boolean");
+	if (n->compiled)
+		return n->compiled;
+	if (n->base == NULL && from)
+		adopt_context(n, from, from->pointer);
+	s = palloc0(sizeof(SchemaNode));
+	n->compiled = s;
+	s->constant = -1;
+	s->draft = n->draft;
+	s->min_length = s->max_length = s->max_contains = -1;
+	s->min_items = s->max_items = s->min_props = s->max_props = -1;
+	compile_resource(c, n, s);
+	if (n->draft <= PL_DRAFT7 && jnode_get(n, "$ref"))
+	{
+		/* before 2019-09, "$ref" hides its siblings */
+		compile_applicators(c, n, s);
+		compile_definitions(c, n, "definitions");
+		return s;
+	}
+	compile_definitions(c, n, "$defs");
+	compile_definitions(c, n, "definitions");
+	if (n->vocab & PL_VOCAB_VALIDATION)
+		compile_generic(c, n, s);
+	if (n->vocab & PL_VOCAB_VALIDATION)
+		compile_numeric(c, n, s);
+	compile_string(c, n, s);
+	compile_array(c, n, s);
+	compile_object(c, n, s);
+	compile_applicators(c, n, s);
+	s->tracks = s->unevaluated_items || s->unevaluated_props;
+	if (s->has == 0 && s->types == 0 && s->resource == NULL)
+		s->constant = 1;
+	return s;
+}
+
+/* Release regexes compiled outside memory contexts when the schema goes. */
+static void
+free_regexes(void *arg)
+{
+	PlSchema   *schema = (PlSchema *) arg;
+
+	for (int i = 0; i < schema->nregex; i++)
+		pl_regex_free(schema->regexes[i]);
+	schema->nregex = 0;
+}
+
+/* Move the list of compiled regexes into the schema, for free_regexes. */
+static void
+keep_regexes(Compiler *c, PlSchema *schema)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	schema->regexes = palloc(sizeof(PlRegex *) * Max(list_length(c->regexes), 1));
+	foreach(lc, c->regexes)
+		schema->regexes[i++] = lfirst(lc);
+	schema->nregex = i;
+}
+
+/*
+ * Compile a JSON Schema.  The result lives in a new memory context, a child
+ * of CurrentMemoryContext; reparent it to keep it.  Raises 22023 on a bad
+ * schema.
+ */
+PlSchema *
+pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+											  "pipeline compiled schema",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	PlSchema   *schema = palloc0(sizeof(PlSchema));
+	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
+	Compiler	c = {0};
+	JNode	   *root;
+
+	schema->cxt = cxt;
+	cb->func = free_regexes;
+	cb->arg = schema;
+	MemoryContextRegisterResetCallback(cxt, cb);
+	c.opts = opts;
+	c.schema = schema;
+	root = jnode_from_jsonb(jb);
+	add_resource(&c, "", root);
+	index_schema(&c, root, NULL, opts->default_draft, PL_VOCAB_ALL, "");
+	PG_TRY();
+	{
+		schema->root = compile_node(&c, root, NULL);
+	}
+	PG_FINALLY();
+	{
+		keep_regexes(&c, schema);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+	return schema;
+}
+
+/* Free a compiled schema and everything it holds. */
+void
+pl_schema_free(PlSchema *schema)
+{
+	MemoryContextDelete(schema->cxt);
+}

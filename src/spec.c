@@ -1,0 +1,157 @@
+/*-------------------------------------------------------------------------
+ *
+ * spec.c
+ *	  Compile a pipeline spec: its schema, transform steps and options.
+ *
+ * A spec is {"schema": ..., "transform": [...], "on_error": ..., "formats": ...}.
+ * Everything that can be wrong with it is found here, at define time, and
+ * reported as 22023 with the JSON Pointer of the bad part.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/memutils.h"
+
+#include "spec.h"
+
+/* Raise 22023 about the spec member at JSON Pointer ptr. */
+static void
+pg_attribute_noreturn()
+spec_error(const char *ptr, const char *msg, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("spec %s: %s", ptr, msg),
+			 detail ? errdetail("%s", detail) : 0));
+}
+
+/* The string member key of spec, checked against the allowed values. */
+static int
+spec_choice(const JNode *spec, const char *key, const char *const *allowed, int dflt)
+{
+	JNode	   *v = jnode_get(spec, key);
+	char		ptr[64];
+
+	snprintf(ptr, sizeof(ptr), "/%s", key);
+	if (v == NULL)
+		return dflt;
+	if (v->type == JB_STRING)
+		for (int i = 0; allowed[i]; i++)
+			if (strcmp(v->str, allowed[i]) == 0)
+				return i;
+	spec_error(ptr, psprintf("\"%s\" must be one of %s", key,
+							 strcmp(key, "formats") == 0 ? "\"assert\", \"annotate\"" :
+							 "\"raise\", \"quarantine\", \"skip\""), NULL);
+}
+
+/* Reject members of the spec that are not ours. */
+static void
+spec_check_members(const JNode *spec)
+{
+	static const char *const known[] = {"schema", "transform", "on_error", "formats", "description"};
+
+	for (int i = 0; i < spec->n; i++)
+	{
+		int			k;
+
+		for (k = 0; k < lengthof(known); k++)
+			if (strcmp(spec->pairs[i].key, known[k]) == 0)
+				break;
+		if (k == lengthof(known))
+		{
+			StringInfoData ptr;
+
+			initStringInfo(&ptr);
+			pl_pointer_append_token(&ptr, spec->pairs[i].key, spec->pairs[i].keylen);
+			spec_error(ptr.data, psprintf("unknown member \"%s\"", spec->pairs[i].key),
+					   "A spec has the members \"schema\", \"transform\", \"on_error\", \"formats\" and \"description\".");
+		}
+	}
+}
+
+/* Check the transform member; steps are not supported by this version. */
+static void
+spec_check_transform(const JNode *spec)
+{
+	JNode	   *t = jnode_get(spec, "transform");
+
+	if (t == NULL)
+		return;
+	if (t->type != JB_ARRAY)
+		spec_error("/transform", "\"transform\" must be an array of steps", NULL);
+	if (t->n > 0)
+		spec_error("/transform", "transform steps are not supported yet", NULL);
+}
+
+/* Compile the "schema" member, if any, in the spec's context. */
+static PlSchema *
+spec_compile_schema(Jsonb *spec_jb, bool formats_assert)
+{
+	JsonbValue	v;
+	JsonbValue *sv;
+	PlCompileOptions opts = {"/schema", formats_assert, PL_DRAFT2020};
+
+	sv = getKeyJsonValueFromContainer(&spec_jb->root, "schema", 6, &v);
+	if (sv == NULL)
+		return NULL;
+	if (sv->type != jbvBinary && sv->type != jbvBool)
+		spec_error("/schema", "\"schema\" must be a JSON Schema (an object or a boolean)", NULL);
+	return pl_schema_compile(JsonbValueToJsonb(sv), &opts);
+}
+
+/* Compile a whole spec into a new memory context (child of the current one). */
+PlSpec *
+pl_spec_compile(Jsonb *spec_jb)
+{
+	static const char *const on_error[] = {"raise", "quarantine", "skip", NULL};
+	static const char *const formats[] = {"assert", "annotate", NULL};
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline spec",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	PlSpec	   *spec = palloc0(sizeof(PlSpec));
+	JNode	   *top = jnode_from_jsonb(spec_jb);
+
+	spec->cxt = cxt;
+	if (top->type != JB_OBJECT)
+		spec_error("", "a spec must be a JSON object", NULL);
+	spec_check_members(top);
+	spec->on_error = (PlOnError) spec_choice(top, "on_error", on_error, PL_ON_ERROR_RAISE);
+	spec->formats_assert = spec_choice(top, "formats", formats, 0) == 0;
+	spec_check_transform(top);
+	spec->schema = spec_compile_schema(spec_jb, spec->formats_assert);
+	MemoryContextSwitchTo(old);
+	return spec;
+}
+
+/* Free a compiled spec. */
+void
+pl_spec_free(PlSpec *spec)
+{
+	MemoryContextDelete(spec->cxt);
+}
+
+/* Apply the spec's transform steps to doc (none in this version). */
+Jsonb *
+pl_spec_transform(PlSpec *spec, Jsonb *doc, PlErrors *errs)
+{
+	return doc;
+}
+
+/*
+ * Transform doc and validate the result; *out gets the transformed document.
+ * With errs, every violation is collected; without, stops at the first.
+ */
+bool
+pl_spec_check(PlSpec *spec, Jsonb *doc, Jsonb **out, PlErrors *errs)
+{
+	Jsonb	   *t = pl_spec_transform(spec, doc, errs);
+
+	if (out)
+		*out = t;
+	if (spec->schema == NULL)
+		return errs == NULL || errs->count == 0;
+	if (errs)
+		return pl_validate_errors(spec->schema, t, "/schema", errs) && errs->count == 0;
+	return pl_validate(spec->schema, t);
+}

@@ -1,0 +1,923 @@
+/*-------------------------------------------------------------------------
+ *
+ * validate.c
+ *	  Walk a jsonb document against a compiled schema.
+ *
+ * The walk reads the jsonb binary in place (jsonb_read.h) and allocates
+ * nothing on the success path of ordinary schemas.  It runs in one of two
+ * modes: a yes/no mode that stops at the first failure (validate(), the
+ * compat functions, triggers), and a collecting mode (errors(), process(),
+ * DETAIL lines) that keeps going and records every failing leaf with its
+ * instanceLocation and keywordLocation.  Where a keyword has to know whether
+ * a subschema passes without reporting its failures (anyOf, oneOf, not, if,
+ * contains), the subschema is tried in yes/no mode first.
+ *
+ * Annotations (which properties and items were evaluated) are tracked only
+ * below a schema with unevaluatedProperties/unevaluatedItems, so schemas
+ * without them pay nothing.  The dynamic scope (resources entered so far) is
+ * kept for $dynamicRef and $recursiveRef.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "schema.h"
+
+/* Which properties and items of one instance value have been evaluated. */
+typedef struct Annot
+{
+	int			n;				/* object pairs or array elements */
+	bool	   *seen;			/* per pair or element, allocated on first use */
+	bool		all;			/* every one of them */
+} Annot;
+
+/* State of one validation. */
+typedef struct VCtx
+{
+	PlErrors   *errs;			/* NULL: stop at the first failure */
+	StringInfoData kw;			/* keywordLocation so far (collecting mode) */
+	StringInfoData inst;		/* instanceLocation so far (collecting mode) */
+	int			nscope;
+	int			scope_cap;
+	PlResource **scope;			/* dynamic scope, outermost first */
+} VCtx;
+
+static bool v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an);
+
+/* Push a keyword-path token; returns the length to pop back to. */
+static inline int
+push_kw(VCtx *cx, const char *tok)
+{
+	int			save = cx->kw.len;
+
+	if (cx->errs)
+		pl_pointer_append_token(&cx->kw, tok, strlen(tok));
+	return save;
+}
+
+/* Push an array index onto the keyword path. */
+static inline int
+push_kw_index(VCtx *cx, int i)
+{
+	int			save = cx->kw.len;
+
+	if (cx->errs)
+		appendStringInfo(&cx->kw, "/%d", i);
+	return save;
+}
+
+/* Push an instance-path token (a key of len bytes). */
+static inline int
+push_inst(VCtx *cx, const char *tok, int len)
+{
+	int			save = cx->inst.len;
+
+	if (cx->errs)
+		pl_pointer_append_token(&cx->inst, tok, len);
+	return save;
+}
+
+/* Push an array index onto the instance path. */
+static inline int
+push_inst_index(VCtx *cx, int i)
+{
+	int			save = cx->inst.len;
+
+	if (cx->errs)
+		appendStringInfo(&cx->inst, "/%d", i);
+	return save;
+}
+
+/* Pop a path back to length save. */
+static inline void
+pop_path(StringInfo path, int save)
+{
+	if (path->data == NULL)		/* not collecting */
+		return;
+	path->len = save;
+	path->data[save] = '\0';
+}
+
+/* Record a failure of keyword kw (NULL: the schema itself); returns false. */
+static bool
+pg_attribute_printf(3, 4)
+fail(VCtx *cx, const char *kw, const char *fmt,...)
+{
+	va_list		args;
+	StringInfoData msg;
+	int			save;
+
+	if (cx->errs == NULL)
+		return false;
+	initStringInfo(&msg);
+	va_start(args, fmt);
+	appendStringInfoVA(&msg, fmt, args);
+	va_end(args);
+	save = kw ? push_kw(cx, kw) : cx->kw.len;
+	pl_errors_add(cx->errs, cx->inst.data, cx->kw.data, "%s", msg.data);
+	pop_path(&cx->kw, save);
+	return false;
+}
+
+/* Run s on v in yes/no mode, whatever the current mode. */
+static bool
+v_silent(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	PlErrors   *saved = cx->errs;
+	bool		ok;
+
+	cx->errs = NULL;
+	ok = v_node(cx, s, v, an);
+	cx->errs = saved;
+	return ok;
+}
+
+/* Run child schema s on v under keyword path kw/tok. */
+static bool
+v_child_key(VCtx *cx, const SchemaNode *s, const char *kw, const char *tok,
+			const JbRef *v, Annot *an)
+{
+	int			save = push_kw(cx, kw);
+	bool		ok;
+
+	push_kw(cx, tok);
+	ok = v_node(cx, s, v, an);
+	pop_path(&cx->kw, save);
+	return ok;
+}
+
+/* Run child schema s on v under keyword path kw (and index idx if >= 0). */
+static bool
+v_child(VCtx *cx, const SchemaNode *s, const char *kw, int idx, const JbRef *v, Annot *an)
+{
+	int			save = push_kw(cx, kw);
+	bool		ok;
+
+	if (idx >= 0)
+		push_kw_index(cx, idx);
+	ok = v_node(cx, s, v, an);
+	pop_path(&cx->kw, save);
+	return ok;
+}
+
+/* Size annotation record a for instance value v. */
+static inline void
+annot_init(Annot *a, const JbRef *v)
+{
+	a->n = (v->type == JB_OBJECT || v->type == JB_ARRAY) ? jb_size(v) : 0;
+	a->seen = NULL;
+	a->all = false;
+}
+
+/* Mark member i of a evaluated. */
+static inline void
+annot_mark(Annot *a, int i)
+{
+	if (a->seen == NULL)
+		a->seen = palloc0(sizeof(bool) * Max(a->n, 1));
+	a->seen[i] = true;
+}
+
+/* Is member i of a evaluated? */
+static inline bool
+annot_has(const Annot *a, int i)
+{
+	return a->all || (a->seen != NULL && a->seen[i]);
+}
+
+/* Add what src saw to dst. */
+static void
+annot_merge(Annot *dst, const Annot *src)
+{
+	if (src->all)
+		dst->all = true;
+	if (dst->all || src->seen == NULL)
+		return;
+	for (int i = 0; i < src->n; i++)
+		if (src->seen[i])
+			annot_mark(dst, i);
+}
+
+/* Name of a JSON type, for messages. */
+static const char *
+type_name(const JbRef *v)
+{
+	static const char *const names[] = {"null", "boolean", "number", "string", "array", "object"};
+
+	if (v->type == JB_NUMBER && pl_numeric_is_integral(v->num))
+		return "integer";
+	return names[v->type];
+}
+
+/* The type names in bits, for messages ("string or null"). */
+static char *
+type_bits_names(uint8 bits)
+{
+	static const char *const names[] = {"null", "boolean", "object", "array", "number", "string", "integer"};
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (bits & PL_T_NUMBER)
+		bits &= ~PL_T_INTEGER;
+	for (int k = 0; k < lengthof(names); k++)
+		if (bits & (1 << k))
+			appendStringInfo(&buf, "%s%s", buf.len ? " or " : "", names[k]);
+	return buf.data;
+}
+
+/* Does v have one of the types in bits? */
+static inline bool
+type_ok(uint8 bits, const JbRef *v)
+{
+	switch (v->type)
+	{
+		case JB_NULL:
+			return bits & PL_T_NULL;
+		case JB_BOOL:
+			return bits & PL_T_BOOLEAN;
+		case JB_STRING:
+			return bits & PL_T_STRING;
+		case JB_ARRAY:
+			return bits & PL_T_ARRAY;
+		case JB_OBJECT:
+			return bits & PL_T_OBJECT;
+		case JB_NUMBER:
+			return (bits & PL_T_NUMBER) ||
+				((bits & PL_T_INTEGER) && pl_numeric_is_integral(v->num));
+	}
+	return false;
+}
+
+/* A Numeric as text, for messages. */
+static char *
+num_text(Numeric n)
+{
+	return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
+}
+
+/* enum and const. */
+static bool
+v_enum_const(VCtx *cx, const SchemaNode *s, const JbRef *v)
+{
+	bool		ok = true;
+
+	if (s->has & PL_HAS_ENUM)
+	{
+		int			i;
+
+		for (i = 0; i < s->nenum; i++)
+			if (jnode_equals(s->enum_values[i], v))
+				break;
+		if (i == s->nenum)
+			ok = fail(cx, "enum", "value is not one of the allowed values");
+	}
+	if ((s->has & PL_HAS_CONST) && !jnode_equals(s->const_value, v) && (ok || cx->errs))
+		ok = fail(cx, "const", "value does not equal the constant");
+	return ok;
+}
+
+/* minimum, maximum, exclusive bounds, multipleOf. */
+static bool
+v_number(VCtx *cx, const SchemaNode *s, const JbRef *v)
+{
+	bool		ok = true;
+
+	if (s->minimum && pl_number_cmp(v->num, s->minimum) < 0)
+		ok = fail(cx, "minimum", "%s is less than the minimum of %s",
+				  num_text(v->num), num_text(s->minimum->num));
+	if ((ok || cx->errs) && s->maximum && pl_number_cmp(v->num, s->maximum) > 0)
+		ok = fail(cx, "maximum", "%s is greater than the maximum of %s",
+				  num_text(v->num), num_text(s->maximum->num));
+	if ((ok || cx->errs) && s->exclusive_minimum && pl_number_cmp(v->num, s->exclusive_minimum) <= 0)
+		ok = fail(cx, s->draft <= PL_DRAFT4 ? "minimum" : "exclusiveMinimum",
+				  "%s is not greater than %s", num_text(v->num), num_text(s->exclusive_minimum->num));
+	if ((ok || cx->errs) && s->exclusive_maximum && pl_number_cmp(v->num, s->exclusive_maximum) >= 0)
+		ok = fail(cx, s->draft <= PL_DRAFT4 ? "maximum" : "exclusiveMaximum",
+				  "%s is not less than %s", num_text(v->num), num_text(s->exclusive_maximum->num));
+	if ((ok || cx->errs) && s->multiple_of && !pl_number_is_multiple(v->num, s->multiple_of))
+		ok = fail(cx, "multipleOf", "%s is not a multiple of %s",
+				  num_text(v->num), num_text(s->multiple_of->num));
+	return ok;
+}
+
+/* Number of code points in UTF-8 s: the bytes that do not continue a character. */
+static int64
+utf8_length(const char *s, int len)
+{
+	int64		n = 0;
+
+	for (int i = 0; i < len; i++)
+		n += ((unsigned char) s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* minLength, maxLength, pattern, format. */
+static bool
+v_string(VCtx *cx, const SchemaNode *s, const JbRef *v)
+{
+	bool		ok = true;
+	int64		chars = -1;
+
+	/* a string has at most as many characters as bytes */
+	if (s->min_length >= 0 && v->len >= 0 &&
+		(v->len < s->min_length || (chars = utf8_length(v->str, v->len)) < s->min_length))
+		ok = fail(cx, "minLength", "string is shorter than %lld characters",
+				  (long long) s->min_length);
+	if ((ok || cx->errs) && s->max_length >= 0 && v->len > s->max_length &&
+		(chars >= 0 ? chars : utf8_length(v->str, v->len)) > s->max_length)
+		ok = fail(cx, "maxLength", "string is longer than %lld characters",
+				  (long long) s->max_length);
+	if ((ok || cx->errs) && s->pattern && !pl_regex_match(s->pattern, v->str, v->len))
+		ok = fail(cx, "pattern", "string does not match pattern \"%s\"", s->pattern->source);
+	if ((ok || cx->errs) && s->format_assert && s->format != PL_FORMAT_UNKNOWN &&
+		!pl_format_check(s->format, v->str, v->len))
+		ok = fail(cx, "format", "string is not a valid %s", s->format_name);
+	return ok;
+}
+
+/* Are the elements of array v pairwise distinct?  Hashes, then compares equal hashes. */
+static bool
+array_unique(const JbRef *v, int *dup_a, int *dup_b)
+{
+	int			n = jb_size(v);
+	JbRef	   *elems;
+	uint32	   *hashes;
+	JbIter		it;
+	int			i = 0;
+
+	if (n < 2)
+		return true;
+	elems = palloc(sizeof(JbRef) * n);
+	hashes = palloc(sizeof(uint32) * n);
+	jb_iter_init(&it, v->cont, 0);
+	while (jb_iter_next(&it, &elems[i]))
+	{
+		hashes[i] = jbref_hash(&elems[i]);
+		i++;
+	}
+	for (i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (int j = i + 1; j < n; j++)
+			if (hashes[i] == hashes[j] && jbref_equals(&elems[i], &elems[j]))
+			{
+				*dup_a = i;
+				*dup_b = j;
+				return false;
+			}
+	}
+	pfree(elems);
+	pfree(hashes);
+	return true;
+}
+
+/* contains, minContains, maxContains; matching items are evaluated. */
+static bool
+v_contains(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	JbIter		it;
+	JbRef		elem;
+	int64		matches = 0;
+	int			i = 0;
+
+	jb_iter_init(&it, v->cont, 0);
+	while (jb_iter_next(&it, &elem))
+	{
+		if (v_silent(cx, s->contains, &elem, NULL))
+		{
+			matches++;
+			if (an)
+				annot_mark(an, i);
+			else if (s->max_contains < 0 && matches >= s->min_contains)
+				break;
+		}
+		i++;
+	}
+	if (matches < s->min_contains)
+		return fail(cx, s->min_contains == 1 ? "contains" : "minContains",
+					"array contains %lld matching items, fewer than %lld",
+					(long long) matches, (long long) s->min_contains);
+	if (s->max_contains >= 0 && matches > s->max_contains)
+		return fail(cx, "maxContains", "array contains %lld matching items, more than %lld",
+					(long long) matches, (long long) s->max_contains);
+	return true;
+}
+
+/* prefixItems / items (and the older array form with additionalItems). */
+static bool
+v_items(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	const char *prefix_kw = s->draft >= PL_DRAFT2020 ? "prefixItems" : "items";
+	const char *rest_kw = (s->draft < PL_DRAFT2020 && s->prefix_items.n) ? "additionalItems" : "items";
+	JbIter		it;
+	JbRef		elem;
+	bool		ok = true;
+	int			i = 0;
+
+	jb_iter_init(&it, v->cont, 0);
+	while (jb_iter_next(&it, &elem))
+	{
+		const SchemaNode *sub = i < s->prefix_items.n ? s->prefix_items.items[i] : s->items;
+		int			save;
+
+		if (sub == NULL)
+			break;
+		CHECK_FOR_INTERRUPTS();
+		save = push_inst_index(cx, i);
+		if (sub->constant == 0 && sub == s->items)
+			ok = fail(cx, rest_kw, "array has more than %d items", s->prefix_items.n);
+		else if (!v_child(cx, sub, i < s->prefix_items.n ? prefix_kw : rest_kw,
+						  i < s->prefix_items.n ? i : -1, &elem, NULL))
+			ok = false;
+		pop_path(&cx->inst, save);
+		if (!ok && !cx->errs)
+			return false;
+		if (an)
+			annot_mark(an, i);
+		i++;
+	}
+	return ok;
+}
+
+/* Array keywords. */
+static bool
+v_array(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	int			n = jb_size(v);
+	int			a,
+				b;
+	bool		ok = true;
+
+	if (s->min_items >= 0 && n < s->min_items)
+		ok = fail(cx, "minItems", "array has fewer than %lld items", (long long) s->min_items);
+	if ((ok || cx->errs) && s->max_items >= 0 && n > s->max_items)
+		ok = fail(cx, "maxItems", "array has more than %lld items", (long long) s->max_items);
+	if ((ok || cx->errs) && s->unique_items && !array_unique(v, &a, &b))
+		ok = fail(cx, "uniqueItems", "items %d and %d are equal", a, b);
+	if ((ok || cx->errs) && (s->prefix_items.n || s->items) && !v_items(cx, s, v, an))
+		ok = false;
+	if ((ok || cx->errs) && s->contains && !v_contains(cx, s, v, an))
+		ok = false;
+	return ok;
+}
+
+/* Is the key (len bytes) present in object container c? */
+static inline bool
+object_has_key(JsonbContainer *c, const char *key, int len)
+{
+	JsonbValue	res;
+
+	return getKeyJsonValueFromContainer(c, key, len, &res) != NULL;
+}
+
+/* required, and dependentRequired / array-form dependencies. */
+static bool
+v_required(VCtx *cx, const SchemaNode *s, const JbRef *v)
+{
+	bool		ok = true;
+
+	for (int i = 0; i < s->nrequired && (ok || cx->errs); i++)
+		if (!object_has_key(v->cont, s->required[i]->str, s->required[i]->len))
+			ok = fail(cx, "required", "required property \"%s\" is missing", s->required[i]->str);
+	for (int i = 0; i < s->ndepreq && (ok || cx->errs); i++)
+	{
+		const PlDependency *d = &s->depreq[i];
+
+		if (!object_has_key(v->cont, d->key, d->keylen))
+			continue;
+		for (int j = 0; j < d->nnames && (ok || cx->errs); j++)
+			if (!object_has_key(v->cont, d->names[j]->str, d->names[j]->len))
+				ok = fail(cx, s->draft >= PL_DRAFT2019 ? "dependentRequired" : "dependencies",
+						  "property \"%s\" is required when \"%s\" is present",
+						  d->names[j]->str, d->key);
+	}
+	return ok;
+}
+
+/* Compare keys in jsonb order: by length, then bytes. */
+static inline int
+key_cmp(const char *a, int alen, const char *b, int blen)
+{
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	return memcmp(a, b, alen);
+}
+
+/* Check one property against properties, patternProperties, additionalProperties. */
+static bool
+v_property(VCtx *cx, const SchemaNode *s, const PlNamedSchema *prop,
+		   const JbRef *key, const JbRef *val, bool *evaluated)
+{
+	bool		ok = true;
+
+	*evaluated = prop != NULL;
+	if (prop && !v_child_key(cx, prop->schema, "properties", prop->key, val, NULL))
+	{
+		ok = false;
+		if (!cx->errs)
+			return false;
+	}
+	for (int p = 0; p < s->npatterns; p++)
+	{
+		if (!pl_regex_match(&s->patterns[p].re, key->str, key->len))
+			continue;
+		*evaluated = true;
+		if (!v_child_key(cx, s->patterns[p].schema, "patternProperties",
+						 s->patterns[p].re.source, val, NULL))
+		{
+			ok = false;
+			if (!cx->errs)
+				return false;
+		}
+	}
+	if (*evaluated || s->additional == NULL)
+		return ok;
+	*evaluated = true;
+	if (s->additional->constant == 0)
+		return fail(cx, "additionalProperties", "property \"%.*s\" is not allowed",
+					key->len, key->str);
+	return v_child(cx, s->additional, "additionalProperties", -1, val, NULL) && ok;
+}
+
+/*
+ * The per-property keywords, walking the object's keys (in jsonb order) and
+ * the schema's "properties" (sorted the same way) together, like a merge.
+ */
+static bool
+v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	JbIter		keys;
+	JbIter		vals;
+	JbRef		key = {0};
+	JbRef		val;
+	int			p = 0;
+	int			i = 0;
+	bool		ok = true;
+
+	jb_iter_init(&keys, v->cont, 0);
+	jb_iter_init(&vals, v->cont, jb_size(v));
+	while (jb_iter_next(&keys, &key) && jb_iter_next(&vals, &val))
+	{
+		const PlNamedSchema *prop = NULL;
+		bool		evaluated;
+		int			save;
+		int			cmp = -1;
+
+		CHECK_FOR_INTERRUPTS();
+		while (p < s->nprops &&
+			   (cmp = key_cmp(s->props[p].key, s->props[p].keylen, key.str, key.len)) < 0)
+			p++;
+		if (p < s->nprops && cmp == 0)
+			prop = &s->props[p];
+		save = push_inst(cx, key.str, key.len);
+		if (!v_property(cx, s, prop, &key, &val, &evaluated))
+			ok = false;
+		if ((ok || cx->errs) && s->property_names &&
+			!v_child(cx, s->property_names, "propertyNames", -1, &key, NULL))
+			ok = false;
+		pop_path(&cx->inst, save);
+		if (!ok && !cx->errs)
+			return false;
+		if (an && evaluated)
+			annot_mark(an, i);
+		i++;
+	}
+	return ok;
+}
+
+/* dependentSchemas / schema-form dependencies: in place when the key is present. */
+static bool
+v_dependent_schemas(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	bool		ok = true;
+
+	for (int i = 0; i < s->ndepschemas && (ok || cx->errs); i++)
+	{
+		const PlNamedSchema *d = &s->depschemas[i];
+
+		if (object_has_key(v->cont, d->key, d->keylen) &&
+			!v_child_key(cx, d->schema, s->draft >= PL_DRAFT2019 ? "dependentSchemas" : "dependencies",
+						 d->key, v, an))
+			ok = false;
+	}
+	return ok;
+}
+
+/* Object keywords. */
+static bool
+v_object(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	int			n = jb_size(v);
+	bool		ok = true;
+
+	if (s->min_props >= 0 && n < s->min_props)
+		ok = fail(cx, "minProperties", "object has fewer than %lld properties", (long long) s->min_props);
+	if ((ok || cx->errs) && s->max_props >= 0 && n > s->max_props)
+		ok = fail(cx, "maxProperties", "object has more than %lld properties", (long long) s->max_props);
+	if ((ok || cx->errs) && (s->nrequired || s->ndepreq) && !v_required(cx, s, v))
+		ok = false;
+	if ((ok || cx->errs) && (s->nprops || s->npatterns || s->additional || s->property_names) &&
+		!v_properties(cx, s, v, an))
+		ok = false;
+	if ((ok || cx->errs) && s->ndepschemas && !v_dependent_schemas(cx, s, v, an))
+		ok = false;
+	return ok;
+}
+
+/* allOf: every subschema, in place. */
+static bool
+v_all_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	bool		ok = true;
+
+	for (int i = 0; i < s->all_of.n && (ok || cx->errs); i++)
+		if (!v_child(cx, s->all_of.items[i], "allOf", i, v, an))
+			ok = false;
+	return ok;
+}
+
+/* Try subschema i of list on v silently; on success merge its annotations into an. */
+static bool
+v_try(VCtx *cx, const SchemaNode *sub, const JbRef *v, Annot *an)
+{
+	Annot		local;
+	bool		ok;
+
+	if (an == NULL)
+		return v_silent(cx, sub, v, NULL);
+	annot_init(&local, v);
+	ok = v_silent(cx, sub, v, &local);
+	if (ok)
+		annot_merge(an, &local);
+	return ok;
+}
+
+/* Report the failing leaves of every subschema of list (after a silent try failed). */
+static void
+v_report_all(VCtx *cx, const PlSchemaList *list, const char *kw, const JbRef *v)
+{
+	for (int i = 0; i < list->n; i++)
+		v_child(cx, list->items[i], kw, i, v, NULL);
+}
+
+/* anyOf: at least one; with annotations wanted, every branch is tried. */
+static bool
+v_any_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	bool		ok = false;
+
+	for (int i = 0; i < s->any_of.n; i++)
+	{
+		if (v_try(cx, s->any_of.items[i], v, an))
+		{
+			ok = true;
+			if (an == NULL)
+				return true;
+		}
+	}
+	if (!ok && cx->errs)
+		v_report_all(cx, &s->any_of, "anyOf", v);
+	return ok;
+}
+
+/* oneOf: exactly one. */
+static bool
+v_one_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	int			first = -1;
+	Annot		local;
+
+	if (an)
+		annot_init(&local, v);
+	for (int i = 0; i < s->one_of.n; i++)
+	{
+		if (!v_try(cx, s->one_of.items[i], v, an ? &local : NULL))
+			continue;
+		if (first >= 0)
+			return fail(cx, "oneOf", "value matches both subschema %d and subschema %d", first, i);
+		first = i;
+	}
+	if (first < 0)
+	{
+		if (cx->errs)
+			v_report_all(cx, &s->one_of, "oneOf", v);
+		return false;
+	}
+	if (an)
+		annot_merge(an, &local);
+	return true;
+}
+
+/* if/then/else: "if" decides silently which of the others applies. */
+static bool
+v_conditional(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	if (v_try(cx, s->if_, v, an))
+		return s->then_ == NULL || v_child(cx, s->then_, "then", -1, v, an);
+	return s->else_ == NULL || v_child(cx, s->else_, "else", -1, v, an);
+}
+
+/* The target of $dynamicRef / $recursiveRef, looked up in the dynamic scope. */
+static const SchemaNode *
+dynamic_target(VCtx *cx, const SchemaNode *s)
+{
+	for (int i = 0; i < cx->nscope; i++)
+	{
+		const PlResource *r = cx->scope[i];
+
+		if (s->recursive_ref && r->recursive_anchor)
+			return r->root;
+		for (int k = 0; s->dynamic_name && k < r->ndynamic; k++)
+			if (strcmp(r->dynamic_names[k], s->dynamic_name) == 0)
+				return r->dynamic_targets[k];
+	}
+	return s->dynamic_ref;
+}
+
+/* In-place applicators. */
+static bool
+v_applicators(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	bool		ok = true;
+
+	if (s->ref && !v_child(cx, s->ref, "$ref", -1, v, an))
+		ok = false;
+	if ((ok || cx->errs) && s->dynamic_ref &&
+		!v_child(cx, (s->dynamic_name || s->recursive_ref) ? dynamic_target(cx, s) : s->dynamic_ref,
+				 s->recursive_ref || s->draft == PL_DRAFT2019 ? "$recursiveRef" : "$dynamicRef", -1, v, an))
+		ok = false;
+	if ((ok || cx->errs) && s->all_of.n && !v_all_of(cx, s, v, an))
+		ok = false;
+	if ((ok || cx->errs) && s->any_of.n && !v_any_of(cx, s, v, an))
+		ok = false;
+	if ((ok || cx->errs) && s->one_of.n && !v_one_of(cx, s, v, an))
+		ok = false;
+	if ((ok || cx->errs) && s->not && v_silent(cx, s->not, v, NULL))
+		ok = fail(cx, "not", "value must not match the schema");
+	if ((ok || cx->errs) && s->if_ && !v_conditional(cx, s, v, an))
+		ok = false;
+	return ok;
+}
+
+/* unevaluatedProperties / unevaluatedItems over what an says was not evaluated. */
+static bool
+v_unevaluated(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	const SchemaNode *u = v->type == JB_OBJECT ? s->unevaluated_props : s->unevaluated_items;
+	const char *kw = v->type == JB_OBJECT ? "unevaluatedProperties" : "unevaluatedItems";
+	int			n = jb_size(v);
+	bool		ok = true;
+
+	for (int i = 0; i < n && (ok || cx->errs); i++)
+	{
+		JbRef		member;
+		JbRef		key = {0};
+		int			save;
+
+		if (annot_has(an, i))
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		if (v->type == JB_OBJECT)
+		{
+			jb_child(v->cont, i, &key);
+			jb_child(v->cont, i + n, &member);
+			save = push_inst(cx, key.str, key.len);
+		}
+		else
+		{
+			jb_child(v->cont, i, &member);
+			save = push_inst_index(cx, i);
+		}
+		if (u->constant == 0)
+			ok = fail(cx, kw, "%s is not evaluated by any keyword and not allowed",
+					  v->type == JB_OBJECT ? "property" : "item");
+		else if (!v_child(cx, u, kw, -1, &member, NULL))
+			ok = false;
+		pop_path(&cx->inst, save);
+	}
+	if (ok)
+		an->all = true;
+	return ok;
+}
+
+/* Enter resource r in the dynamic scope. */
+static void
+scope_push(VCtx *cx, PlResource *r)
+{
+	if (cx->nscope == cx->scope_cap)
+	{
+		cx->scope_cap = cx->scope_cap ? cx->scope_cap * 2 : 8;
+		cx->scope = cx->scope ? repalloc(cx->scope, sizeof(PlResource *) * cx->scope_cap)
+			: palloc(sizeof(PlResource *) * cx->scope_cap);
+	}
+	cx->scope[cx->nscope++] = r;
+}
+
+/* The keywords of s on v, in order: generic, by type, applicators, unevaluated. */
+static bool
+v_keywords(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	bool		ok = true;
+
+	if (s->types && !type_ok(s->types, v))
+	{
+		ok = fail(cx, "type", "expected %s, got %s", type_bits_names(s->types), type_name(v));
+		if (!cx->errs)
+			return false;
+	}
+	if ((s->has & (PL_HAS_ENUM | PL_HAS_CONST)) && !v_enum_const(cx, s, v))
+		ok = false;
+	if (!ok && !cx->errs)
+		return false;
+	if (v->type == JB_NUMBER && (s->has & PL_HAS_NUMBER_KW))
+		ok = v_number(cx, s, v) && ok;
+	else if (v->type == JB_STRING && (s->has & PL_HAS_STRING_KW))
+		ok = v_string(cx, s, v) && ok;
+	else if (v->type == JB_ARRAY && (s->has & PL_HAS_ARRAY_KW))
+		ok = v_array(cx, s, v, an) && ok;
+	else if (v->type == JB_OBJECT && (s->has & PL_HAS_OBJECT_KW))
+		ok = v_object(cx, s, v, an) && ok;
+	if ((ok || cx->errs) && (s->has & PL_HAS_APPLICATOR))
+		ok = v_applicators(cx, s, v, an) && ok;
+	if ((ok || cx->errs) && s->tracks &&
+		((v->type == JB_OBJECT && s->unevaluated_props) || (v->type == JB_ARRAY && s->unevaluated_items)))
+		ok = v_unevaluated(cx, s, v, an) && ok;
+	return ok;
+}
+
+/* Validate v against s; an, if not NULL, collects what s evaluated of v. */
+static bool
+v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	Annot		local;
+	bool		ok;
+
+	if (s->constant == 1)
+		return true;
+	if (s->constant == 0)
+		return fail(cx, NULL, "no value is allowed here");
+	check_stack_depth();
+	if (s->resource)
+		scope_push(cx, s->resource);
+	if (s->tracks)
+	{
+		/* annotations of sibling keywords above do not flow into this schema */
+		annot_init(&local, v);
+		ok = v_keywords(cx, s, v, &local);
+		if (ok && an)
+			annot_merge(an, &local);
+	}
+	else
+		ok = v_keywords(cx, s, v, an);
+	if (s->resource)
+		cx->nscope--;
+	return ok;
+}
+
+/* Set up a validation context; collecting when errs is not NULL. */
+static void
+vctx_init(VCtx *cx, PlErrors *errs, const char *ptr_prefix)
+{
+	memset(cx, 0, sizeof(VCtx));
+	cx->errs = errs;
+	if (errs)
+	{
+		initStringInfo(&cx->kw);
+		appendStringInfoString(&cx->kw, ptr_prefix);
+		initStringInfo(&cx->inst);
+	}
+}
+
+/* Does doc satisfy the schema?  Stops at the first failure. */
+bool
+pl_validate(PlSchema *schema, Jsonb *doc)
+{
+	VCtx		cx;
+	JbRef		root;
+
+	vctx_init(&cx, NULL, "");
+	jb_root(doc, &root);
+	return v_node(&cx, schema->root, &root, NULL);
+}
+
+/*
+ * Validate doc, appending every failing leaf to errs; keywordLocations start
+ * with ptr_prefix ("/schema" in a spec).  Returns whether doc is valid.
+ */
+bool
+pl_validate_errors(PlSchema *schema, Jsonb *doc, const char *ptr_prefix, PlErrors *errs)
+{
+	VCtx		cx;
+	JbRef		root;
+	bool		ok;
+
+	vctx_init(&cx, errs, ptr_prefix);
+	jb_root(doc, &root);
+	ok = v_node(&cx, schema->root, &root, NULL);
+	if (!ok && errs->count == 0)
+		pl_errors_add(errs, "", ptr_prefix, "value does not match the schema");
+	return ok;
+}
