@@ -12,13 +12,15 @@ Fixtures:
     dbname      module:  a fresh database for this test module (dropped after)
     conn        module:  autocommit connection to `dbname`, extension created
     connect     module:  factory, connect(**kw) -> another connection to `dbname`
-                         (autocommit unless autocommit=False), closed at teardown
+                         (autocommit unless autocommit=False), closed at teardown;
+                         waits for the server to come back after a crash
     cur         function: a cursor on `conn`
     terminal_report  session: list of (title, text) printed in pytest's summary
 """
 
 import os
 import re
+import time
 
 import psycopg
 from psycopg import sql
@@ -37,16 +39,48 @@ def _require_server():
         )
 
 
+def _connect_retrying(seconds=60, autocommit=True, **kwargs):
+    """Connect; after a backend crash the server restarts, so wait for it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return psycopg.connect(autocommit=autocommit, **kwargs)
+        except psycopg.OperationalError as e:
+            if time.monotonic() > deadline:
+                pytest.fail(f"cannot connect to the server from the PG* variables: {e}",
+                            pytrace=False)
+            time.sleep(0.5)
+
+
+class _Admin:
+    """The session's connection to $PGDATABASE, reopened if a crash broke it."""
+
+    def __init__(self):
+        self._conn = None
+
+    @property
+    def conn(self):
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = _connect_retrying()
+        return self._conn
+
+    def close(self):
+        if self._conn is not None:
+            self._conn.close()
+
+
 @pytest.fixture(scope="session")
-def admin_conn():
+def _admin():
     _require_server()
-    try:
-        c = psycopg.connect(autocommit=True)
-    except psycopg.OperationalError as e:
-        pytest.fail(f"cannot connect to the server from the PG* variables: {e}",
-                    pytrace=False)
-    yield c
-    c.close()
+    a = _Admin()
+    a.conn
+    yield a
+    a.close()
+
+
+@pytest.fixture(scope="session")
+def admin_conn(_admin):
+    return _admin.conn
 
 
 def _module_dbname(request):
@@ -55,14 +89,14 @@ def _module_dbname(request):
 
 
 @pytest.fixture(scope="module")
-def dbname(request, admin_conn):
+def dbname(request, _admin):
     """A fresh database per test module: creating one from template1 is cheap."""
     name = _module_dbname(request)
-    ident = sql.Identifier(name)
-    admin_conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
-    admin_conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    _admin.conn.execute(drop)
+    _admin.conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield name
-    admin_conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+    _admin.conn.execute(drop)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +106,7 @@ def connect(dbname):
     opened = []
 
     def _connect(autocommit=True, **kwargs):
-        c = psycopg.connect(dbname=dbname, autocommit=autocommit, **kwargs)
+        c = _connect_retrying(dbname=dbname, autocommit=autocommit, **kwargs)
         opened.append(c)
         return c
 
