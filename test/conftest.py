@@ -64,6 +64,16 @@ class _Admin:
             self._conn = _connect_retrying()
         return self._conn
 
+    def execute(self, stmt, attempts=5):
+        """Run a statement, retrying when a crash elsewhere kills the session."""
+        for i in range(attempts):
+            try:
+                return self.conn.execute(stmt)
+            except psycopg.OperationalError:
+                if i == attempts - 1:
+                    raise
+                time.sleep(1)
+
     def close(self):
         if self._conn is not None:
             self._conn.close()
@@ -93,10 +103,10 @@ def dbname(request, _admin):
     """A fresh database per test module: creating one from template1 is cheap."""
     name = _module_dbname(request)
     drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    _admin.conn.execute(drop)
-    _admin.conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    _admin.execute(drop)
+    _admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield name
-    _admin.conn.execute(drop)
+    _admin.execute(drop)
 
 
 @pytest.fixture(scope="module")

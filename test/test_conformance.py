@@ -109,18 +109,21 @@ class Runner:
     def _reconnect(self):
         if self.conn is not None and not self.conn.closed:
             self.conn.close()
-        # after a backend crash the server restarts; wait for it
+        # After a backend crash the server kills every session and restarts:
+        # a connection made in between can die at once, so retry the lot.
         deadline = time.monotonic() + 60
         while True:
+            self.conn = self._connect()
             try:
-                self.conn = self._connect()
-                break
+                self.conn.execute("CREATE EXTENSION IF NOT EXISTS pipeline")
+                self.conn.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
+                return
             except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
+                broken = self.conn.broken or self.conn.closed
+                self.conn.close()
+                if not broken or time.monotonic() > deadline:
+                    raise   # a real error, not a restarting server
                 time.sleep(0.5)
-        self.conn.execute("CREATE EXTENSION IF NOT EXISTS pipeline")
-        self.conn.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
 
     def run(self, sql, params=()):
         """Execute; return (rows, None) or (None, error text)."""
