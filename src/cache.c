@@ -120,8 +120,9 @@ pl_cache_read(const char *name, int32 *version, Jsonb **spec)
 	if (SPI_processed == 1)
 	{
 		*version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		/* copied out of SPI's memory into the caller's */
-		*spec = (Jsonb *) SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull),
+		/* detoasted (a short spec has a 1-byte header on disk), then copied out of SPI's memory */
+		*spec = (Jsonb *) SPI_datumTransfer(PointerGetDatum(PG_DETOAST_DATUM(SPI_getbinval(SPI_tuptable->vals[0],
+																							SPI_tuptable->tupdesc, 2, &isnull))),
 										   false, -1);
 		found = true;
 	}
