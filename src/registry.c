@@ -70,8 +70,9 @@ pl_registry_schema(const char *uri)
 	SPI_execute_with_args("SELECT schema FROM pipeline.schemas WHERE uri = $1",
 						  1, argtypes, args, NULL, true, 1);
 	if (SPI_processed == 1)
-		result = (Jsonb *) SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0],
-														   SPI_tuptable->tupdesc, 1, &isnull),
+		/* detoasted, then copied out of SPI's memory */
+		result = (Jsonb *) SPI_datumTransfer(PointerGetDatum(PG_DETOAST_DATUM(SPI_getbinval(SPI_tuptable->vals[0],
+																							 SPI_tuptable->tupdesc, 1, &isnull))),
 											 false, -1);
 	SPI_finish();
 	return result;
