@@ -14,6 +14,7 @@
 #include "utils/memutils.h"
 
 #include "spec.h"
+#include "transform.h"
 
 /* Raise 22023 about the spec member at JSON Pointer ptr. */
 static void
@@ -70,18 +71,17 @@ spec_check_members(const JNode *spec)
 	}
 }
 
-/* Check the transform member; steps are not supported by this version. */
-static void
+/* Compile the transform member (NULL when there are no steps). */
+static struct PlTransform *
 spec_check_transform(const JNode *spec)
 {
 	JNode	   *t = jnode_get(spec, "transform");
 
 	if (t == NULL)
-		return;
+		return NULL;
 	if (t->type != JB_ARRAY)
 		spec_error("/transform", "\"transform\" must be an array of steps", NULL);
-	if (t->n > 0)
-		spec_error("/transform", "transform steps are not supported yet", NULL);
+	return t->n > 0 ? pl_transform_compile(t) : NULL;
 }
 
 /* Compile the "schema" member, if any, in the spec's context. */
@@ -118,7 +118,7 @@ pl_spec_compile(Jsonb *spec_jb)
 	spec_check_members(top);
 	spec->on_error = (PlOnError) spec_choice(top, "on_error", on_error, PL_ON_ERROR_RAISE);
 	spec->formats_assert = spec_choice(top, "formats", formats, 0) == 0;
-	spec_check_transform(top);
+	spec->transform = spec_check_transform(top);
 	spec->schema = spec_compile_schema(spec_jb, spec->formats_assert);
 	MemoryContextSwitchTo(old);
 	return spec;
@@ -131,11 +131,17 @@ pl_spec_free(PlSpec *spec)
 	MemoryContextDelete(spec->cxt);
 }
 
-/* Apply the spec's transform steps to doc (none in this version). */
+/*
+ * Apply the spec's transform steps to doc; returns doc itself when nothing
+ * changed.  A step that fails changes nothing and adds a violation to errs
+ * (if given); the later steps still run.
+ */
 Jsonb *
 pl_spec_transform(PlSpec *spec, Jsonb *doc, PlErrors *errs)
 {
-	return doc;
+	bool		ok;
+
+	return pl_transform_jsonb(spec->transform, doc, errs, &ok);
 }
 
 /*
@@ -145,13 +151,14 @@ pl_spec_transform(PlSpec *spec, Jsonb *doc, PlErrors *errs)
 bool
 pl_spec_check(PlSpec *spec, Jsonb *doc, Jsonb **out, PlErrors *errs)
 {
-	Jsonb	   *t = pl_spec_transform(spec, doc, errs);
+	bool		ok;
+	Jsonb	   *t = pl_transform_jsonb(spec->transform, doc, errs, &ok);
 
 	if (out)
 		*out = t;
 	if (spec->schema == NULL)
-		return errs == NULL || errs->count == 0;
+		return ok;
 	if (errs)
-		return pl_validate_errors(spec->schema, t, "/schema", errs) && errs->count == 0;
-	return pl_validate(spec->schema, t);
+		return pl_validate_errors(spec->schema, t, "/schema", errs) && ok;
+	return ok && pl_validate(spec->schema, t);
 }

@@ -1,0 +1,205 @@
+/*
+ * transform.h: transform steps compiled with a spec, and the mutable record
+ * they are applied to.
+ *
+ * A spec's "transform" array becomes a PlTransform (src/transform.c): every
+ * argument checked, pointers split into tokens, regexes compiled, maps sorted,
+ * constant values turned into JsonbValues, so applying a step does no parsing.
+ *
+ * Steps work on a PlDoc: a JsonbValue tree whose untouched parts stay
+ * jbvBinary references into the original jsonb.  A container is expanded into
+ * jbvObject/jbvArray only when a step writes below it, and pl_doc_encode
+ * writes the tree back to a jsonb, copying unexpanded containers as bytes.
+ * A record that no step changes is never re-encoded.
+ */
+#ifndef PIPELINE_TRANSFORM_H
+#define PIPELINE_TRANSFORM_H
+
+#include "datatype/timestamp.h"
+#include "pgtime.h"
+#include "regex/regex.h"
+
+#include "schema.h"
+
+typedef enum PlOp
+{
+	PL_OP_TRIM,
+	PL_OP_COLLAPSE_WHITESPACE,
+	PL_OP_LOWER,
+	PL_OP_UPPER,
+	PL_OP_NULLIF_EMPTY,
+	PL_OP_TRUNCATE,
+	PL_OP_REPLACE,
+	PL_OP_COERCE,
+	PL_OP_PARSE_TIMESTAMP,
+	PL_OP_ROUND,
+	PL_OP_CLAMP,
+	PL_OP_SCALE,
+	PL_OP_MAP,
+	PL_OP_DEFAULT,
+	PL_OP_SET,
+	PL_OP_REMOVE,
+	PL_OP_RENAME,
+	PL_OP_COPY,
+	PL_OP_CONCAT,
+	PL_OP_KEEP,
+	PL_OP_HASH,
+	PL_OP_MASK
+} PlOp;
+
+/* Kinds of JSON value a step can leave at its path (for attach checks) */
+#define PL_K_NULL		0x01
+#define PL_K_BOOL		0x02
+#define PL_K_NUMBER		0x04
+#define PL_K_STRING		0x08
+#define PL_K_OBJECT		0x10
+#define PL_K_ARRAY		0x20
+#define PL_K_ANY		0x3F
+
+/* coerce "to" */
+typedef enum PlCoerceTo
+{
+	PL_TO_INTEGER,
+	PL_TO_NUMBER,
+	PL_TO_BOOLEAN,
+	PL_TO_STRING
+} PlCoerceTo;
+
+/* A JSON Pointer split into unescaped tokens. */
+typedef struct PlPointer
+{
+	const char *text;			/* as written */
+	int			ntokens;
+	const char **tokens;		/* NUL-terminated, unescaped */
+	int		   *lens;
+} PlPointer;
+
+/* One entry of a map's "values", keyed by the (maybe case-folded) string. */
+typedef struct PlMapEntry
+{
+	const char *key;
+	int			keylen;
+	JsonbValue	value;
+} PlMapEntry;
+
+/* A piece of a replacement: literal text, or a group reference. */
+typedef struct PlReplPiece
+{
+	const char *text;			/* NULL for a group */
+	int			len;
+	int			group;
+} PlReplPiece;
+
+/* One format of parse_timestamp: iso8601, epoch, or strptime items. */
+typedef struct PlTsFormat
+{
+	int			kind;
+	int			nitems;
+	const char *items;			/* strptime: (type, char) pairs */
+} PlTsFormat;
+
+/* A step, compiled. */
+typedef struct PlStep
+{
+	PlOp		op;
+	int			index;			/* position in "transform" */
+	const char *location;		/* "/transform/N" */
+	PlPointer	path;
+	PlPointer	other;			/* rename "to", copy "from" */
+	int			nfrom;			/* concat "from" */
+	PlPointer  *from;
+	uint8		kinds;			/* PL_K_* this step may leave at path */
+	union
+	{
+		int64		length;		/* truncate */
+		int			digits;		/* round */
+		PlCoerceTo	to;			/* coerce */
+		const char *separator;	/* concat */
+		const char *salt;		/* hash */
+		struct
+		{
+			Numeric		min;	/* NULL: unbounded */
+			Numeric		max;
+		}			clamp;
+		struct
+		{
+			Numeric		factor;
+			Numeric		offset;
+		}			scale;
+		struct
+		{
+			regex_t		re;
+			int			npieces;
+			PlReplPiece *pieces;
+		}			replace;
+		struct
+		{
+			int			nformats;
+			PlTsFormat *formats;
+			pg_tz	   *tz;		/* NULL: UTC */
+		}			ts;
+		struct
+		{
+			int			n;
+			PlMapEntry *entries;	/* sorted by (keylen, key) */
+			bool		case_insensitive;
+			bool		has_default;
+			JsonbValue	dflt;
+		}			map;
+		JsonbValue	value;		/* default, set */
+		struct
+		{
+			int			n;
+			const char **keys;	/* sorted by (length, bytes) */
+			int		   *lens;
+		}			keep;
+		struct
+		{
+			int			keep_last;
+			const char *chr;	/* one character, UTF-8 */
+			int			chrlen;
+		}			mask;
+	}			u;
+} PlStep;
+
+/* A compiled "transform" array. */
+typedef struct PlTransform
+{
+	int			nsteps;
+	PlStep	   *steps;
+} PlTransform;
+
+/*
+ * A record being transformed.  For a table row, root is an object whose keys
+ * are the columns: they can be neither added nor removed (removing one sets it
+ * to null), and touched[i] records the last step that wrote root pair i.
+ */
+typedef struct PlDoc
+{
+	JsonbValue	root;
+	bool		changed;
+	bool		row;
+	int		   *touched;		/* row: per root pair, last step index or -1 */
+} PlDoc;
+
+/* src/transform.c */
+extern PlTransform *pl_transform_compile(const JNode *steps);
+extern void pl_doc_init(PlDoc *doc, Jsonb *jb);
+extern bool pl_transform_apply(const PlTransform *t, PlDoc *doc, PlErrors *errs);
+extern Jsonb *pl_transform_jsonb(const PlTransform *t, Jsonb *doc, PlErrors *errs, bool *ok);
+extern Jsonb *pl_doc_encode(const JsonbValue *v);
+extern int	pl_key_cmp(const char *a, int alen, const char *b, int blen);
+
+/* src/transform_ops.c */
+extern void pl_step_compile_args(PlStep *s, const JNode *step, const char *ptr);
+extern bool pl_step_value(const PlStep *s, JsonbValue *v, char **err);
+extern bool pl_numeric_text(Numeric n, JsonbValue *out);
+extern int	pl_space_len(const char *s, int len);
+extern void pl_trim_bytes(const char **s, int *len);
+
+/* src/transform_time.c */
+extern void pl_ts_compile(PlStep *s, const JNode *formats, const JNode *tz, const char *ptr);
+extern bool pl_ts_value(const PlStep *s, JsonbValue *v, char **err);
+extern char *pl_ts_format(TimestampTz t);
+
+#endif
