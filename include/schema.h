@@ -189,6 +189,7 @@ struct SchemaNode
 	SchemaNode *then_;
 	SchemaNode *else_;
 	SchemaNode *ref;
+	PlResource *ref_scope;		/* resource around $ref's target, if not its root */
 	SchemaNode *dynamic_ref;	/* static target of $dynamicRef / $recursiveRef */
 	const char *dynamic_name;	/* anchor to look up in the dynamic scope, or NULL */
 	bool		recursive_ref;	/* 2019-09 $recursiveRef */

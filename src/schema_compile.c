@@ -63,6 +63,7 @@ static SchemaNode pl_false_node = {.constant = 0,.min_length = -1,.max_length = 
 static SchemaNode *compile_node(Compiler *c, JNode *n, const JNode *from);
 static void index_schema(Compiler *c, JNode *n, const char *base, int draft,
 						 uint32 vocab, const char *pointer);
+static JNode *load_document(Compiler *c, const char *uri, int draft);
 
 /* Append JSON Pointer token tok to ptr, escaping '~' and '/'. */
 static char *
@@ -317,6 +318,51 @@ index_anchors(Compiler *c, JNode *n, const char *base, int draft)
 }
 
 /*
+ * The vocabularies a custom metaschema declares in "$vocabulary", and (in
+ * *draft) the draft of the metaschema itself.  Core is always on; a
+ * vocabulary that is not listed is off.
+ */
+static uint32
+metaschema_vocabularies(Compiler *c, JNode *n, const char *uri, int *draft)
+{
+	static const struct
+	{
+		const char *suffix;
+		uint32		bit;
+	}			vocabs[] = {
+		{"/vocab/applicator", PL_VOCAB_APPLICATOR},
+		{"/vocab/validation", PL_VOCAB_VALIDATION},
+		{"/vocab/unevaluated", PL_VOCAB_UNEVALUATED},
+		{"/vocab/format-assertion", PL_VOCAB_FORMAT_ASSERT},
+	};
+	char	   *res = strip_fragment(uri);
+	JNode	   *meta = find_resource(c, res);
+	JNode	   *declared;
+	JNode	   *meta_schema;
+	uint32		bits = 0;
+
+	if (meta == NULL && (meta = load_document(c, res, *draft)) == NULL)
+		compile_error(c, n, "$schema", "metaschema \"%s\" is not known", uri);
+	meta_schema = jnode_get(meta, "$schema");
+	if (meta_schema && meta_schema->type == JB_STRING && draft_of_uri(meta_schema->str))
+		*draft = draft_of_uri(meta_schema->str);
+	declared = jnode_get(meta, "$vocabulary");
+	if (declared == NULL || declared->type != JB_OBJECT)
+		return PL_VOCAB_ALL;
+	for (int i = 0; i < declared->n; i++)
+		for (int k = 0; k < lengthof(vocabs); k++)
+		{
+			const char *key = declared->pairs[i].key;
+			int			klen = declared->pairs[i].keylen;
+			int			slen = strlen(vocabs[k].suffix);
+
+			if (klen >= slen && strcmp(key + klen - slen, vocabs[k].suffix) == 0)
+				bits |= vocabs[k].bit;
+		}
+	return bits;
+}
+
+/*
  * Index schema n at JSON Pointer pointer: record its base URI, draft and
  * vocabularies, its resources and anchors, then its subschemas.
  */
@@ -339,6 +385,12 @@ index_schema(Compiler *c, JNode *n, const char *base, int draft, uint32 vocab,
 	schema_kw = jnode_get(n, "$schema");
 	if (schema_kw && schema_kw->type == JB_STRING && draft_of_uri(schema_kw->str))
 		n->draft = draft = draft_of_uri(schema_kw->str);
+	else if (schema_kw && schema_kw->type == JB_STRING)
+	{
+		vocab = metaschema_vocabularies(c, n, schema_kw->str, &draft);
+		n->draft = draft;
+		n->vocab = vocab;
+	}
 	n->base = base = index_identifier(c, n, base, draft);
 	index_anchors(c, n, base, draft);
 	index_children(c, n, base, draft, vocab);
@@ -637,8 +689,13 @@ compile_string(Compiler *c, JNode *n, SchemaNode *s)
 	JNode	   *pattern = get_typed(c, n, "pattern", JB_STRING, "a string");
 	JNode	   *format = get_typed(c, n, "format", JB_STRING, "a string");
 
-	s->min_length = get_count(c, n, "minLength");
-	s->max_length = get_count(c, n, "maxLength");
+	if (!(n->vocab & PL_VOCAB_VALIDATION))
+		pattern = NULL;
+	else
+	{
+		s->min_length = get_count(c, n, "minLength");
+		s->max_length = get_count(c, n, "maxLength");
+	}
 	if (pattern)
 	{
 		s->pattern = palloc0(sizeof(PlRegex));
@@ -679,10 +736,13 @@ compile_array(Compiler *c, JNode *n, SchemaNode *s)
 	s->max_contains = n->draft >= PL_DRAFT2019 ? get_count(c, n, "maxContains") : -1;
 	if (s->min_contains < 0)
 		s->min_contains = 1;
-	s->min_items = get_count(c, n, "minItems");
-	s->max_items = get_count(c, n, "maxItems");
-	s->unique_items = get_typed(c, n, "uniqueItems", JB_BOOL, "a boolean") &&
-		jnode_get(n, "uniqueItems")->boolean;
+	if (n->vocab & PL_VOCAB_VALIDATION)
+	{
+		s->min_items = get_count(c, n, "minItems");
+		s->max_items = get_count(c, n, "maxItems");
+		s->unique_items = get_typed(c, n, "uniqueItems", JB_BOOL, "a boolean") &&
+			jnode_get(n, "uniqueItems")->boolean;
+	}
 	if (n->draft >= PL_DRAFT2019)
 		s->unevaluated_items = get_schema(c, n, "unevaluatedItems");
 	if (s->prefix_items.n || s->items || s->contains || s->min_items >= 0 ||
@@ -778,13 +838,16 @@ compile_object(Compiler *c, JNode *n, SchemaNode *s)
 	s->nprops = get_schema_map(c, n, "properties", &s->props);
 	compile_pattern_properties(c, n, s);
 	s->additional = get_schema(c, n, "additionalProperties");
-	if (required)
+	if (required && (n->vocab & PL_VOCAB_VALIDATION))
 		s->required = get_string_list(c, n, "required", required, &s->nrequired);
 	compile_dependencies(c, n, s);
 	if (n->draft >= PL_DRAFT6)
 		s->property_names = get_schema(c, n, "propertyNames");
-	s->min_props = get_count(c, n, "minProperties");
-	s->max_props = get_count(c, n, "maxProperties");
+	if (n->vocab & PL_VOCAB_VALIDATION)
+	{
+		s->min_props = get_count(c, n, "minProperties");
+		s->max_props = get_count(c, n, "maxProperties");
+	}
 	if (n->draft >= PL_DRAFT2019)
 		s->unevaluated_props = get_schema(c, n, "unevaluatedProperties");
 	if (s->nprops || s->npatterns || s->additional || s->nrequired || s->ndepreq ||
@@ -803,6 +866,21 @@ compile_ref(Compiler *c, JNode *n, const char *kw, JNode **target)
 		return NULL;
 	*target = resolve_ref(c, n, kw, ref->str);
 	return compile_node(c, *target, n);
+}
+
+/*
+ * The resource that contains target when target is not a resource root
+ * itself: following a reference into the middle of a resource still enters
+ * that resource's dynamic scope.
+ */
+static PlResource *
+enclosing_resource(Compiler *c, JNode *n, JNode *target)
+{
+	JNode	   *root = find_resource(c, target->base ? target->base : "");
+
+	if (root == NULL || root == target)
+		return NULL;
+	return compile_node(c, root, n)->resource;
 }
 
 /* $dynamicRef (2020-12) and $recursiveRef (2019-09). */
@@ -849,6 +927,8 @@ compile_applicators(Compiler *c, JNode *n, SchemaNode *s)
 		s->else_ = get_schema(c, n, "else");
 	}
 	s->ref = compile_ref(c, n, "$ref", &target);
+	if (s->ref)
+		s->ref_scope = enclosing_resource(c, n, target);
 	compile_dynamic_ref(c, n, s);
 	if (s->all_of.n || s->any_of.n || s->one_of.n || s->not || s->if_ ||
 		s->ref || s->dynamic_ref)
@@ -884,7 +964,7 @@ compile_resource(Compiler *c, JNode *n, SchemaNode *s)
 		if (e->node != n)
 			continue;
 		r = palloc0(sizeof(PlResource));
-		r->uri = e->uri;
+		r->uri = n->base ? n->base : e->uri;
 		break;
 	}
 	if (r == NULL)
@@ -938,9 +1018,10 @@ compile_node(Compiler *c, JNode *n, const JNode *from)
 	compile_definitions(c, n, "$defs");
 	compile_definitions(c, n, "definitions");
 	if (n->vocab & PL_VOCAB_VALIDATION)
+	{
 		compile_generic(c, n, s);
-	if (n->vocab & PL_VOCAB_VALIDATION)
 		compile_numeric(c, n, s);
+	}
 	compile_string(c, n, s);
 	compile_array(c, n, s);
 	compile_object(c, n, s);

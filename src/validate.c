@@ -46,6 +46,7 @@ typedef struct VCtx
 } VCtx;
 
 static bool v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an);
+static void scope_push(VCtx *cx, PlResource *r);
 
 /* Push a keyword-path token; returns the length to pop back to. */
 static inline int
@@ -743,8 +744,14 @@ v_applicators(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
 	bool		ok = true;
 
-	if (s->ref && !v_child(cx, s->ref, "$ref", -1, v, an))
-		ok = false;
+	if (s->ref)
+	{
+		if (s->ref_scope)
+			scope_push(cx, s->ref_scope);
+		ok = v_child(cx, s->ref, "$ref", -1, v, an);
+		if (s->ref_scope)
+			cx->nscope--;
+	}
 	if ((ok || cx->errs) && s->dynamic_ref &&
 		!v_child(cx, (s->dynamic_name || s->recursive_ref) ? dynamic_target(cx, s) : s->dynamic_ref,
 				 s->recursive_ref || s->draft == PL_DRAFT2019 ? "$recursiveRef" : "$dynamicRef", -1, v, an))
