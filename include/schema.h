@@ -196,6 +196,7 @@ struct SchemaNode
 
 	/* does evaluating this node need annotation results (unevaluated*)? */
 	bool		tracks;
+	uint8		mark;			/* compile-time cycle check: 0 new, 1 on path, 2 done */
 };
 
 /* A compiled schema and the memory that holds it. */

@@ -55,6 +55,7 @@ typedef struct Compiler
 	List	   *resources;		/* ResEntry * */
 	List	   *anchors;		/* AnchorEntry * */
 	List	   *regexes;		/* PlRegex * to free with the context */
+	List	   *nodes;			/* every SchemaNode compiled, for the cycle check */
 } Compiler;
 
 static SchemaNode pl_true_node = {.constant = 1,.min_length = -1,.max_length = -1,.max_contains = -1,.min_items = -1,.max_items = -1,.min_props = -1,.max_props = -1};
@@ -1003,6 +1004,7 @@ compile_node(Compiler *c, JNode *n, const JNode *from)
 		adopt_context(n, from, from->pointer);
 	s = palloc0(sizeof(SchemaNode));
 	n->compiled = s;
+	c->nodes = lappend(c->nodes, s);
 	s->constant = -1;
 	s->draft = n->draft;
 	s->min_length = s->max_length = s->max_contains = -1;
@@ -1030,6 +1032,51 @@ compile_node(Compiler *c, JNode *n, const JNode *from)
 	if (s->has == 0 && s->types == 0 && s->resource == NULL)
 		s->constant = 1;
 	return s;
+}
+
+static void check_in_place_cycles(Compiler *c, SchemaNode *s);
+
+/* Check every schema of a list for in-place cycles. */
+static void
+check_list_cycles(Compiler *c, const PlSchemaList *list)
+{
+	for (int i = 0; i < list->n; i++)
+		check_in_place_cycles(c, list->items[i]);
+}
+
+/*
+ * Refuse schemas that apply themselves to the same instance forever: a
+ * cycle of in-place applicators ($ref, allOf, anyOf, oneOf, not, if/then/else,
+ * dependentSchemas) that never descends into a property or item would
+ * recurse until the stack runs out on some instance.
+ */
+static void
+check_in_place_cycles(Compiler *c, SchemaNode *s)
+{
+	check_stack_depth();
+	if (s == NULL || s->constant >= 0 || s->mark == 2)
+		return;
+	if (s->mark == 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 c->opts->ptr_prefix[0] ?
+				 errmsg("spec %s: schema references itself without descending into the instance",
+						c->opts->ptr_prefix) :
+				 errmsg("invalid JSON Schema: schema references itself without descending into the instance"),
+				 errdetail("A cycle of \"$ref\", \"allOf\", \"anyOf\", \"oneOf\", \"not\" or \"if\" would never end.")));
+	s->mark = 1;
+	check_in_place_cycles(c, s->ref);
+	check_in_place_cycles(c, s->dynamic_ref);
+	check_list_cycles(c, &s->all_of);
+	check_list_cycles(c, &s->any_of);
+	check_list_cycles(c, &s->one_of);
+	check_in_place_cycles(c, s->not);
+	check_in_place_cycles(c, s->if_);
+	check_in_place_cycles(c, s->then_);
+	check_in_place_cycles(c, s->else_);
+	for (int i = 0; i < s->ndepschemas; i++)
+		check_in_place_cycles(c, s->depschemas[i].schema);
+	s->mark = 2;
 }
 
 /* Release regexes compiled outside memory contexts when the schema goes. */
@@ -1084,7 +1131,11 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 	index_schema(&c, root, NULL, opts->default_draft, PL_VOCAB_ALL, "");
 	PG_TRY();
 	{
+		ListCell   *lc;
+
 		schema->root = compile_node(&c, root, NULL);
+		foreach(lc, c.nodes)
+			check_in_place_cycles(&c, lfirst(lc));
 	}
 	PG_FINALLY();
 	{

@@ -339,39 +339,63 @@ v_string(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	return ok;
 }
 
-/* Are the elements of array v pairwise distinct?  Hashes, then compares equal hashes. */
+/* An array element with its hash, for sorting by hash. */
+typedef struct HashedElem
+{
+	uint32		hash;
+	int			index;
+	JbRef		value;
+} HashedElem;
+
+/* qsort comparator: by hash, then by position. */
+static int
+hashed_elem_cmp(const void *a, const void *b)
+{
+	const HashedElem *x = a;
+	const HashedElem *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->index - y->index;
+}
+
+/*
+ * Are the elements of array v pairwise distinct?  Sorting by a hash that is
+ * consistent with JSON equality makes this O(n log n): only elements with
+ * equal hashes are compared.
+ */
 static bool
 array_unique(const JbRef *v, int *dup_a, int *dup_b)
 {
 	int			n = jb_size(v);
-	JbRef	   *elems;
-	uint32	   *hashes;
+	HashedElem *elems;
 	JbIter		it;
 	int			i = 0;
 
 	if (n < 2)
 		return true;
-	elems = palloc(sizeof(JbRef) * n);
-	hashes = palloc(sizeof(uint32) * n);
+	elems = palloc(sizeof(HashedElem) * n);
 	jb_iter_init(&it, v->cont, 0);
-	while (jb_iter_next(&it, &elems[i]))
+	while (jb_iter_next(&it, &elems[i].value))
 	{
-		hashes[i] = jbref_hash(&elems[i]);
+		CHECK_FOR_INTERRUPTS();
+		elems[i].hash = jbref_hash(&elems[i].value);
+		elems[i].index = i;
 		i++;
 	}
+	qsort(elems, n, sizeof(HashedElem), hashed_elem_cmp);
 	for (i = 0; i < n; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		for (int j = i + 1; j < n; j++)
-			if (hashes[i] == hashes[j] && jbref_equals(&elems[i], &elems[j]))
+		for (int j = i + 1; j < n && elems[j].hash == elems[i].hash; j++)
+			if (jbref_equals(&elems[i].value, &elems[j].value))
 			{
-				*dup_a = i;
-				*dup_b = j;
+				*dup_a = Min(elems[i].index, elems[j].index);
+				*dup_b = Max(elems[i].index, elems[j].index);
 				return false;
 			}
 	}
 	pfree(elems);
-	pfree(hashes);
 	return true;
 }
 
