@@ -25,6 +25,7 @@
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "utils/builtins.h"
+#include "mb/pg_wchar.h"
 #include "utils/memutils.h"
 
 #include "metaschemas.h"
@@ -89,9 +90,17 @@ compile_error(Compiler *c, const JNode *at, const char *keyword, const char *fmt
 	const char *ptr = at && at->pointer ? at->pointer : "";
 
 	initStringInfo(&msg);
-	va_start(args, fmt);
-	appendStringInfoVA(&msg, fmt, args);
-	va_end(args);
+	for (;;)
+	{
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&msg, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&msg, needed);
+	}
 	if (keyword)
 		ptr = pointer_child(ptr, keyword);
 	ereport(ERROR,
@@ -601,7 +610,9 @@ compile_regex(Compiler *c, JNode *at, const char *kw, PlRegex *re, const JNode *
 	char	   *err = NULL;
 
 	if (!pl_regex_compile(re, src->str, src->len, &err))
-		compile_error(c, at, kw, "invalid regular expression \"%s\": %s", src->str, err);
+		compile_error(c, at, kw, "invalid regular expression \"%.*s%s\": %s",
+					  pg_mbcliplen(src->str, src->len, 64), src->str,
+					  src->len > 64 ? "..." : "", err);
 	c->regexes = lappend(c->regexes, re);
 }
 
@@ -822,10 +833,10 @@ compile_pattern_properties(Compiler *c, JNode *n, SchemaNode *s)
 	for (int i = 0; i < pp->n; i++)
 	{
 		JNode		key = {.type = JB_STRING,.str = pp->pairs[i].key,.len = pp->pairs[i].keylen};
+		JNode		at = {.pointer = pointer_child(pointer_child(n->pointer, "patternProperties"), key.str)};
 
-		compile_regex(c, n, "patternProperties", &s->patterns[i].re, &key);
-		adopt_context(pp->pairs[i].value, n,
-					  pointer_child(pointer_child(n->pointer, "patternProperties"), key.str));
+		compile_regex(c, &at, NULL, &s->patterns[i].re, &key);
+		adopt_context(pp->pairs[i].value, n, at.pointer);
 		s->patterns[i].schema = compile_node(c, pp->pairs[i].value, n);
 	}
 }

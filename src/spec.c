@@ -23,7 +23,7 @@ spec_error(const char *ptr, const char *msg, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("spec %s: %s", ptr, msg),
+			 ptr[0] ? errmsg("spec %s: %s", ptr, msg) : errmsg("spec: %s", msg),
 			 detail ? errdetail("%s", detail) : 0));
 }
 

@@ -21,6 +21,7 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
@@ -114,9 +115,17 @@ fail(VCtx *cx, const char *kw, const char *fmt,...)
 	if (cx->errs == NULL)
 		return false;
 	initStringInfo(&msg);
-	va_start(args, fmt);
-	appendStringInfoVA(&msg, fmt, args);
-	va_end(args);
+	for (;;)
+	{
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&msg, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&msg, needed);
+	}
 	save = kw ? push_kw(cx, kw) : cx->kw.len;
 	pl_errors_add(cx->errs, cx->inst.data, cx->kw.data, "%s", msg.data);
 	pop_path(&cx->kw, save);
@@ -332,7 +341,9 @@ v_string(VCtx *cx, const SchemaNode *s, const JbRef *v)
 		ok = fail(cx, "maxLength", "string is longer than %lld characters",
 				  (long long) s->max_length);
 	if ((ok || cx->errs) && s->pattern && !pl_regex_match(s->pattern, v->str, v->len))
-		ok = fail(cx, "pattern", "string does not match pattern \"%s\"", s->pattern->source);
+		ok = fail(cx, "pattern", "string does not match pattern \"%.*s%s\"",
+				  pg_mbcliplen(s->pattern->source, strlen(s->pattern->source), 64),
+				  s->pattern->source, strlen(s->pattern->source) > 64 ? "..." : "");
 	if ((ok || cx->errs) && s->format_assert && s->format != PL_FORMAT_UNKNOWN &&
 		!pl_format_check(s->format, v->str, v->len))
 		ok = fail(cx, "format", "string is not a valid %s", s->format_name);
