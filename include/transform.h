@@ -184,6 +184,7 @@ typedef struct PlDoc
 
 /* src/transform.c */
 extern PlTransform *pl_transform_compile(const JNode *steps);
+extern void pl_jsonb_value(Jsonb *jb, JsonbValue *out);
 extern void pl_doc_init(PlDoc *doc, Jsonb *jb);
 extern bool pl_transform_apply(const PlTransform *t, PlDoc *doc, PlErrors *errs);
 extern Jsonb *pl_transform_jsonb(const PlTransform *t, Jsonb *doc, PlErrors *errs, bool *ok);

@@ -153,3 +153,87 @@ CREATE FUNCTION pipeline.jsonschema_is_valid(schema json) RETURNS boolean
 CREATE FUNCTION pipeline.jsonschema_validation_errors(schema json, instance json) RETURNS text[]
     AS 'MODULE_PATHNAME', 'pipeline_jsonschema_validation_errors'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Transforms and triggers
+
+/*
+ * Records a pipeline trigger kept out (on_error "quarantine"): the original
+ * record, the errors and the version that judged it, in the same
+ * transaction as the statement.  In column mode record is the jsonb column's
+ * value and other_columns the rest of the row, so replay can rebuild it.
+ */
+CREATE TABLE pipeline.rejects (
+    id            bigserial   PRIMARY KEY,
+    rejected_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    pipeline      text        NOT NULL,
+    version       integer     NOT NULL,
+    relation      regclass    NOT NULL,
+    operation     text        NOT NULL CHECK (operation IN ('INSERT', 'UPDATE')),
+    record        jsonb       NOT NULL,
+    errors        jsonb       NOT NULL,
+    record_column name,
+    other_columns jsonb
+);
+CREATE INDEX rejects_pipeline_idx ON pipeline.rejects (pipeline, id);
+COMMENT ON TABLE pipeline.rejects IS 'records kept out by pipeline triggers, with their errors';
+SELECT pg_catalog.pg_extension_config_dump('pipeline.rejects', '');
+SELECT pg_catalog.pg_extension_config_dump('pipeline.rejects_id_seq', '');
+
+-- BEFORE INSERT OR UPDATE ... FOR EACH ROW EXECUTE FUNCTION pipeline.trigger('name' [, 'jsonb column'])
+CREATE FUNCTION pipeline.trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'pipeline_trigger'
+    LANGUAGE C;
+
+-- Raise 22023 unless the pipeline's steps fit the table (columns exist and can hold what steps write).
+CREATE FUNCTION pipeline._check_attach(tbl regclass, name text, column_name name) RETURNS void
+    AS 'MODULE_PATHNAME', 'pipeline_check_attach'
+    LANGUAGE C;
+
+CREATE FUNCTION pipeline.attach(tbl regclass, name text, column_name name DEFAULT NULL) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    trg name := ('pipeline_' || attach.name)::name;
+BEGIN
+    PERFORM pipeline._check_attach(tbl, attach.name, column_name);
+    IF EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = trg) THEN
+        RAISE EXCEPTION 'pipeline "%" is already attached to table %', attach.name, tbl
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+    IF column_name IS NULL THEN
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %s FOR EACH ROW'
+                       ' EXECUTE FUNCTION pipeline.trigger(%L)', trg, tbl, attach.name);
+    ELSE
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %s FOR EACH ROW'
+                       ' EXECUTE FUNCTION pipeline.trigger(%L, %L)', trg, tbl, attach.name, column_name);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION pipeline.attach(regclass, text, name) IS 'check a table''s rows (or a jsonb column) with a pipeline on INSERT and UPDATE';
+
+CREATE FUNCTION pipeline.detach(tbl regclass, name text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    trg name := ('pipeline_' || detach.name)::name;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = trg) THEN
+        RAISE EXCEPTION 'pipeline "%" is not attached to table %', detach.name, tbl
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('DROP TRIGGER %I ON %s', trg, tbl);
+END
+$$;
+COMMENT ON FUNCTION pipeline.detach(regclass, text) IS 'remove the trigger pipeline.attach created';
+
+CREATE FUNCTION pipeline._replay(name text, OUT replayed bigint, OUT rejected bigint)
+    AS 'MODULE_PATHNAME', 'pipeline_replay'
+    LANGUAGE C STRICT;
+
+CREATE FUNCTION pipeline.replay(name text) RETURNS TABLE(replayed bigint, rejected bigint)
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$ SELECT r.replayed, r.rejected FROM pipeline._replay(name) r $$;
+COMMENT ON FUNCTION pipeline.replay(text) IS 'insert a pipeline''s quarantined records again through the current version';

@@ -28,6 +28,7 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
@@ -242,6 +243,10 @@ pl_transform_compile(const JNode *steps)
 {
 	PlTransform *t = palloc0(sizeof(PlTransform));
 
+	if (GetDatabaseEncoding() != PG_UTF8)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("transform steps need a database with encoding UTF8")));
 	t->nsteps = steps->n;
 	t->steps = palloc0(sizeof(PlStep) * steps->n);
 	for (int i = 0; i < steps->n; i++)
@@ -298,8 +303,8 @@ bin_fill(JsonbContainer *c, int index, const char *data, uint32 offset, uint32 l
 }
 
 /* The root of jsonb jb as a tree value (a scalar root becomes that scalar). */
-static void
-root_value(Jsonb *jb, JsonbValue *out)
+void
+pl_jsonb_value(Jsonb *jb, JsonbValue *out)
 {
 	JsonbContainer *c = &jb->root;
 
@@ -322,7 +327,7 @@ void
 pl_doc_init(PlDoc *doc, Jsonb *jb)
 {
 	memset(doc, 0, sizeof(PlDoc));
-	root_value(jb, &doc->root);
+	pl_jsonb_value(jb, &doc->root);
 }
 
 /* Replace binary container *v by its expanded form (children stay binary). */

@@ -1,0 +1,768 @@
+/*-------------------------------------------------------------------------
+ *
+ * rows.c
+ *	  Table rows as records: typed datums to JSON values and back.
+ *
+ * A row is validated as to_jsonb(NEW) would render it, but without calling
+ * to_jsonb: each column's type is classified once per plan (PlColumn), and
+ * each datum is rendered straight into a JsonbValue that points at the
+ * datum's own bytes where it can (text, numeric, jsonb).  The rendering
+ * follows datum_to_jsonb: numbers are numbers (a float's shortest text, NaN
+ * and infinities as strings), date/timestamp/timestamptz use JSON's ISO
+ * format, json is parsed, arrays nest by dimension, and any other type is
+ * its text output.
+ *
+ * A transformed value goes back into its column by pl_value_to_datum.  What
+ * cannot be stored (a string in an integer column, 3.5 in a smallint, a
+ * date that does not parse, a value too long for varchar(n)) is returned as
+ * a message, which the trigger reports as a violation of the step that wrote
+ * the column, so a bad record is quarantined instead of aborting a COPY.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#include "trigger.h"
+
+/* Classify type typid (with typmod) for rendering and storing. */
+void
+pl_column_init(PlColumn *col, Oid typid, int32 typmod, MemoryContext cxt)
+{
+	Oid			elem;
+	Oid			func;
+	bool		varlena;
+
+	col->typid = typid;
+	col->typmod = typmod;
+	col->basetype = getBaseTypeAndTypmod(typid, &col->typmod);
+	col->is_domain = col->basetype != typid;
+	col->domain_extra = NULL;
+	col->cxt = cxt;
+	col->bound = NULL;
+	col->elem = NULL;
+	get_typlenbyvalalign(col->basetype, &col->typlen, &col->typbyval, &col->typalign);
+	switch (col->basetype)
+	{
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			col->kind = PL_COL_TEXT;
+			break;
+		case INT2OID:
+			col->kind = PL_COL_INT2;
+			break;
+		case INT4OID:
+			col->kind = PL_COL_INT4;
+			break;
+		case INT8OID:
+			col->kind = PL_COL_INT8;
+			break;
+		case NUMERICOID:
+			col->kind = PL_COL_NUMERIC;
+			if (col->typmod >= (int32) VARHDRSZ)
+			{
+				int			precision = ((col->typmod - VARHDRSZ) >> 16) & 0xffff;
+				int			scale = (((col->typmod - VARHDRSZ) & 0x7ff) ^ 1024) - 1024;
+				MemoryContext old = MemoryContextSwitchTo(cxt);
+
+				col->bound = DatumGetNumeric(DirectFunctionCall3(numeric_in,
+																 CStringGetDatum(psprintf("1e%d", precision - scale)),
+																 ObjectIdGetDatum(InvalidOid),
+																 Int32GetDatum(-1)));
+				MemoryContextSwitchTo(old);
+			}
+			break;
+		case FLOAT4OID:
+			col->kind = PL_COL_FLOAT4;
+			break;
+		case FLOAT8OID:
+			col->kind = PL_COL_FLOAT8;
+			break;
+		case BOOLOID:
+			col->kind = PL_COL_BOOL;
+			break;
+		case TIMESTAMPTZOID:
+			col->kind = PL_COL_TIMESTAMPTZ;
+			break;
+		case TIMESTAMPOID:
+			col->kind = PL_COL_TIMESTAMP;
+			break;
+		case DATEOID:
+			col->kind = PL_COL_DATE;
+			break;
+		case UUIDOID:
+			col->kind = PL_COL_UUID;
+			break;
+		case JSONOID:
+			col->kind = PL_COL_JSON;
+			break;
+		case JSONBOID:
+			col->kind = PL_COL_JSONB;
+			break;
+		default:
+			elem = get_element_type(col->basetype);
+			if (OidIsValid(elem) && col->typlen == -1)
+			{
+				col->kind = PL_COL_ARRAY;
+				col->elem = MemoryContextAllocZero(cxt, sizeof(PlColumn));
+				col->elem->name = col->name;
+				col->elem->namelen = col->namelen;
+				pl_column_init(col->elem, elem, col->typmod, cxt);
+				break;
+			}
+			col->kind = type_is_rowtype(col->basetype) ? PL_COL_COMPOSITE : PL_COL_OTHER;
+			getTypeOutputInfo(col->basetype, &func, &varlena);
+			fmgr_info_cxt(func, &col->outfunc, cxt);
+			getTypeInputInfo(col->basetype, &func, &col->ioparam);
+			fmgr_info_cxt(func, &col->infunc, cxt);
+			break;
+	}
+}
+
+/* The JSON kinds (PL_K_*) a column's values render as. */
+uint8
+pl_column_kinds(const PlColumn *col)
+{
+	switch (col->kind)
+	{
+		case PL_COL_INT2:
+		case PL_COL_INT4:
+		case PL_COL_INT8:
+		case PL_COL_NUMERIC:
+		case PL_COL_FLOAT4:
+		case PL_COL_FLOAT8:
+			return PL_K_NULL | PL_K_NUMBER;
+		case PL_COL_BOOL:
+			return PL_K_NULL | PL_K_BOOL;
+		case PL_COL_JSON:
+		case PL_COL_JSONB:
+			return PL_K_ANY;
+		case PL_COL_ARRAY:
+			return PL_K_NULL | PL_K_ARRAY;
+		case PL_COL_COMPOSITE:
+			return PL_K_NULL | PL_K_OBJECT;
+		default:
+			return PL_K_NULL | PL_K_STRING;
+	}
+}
+
+/* The JSON kinds a column can store (pl_value_to_datum may still refuse a value). */
+uint8
+pl_column_accepts(const PlColumn *col)
+{
+	switch (col->kind)
+	{
+		case PL_COL_TEXT:
+		case PL_COL_OTHER:
+		case PL_COL_COMPOSITE:
+			return PL_K_NULL | PL_K_STRING | PL_K_NUMBER | PL_K_BOOL;
+		case PL_COL_TIMESTAMPTZ:
+		case PL_COL_TIMESTAMP:
+		case PL_COL_DATE:
+		case PL_COL_UUID:
+			return PL_K_NULL | PL_K_STRING;
+		default:
+			return pl_column_kinds(col);
+	}
+}
+
+/* The column's type as SQL shows it. */
+const char *
+pl_column_type_name(const PlColumn *col)
+{
+	return format_type_with_typemod(col->typid, col->is_domain ? -1 : col->typmod);
+}
+
+/* Set *out to the string s (NUL-terminated). */
+static inline void
+set_cstring(JsonbValue *out, char *s)
+{
+	out->type = jbvString;
+	out->val.string.val = s;
+	out->val.string.len = strlen(s);
+}
+
+/* Set *out to the number written as text s (a valid JSON number). */
+static inline void
+set_numeric_text(JsonbValue *out, char *s)
+{
+	out->type = jbvNumeric;
+	out->val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+														   ObjectIdGetDatum(InvalidOid),
+														   Int32GetDatum(-1)));
+}
+
+/* Render the elements of one dimension of an array (to_jsonb's nesting). */
+static void
+array_dim(const PlColumn *elem, int dim, int ndims, const int *dims, Datum *values,
+		  bool *nulls, int *k, JsonbValue *out)
+{
+	int			n = dims[dim];
+
+	out->type = jbvArray;
+	out->val.array.rawScalar = false;
+	out->val.array.nElems = n;
+	out->val.array.elems = palloc(sizeof(JsonbValue) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		if (dim + 1 < ndims)
+			array_dim(elem, dim + 1, ndims, dims, values, nulls, k, &out->val.array.elems[i]);
+		else
+		{
+			pl_datum_to_value(elem, values[*k], nulls[*k], &out->val.array.elems[i]);
+			(*k)++;
+		}
+	}
+}
+
+/* Render datum d of column col as to_jsonb would. */
+void
+pl_datum_to_value(const PlColumn *col, Datum d, bool isnull, JsonbValue *out)
+{
+	if (isnull)
+	{
+		out->type = jbvNull;
+		return;
+	}
+	switch (col->kind)
+	{
+		case PL_COL_TEXT:
+			{
+				text	   *t = DatumGetTextPP(d);
+
+				out->type = jbvString;
+				out->val.string.val = VARDATA_ANY(t);
+				out->val.string.len = VARSIZE_ANY_EXHDR(t);
+			}
+			break;
+		case PL_COL_INT2:
+			out->type = jbvNumeric;
+			out->val.numeric = int64_to_numeric(DatumGetInt16(d));
+			break;
+		case PL_COL_INT4:
+			out->type = jbvNumeric;
+			out->val.numeric = int64_to_numeric(DatumGetInt32(d));
+			break;
+		case PL_COL_INT8:
+			out->type = jbvNumeric;
+			out->val.numeric = int64_to_numeric(DatumGetInt64(d));
+			break;
+		case PL_COL_NUMERIC:
+			{
+				Numeric		n = DatumGetNumeric(d);
+
+				if (numeric_is_nan(n) || numeric_is_inf(n))
+					set_cstring(out, DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n))));
+				else
+				{
+					out->type = jbvNumeric;
+					out->val.numeric = n;
+				}
+			}
+			break;
+		case PL_COL_FLOAT4:
+		case PL_COL_FLOAT8:
+			{
+				float8		f = col->kind == PL_COL_FLOAT4 ? DatumGetFloat4(d) : DatumGetFloat8(d);
+				char	   *s = col->kind == PL_COL_FLOAT4 ?
+					DatumGetCString(DirectFunctionCall1(float4out, d)) : float8out_internal(f);
+
+				if (isnan(f) || isinf(f))
+					set_cstring(out, s);
+				else
+					set_numeric_text(out, s);
+			}
+			break;
+		case PL_COL_BOOL:
+			out->type = jbvBool;
+			out->val.boolean = DatumGetBool(d);
+			break;
+		case PL_COL_TIMESTAMPTZ:
+		case PL_COL_TIMESTAMP:
+		case PL_COL_DATE:
+			set_cstring(out, JsonEncodeDateTime(NULL, d, col->basetype, NULL));
+			break;
+		case PL_COL_UUID:
+			set_cstring(out, DatumGetCString(DirectFunctionCall1(uuid_out, d)));
+			break;
+		case PL_COL_JSON:
+			pl_jsonb_value(DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+															  CStringGetDatum(TextDatumGetCString(d)))), out);
+			break;
+		case PL_COL_JSONB:
+			pl_jsonb_value(DatumGetJsonbP(d), out);
+			break;
+		case PL_COL_ARRAY:
+			{
+				ArrayType  *a = DatumGetArrayTypeP(d);
+				Datum	   *values;
+				bool	   *nulls;
+				int			n;
+				int			k = 0;
+
+				deconstruct_array(a, col->elem->basetype, col->elem->typlen, col->elem->typbyval,
+								  col->elem->typalign, &values, &nulls, &n);
+				if (ARR_NDIM(a) <= 0 || n == 0)
+				{
+					out->type = jbvArray;
+					out->val.array.rawScalar = false;
+					out->val.array.nElems = 0;
+					out->val.array.elems = palloc(sizeof(JsonbValue));
+				}
+				else
+					array_dim(col->elem, 0, ARR_NDIM(a), ARR_DIMS(a), values, nulls, &k, out);
+			}
+			break;
+		case PL_COL_COMPOSITE:
+			pl_jsonb_value(DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+															  CStringGetDatum(TextDatumGetCString(DirectFunctionCall1(row_to_json, d))))),
+						   out);
+			break;
+		case PL_COL_OTHER:
+			set_cstring(out, OutputFunctionCall((FmgrInfo *) &col->outfunc, d));
+			break;
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Back into a column
+ * ----------------------------------------------------------------
+ */
+
+/* How a message names the kind of v. */
+static const char *
+kind_name(const JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return "null";
+		case jbvBool:
+			return "a boolean";
+		case jbvNumeric:
+			return "a number";
+		case jbvString:
+			return "a string";
+		case jbvObject:
+			return "an object";
+		case jbvArray:
+			return "an array";
+		default:
+			return JsonContainerIsObject(v->val.binary.data) ? "an object" : "an array";
+	}
+}
+
+/* The message for a value col cannot hold. */
+static char *
+cannot_store(const PlColumn *col, const JsonbValue *v)
+{
+	return psprintf("cannot store %s in column \"%s\" of type %s",
+					kind_name(v), col->name, pl_column_type_name(col));
+}
+
+/* The text a scalar is stored as in a text-like column; NULL for containers. */
+static char *
+scalar_text(const JsonbValue *v, int *len)
+{
+	char	   *s;
+
+	switch (v->type)
+	{
+		case jbvString:
+			*len = v->val.string.len;
+			return v->val.string.val;
+		case jbvNumeric:
+			s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+			break;
+		case jbvBool:
+			s = v->val.boolean ? "true" : "false";
+			break;
+		default:
+			return NULL;
+	}
+	*len = strlen(s);
+	return s;
+}
+
+/* Store into text, varchar(n) or bpchar(n), checking the length. */
+static bool
+to_text(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
+{
+	int			len;
+	char	   *s = scalar_text(v, &len);
+
+	if (s == NULL)
+	{
+		*err = cannot_store(col, v);
+		return false;
+	}
+	*d = PointerGetDatum(cstring_to_text_with_len(s, len));
+	if (col->typmod >= (int32) VARHDRSZ && col->basetype != TEXTOID)
+	{
+		int			max = col->typmod - VARHDRSZ;
+		int			chars = pg_mbstrlen_with_len(s, len);
+
+		/* bpchar, like its input, ignores trailing spaces beyond the length */
+		while (chars > max && col->basetype == BPCHAROID && len > 0 && s[len - 1] == ' ')
+		{
+			len--;
+			chars--;
+		}
+		if (chars > max)
+		{
+			*err = psprintf("value too long for column \"%s\" of type %s",
+							col->name, pl_column_type_name(col));
+			return false;
+		}
+		if (col->basetype == BPCHAROID)
+			*d = DirectFunctionCall3(bpchar, PointerGetDatum(cstring_to_text_with_len(s, len)),
+									 Int32GetDatum(col->typmod), BoolGetDatum(false));
+	}
+	return true;
+}
+
+/* Store a number into an integer column of the given range. */
+static bool
+to_int(const PlColumn *col, const JsonbValue *v, int64 lo, int64 hi, int64 *out, char **err)
+{
+	if (v->type != jbvNumeric)
+	{
+		*err = cannot_store(col, v);
+		return false;
+	}
+	if (!pl_numeric_to_int64(v->val.numeric, out) || *out < lo || *out > hi)
+	{
+		*err = psprintf("%s does not fit column \"%s\" of type %s",
+						numeric_normalize(v->val.numeric), col->name, pl_column_type_name(col));
+		return false;
+	}
+	return true;
+}
+
+/* Store a number into numeric(p, s) or numeric, checking the precision. */
+static bool
+to_numeric(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
+{
+	if (v->type != jbvNumeric)
+	{
+		*err = cannot_store(col, v);
+		return false;
+	}
+	*d = NumericGetDatum(v->val.numeric);
+	if (col->bound)
+	{
+		int			scale = (((col->typmod - VARHDRSZ) & 0x7ff) ^ 1024) - 1024;
+		Datum		r = DirectFunctionCall2(numeric_round, *d, Int32GetDatum(scale));
+
+		if (pl_numeric_cmp(DatumGetNumeric(DirectFunctionCall1(numeric_abs, r)), col->bound) >= 0)
+		{
+			*err = psprintf("%s does not fit column \"%s\" of type %s",
+							numeric_normalize(v->val.numeric), col->name, pl_column_type_name(col));
+			return false;
+		}
+		*d = DirectFunctionCall2(numeric, *d, Int32GetDatum(col->typmod));
+	}
+	return true;
+}
+
+/* Store a number (or "NaN", "Infinity", "-Infinity") into a float column. */
+static bool
+to_float(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
+{
+	float8		f;
+
+	if (v->type == jbvString && v->val.string.len == 3 && memcmp(v->val.string.val, "NaN", 3) == 0)
+		f = get_float8_nan();
+	else if (v->type == jbvString && v->val.string.len == 8 && memcmp(v->val.string.val, "Infinity", 8) == 0)
+		f = get_float8_infinity();
+	else if (v->type == jbvString && v->val.string.len == 9 && memcmp(v->val.string.val, "-Infinity", 9) == 0)
+		f = -get_float8_infinity();
+	else if (v->type == jbvNumeric)
+	{
+		f = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+											   NumericGetDatum(v->val.numeric)));
+		if (isinf(f) || (col->kind == PL_COL_FLOAT4 && fabs(f) > FLT_MAX))
+		{
+			*err = psprintf("%s does not fit column \"%s\" of type %s",
+							numeric_normalize(v->val.numeric), col->name, pl_column_type_name(col));
+			return false;
+		}
+	}
+	else
+	{
+		*err = cannot_store(col, v);
+		return false;
+	}
+	*d = col->kind == PL_COL_FLOAT4 ? Float4GetDatum((float4) f) : Float8GetDatum(f);
+	return true;
+}
+
+/* Store a date/time string, read by PostgreSQL's own parser (without throwing). */
+static bool
+to_datetime(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
+{
+	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	char	   *str;
+	int			nf;
+	int			dtype;
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+	int			dterr;
+#if PG_VERSION_NUM >= 160000
+	DateTimeErrorExtra extra;
+#endif
+
+	if (v->type != jbvString)
+	{
+		*err = cannot_store(col, v);
+		return false;
+	}
+	str = pnstrdup(v->val.string.val, v->val.string.len);
+	dterr = v->val.string.len > MAXDATELEN ? DTERR_BAD_FORMAT :
+		ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype, MAXDATEFIELDS, &nf);
+	if (dterr == 0)
+#if PG_VERSION_NUM >= 160000
+		dterr = DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz, &extra);
+#else
+		dterr = DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz);
+#endif
+	if (dterr == 0 && dtype == DTK_DATE)
+	{
+		Timestamp	ts;
+
+		if (col->kind == PL_COL_DATE)
+		{
+			if (IS_VALID_JULIAN(tm.tm_year, tm.tm_mon, tm.tm_mday))
+			{
+				DateADT		date = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
+
+				if (IS_VALID_DATE(date))
+				{
+					*d = DateADTGetDatum(date);
+					return true;
+				}
+			}
+		}
+		else if (tm2timestamp(&tm, fsec, col->kind == PL_COL_TIMESTAMPTZ ? &tz : NULL, &ts) == 0 &&
+				 IS_VALID_TIMESTAMP(ts))
+		{
+			if (col->typmod >= 0)
+				AdjustTimestampForTypmod(&ts, col->typmod);
+			*d = TimestampGetDatum(ts);
+			return true;
+		}
+	}
+	*err = psprintf("cannot store \"%s\" in column \"%s\" of type %s",
+					str, col->name, pl_column_type_name(col));
+	return false;
+}
+
+/* Value of hex digit c, or -1. */
+static inline int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Store a UUID string (32 hex digits, hyphens between groups of four, maybe braces). */
+static bool
+to_uuid(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
+{
+	pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
+	const char *s = v->val.string.val;
+	int			len = v->type == jbvString ? v->val.string.len : 0;
+	int			n = 0;
+
+	if (len >= 2 && s[0] == '{' && s[len - 1] == '}')
+	{
+		s++;
+		len -= 2;
+	}
+	for (int i = 0; v->type == jbvString && i < len && n < 32; i++)
+	{
+		int			h = hex_value(s[i]);
+
+		if (h < 0)
+		{
+			if (s[i] != '-' || n == 0 || n % 4 != 0 || s[i - 1] == '-' || i + 1 == len)
+				break;
+			continue;
+		}
+		if (n % 2 == 0)
+			u->data[n / 2] = h << 4;
+		else
+			u->data[n / 2] |= h;
+		n++;
+		if (n == 32 && i + 1 == len)
+		{
+			*d = UUIDPGetDatum(u);
+			return true;
+		}
+	}
+	*err = v->type == jbvString ?
+		psprintf("cannot store \"%s\" in column \"%s\" of type uuid",
+				 pnstrdup(v->val.string.val, v->val.string.len), col->name) :
+		cannot_store(col, v);
+	return false;
+}
+
+/* Store any value into a json or jsonb column. */
+static void
+store_json(const PlColumn *col, const JsonbValue *v, Datum *d)
+{
+	Jsonb	   *jb = pl_doc_encode(v);
+
+	if (col->kind == PL_COL_JSONB)
+		*d = JsonbPGetDatum(jb);
+	else
+		*d = CStringGetTextDatum(JsonbToCString(NULL, &jb->root, VARSIZE(jb)));
+}
+
+/* Store a JSON array into a one-dimensional array column. */
+static bool
+to_array(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
+{
+	Jsonb	   *jb;
+	int			n;
+	Datum	   *values;
+	bool	   *nulls;
+	int			dims[1];
+	int			lbs[1] = {1};
+
+	if (v->type != jbvArray && !(v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data)))
+	{
+		*err = cannot_store(col, v);
+		return false;
+	}
+	jb = pl_doc_encode(v);
+	n = JsonContainerSize(&jb->root);
+	values = palloc(sizeof(Datum) * Max(n, 1));
+	nulls = palloc(sizeof(bool) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		JsonbValue *e = getIthJsonbValueFromContainer(&jb->root, i);
+
+		if (!pl_value_to_datum(col->elem, e, &values[i], &nulls[i], err))
+			return false;
+	}
+	dims[0] = n;
+	*d = PointerGetDatum(construct_md_array(values, nulls, n > 0 ? 1 : 0, dims, lbs,
+											col->elem->basetype, col->elem->typlen,
+											col->elem->typbyval, col->elem->typalign));
+	return true;
+}
+
+/*
+ * Convert JSON value v into a datum of column col.  Returns false with *err
+ * set when the value cannot be stored there.
+ */
+bool
+pl_value_to_datum(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char **err)
+{
+	int64		i;
+	bool		ok = true;
+
+	*isnull = v->type == jbvNull;
+	*d = (Datum) 0;
+	if (*isnull)
+	{
+		if (col->not_null)
+		{
+			*err = psprintf("column \"%s\" cannot be null", col->name);
+			return false;
+		}
+	}
+	else
+		switch (col->kind)
+		{
+			case PL_COL_TEXT:
+				ok = to_text(col, v, d, err);
+				break;
+			case PL_COL_INT2:
+				if ((ok = to_int(col, v, PG_INT16_MIN, PG_INT16_MAX, &i, err)))
+					*d = Int16GetDatum((int16) i);
+				break;
+			case PL_COL_INT4:
+				if ((ok = to_int(col, v, PG_INT32_MIN, PG_INT32_MAX, &i, err)))
+					*d = Int32GetDatum((int32) i);
+				break;
+			case PL_COL_INT8:
+				if ((ok = to_int(col, v, PG_INT64_MIN, PG_INT64_MAX, &i, err)))
+					*d = Int64GetDatum(i);
+				break;
+			case PL_COL_NUMERIC:
+				ok = to_numeric(col, v, d, err);
+				break;
+			case PL_COL_FLOAT4:
+			case PL_COL_FLOAT8:
+				ok = to_float(col, v, d, err);
+				break;
+			case PL_COL_BOOL:
+				if (v->type != jbvBool)
+				{
+					*err = cannot_store(col, v);
+					return false;
+				}
+				*d = BoolGetDatum(v->val.boolean);
+				break;
+			case PL_COL_TIMESTAMPTZ:
+			case PL_COL_TIMESTAMP:
+			case PL_COL_DATE:
+				ok = to_datetime(col, v, d, err);
+				break;
+			case PL_COL_UUID:
+				ok = to_uuid(col, v, d, err);
+				break;
+			case PL_COL_JSON:
+			case PL_COL_JSONB:
+				store_json(col, v, d);
+				break;
+			case PL_COL_ARRAY:
+				ok = to_array(col, v, d, err);
+				break;
+			case PL_COL_COMPOSITE:
+			case PL_COL_OTHER:
+				{
+					int			len;
+					char	   *s = scalar_text(v, &len);
+
+					if (s == NULL)
+					{
+						*err = cannot_store(col, v);
+						return false;
+					}
+					*d = InputFunctionCall((FmgrInfo *) &col->infunc, pnstrdup(s, len),
+										   col->ioparam, col->typmod);
+				}
+				break;
+		}
+	if (ok && col->is_domain)
+		domain_check(*d, *isnull, col->typid, &((PlColumn *) col)->domain_extra, col->cxt);
+	return ok;
+}
