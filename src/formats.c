@@ -1366,21 +1366,25 @@ check_alabel(const char *s, int len, BidiState *bidi)
 static bool
 check_ascii_label(const char *s, int len, BidiState *bidi)
 {
-	int32		cp[MAX_LABEL];
-	int			i;
-
 	if (len == 0 || len > MAX_LABEL)
 		return false;
-	for (i = 0; i < len; i++)
-	{
+	for (int i = 0; i < len; i++)
 		if (!is_alnum(s[i]) && s[i] != '-')
 			return false;
-		cp[i] = ascii_lower(s[i]);
-	}
 	if (len >= 4 && ascii_lower(s[0]) == 'x' && ascii_lower(s[1]) == 'n' &&
 		s[2] == '-' && s[3] == '-')
 		return check_alabel(s + 4, len - 4, bidi);
-	return check_label_cps(cp, len, bidi);
+
+	/*
+	 * Lowercase letters, digits and hyphens are all PVALID, so the common
+	 * LDH label needs no table lookups: only the hyphen rules, and the Bidi
+	 * rule that an LTR label starts with a letter (it cannot end in '-').
+	 */
+	if (s[0] == '-' || s[len - 1] == '-' || (len >= 4 && s[2] == '-' && s[3] == '-'))
+		return false;
+	if (!is_alpha(s[0]))
+		bidi->ok = false;
+	return true;
 }
 
 /*

@@ -775,6 +775,37 @@ get_string_list(Compiler *c, JNode *n, const char *kw, JNode *v, int *count)
 	return v->items;
 }
 
+/* qsort comparator: string JNodes in jsonb key order (length, then bytes). */
+static int
+jnode_key_cmp(const void *a, const void *b)
+{
+	const JNode *x = *(const JNode *const *) a;
+	const JNode *y = *(const JNode *const *) b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->str, y->str, x->len);
+}
+
+/*
+ * A copy of names sorted in jsonb key order without duplicates, so the
+ * validator checks them in one merge pass over an object's keys.
+ */
+static JNode **
+sorted_names(JNode **names, int *count)
+{
+	JNode	  **sorted = palloc(sizeof(JNode *) * Max(*count, 1));
+	int			n = 0;
+
+	memcpy(sorted, names, sizeof(JNode *) * *count);
+	qsort(sorted, *count, sizeof(JNode *), jnode_key_cmp);
+	for (int i = 0; i < *count; i++)
+		if (n == 0 || jnode_key_cmp(&sorted[n - 1], &sorted[i]) != 0)
+			sorted[n++] = sorted[i];
+	*count = n;
+	return sorted;
+}
+
 /* dependentRequired, dependentSchemas, and draft-07 "dependencies" (either form). */
 static void
 compile_dependencies(Compiler *c, JNode *n, SchemaNode *s)
@@ -851,7 +882,8 @@ compile_object(Compiler *c, JNode *n, SchemaNode *s)
 	compile_pattern_properties(c, n, s);
 	s->additional = get_schema(c, n, "additionalProperties");
 	if (required && (n->vocab & PL_VOCAB_VALIDATION))
-		s->required = get_string_list(c, n, "required", required, &s->nrequired);
+		s->required = sorted_names(get_string_list(c, n, "required", required, &s->nrequired),
+								   &s->nrequired);
 	compile_dependencies(c, n, s);
 	if (n->draft >= PL_DRAFT6)
 		s->property_names = get_schema(c, n, "propertyNames");

@@ -509,15 +509,55 @@ object_has_key(JsonbContainer *c, const char *key, int len)
 	return getKeyJsonValueFromContainer(c, key, len, &res) != NULL;
 }
 
+/* Compare keys in jsonb order: by length, then bytes. */
+static inline int
+key_cmp(const char *a, int alen, const char *b, int blen)
+{
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	return memcmp(a, b, alen);
+}
+
+/*
+ * required: the names are sorted like jsonb keys at compile time, so one
+ * merge pass over the object's keys finds every missing one.
+ */
+static bool
+v_required_names(VCtx *cx, const SchemaNode *s, const JbRef *v)
+{
+	JbIter		keys;
+	JbRef		key = {0};
+	int			n = jb_size(v);
+	int			r = 0;
+	bool		ok = true;
+
+	jb_iter_init(&keys, v->cont, 0);
+	while (r < s->nrequired && keys.i < n && jb_iter_next(&keys, &key))
+	{
+		int			cmp = -1;
+
+		while (r < s->nrequired &&
+			   (cmp = key_cmp(s->required[r]->str, s->required[r]->len, key.str, key.len)) < 0)
+		{
+			ok = fail(cx, "required", "required property \"%s\" is missing", s->required[r]->str);
+			if (!cx->errs)
+				return false;
+			r++;
+		}
+		if (cmp == 0)
+			r++;
+	}
+	for (; r < s->nrequired && (ok || cx->errs); r++)
+		ok = fail(cx, "required", "required property \"%s\" is missing", s->required[r]->str);
+	return ok;
+}
+
 /* required, and dependentRequired / array-form dependencies. */
 static bool
 v_required(VCtx *cx, const SchemaNode *s, const JbRef *v)
 {
-	bool		ok = true;
+	bool		ok = s->nrequired == 0 || v_required_names(cx, s, v);
 
-	for (int i = 0; i < s->nrequired && (ok || cx->errs); i++)
-		if (!object_has_key(v->cont, s->required[i]->str, s->required[i]->len))
-			ok = fail(cx, "required", "required property \"%s\" is missing", s->required[i]->str);
 	for (int i = 0; i < s->ndepreq && (ok || cx->errs); i++)
 	{
 		const PlDependency *d = &s->depreq[i];
@@ -531,15 +571,6 @@ v_required(VCtx *cx, const SchemaNode *s, const JbRef *v)
 						  d->names[j]->str, d->key);
 	}
 	return ok;
-}
-
-/* Compare keys in jsonb order: by length, then bytes. */
-static inline int
-key_cmp(const char *a, int alen, const char *b, int blen)
-{
-	if (alen != blen)
-		return alen < blen ? -1 : 1;
-	return memcmp(a, b, alen);
 }
 
 /* Check one property against properties, patternProperties, additionalProperties. */
