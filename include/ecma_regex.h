@@ -8,6 +8,14 @@
 #include "lib/stringinfo.h"
 #include "regex/regex.h"
 
+/* One step of a PL_RE_SEQUENCE pattern: min..max characters of an ASCII set. */
+typedef struct PlSeqItem
+{
+	uint64		set[2];			/* bitmap of the ASCII characters it accepts */
+	int			min;
+	int			max;			/* -1: unbounded */
+} PlSeqItem;
+
 /* A compiled pattern, with a fast path for patterns that need no engine. */
 typedef struct PlRegex
 {
@@ -15,6 +23,9 @@ typedef struct PlRegex
 	int			kind;			/* PL_RE_* below */
 	const char *literal;		/* PL_RE_PREFIX/PL_RE_CONTAINS/PL_RE_EXACT: the literal */
 	int			literal_len;
+	int			nitems;			/* PL_RE_SEQUENCE: the steps */
+	PlSeqItem  *items;
+	bool		anchored_end;	/* PL_RE_SEQUENCE: the pattern ends with "$" */
 	regex_t		re;				/* PL_RE_ENGINE: compiled by pg_regcomp */
 } PlRegex;
 
@@ -23,6 +34,7 @@ typedef struct PlRegex
 #define PL_RE_PREFIX	2		/* ^literal */
 #define PL_RE_CONTAINS	3		/* literal (unanchored) */
 #define PL_RE_EXACT		4		/* ^literal$ */
+#define PL_RE_SEQUENCE	5		/* ^ then ASCII sets with counts, e.g. ^[A-Z]{3}-\d+$ */
 
 /*
  * Translate ECMA-262 pattern src (UTF-8, len bytes) into a PostgreSQL ARE

@@ -1850,6 +1850,205 @@ detect_fast_path(PlRegex *re, const char *src, int len)
 	return true;
 }
 
+/* Add ASCII characters lo..hi to bitmap set. */
+static void
+seq_set_add(uint64 *set, int lo, int hi)
+{
+	for (int c = lo; c <= hi; c++)
+		set[c >> 6] |= UINT64CONST(1) << (c & 63);
+}
+
+/* Does bitmap set hold ASCII character c? */
+static inline bool
+seq_set_has(const uint64 *set, unsigned char c)
+{
+	return c < 128 && (set[c >> 6] >> (c & 63)) & 1;
+}
+
+/*
+ * Parse one ASCII atom of a sequence pattern at src[*i]: a plain character,
+ * an escaped punctuation character, \d, \w, or a class of those and ranges
+ * (not negated).  Anything else, including every way to match non-ASCII
+ * text, returns false and leaves the pattern to the engine.
+ */
+static bool
+seq_parse_atom(const char *src, int len, int *i, uint64 *set, bool in_class)
+{
+	unsigned char c = (unsigned char) src[*i];
+
+	if (c == '\\' && *i + 1 < len)
+	{
+		unsigned char e = (unsigned char) src[*i + 1];
+
+		*i += 2;
+		if (e == 'd')
+			seq_set_add(set, '0', '9');
+		else if (e == 'w')
+		{
+			seq_set_add(set, '0', '9');
+			seq_set_add(set, 'A', 'Z');
+			seq_set_add(set, 'a', 'z');
+			seq_set_add(set, '_', '_');
+		}
+		else if (is_ascii_punct(e))
+			seq_set_add(set, e, e);
+		else
+			return false;
+		return true;
+	}
+	if (c >= 0x80 || c < ' ' || strchr(in_class ? "[]" : "\\^$.|?*+()[]{}", c) != NULL)
+		return false;
+	(*i)++;
+	if (in_class && *i + 1 < len && src[*i] == '-' && src[*i + 1] != ']')
+	{
+		unsigned char hi = (unsigned char) src[*i + 1];
+
+		if (hi >= 0x80 || hi < c || hi == '\\' || hi == '[')
+			return false;
+		seq_set_add(set, c, hi);
+		*i += 2;
+		return true;
+	}
+	seq_set_add(set, c, c);
+	return true;
+}
+
+/* Parse a class "[...]" at src[*i] into set. */
+static bool
+seq_parse_class(const char *src, int len, int *i, uint64 *set)
+{
+	(*i)++;
+	if (*i < len && src[*i] == '^')
+		return false;
+	while (*i < len && src[*i] != ']')
+		if (!seq_parse_atom(src, len, i, set, true))
+			return false;
+	if (*i >= len)
+		return false;
+	(*i)++;
+	return true;
+}
+
+/* Parse an optional quantifier at src[*i] into item's min and max. */
+static bool
+seq_parse_quantifier(const char *src, int len, int *i, PlSeqItem *item)
+{
+	item->min = item->max = 1;
+	if (*i >= len)
+		return true;
+	switch (src[*i])
+	{
+		case '?':
+			item->min = 0;
+			break;
+		case '*':
+			item->min = 0, item->max = -1;
+			break;
+		case '+':
+			item->max = -1;
+			break;
+		case '{':
+			{
+				char	   *end;
+				long		lo = strtol(src + *i + 1, &end, 10);
+				long		hi = lo;
+
+				if (!is_digit((unsigned char) src[*i + 1]) || lo > 1000)
+					return false;
+				if (*end == ',')
+				{
+					char	   *e2;
+
+					hi = strtol(end + 1, &e2, 10);
+					if (end[1] == '}')
+						hi = -1, e2 = end + 1;
+					else if (!is_digit((unsigned char) end[1]))
+						return false;
+					else if (hi < lo || hi > 1000)
+						return false;
+					end = e2;
+				}
+				if (*end != '}')
+					return false;
+				item->min = (int) lo;
+				item->max = (int) hi;
+				*i = end - src;
+				break;
+			}
+		default:
+			return true;
+	}
+	(*i)++;
+	/* lazy or further quantifiers change the meaning: leave to the engine */
+	return *i >= len || strchr("?*+{", src[*i]) == NULL;
+}
+
+/* Do two ASCII sets share a character? */
+static inline bool
+seq_sets_overlap(const uint64 *a, const uint64 *b)
+{
+	return (a[0] & b[0]) || (a[1] & b[1]);
+}
+
+/*
+ * Recognize "^" followed by ASCII sets with counts and an optional "$", such
+ * as ^[A-Z]{3}-\d{4,6}$, where greedy matching is exact: every step of
+ * variable length is last, or followed by a required step whose set it does
+ * not share.  Such a pattern matches in one pass over the bytes.
+ */
+static bool
+detect_sequence(PlRegex *re, const char *src, int len)
+{
+	PlSeqItem  *items = palloc0(sizeof(PlSeqItem) * len);
+	int			n = 0;
+	int			i = 1;
+	int			end = len;
+
+	if (len < 2 || src[0] != '^')
+		return false;
+	if (src[len - 1] == '$' && (len < 2 || src[len - 2] != '\\'))
+		end = len - 1;
+	while (i < end)
+	{
+		PlSeqItem  *item = &items[n];
+		bool		ok = src[i] == '[' ? seq_parse_class(src, end, &i, item->set) :
+			seq_parse_atom(src, end, &i, item->set, false);
+
+		if (!ok || !seq_parse_quantifier(src, end, &i, item))
+			return false;
+		n++;
+	}
+	for (int k = 0; k + 1 < n; k++)
+		if (items[k].min != items[k].max &&
+			(items[k + 1].min == 0 || seq_sets_overlap(items[k].set, items[k + 1].set)))
+			return false;
+	re->kind = PL_RE_SEQUENCE;
+	re->items = items;
+	re->nitems = n;
+	re->anchored_end = end < len;
+	return true;
+}
+
+/* Match a PL_RE_SEQUENCE pattern: each step greedily, in one pass. */
+static bool
+sequence_match(const PlRegex *re, const char *s, int len)
+{
+	int			pos = 0;
+
+	for (int k = 0; k < re->nitems; k++)
+	{
+		const PlSeqItem *item = &re->items[k];
+		int			count = 0;
+
+		while (pos < len && (item->max < 0 || count < item->max) &&
+			   seq_set_has(item->set, (unsigned char) s[pos]))
+			pos++, count++;
+		if (count < item->min)
+			return false;
+	}
+	return !re->anchored_end || pos == len;
+}
+
 /* Compile translated pattern are with pg_regcomp into re->re. */
 static bool
 compile_engine(PlRegex *re, StringInfo are, char **err)
@@ -1885,7 +2084,7 @@ pl_regex_compile(PlRegex *re, const char *src, int len, char **err)
 	initStringInfo(&are);
 	if (!ecma_regex_translate(src, len, &are, err))
 		ok = false;
-	else if (detect_fast_path(re, src, len))
+	else if (detect_fast_path(re, src, len) || detect_sequence(re, src, len))
 		ok = true;
 	else
 	{
@@ -1950,6 +2149,8 @@ pl_regex_match(PlRegex *re, const char *s, int len)
 			return len >= re->literal_len && memcmp(s, re->literal, re->literal_len) == 0;
 		case PL_RE_CONTAINS:
 			return memmem(s, len, re->literal, re->literal_len) != NULL;
+		case PL_RE_SEQUENCE:
+			return sequence_match(re, s, len);
 		case PL_RE_ENGINE:
 			return engine_match(re, s, len);
 	}
