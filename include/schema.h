@@ -151,6 +151,8 @@ struct SchemaNode
 	PlFormat	format;
 	const char *format_name;
 	bool		format_assert;
+	bool		content_base64;	/* draft-07 contentEncoding: "base64" */
+	bool		content_json;	/* draft-07 contentMediaType: "application/json" */
 
 	/* arrays */
 	PlSchemaList prefix_items;	/* prefixItems, or the array form of items */

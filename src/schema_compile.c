@@ -719,7 +719,17 @@ compile_string(Compiler *c, JNode *n, SchemaNode *s)
 		s->format_name = format->str;
 		s->format_assert = c->opts->formats_assert || (n->vocab & PL_VOCAB_FORMAT_ASSERT);
 	}
+	if (n->draft <= PL_DRAFT7)
+	{
+		/* draft-07 lets implementations assert these; later drafts only annotate */
+		JNode	   *enc = get_typed(c, n, "contentEncoding", JB_STRING, "a string");
+		JNode	   *media = get_typed(c, n, "contentMediaType", JB_STRING, "a string");
+
+		s->content_base64 = enc && pg_strcasecmp(enc->str, "base64") == 0;
+		s->content_json = media && pg_strcasecmp(media->str, "application/json") == 0;
+	}
 	if (s->min_length >= 0 || s->max_length >= 0 || s->pattern ||
+		s->content_base64 || s->content_json ||
 		(s->format != PL_FORMAT_UNKNOWN && s->format_assert))
 		s->has |= PL_HAS_STRING_KW;
 }

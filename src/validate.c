@@ -21,6 +21,8 @@
  */
 #include "postgres.h"
 
+#include "common/base64.h"
+#include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -324,6 +326,27 @@ utf8_length(const char *s, int len)
 	return n;
 }
 
+/* Is the string valid content for draft-07's contentEncoding/contentMediaType? */
+static bool
+content_ok(const SchemaNode *s, const JbRef *v)
+{
+	char	   *text = (char *) v->str;
+	int			len = v->len;
+	JsonLexContext *lex;
+
+	if (s->content_base64)
+	{
+		text = palloc(pg_b64_dec_len(len) + 1);
+		len = pg_b64_decode(v->str, v->len, text, pg_b64_dec_len(v->len));
+		if (len < 0)
+			return false;
+	}
+	if (!s->content_json)
+		return true;
+	lex = makeJsonLexContextCstringLen(text, len, GetDatabaseEncoding(), false);
+	return pg_parse_json(lex, &nullSemAction) == JSON_SUCCESS;
+}
+
 /* minLength, maxLength, pattern, format. */
 static bool
 v_string(VCtx *cx, const SchemaNode *s, const JbRef *v)
@@ -347,6 +370,9 @@ v_string(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	if ((ok || cx->errs) && s->format_assert && s->format != PL_FORMAT_UNKNOWN &&
 		!pl_format_check(s->format, v->str, v->len))
 		ok = fail(cx, "format", "string is not a valid %s", s->format_name);
+	if ((ok || cx->errs) && (s->content_base64 || s->content_json) && !content_ok(s, v))
+		ok = fail(cx, s->content_json ? "contentMediaType" : "contentEncoding",
+				  "string is not valid %s content", s->content_json ? "application/json" : "base64");
 	return ok;
 }
 
