@@ -835,9 +835,8 @@ apply_concat(const PlStep *s, PlDoc *doc, PlErrors *errs)
 			text.val.string.len = v.val.boolean ? 4 : 5;
 		}
 		else
-			return violation(errs, s, s->path.text,
-							 psprintf("cannot concatenate %s (at %s)", value_type_name(&v),
-									  s->from[i].text));
+			return violation(errs, s, s->from[i].text,
+							 psprintf("cannot concatenate %s", value_type_name(&v)));
 		if (!first)
 			appendStringInfoString(&buf, s->u.separator);
 		appendBinaryStringInfo(&buf, text.val.string.val, text.val.string.len);
