@@ -39,6 +39,7 @@ typedef struct PlCacheEntry
 	PlSpec	   *spec;			/* NULL until compiled */
 	uint64		checked;		/* generation in which spec was last confirmed */
 	uint64		schemas_seen;	/* schemas generation spec was compiled in */
+	TransactionId row_xmin;		/* xmin of the registry row it was compiled from */
 } PlCacheEntry;
 
 /* What a call site keeps in fn_extra. */
@@ -104,9 +105,13 @@ pl_cache_learn_relids(void)
 	pl_schemas_relid = OidIsValid(nsp) ? get_relname_relid("schemas", nsp) : InvalidOid;
 }
 
-/* Read the current version and spec of name; false if there is none. */
+/*
+ * Read the current version and spec of name, and the xmin of its row (a
+ * dropped and re-created pipeline starts again at version 1, so the version
+ * alone does not identify a spec); false if there is none.
+ */
 static bool
-pl_cache_read(const char *name, int32 *version, Jsonb **spec)
+pl_cache_read(const char *name, int32 *version, TransactionId *xmin, Jsonb **spec)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1] = {CStringGetTextDatum(name)};
@@ -114,12 +119,13 @@ pl_cache_read(const char *name, int32 *version, Jsonb **spec)
 	bool		isnull;
 
 	SPI_connect();
-	SPI_execute_with_args("SELECT version, spec FROM pipeline.pipelines"
-						  " WHERE name = $1 ORDER BY version DESC LIMIT 1",
+	SPI_execute_with_args("SELECT version, spec, xmin FROM pipeline.pipelines"
+						  " WHERE name OPERATOR(pg_catalog.=) $1 ORDER BY version DESC LIMIT 1",
 						  1, argtypes, args, NULL, true, 1);
 	if (SPI_processed == 1)
 	{
 		*version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		*xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 		/* detoasted (a short spec has a 1-byte header on disk), then copied out of SPI's memory */
 		*spec = (Jsonb *) SPI_datumTransfer(PointerGetDatum(PG_DETOAST_DATUM(SPI_getbinval(SPI_tuptable->vals[0],
 																							SPI_tuptable->tupdesc, 2, &isnull))),
@@ -135,18 +141,19 @@ static void
 pl_cache_refresh(PlCacheEntry *e)
 {
 	int32		version;
+	TransactionId xmin;
 	Jsonb	   *spec_jb;
 	PlSpec	   *spec;
 	uint64		gen = pl_generation;
 	uint64		sgen = pl_schemas_generation;
 
 	pl_cache_learn_relids();
-	if (!pl_cache_read(e->name, &version, &spec_jb))
+	if (!pl_cache_read(e->name, &version, &xmin, &spec_jb))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("pipeline \"%s\" does not exist", e->name),
 				 errhint("Create it with pipeline.define().")));
-	if (e->spec && e->spec->version == version && e->schemas_seen == sgen)
+	if (e->spec && e->spec->version == version && e->row_xmin == xmin && e->schemas_seen == sgen)
 	{
 		e->checked = gen;
 		return;
@@ -160,6 +167,7 @@ pl_cache_refresh(PlCacheEntry *e)
 	e->spec = spec;
 	e->checked = gen;
 	e->schemas_seen = sgen;
+	e->row_xmin = xmin;
 }
 
 /*
@@ -187,6 +195,7 @@ pl_cache_lookup(const char *name, FmgrInfo *flinfo)
 		e->spec = NULL;
 		e->checked = 0;
 		e->schemas_seen = 0;
+		e->row_xmin = InvalidTransactionId;
 	}
 	if (e->checked != pl_generation)
 		pl_cache_refresh(e);

@@ -67,7 +67,7 @@ pl_registry_schema(const char *uri)
 	bool		isnull;
 
 	SPI_connect();
-	SPI_execute_with_args("SELECT schema FROM pipeline.schemas WHERE uri = $1",
+	SPI_execute_with_args("SELECT schema FROM pipeline.schemas WHERE uri OPERATOR(pg_catalog.=) $1",
 						  1, argtypes, args, NULL, true, 1);
 	if (SPI_processed == 1)
 		/* detoasted, then copied out of SPI's memory */
