@@ -171,6 +171,23 @@ pl_cache_refresh(PlCacheEntry *e)
 }
 
 /*
+ * pl_cache_lookup for a text name: the per-call-site shortcut compares the
+ * text in place, so the common call makes no copy of the name.
+ */
+PlSpec *
+pl_cache_lookup_text(text *name, FmgrInfo *flinfo)
+{
+	PlCallCache *cc = (PlCallCache *) flinfo->fn_extra;
+	int			len = VARSIZE_ANY_EXHDR(name);
+
+	if (cc && cc->checked == pl_generation && len < NAMEDATALEN &&
+		strncmp(cc->entry->name, VARDATA_ANY(name), len) == 0 &&
+		cc->entry->name[len] == '\0')
+		return cc->entry->spec;
+	return pl_cache_lookup(text_to_cstring(name), flinfo);
+}
+
+/*
  * The current compiled version of pipeline name.  flinfo, if given, keeps a
  * per-call-site shortcut in fn_extra so repeated calls skip the hash lookup.
  */

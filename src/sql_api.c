@@ -27,7 +27,7 @@ PG_FUNCTION_INFO_V1(pipeline_process);
 static PlSpec *
 spec_arg(FunctionCallInfo fcinfo, int n)
 {
-	return pl_cache_lookup(text_to_cstring(PG_GETARG_TEXT_PP(n)), fcinfo->flinfo);
+	return pl_cache_lookup_text(PG_GETARG_TEXT_PP(n), fcinfo->flinfo);
 }
 
 /* validate(doc, name): does doc pass the pipeline (after its transforms)? */
@@ -53,24 +53,18 @@ pipeline_errors(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(pl_errors_to_jsonb(&errs));
 }
 
-/* transform(doc, name): the document after the pipeline's transform steps. */
+/*
+ * transform(doc, name): the document after the pipeline's transform steps.
+ * A step that cannot convert its input leaves the value as it was; errors()
+ * and process() report it as a violation.
+ */
 Datum
 pipeline_transform(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
 	PlSpec	   *spec = spec_arg(fcinfo, 1);
-	PlErrors	errs;
-	Jsonb	   *out;
 
-	pl_errors_init(&errs);
-	out = pl_spec_transform(spec, doc, &errs);
-	if (errs.count > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("record cannot be transformed by pipeline \"%s\"", spec->name),
-				 errdetail("%s", pl_errors_detail(&errs)),
-				 err_generic_string(PG_DIAG_CONSTRAINT_NAME, spec->name)));
-	PG_RETURN_JSONB_P(out);
+	PG_RETURN_JSONB_P(pl_spec_transform(spec, doc, NULL));
 }
 
 /* process(doc, name): transform and validate; raise 23514 on any violation. */
