@@ -21,8 +21,9 @@ SELECT e->>'instanceLocation' AS at, e->>'keywordLocation' AS step, e->>'error' 
 SELECT e->>'instanceLocation' AS at, e->>'keywordLocation' AS step, e->>'error' AS error
   FROM jsonb_array_elements(pipeline.errors('{"i": 2.5, "n": "1e1001", "b": 2}', 'co')) e;
 SELECT pipeline.validate('{"i": "3.5"}', 'co'), pipeline.validate('{"i": "3"}', 'co');
--- transform() raises on a step violation, and reports it
+-- transform() leaves a value it cannot convert as it was; errors() reports it
 SELECT pipeline.transform('{"i": "x"}', 'co');
+SELECT pipeline.errors('{"i": "x"}', 'co');
 
 SELECT pipeline.define('bad', '{"transform": [{"op": "coerce", "path": "/a", "to": "float"}]}');
 SELECT pipeline.define('bad', '{"transform": [{"op": "coerce", "path": "/a"}]}');
