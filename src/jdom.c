@@ -167,7 +167,6 @@ jnode_array_equals(const JNode *a, JsonbContainer *c)
 bool
 jnode_equals(const JNode *a, const JbRef *b)
 {
-	check_stack_depth();
 	if (a->type != b->type)
 		return false;
 	switch (a->type)
@@ -179,10 +178,14 @@ jnode_equals(const JNode *a, const JbRef *b)
 		case JB_NUMBER:
 			return pl_numeric_eq(a->num, b->num);
 		case JB_STRING:
-			return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+			/* enum members mostly differ in length or first byte */
+			return a->len == b->len &&
+				(a->len == 0 || (a->str[0] == b->str[0] && memcmp(a->str, b->str, a->len) == 0));
 		case JB_OBJECT:
+			check_stack_depth();
 			return jnode_object_equals(a, b->cont);
 		case JB_ARRAY:
+			check_stack_depth();
 			return jnode_array_equals(a, b->cont);
 	}
 	return false;

@@ -535,13 +535,19 @@ object_has_key(JsonbContainer *c, const char *key, int len)
 	return getKeyJsonValueFromContainer(c, key, len, &res) != NULL;
 }
 
-/* Compare keys in jsonb order: by length, then bytes. */
+/*
+ * Compare keys in jsonb order: by length, then bytes.  Keys are short, so an
+ * inline loop beats a call to memcmp.
+ */
 static inline int
 key_cmp(const char *a, int alen, const char *b, int blen)
 {
 	if (alen != blen)
 		return alen < blen ? -1 : 1;
-	return memcmp(a, b, alen);
+	for (int i = 0; i < alen; i++)
+		if (a[i] != b[i])
+			return (unsigned char) a[i] < (unsigned char) b[i] ? -1 : 1;
+	return 0;
 }
 
 /*
@@ -958,7 +964,9 @@ v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 		return true;
 	if (s->constant == 0)
 		return fail(cx, NULL, "no value is allowed here");
-	check_stack_depth();
+	/* only keywords with subschemas recurse */
+	if (s->has & (PL_HAS_ARRAY_KW | PL_HAS_OBJECT_KW | PL_HAS_APPLICATOR) || s->tracks)
+		check_stack_depth();
 	if (s->resource)
 		scope_push(cx, s->resource);
 	if (s->tracks)
