@@ -20,16 +20,18 @@ SELECT e->>'instanceLocation' AS at, e->>'keywordLocation' AS step, e->>'error' 
   FROM jsonb_array_elements(pipeline.errors('{"meta": "flat", "userId": 1, "user": 5, "tags": {"0": 1}, "first": {"x": 1}}', 'st')) e;
 -- a step on a missing path does nothing
 SELECT pipeline.transform('{}', 'st');
--- arrays: an index, or "-" / the length to append; rename to the same place is a no-op
+-- arrays: an existing index, or a last "-" to append; rename to the same place is a no-op
 SELECT pipeline.define('arr', $j${"transform": [
   {"op": "set", "path": "/a/1", "value": "one"},
-  {"op": "set", "path": "/a/3", "value": "three"},
+  {"op": "set", "path": "/a/3", "value": "past the end", "description": "a violation"},
+  {"op": "set", "path": "/a/-", "value": "three"},
   {"op": "remove", "path": "/b/0"},
   {"op": "rename", "path": "/c", "to": "/c"},
   {"op": "copy", "path": "/d", "from": "/a"},
   {"op": "set", "path": "/d/0", "value": "copied, not shared"}
 ]}$j$);
 SELECT pipeline.transform('{"a": [0, 1, 2], "b": [1, 2], "c": 1}', 'arr');
+SELECT pipeline.errors('{"a": [0, 1, 2], "b": [1, 2], "c": 1}', 'arr');
 
 SELECT pipeline.define('bad', '{"transform": [{"op": "map", "path": "/a", "values": {"A": 1, "a": 2}, "case_insensitive": true}]}');
 SELECT pipeline.define('bad', '{"transform": [{"op": "remove", "path": ""}]}');

@@ -62,7 +62,7 @@ static const struct
 {
 	const char *name;
 	PlOp		op;
-	const char *const args[4];	/* besides op and path */
+	const char *const args[4];	/* besides op, path and description */
 }			op_table[] =
 {
 	{"trim", PL_OP_TRIM, {NULL}},
@@ -157,7 +157,7 @@ op_lookup(const char *name)
 static bool
 op_takes(int k, const char *key)
 {
-	if (strcmp(key, "op") == 0 || strcmp(key, "path") == 0)
+	if (strcmp(key, "op") == 0 || strcmp(key, "path") == 0 || strcmp(key, "description") == 0)
 		return true;
 	for (int i = 0; op_table[k].args[i]; i++)
 		if (strcmp(op_table[k].args[i], key) == 0)
@@ -563,16 +563,11 @@ put_error(const PlDoc *doc, const PlPointer *p)
 		}
 		else if (is_array(&cur))
 		{
-			int			i = token_index(tok, len);
-			int			n = cur.type == jbvArray ? cur.val.array.nElems :
-				(int) JsonContainerSize(cur.val.binary.data);
-
-			if (i == -2 || i == n)
+			if (token_index(tok, len) == -2 && t + 1 == p->ntokens)
 				return NULL;	/* appends */
-			if (i < 0 || i > n)
-				return psprintf("cannot write %s: \"%s\" is not an index of the array at %s (length %d)",
-								p->text, tok, pointer_prefix(p, t), n);
-			child_get(&cur, tok, len, &cur);
+			if (!child_get(&cur, tok, len, &cur))
+				return psprintf("cannot write %s: %s has no element \"%s\"", p->text,
+								t == 0 ? "the record" : pointer_prefix(p, t), tok);
 		}
 		else
 			return psprintf("cannot write %s: %s is %s", p->text,
@@ -631,14 +626,12 @@ doc_slot(PlDoc *doc, const PlPointer *p, bool create)
 			int			n = cur->val.array.nElems;
 
 			i = token_index(tok, len);
-			if ((i == -2 || i == n) && create)
+			if (i == -2 && create)
 			{
 				cur->val.array.elems = repalloc(cur->val.array.elems, sizeof(JsonbValue) * (n + 1));
 				cur->val.array.nElems = n + 1;
 				cur = &cur->val.array.elems[n];
-				cur->type = t + 1 < p->ntokens ? jbvObject : jbvNull;
-				cur->val.object.nPairs = 0;
-				cur->val.object.pairs = palloc(sizeof(JsonbPair));
+				cur->type = jbvNull;
 				continue;
 			}
 			if (i < 0 || i >= n)
