@@ -205,6 +205,7 @@ struct SchemaNode
 typedef struct PlSchema
 {
 	SchemaNode *root;
+	bool		dynamic;		/* has $dynamicRef/$recursiveRef: keep the dynamic scope */
 	MemoryContext cxt;
 	int			nregex;			/* regexes to release with the context */
 	PlRegex   **regexes;

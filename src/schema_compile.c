@@ -1188,7 +1188,12 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 
 		schema->root = compile_node(&c, root, NULL);
 		foreach(lc, c.nodes)
-			check_in_place_cycles(&c, lfirst(lc));
+		{
+			SchemaNode *node = lfirst(lc);
+
+			check_in_place_cycles(&c, node);
+			schema->dynamic |= node->dynamic_name != NULL || node->recursive_ref;
+		}
 	}
 	PG_FINALLY();
 	{

@@ -43,6 +43,7 @@ typedef struct VCtx
 	PlErrors   *errs;			/* NULL: stop at the first failure */
 	StringInfoData kw;			/* keywordLocation so far (collecting mode) */
 	StringInfoData inst;		/* instanceLocation so far (collecting mode) */
+	bool		dynamic;		/* keep the dynamic scope (the schema needs it) */
 	int			nscope;
 	int			scope_cap;
 	PlResource **scope;			/* dynamic scope, outermost first */
@@ -844,10 +845,12 @@ v_applicators(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 
 	if (s->ref)
 	{
-		if (s->ref_scope)
+		bool		enter = s->ref_scope && cx->dynamic;
+
+		if (enter)
 			scope_push(cx, s->ref_scope);
 		ok = v_child(cx, s->ref, "$ref", -1, v, an);
-		if (s->ref_scope)
+		if (enter)
 			cx->nscope--;
 	}
 	if ((ok || cx->errs) && s->dynamic_ref &&
@@ -967,7 +970,7 @@ v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	/* only keywords with subschemas recurse */
 	if (s->has & (PL_HAS_ARRAY_KW | PL_HAS_OBJECT_KW | PL_HAS_APPLICATOR) || s->tracks)
 		check_stack_depth();
-	if (s->resource)
+	if (s->resource && cx->dynamic)
 		scope_push(cx, s->resource);
 	if (s->tracks)
 	{
@@ -979,16 +982,17 @@ v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	}
 	else
 		ok = v_keywords(cx, s, v, an);
-	if (s->resource)
+	if (s->resource && cx->dynamic)
 		cx->nscope--;
 	return ok;
 }
 
 /* Set up a validation context; collecting when errs is not NULL. */
 static void
-vctx_init(VCtx *cx, PlErrors *errs, const char *ptr_prefix)
+vctx_init(VCtx *cx, const PlSchema *schema, PlErrors *errs, const char *ptr_prefix)
 {
 	memset(cx, 0, sizeof(VCtx));
+	cx->dynamic = schema->dynamic;
 	cx->errs = errs;
 	if (errs)
 	{
@@ -1005,7 +1009,7 @@ pl_validate(PlSchema *schema, Jsonb *doc)
 	VCtx		cx;
 	JbRef		root;
 
-	vctx_init(&cx, NULL, "");
+	vctx_init(&cx, schema, NULL, "");
 	jb_root(doc, &root);
 	return v_node(&cx, schema->root, &root, NULL);
 }
@@ -1021,7 +1025,7 @@ pl_validate_errors(PlSchema *schema, Jsonb *doc, const char *ptr_prefix, PlError
 	JbRef		root;
 	bool		ok;
 
-	vctx_init(&cx, errs, ptr_prefix);
+	vctx_init(&cx, schema, errs, ptr_prefix);
 	jb_root(doc, &root);
 	ok = v_node(&cx, schema->root, &root, NULL);
 	if (!ok && errs->count == 0)
