@@ -7,7 +7,7 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 DATA       = sql/pipeline--$(EXTVERSION).sql
 HEADERS    =
 
-REGRESS      = registry keywords errors compat bad_input transform_strings transform_numbers transform_coerce transform_timestamps transform_structure transform_privacy trigger_rows trigger_column trigger_on_error trigger_replay trigger_attach
+REGRESS      = registry keywords errors compat bad_input profile transform_strings transform_numbers transform_coerce transform_timestamps transform_structure transform_privacy trigger_rows trigger_column trigger_on_error trigger_replay trigger_attach
 REGRESS_OPTS = --load-extension=pipeline
 
 PG_CPPFLAGS = -I$(srcdir)/include

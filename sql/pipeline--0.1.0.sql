@@ -154,6 +154,42 @@ CREATE FUNCTION pipeline.jsonschema_validation_errors(schema json, instance json
     AS 'MODULE_PATHNAME', 'pipeline_jsonschema_validation_errors'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+/*
+ * Aggregates.  pipeline.profile(doc) describes every field path of a set of
+ * documents; it has combine and serial functions, so it runs in parallel.
+ * The support functions are IMMUTABLE: pure functions of their arguments.
+ */
+CREATE FUNCTION pipeline.profile_transfn(internal, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME', 'pipeline_profile_transfn'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.profile_combinefn(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'pipeline_profile_combinefn'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.profile_serialfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'pipeline_profile_serialfn'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.profile_deserialfn(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'pipeline_profile_deserialfn'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.profile_finalfn(internal) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pipeline_profile_finalfn'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE pipeline.profile(jsonb) (
+    SFUNC = pipeline.profile_transfn,
+    STYPE = internal,
+    FINALFUNC = pipeline.profile_finalfn,
+    COMBINEFUNC = pipeline.profile_combinefn,
+    SERIALFUNC = pipeline.profile_serialfn,
+    DESERIALFUNC = pipeline.profile_deserialfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pipeline.profile(jsonb) IS 'per field path: count, nulls, types, min, max, mean, approximate distinct';
+
 -- Transforms and triggers
 
 /*

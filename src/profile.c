@@ -1,0 +1,445 @@
+/*-------------------------------------------------------------------------
+ *
+ * profile.c
+ *	  pipeline.profile(jsonb): a parallel aggregate describing every field.
+ *
+ * The state is a hash table from field path to running statistics: how many
+ * documents have the field, how many of them hold null, the JSON types seen,
+ * min, max and mean of its numbers, and a HyperLogLog sketch for the
+ * approximate number of distinct values.  Paths are JSON Pointers; the
+ * elements of an array share one path, the array's path plus the token "*".  Every part of the
+ * state merges exactly (counts add, min/max compare, sketches take the
+ * register-wise maximum), so partial states from parallel workers combine
+ * into the same answer a single scan gives.
+ *
+ * A document with a very large number of distinct paths could make the state
+ * grow without bound; past PROFILE_MAX_PATHS new paths are not tracked and
+ * the result says so.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "port/pg_bitutils.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "jsonb_read.h"
+#include "pipeline.h"
+
+PG_FUNCTION_INFO_V1(pipeline_profile_transfn);
+PG_FUNCTION_INFO_V1(pipeline_profile_combinefn);
+PG_FUNCTION_INFO_V1(pipeline_profile_serialfn);
+PG_FUNCTION_INFO_V1(pipeline_profile_deserialfn);
+PG_FUNCTION_INFO_V1(pipeline_profile_finalfn);
+
+#define PROFILE_MAX_PATHS	10000
+#define PROFILE_PATH_LEN	256		/* longer paths are cut (and so share stats) */
+#define HLL_BITS			10
+#define HLL_REGISTERS		(1 << HLL_BITS)
+
+/* Statistics of one path. */
+typedef struct FieldStats
+{
+	char		path[PROFILE_PATH_LEN];	/* hash key */
+	int64		count;			/* documents (array elements) with the field */
+	int64		nulls;
+	int64		types[6];		/* by JbType */
+	int64		numbers;
+	double		min;
+	double		max;
+	double		sum;
+	uint8		hll[HLL_REGISTERS];
+} FieldStats;
+
+/* The aggregate state. */
+typedef struct ProfileState
+{
+	HTAB	   *fields;
+	int64		documents;
+	bool		truncated;		/* paths were dropped past PROFILE_MAX_PATHS */
+} ProfileState;
+
+static const char *const type_names[] = {"null", "boolean", "number", "string", "array", "object"};
+
+/* A new empty state in the aggregate's memory context. */
+static ProfileState *
+profile_state_new(MemoryContext aggcxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(aggcxt);
+	ProfileState *st = palloc0(sizeof(ProfileState));
+	HASHCTL		ctl;
+
+	ctl.keysize = PROFILE_PATH_LEN;
+	ctl.entrysize = sizeof(FieldStats);
+	ctl.hcxt = aggcxt;
+	st->fields = hash_create("pipeline profile", 64, &ctl,
+							 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	MemoryContextSwitchTo(old);
+	return st;
+}
+
+/* The statistics of path, created on first sight; NULL once the cap is reached. */
+static FieldStats *
+profile_field(ProfileState *st, const char *path)
+{
+	char		key[PROFILE_PATH_LEN];
+	FieldStats *f;
+	bool		found;
+
+	strlcpy(key, path, sizeof(key));
+	f = hash_search(st->fields, key, HASH_FIND, NULL);
+	if (f)
+		return f;
+	if (hash_get_num_entries(st->fields) >= PROFILE_MAX_PATHS)
+	{
+		st->truncated = true;
+		return NULL;
+	}
+	f = hash_search(st->fields, key, HASH_ENTER, &found);
+	memset((char *) f + PROFILE_PATH_LEN, 0, sizeof(FieldStats) - PROFILE_PATH_LEN);
+	return f;
+}
+
+/* A 64-bit hash of a scalar value, for the distinct-count sketch. */
+static uint64
+value_hash(const JbRef *v)
+{
+	switch (v->type)
+	{
+		case JB_STRING:
+			return hash_bytes_extended((const unsigned char *) v->str, v->len, 3);
+		case JB_NUMBER:
+			return DatumGetUInt64(DirectFunctionCall2(hash_numeric_extended,
+													  NumericGetDatum(v->num), Int64GetDatum(5)));
+		case JB_BOOL:
+			return v->boolean ? UINT64CONST(0x9E3779B97F4A7C15) : UINT64CONST(0xC2B2AE3D27D4EB4F);
+		default:
+			return UINT64CONST(0x165667B19E3779F9);
+	}
+}
+
+/* Add hash h to a HyperLogLog sketch: register by the top bits, rank of the rest. */
+static void
+hll_add(uint8 *hll, uint64 h)
+{
+	int			reg = (int) (h >> (64 - HLL_BITS));
+	uint64		rest = (h << HLL_BITS) | (UINT64CONST(1) << (HLL_BITS - 1));
+	uint8		rank = (uint8) (64 - pg_leftmost_one_pos64(rest));	/* leading zeros + 1 */
+
+	if (rank > hll[reg])
+		hll[reg] = rank;
+}
+
+/* The HyperLogLog estimate, with linear counting for small cardinalities. */
+static double
+hll_estimate(const uint8 *hll)
+{
+	double		sum = 0;
+	int			zeros = 0;
+	double		m = HLL_REGISTERS;
+	double		e;
+
+	for (int i = 0; i < HLL_REGISTERS; i++)
+	{
+		sum += ldexp(1.0, -hll[i]);
+		zeros += hll[i] == 0;
+	}
+	e = (0.7213 / (1 + 1.079 / m)) * m * m / sum;
+	if (e <= 2.5 * m && zeros > 0)
+		e = m * log(m / zeros);
+	return e;
+}
+
+/* Record scalar or container v at path into st, then its members. */
+static void
+profile_value(ProfileState *st, StringInfo path, const JbRef *v)
+{
+	FieldStats *f = profile_field(st, path->data);
+	JbIter		it;
+	JbRef		child;
+	int			save = path->len;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	if (f)
+	{
+		f->count++;
+		f->nulls += v->type == JB_NULL;
+		f->types[v->type]++;
+		if (v->type == JB_NUMBER && !numeric_is_nan(v->num))
+		{
+			double		d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+															   NumericGetDatum(v->num)));
+
+			f->min = f->numbers == 0 || d < f->min ? d : f->min;
+			f->max = f->numbers == 0 || d > f->max ? d : f->max;
+			f->sum += d;
+			f->numbers++;
+		}
+		if (v->type != JB_ARRAY && v->type != JB_OBJECT)
+			hll_add(f->hll, value_hash(v));
+	}
+	if (v->type == JB_ARRAY)
+	{
+		appendStringInfoString(path, "/*");
+		jb_iter_init(&it, v->cont, 0);
+		while (jb_iter_next(&it, &child))
+			profile_value(st, path, &child);
+	}
+	else if (v->type == JB_OBJECT)
+	{
+		JbIter		vals;
+		JbRef		key = {0};
+		int			n = jb_size(v);
+
+		jb_iter_init(&it, v->cont, 0);
+		jb_iter_init(&vals, v->cont, n);
+		while (it.i < n && jb_iter_next(&it, &key) && jb_iter_next(&vals, &child))
+		{
+			pl_pointer_append_token(path, key.str, key.len);
+			profile_value(st, path, &child);
+			path->len = save;
+			path->data[save] = '\0';
+		}
+	}
+	path->len = save;
+	path->data[save] = '\0';
+}
+
+/* profile_transfn(state, doc): add one document. */
+Datum
+pipeline_profile_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	ProfileState *st;
+	StringInfoData path;
+	JbRef		root;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "profile_transfn called in non-aggregate context");
+	st = PG_ARGISNULL(0) ? profile_state_new(aggcxt) : (ProfileState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(st);
+	st->documents++;
+	initStringInfo(&path);
+	jb_root(PG_GETARG_JSONB_P(1), &root);
+	profile_value(st, &path, &root);
+	pfree(path.data);
+	PG_RETURN_POINTER(st);
+}
+
+/* Merge the statistics of one path into another. */
+static void
+field_merge(FieldStats *dst, const FieldStats *src)
+{
+	if (src->numbers > 0)
+	{
+		dst->min = dst->numbers == 0 || src->min < dst->min ? src->min : dst->min;
+		dst->max = dst->numbers == 0 || src->max > dst->max ? src->max : dst->max;
+	}
+	dst->count += src->count;
+	dst->nulls += src->nulls;
+	for (int i = 0; i < lengthof(dst->types); i++)
+		dst->types[i] += src->types[i];
+	dst->numbers += src->numbers;
+	dst->sum += src->sum;
+	for (int i = 0; i < HLL_REGISTERS; i++)
+		dst->hll[i] = Max(dst->hll[i], src->hll[i]);
+}
+
+/* Merge state src into dst. */
+static void
+profile_merge(ProfileState *dst, ProfileState *src)
+{
+	HASH_SEQ_STATUS seq;
+	FieldStats *f;
+
+	dst->documents += src->documents;
+	dst->truncated |= src->truncated;
+	hash_seq_init(&seq, src->fields);
+	while ((f = hash_seq_search(&seq)) != NULL)
+	{
+		FieldStats *d = profile_field(dst, f->path);
+
+		if (d)
+			field_merge(d, f);
+	}
+}
+
+/* profile_combinefn(a, b): merge two partial states (parallel aggregation). */
+Datum
+pipeline_profile_combinefn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	ProfileState *a;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "profile_combinefn called in non-aggregate context");
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(PG_ARGISNULL(0) ? NULL : PG_GETARG_POINTER(0));
+	a = PG_ARGISNULL(0) ? profile_state_new(aggcxt) : (ProfileState *) PG_GETARG_POINTER(0);
+	profile_merge(a, (ProfileState *) PG_GETARG_POINTER(1));
+	PG_RETURN_POINTER(a);
+}
+
+/* profile_serialfn(state): the state as bytea, for parallel workers. */
+Datum
+pipeline_profile_serialfn(PG_FUNCTION_ARGS)
+{
+	ProfileState *st = (ProfileState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	HASH_SEQ_STATUS seq;
+	FieldStats *f;
+
+	pq_begintypsend(&buf);
+	pq_sendint64(&buf, st->documents);
+	pq_sendbyte(&buf, st->truncated);
+	pq_sendint32(&buf, (int32) hash_get_num_entries(st->fields));
+	hash_seq_init(&seq, st->fields);
+	while ((f = hash_seq_search(&seq)) != NULL)
+		pq_sendbytes(&buf, (const char *) f, sizeof(FieldStats));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* profile_deserialfn(bytea, internal): rebuild a state from profile_serialfn's bytes. */
+Datum
+pipeline_profile_deserialfn(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcxt;
+	ProfileState *st;
+	StringInfoData buf;
+	int32		n;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "profile_deserialfn called in non-aggregate context");
+	st = profile_state_new(aggcxt);
+	buf.data = VARDATA_ANY(b);
+	buf.len = buf.maxlen = VARSIZE_ANY_EXHDR(b);
+	buf.cursor = 0;
+	st->documents = pq_getmsgint64(&buf);
+	st->truncated = pq_getmsgbyte(&buf);
+	n = pq_getmsgint(&buf, 4);
+	for (int i = 0; i < n; i++)
+	{
+		FieldStats	f;
+		FieldStats *d;
+
+		pq_copymsgbytes(&buf, (char *) &f, sizeof(FieldStats));
+		f.path[PROFILE_PATH_LEN - 1] = '\0';
+		if ((d = profile_field(st, f.path)) != NULL)
+			field_merge(d, &f);
+	}
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(st);
+}
+
+/* Push key: number (as numeric) onto an object under construction. */
+static void
+push_number(JsonbParseState **ps, const char *key, Numeric n)
+{
+	JsonbValue	k = {.type = jbvString,.val.string = {(int) strlen(key), (char *) key}};
+	JsonbValue	v = {.type = jbvNumeric,.val.numeric = n};
+
+	pushJsonbValue(ps, WJB_KEY, &k);
+	pushJsonbValue(ps, WJB_VALUE, &v);
+}
+
+/* A double as a Numeric (for min, max, mean). */
+static Numeric
+double_numeric(double d)
+{
+	return DatumGetNumeric(DirectFunctionCall1(float8_numeric, Float8GetDatum(d)));
+}
+
+/* Push the statistics of one path as a jsonb object value. */
+static void
+push_field(JsonbParseState **ps, const FieldStats *f)
+{
+	JsonbValue	k = {.type = jbvString};
+
+	pushJsonbValue(ps, WJB_BEGIN_OBJECT, NULL);
+	push_number(ps, "count", int64_to_numeric(f->count));
+	push_number(ps, "nulls", int64_to_numeric(f->nulls));
+	k.val.string.val = "types";
+	k.val.string.len = 5;
+	pushJsonbValue(ps, WJB_KEY, &k);
+	pushJsonbValue(ps, WJB_BEGIN_OBJECT, NULL);
+	for (int t = 0; t < lengthof(type_names); t++)
+		if (f->types[t] > 0)
+			push_number(ps, type_names[t], int64_to_numeric(f->types[t]));
+	pushJsonbValue(ps, WJB_END_OBJECT, NULL);
+	if (f->numbers > 0)
+	{
+		push_number(ps, "min", double_numeric(f->min));
+		push_number(ps, "max", double_numeric(f->max));
+		push_number(ps, "mean", double_numeric(f->sum / f->numbers));
+	}
+	if (f->count > f->types[JB_ARRAY] + f->types[JB_OBJECT])
+		push_number(ps, "distinct", int64_to_numeric((int64) rint(hll_estimate(f->hll))));
+	pushJsonbValue(ps, WJB_END_OBJECT, NULL);
+}
+
+/* qsort comparator: FieldStats pointers by path. */
+static int
+field_path_cmp(const void *a, const void *b)
+{
+	return strcmp((*(FieldStats *const *) a)->path, (*(FieldStats *const *) b)->path);
+}
+
+/*
+ * profile_finalfn(state): {"documents": n, "fields": {path: stats, ...}}
+ * (and "truncated": true when paths were dropped).
+ */
+Datum
+pipeline_profile_finalfn(PG_FUNCTION_ARGS)
+{
+	ProfileState *st = PG_ARGISNULL(0) ? NULL : (ProfileState *) PG_GETARG_POINTER(0);
+	JsonbParseState *ps = NULL;
+	JsonbValue	k = {.type = jbvString};
+	HASH_SEQ_STATUS seq;
+	FieldStats **fields;
+	FieldStats *f;
+	int			n = 0;
+
+	if (st == NULL)
+		PG_RETURN_NULL();
+	fields = palloc(sizeof(FieldStats *) * Max(hash_get_num_entries(st->fields), 1));
+	hash_seq_init(&seq, st->fields);
+	while ((f = hash_seq_search(&seq)) != NULL)
+		fields[n++] = f;
+	qsort(fields, n, sizeof(FieldStats *), field_path_cmp);
+	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+	push_number(&ps, "documents", int64_to_numeric(st->documents));
+	if (st->truncated)
+	{
+		JsonbValue	t = {.type = jbvBool,.val.boolean = true};
+
+		k.val.string.val = "truncated";
+		k.val.string.len = 9;
+		pushJsonbValue(&ps, WJB_KEY, &k);
+		pushJsonbValue(&ps, WJB_VALUE, &t);
+	}
+	k.val.string.val = "fields";
+	k.val.string.len = 6;
+	pushJsonbValue(&ps, WJB_KEY, &k);
+	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+	for (int i = 0; i < n; i++)
+	{
+		k.val.string.val = fields[i]->path;
+		k.val.string.len = strlen(fields[i]->path);
+		pushJsonbValue(&ps, WJB_KEY, &k);
+		push_field(&ps, fields[i]);
+	}
+	pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(pushJsonbValue(&ps, WJB_END_OBJECT, NULL)));
+}
