@@ -32,6 +32,7 @@ typedef struct PlErrors
 } PlErrors;
 
 /* src/errors.c */
+extern char *pl_vformat(const char *fmt, va_list args) pg_attribute_printf(1, 0);
 extern void pl_errors_init(PlErrors *errs);
 extern void pl_errors_add(PlErrors *errs, const char *instance_location,
 						  const char *keyword_location, const char *fmt,...)

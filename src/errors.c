@@ -25,13 +25,34 @@ pl_errors_init(PlErrors *errs)
 	errs->items = NULL;
 }
 
+/* A palloc'd string formatted from fmt and args, however long. */
+char *
+pl_vformat(const char *fmt, va_list args)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		copy;
+		int			needed;
+
+		va_copy(copy, args);
+		needed = appendStringInfoVA(&buf, fmt, copy);
+		va_end(copy);
+		if (needed == 0)
+			return buf.data;
+		enlargeStringInfo(&buf, needed);
+	}
+}
+
 /* Append a violation; the locations are copied. */
 void
 pl_errors_add(PlErrors *errs, const char *instance_location,
 			  const char *keyword_location, const char *fmt,...)
 {
 	va_list		args;
-	StringInfoData msg;
+	char	   *message;
 	PlError    *e;
 
 	if (errs->count == errs->capacity)
@@ -41,22 +62,13 @@ pl_errors_add(PlErrors *errs, const char *instance_location,
 			repalloc(errs->items, sizeof(PlError) * errs->capacity) :
 			palloc(sizeof(PlError) * errs->capacity);
 	}
-	initStringInfo(&msg);
-	for (;;)
-	{
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&msg, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&msg, needed);
-	}
+	va_start(args, fmt);
+	message = pl_vformat(fmt, args);
+	va_end(args);
 	e = &errs->items[errs->count++];
 	e->instance_location = pstrdup(instance_location);
 	e->keyword_location = pstrdup(keyword_location);
-	e->message = msg.data;
+	e->message = message;
 }
 
 /* Append JSON Pointer token tok (len bytes) to ptr, escaping '~' and '/'. */

@@ -86,28 +86,19 @@ pg_attribute_printf(4, 5)
 compile_error(Compiler *c, const JNode *at, const char *keyword, const char *fmt,...)
 {
 	va_list		args;
-	StringInfoData msg;
+	char	   *msg;
 	const char *ptr = at && at->pointer ? at->pointer : "";
 
-	initStringInfo(&msg);
-	for (;;)
-	{
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&msg, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&msg, needed);
-	}
+	va_start(args, fmt);
+	msg = pl_vformat(fmt, args);
+	va_end(args);
 	if (keyword)
 		ptr = pointer_child(ptr, keyword);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 c->opts->ptr_prefix[0] ?
-			 errmsg("spec %s%s: %s", c->opts->ptr_prefix, ptr, msg.data) :
-			 errmsg("invalid JSON Schema at \"%s\": %s", ptr, msg.data)));
+			 errmsg("spec %s%s: %s", c->opts->ptr_prefix, ptr, msg) :
+			 errmsg("invalid JSON Schema at \"%s\": %s", ptr, msg)));
 }
 
 /* The draft a "$schema" URI names, or 0 if it names none we know. */

@@ -112,25 +112,16 @@ pg_attribute_printf(3, 4)
 fail(VCtx *cx, const char *kw, const char *fmt,...)
 {
 	va_list		args;
-	StringInfoData msg;
+	char	   *msg;
 	int			save;
 
 	if (cx->errs == NULL)
 		return false;
-	initStringInfo(&msg);
-	for (;;)
-	{
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&msg, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&msg, needed);
-	}
+	va_start(args, fmt);
+	msg = pl_vformat(fmt, args);
+	va_end(args);
 	save = kw ? push_kw(cx, kw) : cx->kw.len;
-	pl_errors_add(cx->errs, cx->inst.data, cx->kw.data, "%s", msg.data);
+	pl_errors_add(cx->errs, cx->inst.data, cx->kw.data, "%s", msg);
 	pop_path(&cx->kw, save);
 	return false;
 }
