@@ -17,9 +17,18 @@ PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_con
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-.PHONY: test demo
+# PGXS tracks no header dependencies: rebuild everything when a header changes
+$(OBJS): $(wildcard include/*.h)
+
+.PHONY: test demo bench bench-quick
 test:
 	bash scripts/test.sh
 
 demo:
 	bash scripts/demo.sh
+
+bench:
+	bash scripts/bench.sh
+
+bench-quick:
+	bash scripts/bench.sh --quick
