@@ -138,7 +138,7 @@ metaschema_uri(Jsonb *schema)
 	if (JB_ROOT_IS_OBJECT(schema) &&
 		getKeyJsonValueFromContainer(&schema->root, "$schema", 7, &v) &&
 		v.type == jbvString)
-		for (int i = 0; i < lengthof(known); i++)
+		for (int i = 0; i < (int) lengthof(known); i++)
 			if (strncmp(v.val.string.val, known[i], strlen(known[i])) == 0)
 				return known[i];
 	return known[0];
@@ -153,10 +153,10 @@ metaschema(const char *uri)
 	int			i;
 	PlCompileOptions opts = {"", false, PL_DRAFT2020};
 
-	for (i = 0; i < lengthof(uris) && uris[i]; i++)
+	for (i = 0; i < (int) lengthof(uris) && uris[i]; i++)
 		if (strcmp(uris[i], uri) == 0)
 			return compiled[i];
-	Assert(i < lengthof(uris));
+	Assert(i < (int) lengthof(uris));
 	compiled[i] = pl_schema_compile(DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 																	   CStringGetDatum(pl_builtin_schema(uri)))),
 									&opts);

@@ -1071,7 +1071,7 @@ parse_property_escape(EcmaParser *ps, int start, Escape *e)
 		value = name + 3;
 	else if (strncmp(name, "General_Category=", 17) == 0)
 		value = name + 17;
-	for (int k = 0; k < lengthof(unicode_properties); k++)
+	for (int k = 0; k < (int) lengthof(unicode_properties); k++)
 	{
 		const UnicodeProperty *prop = &unicode_properties[k];
 

@@ -52,9 +52,9 @@ pl_format_lookup(const char *name, int len)
 {
 	int			f;
 
-	for (f = 1; f < lengthof(format_names); f++)
+	for (f = 1; f < (int) lengthof(format_names); f++)
 	{
-		if (strlen(format_names[f]) == len &&
+		if (strlen(format_names[f]) == (size_t) len &&
 			memcmp(format_names[f], name, len) == 0)
 			return (PlFormat) f;
 	}
@@ -1076,7 +1076,7 @@ puny_decode(const char *in, int inlen, int32 *out)
 
 			if (pos >= inlen || (digit = puny_digit_value(in[pos++])) < 0)
 				return -1;
-			if (digit > (PUNY_MAX - i) / w)
+			if ((uint32) digit > (PUNY_MAX - i) / w)
 				return -1;
 			i += digit * w;
 			t = puny_threshold(k, bias);

@@ -248,7 +248,7 @@ field_merge(FieldStats *dst, const FieldStats *src)
 	}
 	dst->count += src->count;
 	dst->nulls += src->nulls;
-	for (int i = 0; i < lengthof(dst->types); i++)
+	for (int i = 0; i < (int) lengthof(dst->types); i++)
 		dst->types[i] += src->types[i];
 	dst->numbers += src->numbers;
 	dst->sum += src->sum;
@@ -374,7 +374,7 @@ push_field(JsonbParseState **ps, const FieldStats *f)
 	k.val.string.len = 5;
 	pushJsonbValue(ps, WJB_KEY, &k);
 	pushJsonbValue(ps, WJB_BEGIN_OBJECT, NULL);
-	for (int t = 0; t < lengthof(type_names); t++)
+	for (int t = 0; t < (int) lengthof(type_names); t++)
 		if (f->types[t] > 0)
 			push_number(ps, type_names[t], int64_to_numeric(f->types[t]));
 	pushJsonbValue(ps, WJB_END_OBJECT, NULL);

@@ -120,7 +120,7 @@ draft_of_uri(const char *uri)
 		{"https://json-schema.org/draft-04/", PL_DRAFT4},
 	};
 
-	for (int i = 0; i < lengthof(known); i++)
+	for (int i = 0; i < (int) lengthof(known); i++)
 		if (strncmp(uri, known[i].prefix, strlen(known[i].prefix)) == 0)
 			return known[i].draft;
 	return 0;
@@ -253,7 +253,7 @@ index_children(Compiler *c, JNode *n, const char *base, int draft, uint32 vocab)
 {
 	JNode	   *items = jnode_get(n, "items");
 
-	for (int i = 0; i < lengthof(single_schema_keywords); i++)
+	for (int i = 0; i < (int) lengthof(single_schema_keywords); i++)
 	{
 		JNode	   *sub = jnode_get(n, single_schema_keywords[i]);
 
@@ -261,10 +261,10 @@ index_children(Compiler *c, JNode *n, const char *base, int draft, uint32 vocab)
 			index_schema(c, sub, base, draft, vocab,
 						 pointer_child(n->pointer, single_schema_keywords[i]));
 	}
-	for (int i = 0; i < lengthof(map_schema_keywords); i++)
+	for (int i = 0; i < (int) lengthof(map_schema_keywords); i++)
 		index_map(c, jnode_get(n, map_schema_keywords[i]), base, draft, vocab,
 				  pointer_child(n->pointer, map_schema_keywords[i]));
-	for (int i = 0; i < lengthof(list_schema_keywords); i++)
+	for (int i = 0; i < (int) lengthof(list_schema_keywords); i++)
 		index_list(c, jnode_get(n, list_schema_keywords[i]), base, draft, vocab,
 				   pointer_child(n->pointer, list_schema_keywords[i]));
 	if (items && items->type == JB_ARRAY)
@@ -351,7 +351,7 @@ metaschema_vocabularies(Compiler *c, JNode *n, const char *uri, int *draft)
 	if (declared == NULL || declared->type != JB_OBJECT)
 		return PL_VOCAB_ALL;
 	for (int i = 0; i < declared->n; i++)
-		for (int k = 0; k < lengthof(vocabs); k++)
+		for (int k = 0; k < (int) lengthof(vocabs); k++)
 		{
 			const char *key = declared->pairs[i].key;
 			int			klen = declared->pairs[i].keylen;
@@ -440,7 +440,7 @@ follow_pointer(JNode *n, const char *ptr)
 		}
 		if (n->type == JB_OBJECT)
 			n = jnode_get(n, tok.data);
-		else if (n->type == JB_ARRAY && tok.len > 0 && strspn(tok.data, "0123456789") == tok.len &&
+		else if (n->type == JB_ARRAY && tok.len > 0 && strspn(tok.data, "0123456789") == (size_t) tok.len &&
 				 (tok.len == 1 || tok.data[0] != '0') && tok.len < 10 && atoi(tok.data) < n->n)
 			n = n->items[atoi(tok.data)];
 		else
@@ -625,7 +625,7 @@ compile_type(Compiler *c, JNode *n)
 
 		if (name->type != JB_STRING)
 			compile_error(c, n, "type", "value must be a type name or an array of type names");
-		for (k = 0; k < lengthof(names); k++)
+		for (k = 0; k < (int) lengthof(names); k++)
 			if (strcmp(name->str, names[k]) == 0)
 				break;
 		if (k == lengthof(names))

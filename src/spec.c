@@ -56,7 +56,7 @@ spec_check_members(const JNode *spec)
 	{
 		int			k;
 
-		for (k = 0; k < lengthof(known); k++)
+		for (k = 0; k < (int) lengthof(known); k++)
 			if (strcmp(spec->pairs[i].key, known[k]) == 0)
 				break;
 		if (k == lengthof(known))

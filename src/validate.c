@@ -226,7 +226,7 @@ type_bits_names(uint8 bits)
 	initStringInfo(&buf);
 	if (bits & PL_T_NUMBER)
 		bits &= ~PL_T_INTEGER;
-	for (int k = 0; k < lengthof(names); k++)
+	for (int k = 0; k < (int) lengthof(names); k++)
 		if (bits & (1 << k))
 			appendStringInfo(&buf, "%s%s", buf.len ? " or " : "", names[k]);
 	return buf.data;
