@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# asan.sh: build the extension with AddressSanitizer and UBSan, run it in a
+# private PostgreSQL 15 server with the sanitizer runtime preloaded, run
+# pg_regress (+ isolation) and the fuzz suite against it, and fail on any
+# sanitizer report.  `make check-asan` runs this.
+#
+#   bash scripts/asan.sh                 # build, test, check reports, clean up
+#   bash scripts/asan.sh serve           # build and leave the server running;
+#                                        # prints the PG* variables to use it
+#   bash scripts/asan.sh stop DIR        # stop a server left by `serve`
+#
+# Environment:
+#   FUZZ_EXAMPLES  fuzz budget (default 30)
+#   SANITIZE=0     build without sanitizers (a private server for debugging)
+#   ASAN_WORK      work directory (default: a new one under /tmp; kept if given)
+#   PYTEST_ARGS    extra pytest arguments (default: the fuzz and limits suites)
+#
+# Nothing touches the system's installation: the server binaries and share
+# files are copied to a private tree (PostgreSQL finds its share and lib
+# directories relative to its binary), the extension is installed there with
+# DESTDIR, and the cluster lives in the work directory with its socket there.
+# PostgreSQL itself is not instrumented: the runtime comes in by LD_PRELOAD,
+# leak detection is off (backends free by memory context, not by free()),
+# and each process writes its reports to $WORK/reports/{asan,ubsan}.PID.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+BINDIR=$("$PG_CONFIG" --bindir)
+SHAREDIR=$("$PG_CONFIG" --sharedir)
+PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
+SANITIZE=${SANITIZE:-1}
+MODE=${1:-run}
+
+as_pg() {
+    # postgres refuses to run as root: run the server's tools as "postgres"
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- env "$@"
+    else
+        env "$@"
+    fi
+}
+
+if [ "$MODE" = stop ]; then
+    as_pg "$BINDIR/pg_ctl" -D "$2/data" stop -m fast || true
+    exit 0
+fi
+
+bash scripts/deps.sh >/dev/null
+
+if [ -n "${ASAN_WORK:-}" ]; then
+    WORK=$ASAN_WORK
+    KEEP=1
+    mkdir -p "$WORK"
+else
+    WORK=$(mktemp -d -t pipeline-asan.XXXXXX)
+    KEEP=0
+fi
+[ "$MODE" = serve ] && KEEP=1
+chmod 755 "$WORK"
+PRIV=$WORK/pg            # private copy of the installation
+BUILD=$WORK/build        # copy of the source tree, built with sanitizers
+REPORTS=$WORK/reports
+LOG=$WORK/server.log
+SOCK=$WORK/sock
+PORT=${ASAN_PORT:-5439}
+
+cleanup() {
+    if [ -f "$WORK/data/postmaster.pid" ]; then
+        as_pg "$BINDIR/pg_ctl" -D "$WORK/data" stop -m fast >/dev/null 2>&1 || true
+    fi
+    if [ "$KEEP" = 0 ]; then
+        rm -rf "$WORK"
+    fi
+}
+[ "$MODE" = serve ] || trap cleanup EXIT
+
+echo "== private installation in $PRIV"
+rm -rf "$PRIV"
+mkdir -p "$PRIV$(dirname "$BINDIR")" "$PRIV$(dirname "$SHAREDIR")"
+cp -a "$(dirname "$BINDIR")" "$PRIV$(dirname "$(dirname "$BINDIR")")/"
+cp -a "$SHAREDIR" "$PRIV$(dirname "$SHAREDIR")/"
+
+echo "== build (sanitizers: $SANITIZE)"
+rm -rf "$BUILD"
+mkdir -p "$BUILD"
+tar -C "$ROOT" --exclude=.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' --exclude=results \
+    --exclude=output_iso --exclude=__pycache__ --exclude=.hypothesis -cf - . | tar -C "$BUILD" -xf -
+COPT="-g -O1 -fno-omit-frame-pointer"
+if [ "$SANITIZE" = 1 ]; then
+    COPT="$COPT -fsanitize=address,undefined"
+fi
+make -s -C "$BUILD" -j"$(nproc)" PG_CONFIG="$PG_CONFIG" with_llvm=no COPT="$COPT" >/dev/null
+make -s -C "$BUILD" install PG_CONFIG="$PG_CONFIG" with_llvm=no DESTDIR="$PRIV" >/dev/null
+test -f "$PRIV$PKGLIBDIR/pipeline.so"
+
+mkdir -p "$REPORTS" "$SOCK"
+rm -f "$REPORTS"/*
+chmod 777 "$REPORTS" "$SOCK"
+[ "$(id -u)" -eq 0 ] && chown -R postgres "$WORK"
+# the home of the cluster must be reachable by the postgres user
+d=$WORK; while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
+
+PRELOAD=
+ENVS=()
+if [ "$SANITIZE" = 1 ]; then
+    PRELOAD=$(gcc -print-file-name=libasan.so)
+    [ -f "$PRELOAD" ] || { echo "asan.sh: libasan not found (apt-get install libasan8)" >&2; exit 2; }
+    ENVS=(LD_PRELOAD="$PRELOAD"
+          ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_odr_violation=0:log_path=$REPORTS/asan:verify_asan_link_order=0"
+          UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:log_path=$REPORTS/ubsan")
+fi
+
+echo "== cluster in $WORK/data (socket $SOCK, port $PORT)"
+as_pg "$PRIV$BINDIR/initdb" -D "$WORK/data" -A trust -U postgres --no-sync >/dev/null
+cat >> "$WORK/data/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$SOCK'
+port = $PORT
+jit = off
+fsync = off
+log_min_messages = warning
+EOF
+as_pg "${ENVS[@]}" "$PRIV$BINDIR/pg_ctl" -D "$WORK/data" -l "$LOG" -w start >/dev/null
+
+export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres PIPELINE_SERVER_LOG=$LOG
+export PATH="$BINDIR:$PATH"
+
+if [ "$MODE" = serve ]; then
+    echo "server running; stop it with: bash scripts/asan.sh stop $WORK"
+    echo "export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres PIPELINE_SERVER_LOG=$LOG"
+    exit 0
+fi
+
+status=0
+echo "== pg_regress"
+if ! make -s -C "$BUILD" installcheck PG_CONFIG="$PG_CONFIG" with_llvm=no; then
+    status=1
+    cat "$BUILD/regression.diffs" 2>/dev/null | head -200 || true
+    cat "$BUILD/output_iso/regression.diffs" 2>/dev/null | head -200 || true
+fi
+echo "== pytest ${PYTEST_ARGS:-test/test_fuzz.py test/test_limits.py}"
+# shellcheck disable=SC2086
+(cd "$BUILD" && FUZZ_EXAMPLES=${FUZZ_EXAMPLES:-30} /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+    ${PYTEST_ARGS:-test/test_fuzz.py test/test_limits.py}) || status=1
+
+as_pg "$BINDIR/pg_ctl" -D "$WORK/data" stop -m fast >/dev/null || true
+
+echo "== sanitizer reports"
+nreports=0
+for f in "$REPORTS"/*; do
+    [ -e "$f" ] || continue
+    nreports=$((nreports + 1))
+    echo "---- $f"
+    head -60 "$f"
+done
+crashes=$(grep -c -E "terminated by signal|AddressSanitizer|runtime error:" "$LOG" || true)
+echo "sanitizer reports: $nreports; crash lines in the server log: $crashes"
+if [ "$nreports" -gt 0 ] || [ "$crashes" -gt 0 ]; then
+    grep -E "terminated by signal|AddressSanitizer|runtime error:" "$LOG" | head -20 || true
+    status=1
+fi
+exit $status
