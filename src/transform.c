@@ -1019,26 +1019,63 @@ pl_transform_jsonb(const PlTransform *t, Jsonb *jb, PlErrors *errs, bool *ok)
  * ----------------------------------------------------------------
  */
 
-static void enc_value(StringInfo buf, const JsonbValue *v, JEntry *entry);
-
-/* Pad buf with zeros to an int boundary; returns the padding length. */
-static int
-enc_pad(StringInfo buf)
+/* Where an encoding is written: a buffer sized by enc_bound, so no checks. */
+typedef struct EncBuf
 {
-	int			pad = INTALIGN(buf->len) - buf->len;
+	char	   *data;
+	uint32		len;
+} EncBuf;
 
-	if (pad > 0)
+static void enc_value(EncBuf *buf, const JsonbValue *v, JEntry *entry);
+
+/* An upper bound of the bytes v takes when encoded (alignment padding included). */
+static Size
+enc_bound(const JsonbValue *v)
+{
+	Size		n = 0;
+
+	check_stack_depth();
+	switch (v->type)
 	{
-		enlargeStringInfo(buf, pad);
-		memset(buf->data + buf->len, 0, pad);
-		buf->len += pad;
+		case jbvString:
+			return v->val.string.len;
+		case jbvNumeric:
+			return VARSIZE_ANY(v->val.numeric) + 3;
+		case jbvBinary:
+			return v->val.binary.len + 3;
+		case jbvObject:
+			for (int i = 0; i < v->val.object.nPairs; i++)
+				n += v->val.object.pairs[i].key.val.string.len +
+					enc_bound(&v->val.object.pairs[i].value);
+			return n + 3 + sizeof(uint32) + 2 * sizeof(JEntry) * v->val.object.nPairs;
+		case jbvArray:
+			for (int i = 0; i < v->val.array.nElems; i++)
+				n += enc_bound(&v->val.array.elems[i]);
+			return n + 3 + sizeof(uint32) + sizeof(JEntry) * v->val.array.nElems;
+		default:
+			return 0;
 	}
-	return pad;
+}
+
+/* Append len bytes. */
+static inline void
+enc_bytes(EncBuf *buf, const void *p, uint32 len)
+{
+	memcpy(buf->data + buf->len, p, len);
+	buf->len += len;
+}
+
+/* Pad with zeros to an int boundary. */
+static inline void
+enc_pad(EncBuf *buf)
+{
+	while (buf->len % sizeof(int32) != 0)
+		buf->data[buf->len++] = 0;
 }
 
 /* Store child entry i of the container whose JEntries start at jeoff. */
-static void
-enc_entry(StringInfo buf, int jeoff, int i, JEntry meta, uint32 *total, uint32 len)
+static inline void
+enc_entry(EncBuf *buf, uint32 jeoff, int i, JEntry meta, uint32 *total, uint32 len)
 {
 	*total += len;
 	if (*total > JENTRY_OFFLENMASK)
@@ -1053,13 +1090,24 @@ enc_entry(StringInfo buf, int jeoff, int i, JEntry meta, uint32 *total, uint32 l
 	memcpy(buf->data + jeoff + i * sizeof(JEntry), &meta, sizeof(JEntry));
 }
 
+/* Write child v as entry i of the container whose JEntries start at jeoff. */
+static inline void
+enc_child(EncBuf *buf, uint32 jeoff, int i, const JsonbValue *v, uint32 *total)
+{
+	JEntry		meta;
+	uint32		start = buf->len;
+
+	enc_value(buf, v, &meta);
+	enc_entry(buf, jeoff, i, meta, total, buf->len - start);
+}
+
 /* Write an expanded array or object (or a one-element raw scalar array). */
 static void
-enc_container(StringInfo buf, const JsonbValue *v, bool raw_scalar)
+enc_container(EncBuf *buf, const JsonbValue *v, bool raw_scalar)
 {
 	uint32		header;
 	int			nchildren;
-	int			jeoff;
+	uint32		jeoff;
 	uint32		total = 0;
 
 	check_stack_depth();
@@ -1079,56 +1127,31 @@ enc_container(StringInfo buf, const JsonbValue *v, bool raw_scalar)
 		header = v->val.array.nElems | JB_FARRAY;
 		nchildren = v->val.array.nElems;
 	}
-	appendBinaryStringInfo(buf, (char *) &header, sizeof(uint32));
+	enc_bytes(buf, &header, sizeof(uint32));
 	jeoff = buf->len;
-	enlargeStringInfo(buf, nchildren * sizeof(JEntry));
 	buf->len += nchildren * sizeof(JEntry);
 
 	if (raw_scalar)
-	{
-		JEntry		meta;
-		int			start = buf->len;
-
-		enc_value(buf, v, &meta);
-		enc_entry(buf, jeoff, 0, meta, &total, buf->len - start);
-	}
+		enc_child(buf, jeoff, 0, v, &total);
 	else if (v->type == jbvObject)
 	{
 		int			n = v->val.object.nPairs;
 
 		for (int i = 0; i < n; i++)
-		{
-			JEntry		meta;
-			int			start = buf->len;
-
-			enc_value(buf, &v->val.object.pairs[i].key, &meta);
-			enc_entry(buf, jeoff, i, meta, &total, buf->len - start);
-		}
+			enc_child(buf, jeoff, i, &v->val.object.pairs[i].key, &total);
 		for (int i = 0; i < n; i++)
-		{
-			JEntry		meta;
-			int			start = buf->len;
-
-			enc_value(buf, &v->val.object.pairs[i].value, &meta);
-			enc_entry(buf, jeoff, i + n, meta, &total, buf->len - start);
-		}
+			enc_child(buf, jeoff, i + n, &v->val.object.pairs[i].value, &total);
 	}
 	else
 	{
 		for (int i = 0; i < v->val.array.nElems; i++)
-		{
-			JEntry		meta;
-			int			start = buf->len;
-
-			enc_value(buf, &v->val.array.elems[i], &meta);
-			enc_entry(buf, jeoff, i, meta, &total, buf->len - start);
-		}
+			enc_child(buf, jeoff, i, &v->val.array.elems[i], &total);
 	}
 }
 
 /* Append value v; *entry gets its type bits (its length is measured by the caller). */
 static void
-enc_value(StringInfo buf, const JsonbValue *v, JEntry *entry)
+enc_value(EncBuf *buf, const JsonbValue *v, JEntry *entry)
 {
 	switch (v->type)
 	{
@@ -1139,17 +1162,17 @@ enc_value(StringInfo buf, const JsonbValue *v, JEntry *entry)
 			*entry = v->val.boolean ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE;
 			break;
 		case jbvString:
-			appendBinaryStringInfo(buf, v->val.string.val, v->val.string.len);
+			enc_bytes(buf, v->val.string.val, v->val.string.len);
 			*entry = JENTRY_ISSTRING;
 			break;
 		case jbvNumeric:
 			enc_pad(buf);
-			appendBinaryStringInfo(buf, (char *) v->val.numeric, VARSIZE_ANY(v->val.numeric));
+			enc_bytes(buf, v->val.numeric, VARSIZE_ANY(v->val.numeric));
 			*entry = JENTRY_ISNUMERIC;
 			break;
 		case jbvBinary:
 			enc_pad(buf);
-			appendBinaryStringInfo(buf, (char *) v->val.binary.data, v->val.binary.len);
+			enc_bytes(buf, v->val.binary.data, v->val.binary.len);
 			*entry = JENTRY_ISCONTAINER;
 			break;
 		case jbvObject:
@@ -1167,14 +1190,22 @@ enc_value(StringInfo buf, const JsonbValue *v, JEntry *entry)
 Jsonb *
 pl_doc_encode(const JsonbValue *v)
 {
-	StringInfoData buf;
+	bool		raw_scalar = v->type != jbvObject && v->type != jbvArray && v->type != jbvBinary;
+	Size		bound = VARHDRSZ + enc_bound(v) + (raw_scalar ? sizeof(uint32) + sizeof(JEntry) : 0);
+	EncBuf		buf;
 
-	initStringInfo(&buf);
+	if (bound > VARHDRSZ + JENTRY_OFFLENMASK + 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("transformed record exceeds the maximum jsonb size of %d bytes",
+						JENTRY_OFFLENMASK)));
+	buf.data = palloc(bound);
 	buf.len = VARHDRSZ;
 	if (v->type == jbvBinary)
-		appendBinaryStringInfo(&buf, (char *) v->val.binary.data, v->val.binary.len);
+		enc_bytes(&buf, v->val.binary.data, v->val.binary.len);
 	else
-		enc_container(&buf, v, v->type != jbvObject && v->type != jbvArray);
+		enc_container(&buf, v, raw_scalar);
+	Assert(buf.len <= bound);
 	SET_VARSIZE(buf.data, buf.len);
 	return (Jsonb *) buf.data;
 }

@@ -525,6 +525,9 @@ judge(PlTrigPlan *plan, PlSpec *spec, PlErrors *errs, Jsonb **record, Jsonb **ne
 	bool		ok;
 
 	*newdoc = NULL;
+	*record = NULL;
+	if (spec->transform == NULL && spec->schema == NULL)
+		return true;
 	if (plan->record_col >= 0)
 	{
 		Jsonb	   *jb = column_record(plan);
@@ -546,6 +549,8 @@ judge(PlTrigPlan *plan, PlSpec *spec, PlErrors *errs, Jsonb **record, Jsonb **ne
 		ok = pl_transform_apply(spec->transform, &doc, errs);
 		if (doc.changed)
 			ok &= write_back(plan, &doc.root, errs);
+		if (spec->schema == NULL)
+			return ok;
 		*record = pl_doc_encode(&doc.root);
 	}
 	if (spec->schema == NULL)
@@ -696,6 +701,22 @@ trigger_call(FunctionCallInfo fcinfo, Oid tgoid)
 }
 
 /*
+ * The row rebuilt from plan->values (the deformed row with the replaced
+ * columns), keeping the original's identity as heap_modify_tuple would,
+ * without deforming it a second time.
+ */
+static HeapTuple
+rebuild(const PlTrigPlan *plan, HeapTuple tuple)
+{
+	HeapTuple	result = heap_form_tuple(plan->tupdesc, plan->values, plan->nulls);
+
+	result->t_data->t_ctid = tuple->t_data->t_ctid;
+	result->t_self = tuple->t_self;
+	result->t_tableOid = tuple->t_tableOid;
+	return result;
+}
+
+/*
  * pipeline.trigger(name [, column]): transform and check NEW; return it
  * (rebuilt if a step changed it), or NULL when on_error keeps it out.
  */
@@ -714,6 +735,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	Jsonb	   *record;
 	Jsonb	   *newdoc;
 	HeapTuple	result = tuple;
+	bool		changed = false;
 
 	MemoryContextReset(plan->rowcxt);
 	MemoryContextSwitchTo(plan->rowcxt);
@@ -731,21 +753,16 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 
 		plan->values[a] = JsonbPGetDatum(newdoc);
 		plan->nulls[a] = false;
-		plan->replace[a] = true;
-		MemoryContextSwitchTo(caller);
-		result = heap_modify_tuple(tuple, plan->tupdesc, plan->values, plan->nulls, plan->replace);
+		changed = true;
 	}
 	else if (plan->record_col < 0)
 	{
-		for (int i = 0; i < plan->natts; i++)
-			if (plan->replace[i])
-			{
-				MemoryContextSwitchTo(caller);
-				result = heap_modify_tuple(tuple, plan->tupdesc, plan->values, plan->nulls, plan->replace);
-				break;
-			}
+		for (int i = 0; i < plan->natts && !changed; i++)
+			changed = plan->replace[i];
 	}
 	MemoryContextSwitchTo(caller);
+	if (changed)
+		result = rebuild(plan, tuple);
 	return PointerGetDatum(result);
 }
 
