@@ -1,0 +1,10 @@
+-- pgbench: one messy order per transaction through the pipeline trigger.
+-- bench/run.py runs it with -M prepared against pgb_trigger (pipeline.attach(
+-- 'pgb_trigger', 'orders', 'doc')), alternating with pgbench_insert_plain.sql,
+-- the same statement against a table without checks.
+\set n random(1, 999999)
+\set q random(1, 20)
+INSERT INTO pgb_trigger (doc) VALUES ((
+  '{"order_id": " ord-' || lpad(:n::text, 6, '0') || '", "customer_email": " Anna.Smith@Example.com",'
+  ' "country": "Deutschland", "amount": "' || (:n / 100.0)::text || '", "currency": "eur",'
+  ' "quantity": "' || :q::text || '", "created_at": "2024-05-01 13:45", "status": " Paid", "gift": "yes"}')::jsonb);

@@ -1,0 +1,404 @@
+#!/usr/bin/env python3
+"""Write the benchmark's markdown report and bar chart from its JSON results.
+
+    /usr/bin/python3 bench/report.py bench/results/latest.json   # rewrites latest.md and latest.png
+
+bench/run.py calls write() at the end of a run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+# The goals of issue 5, checked against every run.
+GOAL_VALIDATE_VS_JSONSCHEMA = 100.0
+GOAL_VALIDATE_VS_FAST = 5.0
+GOAL_INGEST_VS_PYTHON = 10.0
+GOAL_SERVER_VS_BARE = 0.75
+GOAL_PGBENCH = 0.95
+GOAL_RSS_KB_PER_1M = 1024
+
+
+def fmt_us(us):
+    if us is None:
+        return "-"
+    if us >= 100:
+        return f"{us:,.0f}"
+    if us >= 10:
+        return f"{us:.1f}"
+    return f"{us:.2f}"
+
+
+def fmt_rate(per_s):
+    if per_s >= 1e6:
+        return f"{per_s / 1e6:.2f} M"
+    if per_s >= 1e3:
+        return f"{per_s / 1e3:.0f} k"
+    return f"{per_s:.0f}"
+
+
+def fmt_x(x):
+    if x is None:
+        return "-"
+    if x >= 100:
+        return f"{x:,.0f}x"
+    if x >= 10:
+        return f"{x:.1f}x"
+    return f"{x:.2f}x"
+
+
+def fmt_kb(b):
+    return f"{b:,} B" if b < 1024 else f"{b / 1024:,.0f} kB"
+
+
+def verdict(ok):
+    return "**pass**" if ok else "**MISS**"
+
+
+def _rows(section):
+    return {r["key"]: r for r in section["rows"]}
+
+
+def goals(res):
+    """[(goal, measured, pass?)]"""
+    out = []
+    pr = res.get("per_record")
+    if pr:
+        for kind, sec in pr.items():
+            r = _rows(sec)
+            for mode, v, j, f in (("spec: transform + validate", "pl_validate_full", "py_jsonschema_full",
+                                   "py_fast_full"),
+                                  ("schema only", "pl_validate_schema", "py_jsonschema_schema", "py_fast_schema")):
+                xj = r[j]["us"] / r[v]["us"]
+                xf = r[f]["us"] / r[v]["us"]
+                out.append((f"validate >= {GOAL_VALIDATE_VS_JSONSCHEMA:.0f}x Python jsonschema per record "
+                            f"({kind}, {mode})", f"{fmt_x(xj)} ({fmt_us(r[j]['us'])} vs {fmt_us(r[v]['us'])} us)",
+                            xj >= GOAL_VALIDATE_VS_JSONSCHEMA))
+                out.append((f"validate >= {GOAL_VALIDATE_VS_FAST:.0f}x Python fastjsonschema per record "
+                            f"({kind}, {mode})", f"{fmt_x(xf)} ({fmt_us(r[f]['us'])} vs {fmt_us(r[v]['us'])} us)",
+                            xf >= GOAL_VALIDATE_VS_FAST))
+    ing = res.get("ingest")
+    if ing:
+        r = _rows(ing)
+        x = r["py_jsonschema"]["us"] / r["copy_pipeline"]["us"]
+        out.append((f"COPY through the trigger >= {GOAL_INGEST_VS_PYTHON:.0f}x the Python jsonschema pipeline, "
+                    f"end to end", f"{fmt_x(x)} ({fmt_us(r['py_jsonschema']['us'])} vs "
+                    f"{fmt_us(r['copy_pipeline']['us'])} us/row)", x >= GOAL_INGEST_VS_PYTHON))
+        s = _rows(ing["server"])
+        x = s["srv_bare"]["us"] / s["srv_pipeline"]["us"]
+        out.append((f"server-side COPY through the trigger >= {GOAL_SERVER_VS_BARE}x bare COPY",
+                    f"{fmt_x(x)} ({fmt_us(s['srv_pipeline']['us'])} vs {fmt_us(s['srv_bare']['us'])} us/row)",
+                    x >= GOAL_SERVER_VS_BARE))
+    pb = res.get("pgbench")
+    if pb:
+        st = pb["settings"][0]
+        others = "".join(f"; {o['label']}: {fmt_x(o['ratio'])} ({o['trigger']['tps_median']:,.0f} vs "
+                         f"{o['plain']['tps_median']:,.0f} TPS)" for o in pb["settings"][1:])
+        out.append((f"pgbench single-row INSERT with the trigger >= {GOAL_PGBENCH}x the TPS without "
+                    f"(judged on the first setting)",
+                    f"{st['label']}: {fmt_x(st['ratio'])} ({st['trigger']['tps_median']:,.0f} vs "
+                    f"{st['plain']['tps_median']:,.0f} TPS){others}",
+                    st["ratio"] >= GOAL_PGBENCH))
+    mem = res.get("memory")
+    if mem and "rss" in mem:
+        m = mem["rss"]
+        per1m = m["anon_growth_per_1m_kb"]
+        extr = "" if m["rows"] >= 1_000_000 else f", extrapolated from {m['rows']:,} rows"
+        out.append(("backend RSS growth <= 1 MB per 1M triggered rows after warm-up (private memory, RssAnon)",
+                    f"{per1m:,.0f} kB per 1M rows{extr} (VmRSS {m['after']['VmRSS'] - m['before']['VmRSS']:+,} kB)",
+                    per1m <= GOAL_RSS_KB_PER_1M))
+    return out
+
+
+def markdown(res, png_name=None):
+    m = res.get("meta", {})
+    L = []
+    add = L.append
+    add(f"# Benchmark results ({res['mode']} run)")
+    add("")
+    add(f"{m.get('date', '?')}; `make bench{'-quick' if res['mode'] == 'quick' else ''}` "
+        f"(bench/run.py{' --quick' if res['mode'] == 'quick' else ''}); "
+        f"{res.get('elapsed_s', 0) / 60:.1f} minutes. Method and caveats: docs/benchmarks.md.")
+    add("")
+    add(f"- machine: {m.get('nproc')} cores ({m.get('cpu')}), {m.get('ram')} RAM, Linux {m.get('kernel')}")
+    add(f"- versions: PostgreSQL {m.get('postgres')}, pipeline {m.get('extension')} at commit {m.get('commit')}, "
+        f"Python {m.get('python')}, psycopg {m.get('psycopg')}, jsonschema {m.get('jsonschema')}, "
+        f"fastjsonschema {m.get('fastjsonschema')}")
+    st = m.get("settings", {})
+    add(f"- server: throwaway cluster (pg_virtualenv), shared_buffers {st.get('shared_buffers')}, "
+        f"fsync {st.get('fsync')}, synchronous_commit {st.get('synchronous_commit')}, "
+        f"wal_level {st.get('wal_level')}; sessions `SET jit = off; SET max_parallel_workers_per_gather = 0`")
+    add(f"- timing: warm-up, then the best of {res['config']['runs']} runs (Python: "
+        f"{res['config']['py_runs']}), variants interleaved; all figures of a table come from the same run")
+    add("")
+    if png_name:
+        add(f"![per-record and ingest cost, log scale]({png_name})")
+        add("")
+
+    g = goals(res)
+    if g:
+        add("## Goals (issue 5)")
+        add("")
+        add("| goal | measured | |")
+        add("|---|---|---|")
+        for goal, measured, ok in g:
+            add(f"| {goal} | {measured} | {verdict(ok)} |")
+        add("")
+
+    pr = res.get("per_record")
+    if pr:
+        add("## 1. Per-record processing")
+        add("")
+        kinds = list(pr)
+        add("The same generated records (6-7% invalid) and the same spec: `bench/specs/orders.json` "
+            "(~220 B raw records, 17 transform steps, 11 properties) and `bench/specs/events.json` "
+            "(~360 B, 19 steps, nested objects, `oneOf` of `$ref`s). Python timings exclude JSON parsing "
+            "(the documents are parsed beforehand); SQL timings are a whole `SELECT count(*) FILTER (WHERE ...)` "
+            "over a table, scan included. "
+            + ", ".join(f"{k}: Python {pr[k]['n_py']:,} records, SQL {pr[k]['n_sql']:,} rows" for k in kinds) + ".")
+        add("")
+        head = "| | " + " | ".join(f"{k} us/rec | {k} rec/s | {k} vs jsonschema | {k} vs fastjsonschema"
+                                   for k in kinds) + " |"
+        add(head)
+        add("|---|" + "---:|" * (4 * len(kinds)))
+        groups = [
+            ("**Spec** (transform, then validate)", ["py_jsonschema_full", "py_fast_full", "pl_validate_full",
+                                                     "pl_process"], "py_jsonschema_full", "py_fast_full"),
+            ("**Schema only** (on the transformed records)",
+             ["py_jsonschema_schema", "py_fast_schema", "pl_validate_schema", "pl_compat"]
+             + [k for k in res.get("peers", {}).get("in_run", [])], "py_jsonschema_schema", "py_fast_schema"),
+            ("**Floors**", ["scan", "floor"], "py_jsonschema_schema", "py_fast_schema"),
+        ]
+        for title, keys, base_j, base_f in groups:
+            add(f"| {title} |" + " |" * (4 * len(kinds)))
+            for key in keys:
+                cells = []
+                name = None
+                for k in kinds:
+                    r = _rows(pr[k]).get(key)
+                    if r is None:
+                        cells += ["-"] * 4
+                        continue
+                    name = r["name"]
+                    bj = _rows(pr[k])[base_j]["us"]
+                    bf = _rows(pr[k])[base_f]["us"]
+                    cells += [fmt_us(r["us"]), fmt_rate(r["per_s"]), fmt_x(bj / r["us"]), fmt_x(bf / r["us"])]
+                add(f"| {name} | " + " | ".join(cells) + " |")
+        add("")
+        checks = []
+        for k in kinds:
+            vc = pr[k]["valid_check"]
+            checks.append(f"{k}: pipeline {vc['pipeline']:,}, Python jsonschema {vc['python_jsonschema']:,}, "
+                          f"fastjsonschema {vc['python_fastjsonschema']:,} valid of {vc['of']:,}")
+        add("Same verdicts on the records both saw: " + "; ".join(checks) + ".")
+        add("")
+        peers = res.get("peers", {})
+        if not peers.get("in_run"):
+            ref = peers.get("reference")
+            add("### Peers: reference figures (not this run)")
+            add("")
+            add(f"None of {', '.join(peers.get('looked_for', []))} is installed in this server, and they cannot "
+                f"be built here from committed code, so they are not in this run. For orientation only, the figures "
+                f"from {ref['source']}, in us per record:")
+            add("")
+            add("| reference figures (not this run) | " + " | ".join(ref["columns"]) + " |")
+            add("|---|" + "---:|" * len(ref["columns"]))
+            for r in ref["rows"]:
+                add(f"| {r[0]} | " + " | ".join(fmt_us(x) for x in r[1:]) + " |")
+            add("")
+
+    ing = res.get("ingest")
+    if ing:
+        add("## 2. Ingest, end to end")
+        add("")
+        add(f"{ing['n']:,} raw order records (JSON texts, as they arrive) into a table `(id bigserial primary key, "
+            f"doc jsonb)` through psycopg in one transaction; client and server share the machine. "
+            f"Every row is accounted for: inserted + rejected = sent.")
+        add("")
+        add("| | us/row | rows/s | vs Python jsonschema pipeline | inserted | rejected |")
+        add("|---|---:|---:|---:|---:|---:|")
+        base = _rows(ing)["py_jsonschema"]["us"]
+        for r in ing["rows"]:
+            add(f"| {r['name']} | {fmt_us(r['us'])} | {fmt_rate(r['per_s'])} | {fmt_x(base / r['us'])} | "
+                f"{r['inserted']:,} | {r['rejected']:,} |")
+        add("")
+        s = ing["server"]
+        add(f"Server-side `COPY t (doc) FROM '/tmp/...'` of {s['n']:,} records: the server's cost alone. "
+            f"Any row trigger turns off COPY's multi-insert; the no-op triggers show that share.")
+        add("")
+        add("| | us/row | rows/s | vs bare COPY (throughput) | inserted | rejected |")
+        add("|---|---:|---:|---:|---:|---:|")
+        base = _rows(s)["srv_bare"]["us"]
+        for r in s["rows"]:
+            add(f"| {r['name']} | {fmt_us(r['us'])} | {fmt_rate(r['per_s'])} | {fmt_x(base / r['us'])} | "
+                f"{r['inserted']:,} | {r['rejected']:,} |")
+        add("")
+
+    pb = res.get("pgbench")
+    if pb:
+        add("## 3. pgbench: single-row INSERT")
+        add("")
+        add(f"`pgbench {pb['args']}` with `bench/pgbench_insert_plain.sql` and `bench/pgbench_insert_trigger.sql` "
+            f"(one messy order per transaction, the same statement into a table without / with the pipeline "
+            f"trigger), alternating, {pb['runs']} runs each; medians.")
+        if any(stt.get("fsync") == "off" for stt in pb["settings"]):
+            add("The throwaway cluster runs with `fsync = off`: a commit costs no disk flush, so a transaction "
+                "is nearly all CPU and the trigger's share of it is larger than on a server that flushes"
+                + (" (the `fsync = on` rows, the cluster reconfigured for them and put back after)."
+                   if len(pb["settings"]) > 1 else "."))
+        add("")
+        add("| settings | table | median TPS | median latency (ms) | TPS of the runs | trigger / plain TPS |")
+        add("|---|---|---:|---:|---|---:|")
+        for stt in pb["settings"]:
+            for which in ("plain", "trigger"):
+                r = stt[which]
+                add(f"| {stt['label']} | {which} | {r['tps_median']:,.0f} | {r['latency_median']:.3f} | "
+                    f"{', '.join(f'{x:,.0f}' for x in r['tps'])} | "
+                    f"{fmt_x(stt['ratio']) if which == 'trigger' else ''} |")
+        add("")
+
+    mem = res.get("memory")
+    if mem:
+        add("## 4. Memory")
+        add("")
+        if "rss" in mem:
+            m = mem["rss"]
+            add(f"One backend: {m['warmup_rows']:,} rows through the trigger (server-side COPY, column mode, "
+                f"quarantine) as warm-up, then {m['rows']:,} more in batches; /proc/<pid>/status of the backend "
+                f"(pg_backend_pid()). RssAnon is the backend's private memory; VmRSS also counts the shared "
+                f"buffers it has touched, which grows towards shared_buffers whatever the trigger does.")
+            add("")
+            add("| | before | after | growth |")
+            add("|---|---:|---:|---:|")
+            for k in ("RssAnon", "VmRSS", "RssShmem"):
+                add(f"| {k} | {m['before'][k]:,} kB | {m['after'][k]:,} kB | "
+                    f"{m['after'][k] - m['before'][k]:+,} kB |")
+            add(f"| memory contexts (sum of total_bytes) | {fmt_kb(m['contexts_before'])} | "
+                f"{fmt_kb(m['contexts_after'])} | {(m['contexts_after'] - m['contexts_before']) / 1024:+,.0f} kB |")
+            add("")
+            add("RssAnon after each batch: " + ", ".join(f"{t['rows'] // 1000:,}k: {t['RssAnon']:,} kB"
+                                                       for t in m["trail"]) + ".")
+            add("")
+        if mem.get("specs"):
+            add("Compiled-spec memory (a fresh backend per spec; the `pipeline spec` and `pipeline compiled "
+                "schema` memory contexts after the first call; compile time = first call minus second):")
+            add("")
+            add("| spec | what | stored spec | spec context | compiled schema context | backend growth | compile |")
+            add("|---|---|---:|---:|---:|---:|---:|")
+            for s in mem["specs"]:
+                add(f"| {s['name']} | {s['what']} | {fmt_kb(s['spec_bytes'])} | {fmt_kb(s['spec_context'])} | "
+                    f"{fmt_kb(s['schema_context'])} | {fmt_kb(s['backend_growth'])} | {s['compile_ms']:.1f} ms |")
+            add("")
+
+    sc = res.get("scaling")
+    if sc:
+        add("## 5. Scaling")
+        add("")
+        add("Cost per orders record as the table grows (the first N generated records).")
+        add("")
+        add("| rows | detoast floor us/rec | pipeline.validate us/rec | COPY FROM file, bare us/row | "
+            "COPY FROM file, pipeline trigger us/row |")
+        add("|---:|---:|---:|---:|---:|")
+        for s in sc:
+            add(f"| {s['n']:,} | {fmt_us(s['floor_us'])} | {fmt_us(s['validate_us'])} | {fmt_us(s['copy_bare_us'])} "
+                f"| {fmt_us(s['copy_pipeline_us'])} |")
+        add("")
+
+    if res.get("errors"):
+        add("## Sections that failed")
+        add("")
+        for k, v in res["errors"].items():
+            add(f"- {k}: `{v}`")
+        add("")
+    return "\n".join(L)
+
+
+def chart(res, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = []
+    pr = res.get("per_record")
+    if pr:
+        keys = [("py_jsonschema_full", "Python jsonschema (spec)"), ("py_fast_full", "Python fastjsonschema (spec)"),
+                ("pl_validate_full", "pipeline.validate (spec)"), ("pl_process", "pipeline.process (spec)"),
+                ("py_jsonschema_schema", "Python jsonschema (schema only)"),
+                ("py_fast_schema", "Python fastjsonschema (schema only)"),
+                ("pl_validate_schema", "pipeline.validate (schema only)"),
+                ("pl_compat", "jsonb_matches_schema (schema only)"),
+                ("floor", "detoast floor")]
+        keys += [(k, k) for k in res.get("peers", {}).get("in_run", [])]
+        series = {k: [_rows(pr[k]).get(key, {}).get("us") for key, _ in keys] for k in pr}
+        panels.append(("Per record (us, log scale)", [lbl for _, lbl in keys], series))
+    ing = res.get("ingest")
+    if ing:
+        r = _rows(ing)
+        s = _rows(ing["server"])
+        keys = [("py_jsonschema", "Python pipeline, jsonschema", r), ("py_fast", "Python pipeline, fastjsonschema", r),
+                ("copy_plpgsql", "COPY + PL/pgSQL trigger", r), ("copy_pipeline", "COPY + pipeline trigger", r),
+                ("copy_bare", "COPY, no checks", r),
+                ("srv_plpgsql", "server COPY + PL/pgSQL trigger", s), ("srv_pipeline", "server COPY + pipeline trigger", s),
+                ("srv_noop_plpgsql", "server COPY + no-op PL/pgSQL", s), ("srv_noop_c", "server COPY + no-op C", s),
+                ("srv_bare", "server COPY, bare", s)]
+        keys = [k for k in keys if k[0] in k[2]]
+        panels.append(("Ingest of orders (us per row, log scale)", [lbl for _, lbl, _ in keys],
+                       {"orders": [src[key]["us"] for key, _, src in keys]}))
+    if not panels:
+        return
+    fig, axes = plt.subplots(1, len(panels), figsize=(7.5 * len(panels), 6.5))
+    if len(panels) == 1:
+        axes = [axes]
+    colors = {"orders": "#4C72B0", "events": "#DD8452"}
+    for ax, (title, labels, series) in zip(axes, panels):
+        n = len(series)
+        h = 0.8 / n
+        for i, (name, vals) in enumerate(series.items()):
+            ys = [j + (i - (n - 1) / 2) * h for j in range(len(labels))]
+            vv = [v if v else 0 for v in vals]
+            bars = ax.barh(ys, vv, height=h, label=name, color=colors.get(name))
+            for b, v in zip(bars, vals):
+                if v:
+                    ax.text(v * 1.08, b.get_y() + b.get_height() / 2, fmt_us(v), va="center", fontsize=7)
+        ax.set_yticks(range(len(labels)))
+        ax.set_yticklabels(labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="x", which="both", alpha=0.3)
+        lo = min(v for vals in series.values() for v in vals if v)
+        hi = max(v for vals in series.values() for v in vals if v)
+        ax.set_xlim(lo / 2, hi * 4)
+        if n > 1:
+            ax.legend(fontsize=8, loc="lower right")
+    m = res.get("meta", {})
+    fig.suptitle(f"pipeline benchmark ({res['mode']}), {m.get('nproc')} cores, PostgreSQL {m.get('postgres')}, "
+                 f"commit {m.get('commit', '?').split()[0]}: lower is better", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write(res, md_path, png_path):
+    md_path, png_path = Path(md_path), Path(png_path)
+    chart(res, png_path)
+    md = markdown(res, png_path.name if png_path.exists() else None)
+    md_path.write_text(md + "\n")
+    return md
+
+
+def main(argv=None):
+    argv = argv if argv is not None else sys.argv[1:]
+    if len(argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    p = Path(argv[0])
+    res = json.loads(p.read_text())
+    print(write(res, p.with_suffix(".md"), p.with_suffix(".png")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# bench.sh: install what is missing, build and install pipeline, then run the
+# benchmark (bench/run.py) against a throwaway PostgreSQL 15 cluster
+# (pg_virtualenv), which is dropped afterwards.
+#   `make bench`        full run: results in bench/results/latest.{md,png,json}
+#   `make bench-quick`  under 3 minutes: results in bench/results/tmp/quick.*
+# Extra arguments go to bench/run.py (e.g. `bash scripts/bench.sh --quick
+# --sections per_record,ingest`). docs/benchmarks.md explains the method.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+
+bash scripts/deps.sh
+
+export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+export PATH="/usr/lib/postgresql/15/bin:$PATH"
+
+echo "== build"
+make -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG"
+
+echo "== install"
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=(sudo)
+fi
+"${SUDO[@]}" make -s install PG_CONFIG="$PG_CONFIG"
+
+OUT=$(mktemp -d -t pipeline-bench.XXXXXX)
+chmod 755 "$OUT"
+trap 'rm -rf "$OUT"' EXIT
+
+# A no-op C row trigger, to tell what any C trigger costs COPY from what
+# pipeline's trigger adds. Loaded by absolute path from the temporary
+# directory; never installed. Without it the bench still runs.
+NOOP_ARGS=()
+if gcc -O2 -fPIC -shared -I"$("$PG_CONFIG" --includedir-server)" \
+        -o "$OUT/noop_trigger.so" bench/noop_trigger.c; then
+    chmod 755 "$OUT/noop_trigger.so"
+    NOOP_ARGS=(--noop-trigger "$OUT/noop_trigger.so")
+else
+    echo "bench.sh: could not compile bench/noop_trigger.c; running without the no-op C trigger" >&2
+fi
+
+echo "== benchmark on a throwaway cluster"
+status=0
+for attempt in 1 2 3; do
+    status=0
+    pg_virtualenv -v 15 -t bash -c '
+        root=$1 out=$2; shift 2
+        touch "$out/started"
+        cd "$root"
+        exec /usr/bin/python3 bench/run.py "$@"
+    ' bench.sh "$ROOT" "$OUT" "${NOOP_ARGS[@]}" "$@" || status=$?
+    # pg_virtualenv can lose a race for a port with another cluster being
+    # created at the same moment; try again only if the bench never started.
+    if [ "$status" -eq 0 ] || [ -e "$OUT/started" ]; then
+        break
+    fi
+    echo "== pg_virtualenv failed before the bench started (attempt $attempt); retrying" >&2
+    sleep 2
+done
+exit $status
