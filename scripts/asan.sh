@@ -107,12 +107,26 @@ ENVS=()
 if [ "$SANITIZE" = 1 ]; then
     PRELOAD=$(gcc -print-file-name=libasan.so)
     [ -f "$PRELOAD" ] || { echo "asan.sh: libasan not found (apt-get install libasan8)" >&2; exit 2; }
-    ENVS=(LD_PRELOAD="$PRELOAD"
+    # The runtime initializes lazily, on the first malloc, which in the
+    # postgres binary happens inside a library constructor (p11-kit's
+    # newlocale, gnutls's bindtextdomain) that holds a glibc locale lock.  Its
+    # init then calls dlsym("swift_demangle"), whose failure makes dlerror()
+    # run gettext, which takes and releases that same lock: the lock is
+    # corrupted and the process hangs in bindtextdomain.  Providing the
+    # symbol keeps dlerror() out of it.
+    printf '#include <stddef.h>\n#include <stdint.h>\nchar *swift_demangle(const char *m, size_t l, char *o, size_t *os, uint32_t f);\nchar *swift_demangle(const char *m, size_t l, char *o, size_t *os, uint32_t f) { return NULL; }\n' \
+        > "$WORK/swift_stub.c"
+    gcc -shared -fPIC -O2 -o "$WORK/swift_stub.so" "$WORK/swift_stub.c"
+    ENVS=(LD_PRELOAD="$PRELOAD $WORK/swift_stub.so"
           ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_odr_violation=0:log_path=$REPORTS/asan:verify_asan_link_order=0"
           UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:log_path=$REPORTS/ubsan")
 fi
 
 echo "== cluster in $WORK/data (socket $SOCK, port $PORT)"
+if [ -f "$WORK/data/postmaster.pid" ]; then
+    as_pg "$BINDIR/pg_ctl" -D "$WORK/data" stop -m immediate >/dev/null 2>&1 || true
+fi
+rm -rf "$WORK/data" "$LOG"
 as_pg "$PRIV$BINDIR/initdb" -D "$WORK/data" -A trust -U postgres --no-sync >/dev/null
 cat >> "$WORK/data/postgresql.conf" <<EOF
 listen_addresses = ''
