@@ -1,4 +1,7 @@
 -- Row mode: the record is the row as to_jsonb(NEW) renders it
+CREATE SCHEMA trigger_rows;
+SET search_path = trigger_rows, public;
+TRUNCATE pipeline.rejects RESTART IDENTITY;
 CREATE DOMAIN short_code AS text CHECK (length(VALUE) <= 4);
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 CREATE TYPE pair AS (x int, y text);
@@ -8,8 +11,8 @@ CREATE TABLE typed (
     j json, jb jsonb, ia int[], ta text[][], dom short_code, m mood, p pair, iv interval
 );
 -- a pipeline that keeps every row out shows the record it judged
-SELECT pipeline.define('everything', '{"schema": false, "on_error": "quarantine"}');
-SELECT pipeline.attach('typed', 'everything');
+SELECT pipeline.define('t_everything', '{"schema": false, "on_error": "quarantine"}');
+SELECT pipeline.attach('typed', 't_everything');
 INSERT INTO typed VALUES
   ('tëxt', 'ab', 'x', -32768, 2147483647, 9007199254740993, 123456.78, 'NaN',
    1.5, 'Infinity', true, '2024-05-01 13:45:00.5+02', '2024-05-01 13:45', '2024-05-01',
@@ -31,8 +34,8 @@ SELECT r.record = to_jsonb(v) AS same_as_to_jsonb, r.record
 SELECT record = to_jsonb(jsonb_populate_record(NULL::typed, '{"ia": []}')) AS same_as_to_jsonb
   FROM pipeline.rejects WHERE id = 2;
 SELECT record FROM pipeline.rejects WHERE id = 2;
-SELECT pipeline.detach('typed', 'everything');
-TRUNCATE pipeline.rejects;
+SELECT pipeline.detach('typed', 't_everything');
+TRUNCATE pipeline.rejects RESTART IDENTITY;
 
 -- transforms write back into the typed columns
 CREATE TABLE orders (
@@ -50,7 +53,7 @@ CREATE TABLE orders (
     customer_id int,
     payload jsonb
 );
-SELECT pipeline.define('orders', $j${
+SELECT pipeline.define('t_orders', $j${
   "schema": {"type": "object", "required": ["email"],
              "properties": {"email": {"type": "string", "format": "email"}, "qty": {"type": ["integer", "null"], "minimum": 1}}},
   "transform": [
@@ -68,7 +71,7 @@ SELECT pipeline.define('orders', $j${
     {"op": "concat", "path": "/code", "from": ["/code", "/qty"], "separator": "-"}
   ],
   "on_error": "raise"}$j$);
-SELECT pipeline.attach('orders', 'orders');
+SELECT pipeline.attach('orders', 't_orders');
 INSERT INTO orders (email, code, qty, amount, ratio, at, day, ref, tags, payload)
 VALUES ('  Ada@Example.COM ', 'ab', 2, 10.25, 50, NULL, '2024-05-01', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
         '{x,y}', '{"customer": {"id": 42, "name": "Ada"}, "lines": 3}')
@@ -81,15 +84,15 @@ INSERT INTO orders (email, code, qty) VALUES ('a@b.c', 'abcd', 12);
 INSERT INTO orders (email, payload) VALUES ('a@b.c', '{"customer": {"id": "C-1"}}');
 INSERT INTO orders (email, payload) VALUES ('a@b.c', '{"customer": {"id": 3.5}}');
 INSERT INTO orders (email, payload) VALUES ('a@b.c', '{"customer": {"id": 1e10}}');
-SELECT pipeline.define('orders', '{"transform": [{"op": "copy", "path": "/at", "from": "/payload/when"}, {"op": "copy", "path": "/ref", "from": "/payload/ref"}]}');
+SELECT pipeline.define('t_orders', '{"transform": [{"op": "copy", "path": "/at", "from": "/payload/when"}, {"op": "copy", "path": "/ref", "from": "/payload/ref"}]}');
 INSERT INTO orders (email, payload) VALUES ('a@b.c', '{"when": "2024-05-01T13:45:00Z", "ref": "{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}"}')
 RETURNING at, ref;
 INSERT INTO orders (email, payload) VALUES ('a@b.c', '{"when": "not a date"}');
 INSERT INTO orders (email, payload) VALUES ('a@b.c', '{"ref": "a0ee-bc99"}');
-SELECT pipeline.define('orders', '{"transform": [{"op": "remove", "path": "/email"}]}');
+SELECT pipeline.define('t_orders', '{"transform": [{"op": "remove", "path": "/email"}]}');
 INSERT INTO orders (email) VALUES ('a@b.c');
 -- UPDATE goes through the same path
-SELECT pipeline.define('orders', '{"transform": [{"op": "trim", "path": "/email"}], "schema": {"properties": {"qty": {"maximum": 10}}}}');
+SELECT pipeline.define('t_orders', '{"transform": [{"op": "trim", "path": "/email"}], "schema": {"properties": {"qty": {"maximum": 10}}}}');
 UPDATE orders SET email = '  padded@x.y  ' WHERE qty = 1 RETURNING email;
 UPDATE orders SET qty = 11 WHERE qty = 1;
 SELECT email, qty FROM orders ORDER BY id;
