@@ -2,7 +2,7 @@
  * transform.h: transform steps compiled with a spec, and the mutable record
  * they are applied to.
  *
- * A spec's "transform" array becomes a PlTransform (src/transform.c): every
+ * A spec's "transform" array becomes a PlTransform (src/transform_compile.c): every
  * argument checked, pointers split into tokens, regexes compiled, maps sorted,
  * constant values turned into JsonbValues, so applying a step does no parsing.
  *
@@ -182,19 +182,34 @@ typedef struct PlDoc
 	int		   *touched;		/* row: per root pair, last step index or -1 */
 } PlDoc;
 
-/* src/transform.c */
-extern PlTransform *pl_transform_compile(const JNode *steps);
+/* src/jtree.c */
+extern int	pl_key_cmp(const char *a, int alen, const char *b, int blen);
 extern void pl_jsonb_value(Jsonb *jb, JsonbValue *out);
 extern void pl_doc_init(PlDoc *doc, Jsonb *jb);
+extern void pl_expand(JsonbValue *v);
+extern bool pl_is_object(const JsonbValue *v);
+extern const char *pl_value_kind(const JsonbValue *v);
+extern bool pl_doc_get(const PlDoc *doc, const PlPointer *p, JsonbValue *out);
+extern char *pl_put_error(const PlDoc *doc, const PlPointer *p);
+extern JsonbValue *pl_doc_slot(PlDoc *doc, const PlPointer *p, bool create);
+extern bool pl_doc_put(PlDoc *doc, const PlPointer *p, const JsonbValue *v, char **err);
+extern bool pl_doc_remove(PlDoc *doc, const PlPointer *p, JsonbValue *removed);
+extern void pl_doc_restore(PlDoc *doc, const PlPointer *p, const JsonbValue *v);
+extern void pl_doc_touch(PlDoc *doc, const PlPointer *p, int step);
+extern void pl_freeze(JsonbValue *v);
+extern Jsonb *pl_doc_encode(const JsonbValue *v);
+
+/* src/transform_compile.c */
+extern PlTransform *pl_transform_compile(const JNode *steps);
+
+/* src/transform.c */
 extern bool pl_transform_apply(const PlTransform *t, PlDoc *doc, PlErrors *errs);
 extern Jsonb *pl_transform_jsonb(const PlTransform *t, Jsonb *doc, PlErrors *errs, bool *ok);
-extern Jsonb *pl_doc_encode(const JsonbValue *v);
-extern int	pl_key_cmp(const char *a, int alen, const char *b, int blen);
 
 /* src/transform_ops.c */
-extern void pl_step_compile_args(PlStep *s, const JNode *step, const char *ptr);
 extern bool pl_step_value(const PlStep *s, JsonbValue *v, char **err);
-extern bool pl_numeric_text(Numeric n, JsonbValue *out);
+extern void pl_numeric_text(Numeric n, JsonbValue *out);
+extern char *pl_case_map(const char *s, int len, bool upper, int *outlen);
 extern int	pl_space_len(const char *s, int len);
 extern void pl_trim_bytes(const char **s, int *len);
 

@@ -346,35 +346,12 @@ pl_datum_to_value(const PlColumn *col, Datum d, bool isnull, JsonbValue *out)
  * ----------------------------------------------------------------
  */
 
-/* How a message names the kind of v. */
-static const char *
-kind_name(const JsonbValue *v)
-{
-	switch (v->type)
-	{
-		case jbvNull:
-			return "null";
-		case jbvBool:
-			return "a boolean";
-		case jbvNumeric:
-			return "a number";
-		case jbvString:
-			return "a string";
-		case jbvObject:
-			return "an object";
-		case jbvArray:
-			return "an array";
-		default:
-			return JsonContainerIsObject(v->val.binary.data) ? "an object" : "an array";
-	}
-}
-
 /* The message for a value col cannot hold. */
 static char *
 cannot_store(const PlColumn *col, const JsonbValue *v)
 {
 	return psprintf("cannot store %s in column \"%s\" of type %s",
-					kind_name(v), col->name, pl_column_type_name(col));
+					pl_value_kind(v), col->name, pl_column_type_name(col));
 }
 
 /* The text a scalar is stored as in a text-like column; NULL for containers. */

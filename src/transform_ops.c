@@ -20,7 +20,8 @@
  *   Python's re.sub does (an empty match right after a match is kept).
  *
  * A conversion that fails returns false with a message; the caller turns it
- * into a violation of the step.
+ * into a violation of the step.  Arguments are checked and prepared by
+ * transform_compile.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -36,19 +37,8 @@
 #include "utils/builtins.h"
 #include "utils/formatting.h"
 #include "utils/json.h"
-#include "utils/memutils.h"
 
 #include "transform.h"
-
-/* Raise 22023 about the spec member at JSON Pointer ptr. */
-static void
-pg_attribute_noreturn()
-arg_error(const char *ptr, const char *msg)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("spec %s: %s", ptr, msg)));
-}
 
 /* ----------------------------------------------------------------
  * Strings
@@ -178,8 +168,8 @@ case_collation(void)
 }
 
 /* Lower- or upper-case s (len bytes); the result is palloc'd, *outlen set. */
-static char *
-case_map(const char *s, int len, bool upper, int *outlen)
+char *
+pl_case_map(const char *s, int len, bool upper, int *outlen)
 {
 	char	   *out;
 	int			i;
@@ -206,7 +196,7 @@ static bool
 op_case(JsonbValue *v, bool upper)
 {
 	int			len;
-	char	   *out = case_map(v->val.string.val, v->val.string.len, upper, &len);
+	char	   *out = pl_case_map(v->val.string.val, v->val.string.len, upper, &len);
 
 	if (len == v->val.string.len && memcmp(out, v->val.string.val, len) == 0)
 		return false;
@@ -394,13 +384,12 @@ set_number(JsonbValue *v, Numeric n)
  * The canonical text of n: plain decimal notation, no exponent, no trailing
  * fractional zeros ("1.5", "1000", "0").  Sets *out to that string.
  */
-bool
+void
 pl_numeric_text(Numeric n, JsonbValue *out)
 {
 	char	   *s = numeric_normalize(n);
 
 	set_string(out, s, strlen(s));
-	return true;
 }
 
 /* A number as text for messages. */
@@ -679,7 +668,7 @@ op_map(const PlStep *s, JsonbValue *v)
 	if (s->u.map.case_insensitive)
 	{
 		int			len;
-		char	   *key = case_map(v->val.string.val, v->val.string.len, false, &len);
+		char	   *key = pl_case_map(v->val.string.val, v->val.string.len, false, &len);
 
 		e = map_find(s, key, len);
 	}
@@ -747,446 +736,3 @@ pl_step_value(const PlStep *s, JsonbValue *v, char **err)
 	return false;
 }
 
-/* ----------------------------------------------------------------
- * Arguments, checked at define time
- * ----------------------------------------------------------------
- */
-
-/* Build an expanded tree from a JSON node (containers for encoding). */
-static void
-jnode_tree(const JNode *n, JsonbValue *out)
-{
-	check_stack_depth();
-	switch (n->type)
-	{
-		case JB_NULL:
-			out->type = jbvNull;
-			break;
-		case JB_BOOL:
-			out->type = jbvBool;
-			out->val.boolean = n->boolean;
-			break;
-		case JB_NUMBER:
-			out->type = jbvNumeric;
-			out->val.numeric = n->num;
-			break;
-		case JB_STRING:
-			set_string(out, n->str, n->len);
-			break;
-		case JB_OBJECT:
-			out->type = jbvObject;
-			out->val.object.nPairs = n->n;
-			out->val.object.pairs = palloc(sizeof(JsonbPair) * Max(n->n, 1));
-			for (int i = 0; i < n->n; i++)
-			{
-				set_string(&out->val.object.pairs[i].key, n->pairs[i].key, n->pairs[i].keylen);
-				out->val.object.pairs[i].order = i;
-				jnode_tree(n->pairs[i].value, &out->val.object.pairs[i].value);
-			}
-			break;
-		case JB_ARRAY:
-			out->type = jbvArray;
-			out->val.array.rawScalar = false;
-			out->val.array.nElems = n->n;
-			out->val.array.elems = palloc(sizeof(JsonbValue) * Max(n->n, 1));
-			for (int i = 0; i < n->n; i++)
-				jnode_tree(n->items[i], &out->val.array.elems[i]);
-			break;
-	}
-}
-
-/* A constant JSON value of the spec as a JsonbValue (containers as binary). */
-static void
-jnode_value(const JNode *n, JsonbValue *out)
-{
-	jnode_tree(n, out);
-	if (out->type == jbvObject || out->type == jbvArray)
-	{
-		Jsonb	   *jb = pl_doc_encode(out);
-
-		out->type = jbvBinary;
-		out->val.binary.data = &jb->root;
-		out->val.binary.len = VARSIZE(jb) - VARHDRSZ;
-	}
-}
-
-/* The JSON kinds (PL_K_*) a constant has. */
-static uint8
-jnode_kind(const JNode *n)
-{
-	static const uint8 kinds[] = {PL_K_NULL, PL_K_BOOL, PL_K_NUMBER, PL_K_STRING, PL_K_ARRAY, PL_K_OBJECT};
-
-	return kinds[n->type];
-}
-
-/* An integer argument in [lo, hi] (hi < lo: no upper bound). */
-static int64
-int_arg(const JNode *v, const char *ptr, int64 lo, int64 hi)
-{
-	int64		i;
-
-	if (v->type != JB_NUMBER || !pl_numeric_is_integral(v->num))
-		arg_error(ptr, "must be an integer");
-	if (!pl_numeric_to_int64(v->num, &i))
-		i = pl_numeric_cmp(v->num, int64_to_numeric(0)) < 0 ? PG_INT64_MIN : PG_INT64_MAX;
-	if (i < lo || (hi >= lo && i > hi))
-		arg_error(ptr, hi >= lo ? psprintf("must be between " INT64_FORMAT " and " INT64_FORMAT, lo, hi) :
-				  psprintf("must be at least " INT64_FORMAT, lo));
-	return i;
-}
-
-/* A string argument. */
-static const char *
-str_arg(const JNode *v, const char *ptr)
-{
-	if (v->type != JB_STRING)
-		arg_error(ptr, "must be a string");
-	return v->str;
-}
-
-/* A number argument. */
-static Numeric
-num_arg(const JNode *v, const char *ptr)
-{
-	if (v->type != JB_NUMBER)
-		arg_error(ptr, "must be a number");
-	return v->num;
-}
-
-/*
- * Compile replace's "with" (ECMA replacement syntax: $$, $&, $1..$9) into
- * pieces; a group the pattern lacks is refused.
- */
-static void
-compile_replacement(PlStep *s, const char *w, const char *ptr)
-{
-	int			n = strlen(w);
-	StringInfoData lit;
-	int			np = 0;
-
-	s->u.replace.pieces = palloc(sizeof(PlReplPiece) * (n + 1));
-	initStringInfo(&lit);
-	for (int i = 0; i < n; i++)
-	{
-		if (w[i] == '$' && i + 1 < n && (w[i + 1] == '$' || w[i + 1] == '&' ||
-										 (w[i + 1] >= '1' && w[i + 1] <= '9')))
-		{
-			int			g;
-
-			i++;
-			if (w[i] == '$')
-			{
-				appendStringInfoChar(&lit, '$');
-				continue;
-			}
-			g = w[i] == '&' ? 0 : w[i] - '0';
-			if (g > (int) s->u.replace.re.re_nsub)
-				arg_error(ptr, psprintf("$%d refers to a group the pattern does not have", g));
-			if (lit.len > 0)
-			{
-				s->u.replace.pieces[np].text = pstrdup(lit.data);
-				s->u.replace.pieces[np++].len = lit.len;
-				resetStringInfo(&lit);
-			}
-			s->u.replace.pieces[np].text = NULL;
-			s->u.replace.pieces[np++].group = g;
-			continue;
-		}
-		appendStringInfoChar(&lit, w[i]);
-	}
-	if (lit.len > 0)
-	{
-		s->u.replace.pieces[np].text = lit.data;
-		s->u.replace.pieces[np++].len = lit.len;
-	}
-	s->u.replace.npieces = np;
-}
-
-/* Free a compiled regex when its spec's memory goes. */
-static void
-free_regex(void *arg)
-{
-	pg_regfree((regex_t *) arg);
-}
-
-/* Compile replace's pattern (ECMA-262, with capture groups) at ptr. */
-static void
-compile_pattern(PlStep *s, const char *pattern, const char *ptr)
-{
-	StringInfoData are;
-	char	   *err = NULL;
-	pg_wchar   *wide;
-	int			wlen;
-	int			rc;
-	MemoryContextCallback *cb;
-
-	initStringInfo(&are);
-	if (!ecma_regex_translate(pattern, strlen(pattern), &are, &err))
-		arg_error(ptr, psprintf("invalid pattern: %s", err));
-	wide = palloc((are.len + 1) * sizeof(pg_wchar));
-	wlen = pg_mb2wchar_with_len(are.data, wide, are.len);
-	rc = pg_regcomp(&s->u.replace.re, wide, wlen, REG_ADVANCED, C_COLLATION_OID);
-	if (rc != REG_OKAY)
-	{
-		char		msg[128];
-
-		CHECK_FOR_INTERRUPTS();
-		pg_regerror(rc, &s->u.replace.re, msg, sizeof(msg));
-		arg_error(ptr, psprintf("invalid pattern: %s", msg));
-	}
-	cb = palloc(sizeof(MemoryContextCallback));
-	cb->func = free_regex;
-	cb->arg = &s->u.replace.re;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
-}
-
-/* Compile map's values (and case folding); duplicates after folding are refused. */
-static void
-compile_map(PlStep *s, const JNode *values, const char *ptr)
-{
-	int			n = values->n;
-	PlMapEntry *e = palloc(sizeof(PlMapEntry) * Max(n, 1));
-
-	for (int i = 0; i < n; i++)
-	{
-		const JPair *p = &values->pairs[i];
-
-		if (s->u.map.case_insensitive)
-			e[i].key = case_map(p->key, p->keylen, false, &e[i].keylen);
-		else
-		{
-			e[i].key = p->key;
-			e[i].keylen = p->keylen;
-		}
-		jnode_value(p->value, &e[i].value);
-		s->kinds |= jnode_kind(p->value);
-	}
-	/* insertion sort by (keylen, key): maps are small and this runs once */
-	for (int i = 1; i < n; i++)
-	{
-		PlMapEntry	x = e[i];
-		int			j = i;
-
-		while (j > 0 && pl_key_cmp(e[j - 1].key, e[j - 1].keylen, x.key, x.keylen) > 0)
-		{
-			e[j] = e[j - 1];
-			j--;
-		}
-		e[j] = x;
-	}
-	for (int i = 1; i < n; i++)
-		if (pl_key_cmp(e[i - 1].key, e[i - 1].keylen, e[i].key, e[i].keylen) == 0)
-		{
-			StringInfoData p;
-
-			initStringInfo(&p);
-			appendStringInfo(&p, "%s/values", ptr);
-			for (int k = 0; k < n; k++)
-			{
-				int			len;
-				char	   *f = case_map(values->pairs[k].key, values->pairs[k].keylen, false, &len);
-
-				if (len == e[i].keylen && memcmp(f, e[i].key, len) == 0)
-				{
-					pl_pointer_append_token(&p, values->pairs[k].key, values->pairs[k].keylen);
-					break;
-				}
-			}
-			arg_error(p.data, "duplicate key when case is ignored");
-		}
-	s->u.map.entries = e;
-	s->u.map.n = n;
-}
-
-/* Compile keep's keys: sorted in jsonb order, without repeats. */
-static void
-compile_keep(PlStep *s, const JNode *keys, const char *ptr)
-{
-	int			n = 0;
-
-	if (keys->type != JB_ARRAY)
-		arg_error(ptr, "must be an array of strings");
-	s->u.keep.keys = palloc(sizeof(char *) * Max(keys->n, 1));
-	s->u.keep.lens = palloc(sizeof(int) * Max(keys->n, 1));
-	for (int i = 0; i < keys->n; i++)
-	{
-		const JNode *k = keys->items[i];
-		int			j = 0;
-
-		if (k->type != JB_STRING)
-			arg_error(ptr, "must be an array of strings");
-		while (j < n && pl_key_cmp(s->u.keep.keys[j], s->u.keep.lens[j], k->str, k->len) < 0)
-			j++;
-		if (j < n && pl_key_cmp(s->u.keep.keys[j], s->u.keep.lens[j], k->str, k->len) == 0)
-			continue;
-		memmove(&s->u.keep.keys[j + 1], &s->u.keep.keys[j], sizeof(char *) * (n - j));
-		memmove(&s->u.keep.lens[j + 1], &s->u.keep.lens[j], sizeof(int) * (n - j));
-		s->u.keep.keys[j] = k->str;
-		s->u.keep.lens[j] = k->len;
-		n++;
-	}
-	s->u.keep.n = n;
-}
-
-/* Is a one-character string? */
-static bool
-one_char(const JNode *v)
-{
-	return v->type == JB_STRING && v->len > 0 && pg_utf_mblen((const unsigned char *) v->str) == v->len;
-}
-
-/* Raise the error for a required argument that is missing. */
-static void
-pg_attribute_noreturn()
-missing(const char *ptr, const char *opname, const char *key)
-{
-	arg_error(ptr, psprintf("op \"%s\" needs \"%s\"", opname, key));
-}
-
-/*
- * Check and prepare the arguments of step s (node v, at ptr) for its op;
- * unknown arguments were refused by the caller.  Also sets s->kinds.
- */
-void
-pl_step_compile_args(PlStep *s, const JNode *v, const char *ptr)
-{
-	const char *opname = jnode_get(v, "op")->str;
-	const JNode *a;
-	char		sub[160];
-
-#define SUB(key) (snprintf(sub, sizeof(sub), "%s/%s", ptr, key), sub)
-
-	switch (s->op)
-	{
-		case PL_OP_TRIM:
-		case PL_OP_COLLAPSE_WHITESPACE:
-		case PL_OP_LOWER:
-		case PL_OP_UPPER:
-			s->kinds = PL_K_STRING;
-			break;
-		case PL_OP_NULLIF_EMPTY:
-			s->kinds = PL_K_STRING | PL_K_NULL;
-			break;
-		case PL_OP_TRUNCATE:
-			if ((a = jnode_get(v, "length")) == NULL)
-				missing(ptr, opname, "length");
-			s->u.length = int_arg(a, SUB("length"), 0, -1);
-			s->kinds = PL_K_STRING;
-			break;
-		case PL_OP_REPLACE:
-			if ((a = jnode_get(v, "pattern")) == NULL)
-				missing(ptr, opname, "pattern");
-			compile_pattern(s, str_arg(a, SUB("pattern")), sub);
-			a = jnode_get(v, "with");
-			compile_replacement(s, a ? str_arg(a, SUB("with")) : "", SUB("with"));
-			s->kinds = PL_K_STRING;
-			break;
-		case PL_OP_COERCE:
-			{
-				static const char *const names[] = {"integer", "number", "boolean", "string"};
-				static const uint8 kinds[] = {PL_K_NUMBER, PL_K_NUMBER, PL_K_BOOL, PL_K_STRING};
-				int			k;
-
-				if ((a = jnode_get(v, "to")) == NULL)
-					missing(ptr, opname, "to");
-				for (k = 0; k < lengthof(names); k++)
-					if (a->type == JB_STRING && strcmp(a->str, names[k]) == 0)
-						break;
-				if (k == lengthof(names))
-					arg_error(SUB("to"), "must be one of \"integer\", \"number\", \"boolean\", \"string\"");
-				s->u.to = (PlCoerceTo) k;
-				s->kinds = kinds[k];
-			}
-			break;
-		case PL_OP_PARSE_TIMESTAMP:
-			pl_ts_compile(s, jnode_get(v, "formats"), jnode_get(v, "timezone"), ptr);
-			s->kinds = PL_K_STRING;
-			break;
-		case PL_OP_ROUND:
-			a = jnode_get(v, "digits");
-			s->u.digits = a ? (int) int_arg(a, SUB("digits"), -1000, 1000) : 0;
-			s->kinds = PL_K_NUMBER;
-			break;
-		case PL_OP_CLAMP:
-			if ((a = jnode_get(v, "min")) != NULL)
-				s->u.clamp.min = num_arg(a, SUB("min"));
-			if ((a = jnode_get(v, "max")) != NULL)
-				s->u.clamp.max = num_arg(a, SUB("max"));
-			if (!s->u.clamp.min && !s->u.clamp.max)
-				arg_error(ptr, "op \"clamp\" needs \"min\" or \"max\"");
-			if (s->u.clamp.min && s->u.clamp.max &&
-				pl_numeric_cmp(s->u.clamp.min, s->u.clamp.max) > 0)
-				arg_error(ptr, "min is greater than max");
-			s->kinds = PL_K_NUMBER;
-			break;
-		case PL_OP_SCALE:
-			a = jnode_get(v, "factor");
-			s->u.scale.factor = a ? num_arg(a, SUB("factor")) : int64_to_numeric(1);
-			a = jnode_get(v, "offset");
-			s->u.scale.offset = a ? num_arg(a, SUB("offset")) : int64_to_numeric(0);
-			s->kinds = PL_K_NUMBER;
-			break;
-		case PL_OP_MAP:
-			if ((a = jnode_get(v, "case_insensitive")) != NULL)
-			{
-				if (a->type != JB_BOOL)
-					arg_error(SUB("case_insensitive"), "must be a boolean");
-				s->u.map.case_insensitive = a->boolean;
-			}
-			if ((a = jnode_get(v, "default")) != NULL)
-			{
-				s->u.map.has_default = true;
-				jnode_value(a, &s->u.map.dflt);
-				s->kinds |= jnode_kind(a);
-			}
-			else
-				s->kinds |= PL_K_STRING;
-			if ((a = jnode_get(v, "values")) == NULL)
-				missing(ptr, opname, "values");
-			if (a->type != JB_OBJECT)
-				arg_error(SUB("values"), "must be an object");
-			compile_map(s, a, ptr);
-			break;
-		case PL_OP_DEFAULT:
-		case PL_OP_SET:
-			if ((a = jnode_get(v, "value")) == NULL)
-				missing(ptr, opname, "value");
-			jnode_value(a, &s->u.value);
-			s->kinds = jnode_kind(a);
-			break;
-		case PL_OP_REMOVE:
-			s->kinds = PL_K_NULL;
-			break;
-		case PL_OP_RENAME:
-		case PL_OP_COPY:
-			s->kinds = PL_K_ANY;
-			break;
-		case PL_OP_CONCAT:
-			a = jnode_get(v, "separator");
-			s->u.separator = a ? str_arg(a, SUB("separator")) : "";
-			s->kinds = PL_K_STRING;
-			break;
-		case PL_OP_KEEP:
-			if ((a = jnode_get(v, "keys")) == NULL)
-				missing(ptr, opname, "keys");
-			compile_keep(s, a, SUB("keys"));
-			s->kinds = PL_K_OBJECT;
-			break;
-		case PL_OP_HASH:
-			a = jnode_get(v, "salt");
-			s->u.salt = a ? str_arg(a, SUB("salt")) : "";
-			s->kinds = PL_K_STRING;
-			break;
-		case PL_OP_MASK:
-			a = jnode_get(v, "keep_last");
-			s->u.mask.keep_last = a ? (int) Min(int_arg(a, SUB("keep_last"), 0, -1), PG_INT32_MAX) : 4;
-			a = jnode_get(v, "char");
-			if (a && !one_char(a))
-				arg_error(SUB("char"), "must be a string of one character");
-			s->u.mask.chr = a ? a->str : "*";
-			s->u.mask.chrlen = a ? a->len : 1;
-			s->kinds = PL_K_STRING;
-			break;
-	}
-#undef SUB
-}

@@ -1,0 +1,701 @@
+/*-------------------------------------------------------------------------
+ *
+ * jtree.c
+ *	  The record transform steps work on: a lazily expanded jsonb tree.
+ *
+ * A PlDoc starts as one jbvBinary reference to the original jsonb (or a
+ * row's columns, see trigger.c).  Reading a path walks binary containers in
+ * place (getKeyJsonValueFromContainer, no allocation).  Writing a path
+ * expands only the containers on the way down into jbvObject/jbvArray whose
+ * children are again scalars or jbvBinary references, so a step that changes
+ * one field of a 10-field record costs one 10-pair array.  The encoder at the
+ * end writes such a tree back as jsonb in one exactly bounded allocation,
+ * copying every unexpanded container's bytes verbatim (the jsonb container
+ * format is position independent once int-aligned).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+
+#include "transform.h"
+
+/* Compare two keys in jsonb order: by length, then bytes. */
+int
+pl_key_cmp(const char *a, int alen, const char *b, int blen)
+{
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	return memcmp(a, b, alen);
+}
+
+/* ----------------------------------------------------------------
+ * Reading and writing paths
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Fill *r from child index of container c, whose data starts at offset
+ * (from the start of the children's data) and spans len bytes.
+ */
+static void
+bin_fill(JsonbContainer *c, int index, const char *data, uint32 offset, uint32 len,
+		 JsonbValue *r)
+{
+	JEntry		entry = c->children[index];
+
+	switch (entry & JENTRY_TYPEMASK)
+	{
+		case JENTRY_ISSTRING:
+			r->type = jbvString;
+			r->val.string.val = (char *) data + offset;
+			r->val.string.len = len;
+			break;
+		case JENTRY_ISNUMERIC:
+			r->type = jbvNumeric;
+			r->val.numeric = (Numeric) (data + INTALIGN(offset));
+			break;
+		case JENTRY_ISBOOL_TRUE:
+			r->type = jbvBool;
+			r->val.boolean = true;
+			break;
+		case JENTRY_ISBOOL_FALSE:
+			r->type = jbvBool;
+			r->val.boolean = false;
+			break;
+		case JENTRY_ISNULL:
+			r->type = jbvNull;
+			break;
+		default:
+			r->type = jbvBinary;
+			r->val.binary.data = (JsonbContainer *) (data + INTALIGN(offset));
+			r->val.binary.len = len - (INTALIGN(offset) - offset);
+			break;
+	}
+}
+
+/* The root of jsonb jb as a tree value (a scalar root becomes that scalar). */
+void
+pl_jsonb_value(Jsonb *jb, JsonbValue *out)
+{
+	JsonbContainer *c = &jb->root;
+
+	if (JsonContainerIsScalar(c))
+	{
+		const char *data = (const char *) &c->children[1];
+
+		bin_fill(c, 0, data, 0, getJsonbLength(c, 0), out);
+	}
+	else
+	{
+		out->type = jbvBinary;
+		out->val.binary.data = c;
+		out->val.binary.len = VARSIZE(jb) - VARHDRSZ;
+	}
+}
+
+/* Start a record from a jsonb document. */
+void
+pl_doc_init(PlDoc *doc, Jsonb *jb)
+{
+	memset(doc, 0, sizeof(PlDoc));
+	pl_jsonb_value(jb, &doc->root);
+}
+
+/* Replace binary container *v by its expanded form (children stay binary). */
+void
+pl_expand(JsonbValue *v)
+{
+	JsonbContainer *c = v->val.binary.data;
+	int			n = JsonContainerSize(c);
+	bool		is_object = JsonContainerIsObject(c);
+	int			nchildren = is_object ? 2 * n : n;
+	const char *data = (const char *) &c->children[nchildren];
+	uint32		offset = 0;
+
+	if (is_object)
+	{
+		JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(n, 1));
+
+		for (int i = 0; i < nchildren; i++)
+		{
+			JEntry		e = c->children[i];
+			uint32		len = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) - offset : JBE_OFFLENFLD(e);
+
+			if (i < n)
+				bin_fill(c, i, data, offset, len, &pairs[i].key);
+			else
+			{
+				bin_fill(c, i, data, offset, len, &pairs[i - n].value);
+				pairs[i - n].order = i - n;
+			}
+			offset += len;
+		}
+		v->type = jbvObject;
+		v->val.object.nPairs = n;
+		v->val.object.pairs = pairs;
+	}
+	else
+	{
+		JsonbValue *elems = palloc(sizeof(JsonbValue) * Max(n, 1));
+
+		for (int i = 0; i < n; i++)
+		{
+			JEntry		e = c->children[i];
+			uint32		len = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) - offset : JBE_OFFLENFLD(e);
+
+			bin_fill(c, i, data, offset, len, &elems[i]);
+			offset += len;
+		}
+		v->type = jbvArray;
+		v->val.array.nElems = n;
+		v->val.array.elems = elems;
+		v->val.array.rawScalar = false;
+	}
+}
+
+/* Is v an object (expanded or binary)? */
+bool
+pl_is_object(const JsonbValue *v)
+{
+	return v->type == jbvObject ||
+		(v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data));
+}
+
+/* Is v an array (expanded or binary)? */
+static inline bool
+is_array(const JsonbValue *v)
+{
+	return v->type == jbvArray ||
+		(v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data));
+}
+
+/* Array index named by token tok, -1 if it names none ("-" gives -2). */
+static int
+token_index(const char *tok, int len)
+{
+	int			n = 0;
+
+	if (len == 1 && tok[0] == '-')
+		return -2;
+	if (len == 0 || len > 9 || (len > 1 && tok[0] == '0'))
+		return -1;
+	for (int i = 0; i < len; i++)
+	{
+		if (tok[i] < '0' || tok[i] > '9')
+			return -1;
+		n = n * 10 + (tok[i] - '0');
+	}
+	return n;
+}
+
+/* Binary search for key in an expanded object; *pos gets the insert point. */
+static JsonbPair *
+object_find(const JsonbValue *obj, const char *key, int len, int *pos)
+{
+	int			lo = 0;
+	int			hi = obj->val.object.nPairs;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+		JsonbPair  *p = &obj->val.object.pairs[mid];
+		int			c = pl_key_cmp(p->key.val.string.val, p->key.val.string.len, key, len);
+
+		if (c == 0)
+		{
+			*pos = mid;
+			return p;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	return NULL;
+}
+
+/* Read child tok of v into *out (a shallow copy); false if there is none. */
+static bool
+child_get(const JsonbValue *v, const char *tok, int len, JsonbValue *out)
+{
+	int			i;
+
+	if (v->type == jbvObject)
+	{
+		JsonbPair  *p = object_find(v, tok, len, &i);
+
+		if (p)
+			*out = p->value;
+		return p != NULL;
+	}
+	if (v->type == jbvArray)
+	{
+		i = token_index(tok, len);
+		if (i < 0 || i >= v->val.array.nElems)
+			return false;
+		*out = v->val.array.elems[i];
+		return true;
+	}
+	if (v->type != jbvBinary)
+		return false;
+	if (JsonContainerIsObject(v->val.binary.data))
+		return getKeyJsonValueFromContainer(v->val.binary.data, tok, len, out) != NULL;
+	i = token_index(tok, len);
+	if (i < 0 || i >= (int) JsonContainerSize(v->val.binary.data))
+		return false;
+	{
+		JsonbContainer *c = v->val.binary.data;
+		const char *data = (const char *) &c->children[JsonContainerSize(c)];
+
+		bin_fill(c, i, data, getJsonbOffset(c, i), getJsonbLength(c, i), out);
+	}
+	return true;
+}
+
+/* Read the value at pointer p into *out; false if the path leads nowhere. */
+bool
+pl_doc_get(const PlDoc *doc, const PlPointer *p, JsonbValue *out)
+{
+	JsonbValue	cur = doc->root;
+
+	for (int i = 0; i < p->ntokens; i++)
+		if (!child_get(&cur, p->tokens[i], p->lens[i], &cur))
+			return false;
+	*out = cur;
+	return true;
+}
+
+/* The type of v as a violation message names it. */
+const char *
+pl_value_kind(const JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return "null";
+		case jbvBool:
+			return "a boolean";
+		case jbvNumeric:
+			return "a number";
+		case jbvString:
+			return "a string";
+		default:
+			return pl_is_object(v) ? "an object" : "an array";
+	}
+}
+
+/* Prefix of pointer p with n tokens, as text (for messages). */
+static char *
+pointer_prefix(const PlPointer *p, int n)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (int i = 0; i < n; i++)
+		pl_pointer_append_token(&s, p->tokens[i], p->lens[i]);
+	return s.data;
+}
+
+/* Note in a row record which column a step wrote (root pair of token tok). */
+void
+pl_doc_touch(PlDoc *doc, const PlPointer *p, int step)
+{
+	int			i;
+
+	doc->changed = true;
+	if (doc->row && p->ntokens > 0 &&
+		object_find(&doc->root, p->tokens[0], p->lens[0], &i))
+		doc->touched[i] = step;
+}
+
+/*
+ * Why a value cannot be written at pointer p, or NULL if it can: the path
+ * must run through objects (missing ones are created) or through existing
+ * array elements ("-" last appends), and a row's columns are fixed.
+ */
+char *
+pl_put_error(const PlDoc *doc, const PlPointer *p)
+{
+	JsonbValue	cur = doc->root;
+
+	if (doc->row && p->ntokens == 0)
+		return pstrdup("a step cannot replace the whole row");
+	for (int t = 0; t < p->ntokens; t++)
+	{
+		const char *tok = p->tokens[t];
+		int			len = p->lens[t];
+
+		if (pl_is_object(&cur))
+		{
+			if (!child_get(&cur, tok, len, &cur))
+				return doc->row && t == 0 ?
+					psprintf("the row has no column \"%s\"", tok) : NULL;
+		}
+		else if (is_array(&cur))
+		{
+			if (token_index(tok, len) == -2 && t + 1 == p->ntokens)
+				return NULL;	/* appends */
+			if (!child_get(&cur, tok, len, &cur))
+				return psprintf("cannot write %s: %s has no element \"%s\"", p->text,
+								t == 0 ? "the record" : pointer_prefix(p, t), tok);
+		}
+		else
+			return psprintf("cannot write %s: %s is %s", p->text,
+							t == 0 ? "the record" : pointer_prefix(p, t),
+							pl_value_kind(&cur));
+	}
+	return NULL;
+}
+
+/*
+ * The slot that holds the value at pointer p, for writing: containers on the
+ * way are expanded.  With create (after put_error said yes), a missing key is
+ * added (null, or an empty object on the way) and "-" appends to an array;
+ * without, NULL if the path leads nowhere.
+ */
+JsonbValue *
+pl_doc_slot(PlDoc *doc, const PlPointer *p, bool create)
+{
+	JsonbValue *cur = &doc->root;
+
+	for (int t = 0; t < p->ntokens; t++)
+	{
+		const char *tok = p->tokens[t];
+		int			len = p->lens[t];
+		int			i;
+
+		if (cur->type == jbvBinary)
+			pl_expand(cur);
+		if (cur->type == jbvObject)
+		{
+			JsonbPair  *pair = object_find(cur, tok, len, &i);
+
+			if (pair == NULL)
+			{
+				int			n = cur->val.object.nPairs;
+
+				if (!create)
+					return NULL;
+				cur->val.object.pairs = repalloc(cur->val.object.pairs, sizeof(JsonbPair) * (n + 1));
+				memmove(&cur->val.object.pairs[i + 1], &cur->val.object.pairs[i],
+						sizeof(JsonbPair) * (n - i));
+				pair = &cur->val.object.pairs[i];
+				pair->key.type = jbvString;
+				pair->key.val.string.val = (char *) tok;
+				pair->key.val.string.len = len;
+				pair->order = n;
+				pair->value.type = t + 1 < p->ntokens ? jbvObject : jbvNull;
+				pair->value.val.object.nPairs = 0;
+				pair->value.val.object.pairs = palloc(sizeof(JsonbPair));
+				cur->val.object.nPairs = n + 1;
+			}
+			cur = &pair->value;
+		}
+		else if (cur->type == jbvArray)
+		{
+			int			n = cur->val.array.nElems;
+
+			i = token_index(tok, len);
+			if (i == -2 && create)
+			{
+				cur->val.array.elems = repalloc(cur->val.array.elems, sizeof(JsonbValue) * (n + 1));
+				cur->val.array.nElems = n + 1;
+				cur = &cur->val.array.elems[n];
+				cur->type = jbvNull;
+				continue;
+			}
+			if (i < 0 || i >= n)
+				return NULL;
+			cur = &cur->val.array.elems[i];
+		}
+		else
+			return NULL;
+	}
+	return cur;
+}
+
+/* Write v at pointer p (creating the key); false with *err if impossible. */
+bool
+pl_doc_put(PlDoc *doc, const PlPointer *p, const JsonbValue *v, char **err)
+{
+	*err = pl_put_error(doc, p);
+	if (*err)
+		return false;
+	*pl_doc_slot(doc, p, true) = *v;
+	return true;
+}
+
+/* Remove the value at p into *removed; false if there was none. */
+bool
+pl_doc_remove(PlDoc *doc, const PlPointer *p, JsonbValue *removed)
+{
+	PlPointer	parent = *p;
+	JsonbValue *cont;
+	const char *tok = p->tokens[p->ntokens - 1];
+	int			len = p->lens[p->ntokens - 1];
+	int			i;
+
+	if (!pl_doc_get(doc, p, removed))
+		return false;
+	parent.ntokens--;
+	cont = pl_doc_slot(doc, &parent, false);
+	if (cont->type == jbvBinary)
+		pl_expand(cont);
+	if (doc->row && parent.ntokens == 0)
+	{
+		/* a column cannot go away: it becomes null */
+		object_find(cont, tok, len, &i)->value.type = jbvNull;
+	}
+	else if (cont->type == jbvObject)
+	{
+		object_find(cont, tok, len, &i);
+		memmove(&cont->val.object.pairs[i], &cont->val.object.pairs[i + 1],
+				sizeof(JsonbPair) * (cont->val.object.nPairs - i - 1));
+		cont->val.object.nPairs--;
+	}
+	else
+	{
+		i = token_index(tok, len);
+		memmove(&cont->val.array.elems[i], &cont->val.array.elems[i + 1],
+				sizeof(JsonbValue) * (cont->val.array.nElems - i - 1));
+		cont->val.array.nElems--;
+	}
+	return true;
+}
+
+/* Make v safe to place twice in a tree: an expanded container becomes binary. */
+void
+pl_freeze(JsonbValue *v)
+{
+	if (v->type == jbvObject || v->type == jbvArray)
+	{
+		Jsonb	   *jb = pl_doc_encode(v);
+
+		v->type = jbvBinary;
+		v->val.binary.data = &jb->root;
+		v->val.binary.len = VARSIZE(jb) - VARHDRSZ;
+	}
+}
+
+/* Put v back at p, where pl_doc_remove took it from. */
+void
+pl_doc_restore(PlDoc *doc, const PlPointer *p, const JsonbValue *v)
+{
+	PlPointer	parent = *p;
+	JsonbValue *cont;
+	int			i;
+
+	parent.ntokens--;
+	cont = pl_doc_slot(doc, &parent, false);
+	if (cont->type == jbvArray)
+	{
+		i = token_index(p->tokens[p->ntokens - 1], p->lens[p->ntokens - 1]);
+		cont->val.array.elems = repalloc(cont->val.array.elems,
+										 sizeof(JsonbValue) * (cont->val.array.nElems + 1));
+		memmove(&cont->val.array.elems[i + 1], &cont->val.array.elems[i],
+				sizeof(JsonbValue) * (cont->val.array.nElems - i));
+		cont->val.array.elems[i] = *v;
+		cont->val.array.nElems++;
+	}
+	else
+		*pl_doc_slot(doc, p, true) = *v;
+}
+
+/* ----------------------------------------------------------------
+ * Encoding a tree as jsonb (the format of src/backend/utils/adt/jsonb_util.c)
+ * ----------------------------------------------------------------
+ */
+
+/* Where an encoding is written: a buffer sized by enc_bound, so no checks. */
+typedef struct EncBuf
+{
+	char	   *data;
+	uint32		len;
+} EncBuf;
+
+static void enc_value(EncBuf *buf, const JsonbValue *v, JEntry *entry);
+
+/* An upper bound of the bytes v takes when encoded (alignment padding included). */
+static Size
+enc_bound(const JsonbValue *v)
+{
+	Size		n = 0;
+
+	check_stack_depth();
+	switch (v->type)
+	{
+		case jbvString:
+			return v->val.string.len;
+		case jbvNumeric:
+			return VARSIZE_ANY(v->val.numeric) + 3;
+		case jbvBinary:
+			return v->val.binary.len + 3;
+		case jbvObject:
+			for (int i = 0; i < v->val.object.nPairs; i++)
+				n += v->val.object.pairs[i].key.val.string.len +
+					enc_bound(&v->val.object.pairs[i].value);
+			return n + 3 + sizeof(uint32) + 2 * sizeof(JEntry) * v->val.object.nPairs;
+		case jbvArray:
+			for (int i = 0; i < v->val.array.nElems; i++)
+				n += enc_bound(&v->val.array.elems[i]);
+			return n + 3 + sizeof(uint32) + sizeof(JEntry) * v->val.array.nElems;
+		default:
+			return 0;
+	}
+}
+
+/* Append len bytes. */
+static inline void
+enc_bytes(EncBuf *buf, const void *p, uint32 len)
+{
+	memcpy(buf->data + buf->len, p, len);
+	buf->len += len;
+}
+
+/* Pad with zeros to an int boundary. */
+static inline void
+enc_pad(EncBuf *buf)
+{
+	while (buf->len % sizeof(int32) != 0)
+		buf->data[buf->len++] = 0;
+}
+
+/* Store child entry i of the container whose JEntries start at jeoff. */
+static inline void
+enc_entry(EncBuf *buf, uint32 jeoff, int i, JEntry meta, uint32 *total, uint32 len)
+{
+	*total += len;
+	if (*total > JENTRY_OFFLENMASK)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("transformed record exceeds the maximum jsonb size of %d bytes",
+						JENTRY_OFFLENMASK)));
+	if (i % JB_OFFSET_STRIDE == 0)
+		meta = (meta & JENTRY_TYPEMASK) | *total | JENTRY_HAS_OFF;
+	else
+		meta = (meta & JENTRY_TYPEMASK) | len;
+	memcpy(buf->data + jeoff + i * sizeof(JEntry), &meta, sizeof(JEntry));
+}
+
+/* Write child v as entry i of the container whose JEntries start at jeoff. */
+static inline void
+enc_child(EncBuf *buf, uint32 jeoff, int i, const JsonbValue *v, uint32 *total)
+{
+	JEntry		meta;
+	uint32		start = buf->len;
+
+	enc_value(buf, v, &meta);
+	enc_entry(buf, jeoff, i, meta, total, buf->len - start);
+}
+
+/* Write an expanded array or object (or a one-element raw scalar array). */
+static void
+enc_container(EncBuf *buf, const JsonbValue *v, bool raw_scalar)
+{
+	uint32		header;
+	int			nchildren;
+	uint32		jeoff;
+	uint32		total = 0;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	if (v->type == jbvObject)
+	{
+		header = v->val.object.nPairs | JB_FOBJECT;
+		nchildren = 2 * v->val.object.nPairs;
+	}
+	else if (raw_scalar)
+	{
+		header = 1 | JB_FARRAY | JB_FSCALAR;
+		nchildren = 1;
+	}
+	else
+	{
+		header = v->val.array.nElems | JB_FARRAY;
+		nchildren = v->val.array.nElems;
+	}
+	enc_bytes(buf, &header, sizeof(uint32));
+	jeoff = buf->len;
+	buf->len += nchildren * sizeof(JEntry);
+
+	if (raw_scalar)
+		enc_child(buf, jeoff, 0, v, &total);
+	else if (v->type == jbvObject)
+	{
+		int			n = v->val.object.nPairs;
+
+		for (int i = 0; i < n; i++)
+			enc_child(buf, jeoff, i, &v->val.object.pairs[i].key, &total);
+		for (int i = 0; i < n; i++)
+			enc_child(buf, jeoff, i + n, &v->val.object.pairs[i].value, &total);
+	}
+	else
+	{
+		for (int i = 0; i < v->val.array.nElems; i++)
+			enc_child(buf, jeoff, i, &v->val.array.elems[i], &total);
+	}
+}
+
+/* Append value v; *entry gets its type bits (its length is measured by the caller). */
+static void
+enc_value(EncBuf *buf, const JsonbValue *v, JEntry *entry)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			*entry = JENTRY_ISNULL;
+			break;
+		case jbvBool:
+			*entry = v->val.boolean ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE;
+			break;
+		case jbvString:
+			enc_bytes(buf, v->val.string.val, v->val.string.len);
+			*entry = JENTRY_ISSTRING;
+			break;
+		case jbvNumeric:
+			enc_pad(buf);
+			enc_bytes(buf, v->val.numeric, VARSIZE_ANY(v->val.numeric));
+			*entry = JENTRY_ISNUMERIC;
+			break;
+		case jbvBinary:
+			enc_pad(buf);
+			enc_bytes(buf, v->val.binary.data, v->val.binary.len);
+			*entry = JENTRY_ISCONTAINER;
+			break;
+		case jbvObject:
+		case jbvArray:
+			enc_pad(buf);
+			enc_container(buf, v, false);
+			*entry = JENTRY_ISCONTAINER;
+			break;
+		default:
+			elog(ERROR, "unexpected jsonb value type %d", (int) v->type);
+	}
+}
+
+/* Encode tree v as a jsonb datum. */
+Jsonb *
+pl_doc_encode(const JsonbValue *v)
+{
+	bool		raw_scalar = v->type != jbvObject && v->type != jbvArray && v->type != jbvBinary;
+	Size		bound = VARHDRSZ + enc_bound(v) + (raw_scalar ? sizeof(uint32) + sizeof(JEntry) : 0);
+	EncBuf		buf;
+
+	if (bound > VARHDRSZ + JENTRY_OFFLENMASK + 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("transformed record exceeds the maximum jsonb size of %d bytes",
+						JENTRY_OFFLENMASK)));
+	buf.data = palloc(bound);
+	buf.len = VARHDRSZ;
+	if (v->type == jbvBinary)
+		enc_bytes(&buf, v->val.binary.data, v->val.binary.len);
+	else
+		enc_container(&buf, v, raw_scalar);
+	Assert(buf.len <= bound);
+	SET_VARSIZE(buf.data, buf.len);
+	return (Jsonb *) buf.data;
+}
