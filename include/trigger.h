@@ -61,6 +61,19 @@ typedef struct PlColumn
 	MemoryContext cxt;			/* where caches live */
 } PlColumn;
 
+/* A replay in progress: the trigger of this pipeline reports failures here. */
+typedef struct PlReplay
+{
+	const char *name;
+	bool		captured;
+	int32		version;
+	Jsonb	   *errors;
+	MemoryContext cxt;
+} PlReplay;
+
+/* src/replay.c */
+extern PlReplay *pl_active_replay;
+
 /* src/rows.c */
 extern void pl_column_init(PlColumn *col, Oid typid, int32 typmod, MemoryContext cxt);
 extern uint8 pl_column_kinds(const PlColumn *col);

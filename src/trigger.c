@@ -20,12 +20,9 @@
  * marks plans of a freed spec stale, so a pointer reused by a later
  * allocation can never match.  Rows run in a memory context reset per row.
  *
- * pipeline.replay() inserts quarantined records again.  The INSERT goes
- * through the table's trigger, which, seeing a replay of its own pipeline in
- * progress, hands a failing row's errors back to replay instead of acting on
- * on_error; replay then deletes the reject (it passed) or updates its errors
- * and version.  Rejects are read FOR UPDATE SKIP LOCKED, so concurrent
- * replays never insert one twice.
+ * During pipeline.replay() (replay.c) the trigger of the pipeline being
+ * replayed hands a failing row's errors to the replay instead of acting on
+ * on_error.
  *
  *-------------------------------------------------------------------------
  */
@@ -33,17 +30,13 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
-#include "funcapi.h"
 #include "miscadmin.h"
-#include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -51,7 +44,6 @@
 
 PG_FUNCTION_INFO_V1(pipeline_trigger);
 PG_FUNCTION_INFO_V1(pipeline_check_attach);
-PG_FUNCTION_INFO_V1(pipeline_replay);
 
 /* A trigger's plan: the spec and the table's shape, prepared. */
 typedef struct PlTrigPlan
@@ -86,18 +78,7 @@ typedef struct PlTrigCall
 	PlTrigEntry *entry;
 } PlTrigCall;
 
-/* A replay in progress: the trigger of this pipeline reports failures here. */
-typedef struct PlReplay
-{
-	const char *name;
-	bool		captured;
-	int32		version;
-	Jsonb	   *errors;
-	MemoryContext cxt;
-} PlReplay;
-
 static HTAB *trig_plans = NULL;
-static PlReplay *active_replay = NULL;
 static SPIPlanPtr reject_plan = NULL;
 
 /* ----------------------------------------------------------------
@@ -621,13 +602,13 @@ quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErro
 static void
 reject(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErrors *errs)
 {
-	if (active_replay && strcmp(active_replay->name, spec->name) == 0)
+	if (pl_active_replay && strcmp(pl_active_replay->name, spec->name) == 0)
 	{
-		MemoryContext old = MemoryContextSwitchTo(active_replay->cxt);
+		MemoryContext old = MemoryContextSwitchTo(pl_active_replay->cxt);
 
-		active_replay->errors = pl_errors_to_jsonb(errs);
-		active_replay->version = spec->version;
-		active_replay->captured = true;
+		pl_active_replay->errors = pl_errors_to_jsonb(errs);
+		pl_active_replay->version = spec->version;
+		pl_active_replay->captured = true;
 		MemoryContextSwitchTo(old);
 		return;
 	}
@@ -794,176 +775,4 @@ pipeline_check_attach(PG_FUNCTION_ARGS)
 	MemoryContextDelete(plan_build(rel, spec, PG_ARGISNULL(2) ? NULL : NameStr(*PG_GETARG_NAME(2)))->cxt);
 	table_close(rel, AccessShareLock);
 	PG_RETURN_VOID();
-}
-
-/* ----------------------------------------------------------------
- * Replay
- * ----------------------------------------------------------------
- */
-
-/* Does rel have an enabled pipeline trigger for pipeline name? */
-static bool
-has_pipeline_trigger(Relation rel, const char *name)
-{
-	Oid			fn = LookupFuncName(list_make2(makeString("pipeline"), makeString("trigger")),
-									0, NULL, false);
-
-	for (int i = 0; rel->trigdesc && i < rel->trigdesc->numtriggers; i++)
-	{
-		Trigger    *t = &rel->trigdesc->triggers[i];
-
-		if (t->tgfoid == fn && t->tgenabled != TRIGGER_DISABLED && t->tgnargs >= 1 &&
-			strcmp(t->tgargs[0], name) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* The INSERT that puts a record back into relation relid. */
-static SPIPlanPtr
-replay_insert(Oid relid, const char *name)
-{
-	Relation	rel = table_open(relid, AccessShareLock);
-	TupleDesc	desc = RelationGetDescr(rel);
-	char	   *relname = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-												  RelationGetRelationName(rel));
-	StringInfoData cols;
-	StringInfoData sql;
-	Oid			types[3] = {JSONBOID, JSONBOID, TEXTOID};
-	SPIPlanPtr	p;
-
-	if (!has_pipeline_trigger(rel, name))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table \"%s\" has no trigger for pipeline \"%s\"",
-						RelationGetRelationName(rel), name),
-				 errhint("Attach the pipeline with pipeline.attach() before replaying its rejects.")));
-	initStringInfo(&cols);
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped || att->attgenerated)
-			continue;
-		appendStringInfo(&cols, "%s%s", cols.len ? ", " : "", quote_identifier(NameStr(att->attname)));
-	}
-	table_close(rel, AccessShareLock);
-	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s"
-					 " FROM pg_catalog.jsonb_populate_record(NULL::%s,"
-					 " CASE WHEN $2 IS NULL THEN $1"
-					 " ELSE $2 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object($3, $1) END)",
-					 relname, cols.data, cols.data, relname);
-	p = SPI_prepare(sql.data, 3, types);
-	if (p == NULL)
-		elog(ERROR, "could not prepare the replay insert: %s", SPI_result_code_string(SPI_result));
-	return p;
-}
-
-/* Run one SPI statement with arguments; returns the number of rows. */
-static uint64
-run(const char *sql, int n, Oid *types, Datum *args)
-{
-	int			rc = SPI_execute_with_args(sql, n, types, args, NULL, false, 0);
-
-	if (rc < 0)
-		elog(ERROR, "replay statement failed: %s", SPI_result_code_string(rc));
-	return SPI_processed;
-}
-
-/*
- * pipeline._replay(name): send the INSERT rejects of pipeline name through
- * their tables again; returns (replayed, rejected).
- */
-Datum
-pipeline_replay(PG_FUNCTION_ARGS)
-{
-	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Oid			nametype[1] = {TEXTOID};
-	Datum		namearg[1] = {PG_GETARG_DATUM(0)};
-	SPITupleTable *rows;
-	uint64		nrows;
-	int64		replayed = 0;
-	int64		rejected = 0;
-	Oid			lastrel = InvalidOid;
-	SPIPlanPtr	insert = NULL;
-	PlReplay	state;
-	TupleDesc	rdesc;
-	Datum		out[2];
-	bool		outnulls[2] = {false, false};
-
-	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	pl_cache_lookup(name, NULL);	/* the pipeline must exist */
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	run("SELECT id, relation::pg_catalog.oid, record, other_columns, record_column::pg_catalog.text"
-		" FROM pipeline.rejects WHERE pipeline = $1 AND operation = 'INSERT'"
-		" ORDER BY relation, id FOR UPDATE SKIP LOCKED", 1, nametype, namearg);
-	rows = SPI_tuptable;
-	nrows = SPI_processed;
-	state.name = name;
-	state.cxt = CurrentMemoryContext;
-	for (uint64 r = 0; r < nrows; r++)
-	{
-		HeapTuple	t = rows->vals[r];
-		TupleDesc	d = rows->tupdesc;
-		bool		isnull;
-		Datum		id = SPI_getbinval(t, d, 1, &isnull);
-		Oid			relid = DatumGetObjectId(SPI_getbinval(t, d, 2, &isnull));
-		Datum		args[3];
-		char		nulls[3] = "   ";
-		uint64		inserted;
-
-		CHECK_FOR_INTERRUPTS();
-		if (relid != lastrel)
-		{
-			if (insert)
-				SPI_freeplan(insert);
-			insert = replay_insert(relid, name);
-			lastrel = relid;
-		}
-		for (int k = 0; k < 3; k++)
-		{
-			args[k] = SPI_getbinval(t, d, k + 3, &isnull);
-			nulls[k] = isnull ? 'n' : ' ';
-		}
-		state.captured = false;
-		active_replay = &state;
-		PG_TRY();
-		{
-			if (SPI_execute_plan(insert, args, nulls, false, 0) != SPI_OK_INSERT)
-				elog(ERROR, "replay insert failed");
-			inserted = SPI_processed;
-		}
-		PG_FINALLY();
-		{
-			active_replay = NULL;
-		}
-		PG_END_TRY();
-		if (inserted == 1)
-		{
-			Oid			types[1] = {INT8OID};
-
-			run("DELETE FROM pipeline.rejects WHERE id = $1", 1, types, &id);
-			replayed++;
-		}
-		else
-		{
-			if (state.captured)
-			{
-				Oid			types[3] = {INT8OID, INT4OID, JSONBOID};
-				Datum		upd[3] = {id, Int32GetDatum(state.version), JsonbPGetDatum(state.errors)};
-
-				run("UPDATE pipeline.rejects SET version = $2, errors = $3,"
-					" rejected_at = pg_catalog.now() WHERE id = $1", 3, types, upd);
-			}
-			rejected++;
-		}
-	}
-	SPI_finish();
-	out[0] = Int64GetDatum(replayed);
-	out[1] = Int64GetDatum(rejected);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(rdesc), out, outnulls)));
 }
