@@ -104,13 +104,56 @@ pl_numeric_to_int64(Numeric n, int64 *out)
 	return true;
 }
 
-/* Three-way comparison of two Numerics by value. */
+/* The sign of a decoded value: -1, 0 or 1. */
+static inline int
+decoded_sign(const PlDecoded *d)
+{
+	return d->ndigits == 0 ? 0 : (d->negative ? -1 : 1);
+}
+
+/*
+ * Compare the magnitudes of two decoded values.  Stored digits carry no
+ * leading or trailing zeros, so the weight orders magnitudes first.
+ */
+static int
+decoded_cmp_abs(const PlDecoded *x, const PlDecoded *y)
+{
+	int			n = Max(x->ndigits, y->ndigits);
+
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? 1 : -1;
+	for (int i = 0; i < n; i++)
+	{
+		int			dx = i < x->ndigits ? x->digits[i] : 0;
+		int			dy = i < y->ndigits ? y->digits[i] : 0;
+
+		if (dx != dy)
+			return dx > dy ? 1 : -1;
+	}
+	return 0;
+}
+
+/*
+ * Three-way comparison of two Numerics by value, on their stored digits
+ * (numeric_cmp through fmgr only for NaN and infinities).
+ */
 int
 pl_numeric_cmp(Numeric a, Numeric b)
 {
-	return DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-											 NumericGetDatum(a),
-											 NumericGetDatum(b)));
+	PlDecoded	x;
+	PlDecoded	y;
+	int			sx;
+	int			sy;
+
+	if (!pl_numeric_decode(a, &x) || !pl_numeric_decode(b, &y))
+		return DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+												 NumericGetDatum(a),
+												 NumericGetDatum(b)));
+	sx = decoded_sign(&x);
+	sy = decoded_sign(&y);
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return sx * decoded_cmp_abs(&x, &y);
 }
 
 /* Are a and b the same number (1 = 1.0)? */

@@ -72,11 +72,15 @@ static char *
 pointer_child(const char *ptr, const char *tok)
 {
 	StringInfoData buf;
+	char	   *result;
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, ptr);
 	pl_pointer_append_token(&buf, tok, strlen(tok));
-	return buf.data;
+	/* keep only what is used: compiled specs live as long as the backend */
+	result = pstrdup(buf.data);
+	pfree(buf.data);
+	return result;
 }
 
 /* Raise 22023 naming the JSON Pointer of the bad part of the schema. */
@@ -262,11 +266,21 @@ index_children(Compiler *c, JNode *n, const char *base, int draft, uint32 vocab)
 						 pointer_child(n->pointer, single_schema_keywords[i]));
 	}
 	for (int i = 0; i < (int) lengthof(map_schema_keywords); i++)
-		index_map(c, jnode_get(n, map_schema_keywords[i]), base, draft, vocab,
-				  pointer_child(n->pointer, map_schema_keywords[i]));
+	{
+		JNode	   *map = jnode_get(n, map_schema_keywords[i]);
+
+		if (map)
+			index_map(c, map, base, draft, vocab,
+					  pointer_child(n->pointer, map_schema_keywords[i]));
+	}
 	for (int i = 0; i < (int) lengthof(list_schema_keywords); i++)
-		index_list(c, jnode_get(n, list_schema_keywords[i]), base, draft, vocab,
-				   pointer_child(n->pointer, list_schema_keywords[i]));
+	{
+		JNode	   *list = jnode_get(n, list_schema_keywords[i]);
+
+		if (list)
+			index_list(c, list, base, draft, vocab,
+					   pointer_child(n->pointer, list_schema_keywords[i]));
+	}
 	if (items && items->type == JB_ARRAY)
 		index_list(c, items, base, draft, vocab, pointer_child(n->pointer, "items"));
 	else if (items)
