@@ -38,7 +38,7 @@ every rule in prose; the essentials:
 * Schema errors are the failing leaves, as pipeline's ``errors()`` lists
   them: an ``anyOf``/``oneOf`` that no branch matches stands for the failing
   leaves of every branch; ``additionalProperties: false`` fails once per extra
-  property, at the object. Patterns have their ECMA-262 meaning.
+  property, at that property. Patterns have their ECMA-262 meaning.
 """
 
 from __future__ import annotations
@@ -913,7 +913,7 @@ def _ecma_pattern_properties(validator, pp, instance, schema):
 
 
 def _additional_properties(validator, ap, instance, schema):
-    """additionalProperties with ECMA patterns; false fails once per extra property, at the object."""
+    """additionalProperties with ECMA patterns; false fails once per extra property, at the property."""
     from jsonschema import ValidationError
     if not validator.is_type(instance, "object"):
         return
@@ -923,7 +923,7 @@ def _additional_properties(validator, ap, instance, schema):
         if k in props or any(rx.search(k) for rx in pats):
             continue
         if ap is False:
-            yield ValidationError(f"property {json.dumps(k, ensure_ascii=False)} is not allowed")
+            yield ValidationError(f"property {json.dumps(k, ensure_ascii=False)} is not allowed", path=[k])
         elif ap is not True:
             yield from validator.descend(instance[k], ap, path=k)
 

@@ -666,10 +666,11 @@ v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 		save = push_inst(cx, key.str, key.len);
 		if (!v_property(cx, s, prop, &key, &val, &evaluated))
 			ok = false;
+		pop_path(&cx->inst, save);
+		/* a property name is not a location: its failures are the object's */
 		if ((ok || cx->errs) && s->property_names &&
 			!v_child(cx, s->property_names, "propertyNames", -1, &key, NULL))
 			ok = false;
-		pop_path(&cx->inst, save);
 		if (!ok && !cx->errs)
 			return false;
 		if (an && evaluated)
