@@ -125,7 +125,7 @@ compile_pointer(const JNode *v, const char *ptr, PlPointer *p)
 static int
 op_lookup(const char *name)
 {
-	for (int i = 0; i < lengthof(op_table); i++)
+	for (int i = 0; i < (int) lengthof(op_table); i++)
 		if (strcmp(op_table[i].name, name) == 0)
 			return i;
 	return -1;
@@ -587,7 +587,7 @@ compile_args(PlStep *s, const JNode *v, const char *ptr)
 
 				if ((a = jnode_get(v, "to")) == NULL)
 					missing(ptr, opname, "to");
-				for (k = 0; k < lengthof(names); k++)
+				for (k = 0; k < (int) lengthof(names); k++)
 					if (a->type == JB_STRING && strcmp(a->str, names[k]) == 0)
 						break;
 				if (k == lengthof(names))

@@ -490,7 +490,7 @@ bool_word(const JsonbValue *v, const char *const *list)
 
 	op_trim(&t);
 	for (int i = 0; list[i]; i++)
-		if (strlen(list[i]) == t.val.string.len &&
+		if (strlen(list[i]) == (size_t) t.val.string.len &&
 			pg_strncasecmp(list[i], t.val.string.val, t.val.string.len) == 0)
 			return true;
 	return false;

@@ -123,7 +123,7 @@ zone_file_exists(const char *name)
 
 	if (name[0] == '/' || strstr(name, "..") != NULL)
 		return false;
-	for (int i = 0; i < lengthof(dirs); i++)
+	for (int i = 0; i < (int) lengthof(dirs); i++)
 		if (stat(psprintf("%s/%s", dirs[i], name), &st) == 0 && S_ISREG(st.st_mode))
 			return true;
 	get_share_path(my_exec_path, sharedir);
@@ -611,7 +611,7 @@ match_from(TsMatch *m, int k, int pos)
 		while (p < len && (w = pl_space_len(s + p, len - p)) > 0)
 		{
 			p += w;
-			if (nstops < lengthof(stops))
+			if (nstops < (int) lengthof(stops))
 				stops[nstops++] = p;
 			else
 				stops[nstops - 1] = p;
@@ -902,7 +902,7 @@ pl_ts_value(const PlStep *s, JsonbValue *v, char **err)
 	else
 		return false;
 	text = pl_ts_format(t);
-	if (v->type == jbvString && v->val.string.len == strlen(text) &&
+	if (v->type == jbvString && (size_t) v->val.string.len == strlen(text) &&
 		memcmp(v->val.string.val, text, v->val.string.len) == 0)
 		return false;
 	v->type = jbvString;

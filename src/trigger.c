@@ -167,7 +167,7 @@ kinds_words(uint8 kinds)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	for (int i = 0; i < lengthof(words); i++)
+	for (int i = 0; i < (int) lengthof(words); i++)
 		if (kinds & (1 << i))
 		{
 			if (buf.len > 0)
