@@ -959,9 +959,15 @@ v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 		return true;
 	if (s->constant == 0)
 		return fail(cx, NULL, "no value is allowed here");
-	/* only keywords with subschemas recurse */
+	/*
+	 * only keywords with subschemas recurse; and only they can fan out
+	 * (a DAG of $refs doubles the work per level): stay cancellable
+	 */
 	if (s->has & (PL_HAS_ARRAY_KW | PL_HAS_OBJECT_KW | PL_HAS_APPLICATOR) || s->tracks)
+	{
 		check_stack_depth();
+		CHECK_FOR_INTERRUPTS();
+	}
 	if (s->resource && cx->dynamic)
 		scope_push(cx, s->resource);
 	if (s->tracks)
