@@ -1,0 +1,212 @@
+"""Limits: hostile sizes and shapes end in a clear error, never a crash or a
+backend that cannot be stopped.
+
+* deep documents and deep schemas: 54001 stack depth limit exceeded;
+* regexes PostgreSQL's engine finds too complex: 22023 at define time,
+  naming the JSON Pointer of the pattern;
+* long validations (a $ref DAG that doubles the work per level, uniqueItems
+  over a large array of distinct objects) obey statement_timeout and
+  pg_cancel_backend (57014) and pg_terminate_backend (57P01);
+* a large spec and a large document are handled in linear time.
+"""
+
+import json
+import threading
+import time
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from fuzz_server import ServerWatch
+
+
+def sqlstate_of(conn, query, params=None):
+    try:
+        conn.execute(query, params)
+    except psycopg.Error as e:
+        assert not conn.broken, f"connection lost: {e}"
+        return e.sqlstate, str(e)
+    return None, None
+
+
+@pytest.fixture(scope="module")
+def db(conn):
+    watch = ServerWatch(conn)
+    # 40 levels, each an allOf of the next level twice: 2^40 nodes to visit
+    # for any instance, none of them descending into it
+    defs = {f"d{i}": {"allOf": [{"$ref": f"#/$defs/d{i + 1}"}, {"$ref": f"#/$defs/d{i + 1}"}]}
+            for i in range(40)}
+    defs["d40"] = {"type": "integer"}
+    conn.execute("SELECT pipeline.define('expo', %s)",
+                 (Jsonb({"schema": {"$ref": "#/$defs/d0", "$defs": defs}}),))
+    yield conn
+    conn.execute("RESET statement_timeout")
+    watch.check(conn)
+
+
+def expo_schema(conn):
+    return conn.execute("SELECT spec->'schema' FROM pipeline.pipelines WHERE name = 'expo'").fetchone()[0]
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT pipeline.validate('1', 'expo')",
+    "SELECT pipeline.errors('\"x\"', 'expo')",
+    "SELECT pipeline.process('1', 'expo')",
+])
+def test_exponential_schema_obeys_statement_timeout(db, query):
+    db.execute("SET statement_timeout = '300ms'")
+    t0 = time.monotonic()
+    state, msg = sqlstate_of(db, query)
+    elapsed = time.monotonic() - t0
+    db.execute("RESET statement_timeout")
+    assert state == "57014", msg
+    assert elapsed < 5, f"cancel took {elapsed:.1f}s"
+
+
+def test_exponential_schema_in_compat_function(db):
+    schema = expo_schema(db)
+    db.execute("SET statement_timeout = '300ms'")
+    state, msg = sqlstate_of(db, "SELECT pipeline.jsonb_matches_schema(%s::json, '1')", (json.dumps(schema),))
+    db.execute("RESET statement_timeout")
+    assert state == "57014", msg
+
+
+def _run_in_thread(conn, query):
+    out = {}
+
+    def target():
+        t0 = time.monotonic()
+        try:
+            conn.execute(query)
+            out["state"] = None
+        except psycopg.Error as e:
+            out["state"] = e.sqlstate
+            out["msg"] = str(e)
+        out["elapsed"] = time.monotonic() - t0
+
+    th = threading.Thread(target=target)
+    th.start()
+    return th, out
+
+
+@pytest.mark.parametrize("how, expected", [("pg_cancel_backend", "57014"), ("pg_terminate_backend", "57P01")])
+def test_long_validation_can_be_cancelled_and_terminated(db, connect, how, expected):
+    victim = connect()
+    pid = victim.execute("SELECT pg_backend_pid()").fetchone()[0]
+    th, out = _run_in_thread(victim, "SELECT pipeline.validate('1', 'expo')")
+    # wait until it is running
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        row = db.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+        if row and row[0] == "active":
+            break
+        time.sleep(0.05)
+    time.sleep(0.2)
+    db.execute(f"SELECT pg_catalog.{how}(%s)", (pid,))
+    th.join(15)
+    assert not th.is_alive(), f"{how} did not stop the validation"
+    if how == "pg_terminate_backend":
+        # the FATAL arrives as the connection closes: psycopg may not keep its sqlstate
+        assert out["state"] in (expected, None) and "administrator command" in out["msg"], out
+    else:
+        assert out["state"] == expected, out
+    assert out["elapsed"] < 10
+    if how == "pg_terminate_backend":
+        # the backend exited; the server did not restart (checked at teardown)
+        assert db.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0] == 0
+
+
+def test_unique_items_over_a_large_array_obeys_statement_timeout(db):
+    db.execute("CREATE TEMP TABLE big_array AS SELECT jsonb_agg(jsonb_build_object('i', g, 's', 'x' || g)) AS d"
+               " FROM generate_series(1, 300000) g")
+    db.execute("SELECT pipeline.define('uniq', '{\"schema\": {\"uniqueItems\": true}}')")
+    # it completes, in linear-logarithmic time ...
+    db.execute("SET statement_timeout = '20s'")
+    assert db.execute("SELECT pipeline.validate(d, 'uniq') FROM big_array").fetchone()[0] is True
+    # ... and a short timeout stops it
+    db.execute("SET statement_timeout = '20ms'")
+    state, msg = sqlstate_of(db, "SELECT pipeline.errors(d, 'uniq') FROM big_array")
+    db.execute("RESET statement_timeout")
+    assert state == "57014", msg
+
+
+@pytest.fixture(scope="module")
+def deep(db):
+    """Documents and schemas nested 2,000 and 20,000 levels, parsed with a
+    larger stack than the one the tests then run with."""
+    db.execute("SET max_stack_depth = '6MB'")
+    db.execute("CREATE TEMP TABLE deep AS SELECT n, (repeat('[', n) || repeat(']', n))::jsonb AS d,"
+               " (repeat('{\"items\":', n) || 'true' || repeat('}', n))::jsonb AS s"
+               " FROM (VALUES (2000), (20000)) v(n)")
+    db.execute("RESET max_stack_depth")
+    db.execute("SELECT pipeline.define('rec', '{\"schema\": {\"$defs\": {\"a\": {\"type\": \"array\","
+               " \"items\": {\"$ref\": \"#/$defs/a\"}}}, \"$ref\": \"#/$defs/a\"}}')")
+    return db
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT pipeline.validate(d, 'rec') FROM deep WHERE n = 20000",
+    "SELECT pipeline.errors(d, 'rec') FROM deep WHERE n = 20000",
+    "SELECT pipeline.jsonb_matches_schema('{\"$defs\": {\"a\": {\"items\": {\"$ref\": \"#/$defs/a\"}}},"
+    " \"$ref\": \"#/$defs/a\"}', d) FROM deep WHERE n = 20000",
+    "SELECT pipeline.define('deep_schema', jsonb_build_object('schema', s)) FROM deep WHERE n = 20000",
+    "SELECT pipeline.jsonschema_is_valid(s::json) FROM deep WHERE n = 20000",
+    "SELECT pipeline.jsonb_matches_schema(s::json, '[]') FROM deep WHERE n = 20000",
+])
+def test_too_deep_is_a_stack_depth_error(deep, query):
+    state, msg = sqlstate_of(deep, query)
+    assert state == "54001", msg
+    assert "stack depth limit exceeded" in msg
+
+
+def test_deep_but_not_too_deep_works(deep):
+    assert deep.execute("SELECT pipeline.validate(d, 'rec') FROM deep WHERE n = 2000").fetchone()[0] is True
+    assert deep.execute("SELECT pipeline.errors(d, 'rec') FROM deep WHERE n = 2000").fetchone()[0] == []
+    deep.execute("SELECT pipeline.define('deep_set', '{\"transform\": [{\"op\": \"set\", \"path\": \"/0/0/0\","
+                 " \"value\": 1}]}')")
+    # a transform of a deep document re-encodes it: done, or refused cleanly
+    for n in (2000, 20000):
+        state, msg = sqlstate_of(deep, "SELECT pipeline.transform(d, 'deep_set') FROM deep WHERE n = %s", (n,))
+        assert state in (None, "54001"), msg
+
+
+@pytest.mark.parametrize("spec, pointer", [
+    ({"schema": {"properties": {"a": {"pattern": "(((a{1,100}){1,100}){1,100})"}}}},
+     "/schema/properties/a/pattern"),
+    ({"schema": {"patternProperties": {"(((a{1,100}){1,100}){1,100})": True}}}, "/schema/patternProperties"),
+    ({"transform": [{"op": "replace", "path": "/a", "pattern": "(((a{1,100}){1,100}){1,100})", "with": ""}]},
+     "/transform/0/pattern"),
+])
+def test_too_complex_regex_is_refused_at_define(db, spec, pointer):
+    state, msg = sqlstate_of(db, "SELECT pipeline.define('re', %s)", (Jsonb(spec),))
+    assert state == "22023", msg
+    assert pointer in msg and "too complex" in msg, msg
+
+
+def test_pattern_on_a_long_string(db):
+    db.execute("SELECT pipeline.define('re_long', '{\"schema\": {\"pattern\": \"^(a+)\\\\1*(b|c)$\"}}')")
+    db.execute("SET statement_timeout = '10s'")
+    state, msg = sqlstate_of(db, "SELECT pipeline.validate(to_jsonb(repeat('a', 200000) || 'd'), 're_long')")
+    db.execute("RESET statement_timeout")
+    assert state in (None, "57014", "54000"), msg
+
+
+def test_large_spec_and_document_in_linear_time(db):
+    n = 50000
+    keys = [f"k{i}" for i in range(n)]
+    spec = {"schema": {"type": "object", "required": keys,
+                       "properties": {k: {"type": "integer", "minimum": 0} for k in keys},
+                       "additionalProperties": False,
+                       "propertyNames": {"maxLength": 10}}}
+    db.execute("SET statement_timeout = '30s'")
+    t0 = time.monotonic()
+    db.execute("SELECT pipeline.define('wide', %s)", (Jsonb(spec),))
+    doc = {k: i for i, k in enumerate(keys)}
+    assert db.execute("SELECT pipeline.validate(%s, 'wide')", (Jsonb(doc),)).fetchone()[0] is True
+    doc["k7"] = -1
+    doc["extra"] = 1
+    errors = db.execute("SELECT pipeline.errors(%s, 'wide')", (Jsonb(doc),)).fetchone()[0]
+    db.execute("RESET statement_timeout")
+    assert len(errors) == 2, errors
+    assert time.monotonic() - t0 < 30
