@@ -72,8 +72,25 @@ CREATE FUNCTION pipeline.drop(name text) RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    users text;
 BEGIN
     LOCK TABLE pipeline.pipelines IN SHARE ROW EXCLUSIVE MODE;
+    -- a trigger still naming the pipeline would fail every row: refuse
+    -- (attach takes a lock that waits for this one, so none can slip in)
+    SELECT string_agg(t.tgrelid::regclass::text, ', ' ORDER BY t.tgrelid::regclass::text) INTO users
+      FROM pg_trigger t
+     WHERE t.tgfoid = 'pipeline.trigger()'::regprocedure
+       AND t.tgnargs >= 1
+       AND substring(t.tgargs FROM 1 FOR octet_length(drop.name) + 1)
+           = convert_to(drop.name, getdatabaseencoding()) || decode('00', 'hex')
+       AND EXISTS (SELECT 1 FROM pipeline.pipelines p WHERE p.name = drop.name);
+    IF users IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot drop pipeline "%" because tables use it', name
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  DETAIL = format('Triggers on %s run it.', users),
+                  HINT = 'Detach it first with pipeline.detach(table, name).';
+    END IF;
     DELETE FROM pipeline.pipelines p WHERE p.name = drop.name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'pipeline "%" does not exist', name
@@ -232,6 +249,8 @@ AS $$
 DECLARE
     trg name := ('pipeline_' || attach.name)::name;
 BEGIN
+    -- conflicts with drop() and define(): the pipeline cannot go away before we commit
+    LOCK TABLE pipeline.pipelines IN SHARE MODE;
     PERFORM pipeline._check_attach(tbl, attach.name, column_name);
     IF EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = trg) THEN
         RAISE EXCEPTION 'pipeline "%" is already attached to table %', attach.name, tbl
