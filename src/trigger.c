@@ -30,6 +30,8 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -37,8 +39,10 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "trigger.h"
 
@@ -547,7 +551,29 @@ judge(PlTrigPlan *plan, PlSpec *spec, PlErrors *errs, Jsonb **record, Jsonb **ne
  * ----------------------------------------------------------------
  */
 
-/* Insert the original record and its errors into pipeline.rejects. */
+/* The owner of relation relid. */
+static Oid
+rel_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Insert the original record and its errors into pipeline.rejects.
+ *
+ * The insert runs as the owner of pipeline.rejects: whoever may insert into
+ * the table may have a row quarantined, but only the owner and
+ * pipeline_admin may read (or write) the rejects (docs/security.md).  The
+ * statement is fixed and schema-qualified, so nothing of the caller's runs
+ * with the owner's rights; an error restores the user with the transaction.
+ */
 static void
 quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErrors *errs)
 {
@@ -556,6 +582,9 @@ quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErro
 	char		nulls[8] = "        ";
 	JsonbValue	root;
 	int			rc;
+	Oid			rejects;
+	Oid			save_userid;
+	int			save_sec;
 
 	/* the original row: deform the tuple again, before any step */
 	heap_deform_tuple(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
@@ -592,7 +621,15 @@ quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErro
 		SPI_keepplan(p);
 		reject_plan = p;
 	}
+	rejects = get_relname_relid("rejects", get_namespace_oid("pipeline", false));
+	if (!OidIsValid(rejects))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"pipeline.rejects\" does not exist")));
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(rel_owner(rejects), save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	rc = SPI_execute_plan(reject_plan, args, nulls, false, 0);
+	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not insert into pipeline.rejects: %s", SPI_result_code_string(rc));
 	SPI_finish();
