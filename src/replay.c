@@ -25,6 +25,7 @@
 #include "miscadmin.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -52,9 +53,9 @@ has_pipeline_trigger(Relation rel, const char *name)
 	return false;
 }
 
-/* The INSERT that puts a record back into relation relid. */
+/* The INSERT that puts a record back into relation relid; *owner gets its owner. */
 static SPIPlanPtr
-replay_insert(Oid relid, const char *name)
+replay_insert(Oid relid, const char *name, Oid *owner)
 {
 	Relation	rel = table_open(relid, AccessShareLock);
 	TupleDesc	desc = RelationGetDescr(rel);
@@ -80,6 +81,7 @@ replay_insert(Oid relid, const char *name)
 			continue;
 		appendStringInfo(&cols, "%s%s", cols.len ? ", " : "", quote_identifier(NameStr(att->attname)));
 	}
+	*owner = rel->rd_rel->relowner;
 	table_close(rel, AccessShareLock);
 	initStringInfo(&sql);
 	appendStringInfo(&sql,
@@ -121,6 +123,10 @@ pipeline_replay(PG_FUNCTION_ARGS)
 	int64		rejected = 0;
 	Oid			lastrel = InvalidOid;
 	SPIPlanPtr	insert = NULL;
+	Oid			owner = InvalidOid;
+	Oid			save_userid;
+	int			save_sec;
+	int			save_nestlevel;
 	PlReplay	state;
 	TupleDesc	rdesc;
 	Datum		out[2];
@@ -132,7 +138,8 @@ pipeline_replay(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	run("SELECT id, relation::pg_catalog.oid, record, other_columns, record_column::pg_catalog.text"
-		" FROM pipeline.rejects WHERE pipeline = $1 AND operation = 'INSERT'"
+		" FROM pipeline.rejects WHERE pipeline OPERATOR(pg_catalog.=) $1"
+		" AND operation OPERATOR(pg_catalog.=) 'INSERT'"
 		" ORDER BY relation, id FOR UPDATE SKIP LOCKED", 1, nametype, namearg);
 	rows = SPI_tuptable;
 	nrows = SPI_processed;
@@ -154,7 +161,7 @@ pipeline_replay(PG_FUNCTION_ARGS)
 		{
 			if (insert)
 				SPI_freeplan(insert);
-			insert = replay_insert(relid, name);
+			insert = replay_insert(relid, name, &owner);
 			lastrel = relid;
 		}
 		for (int k = 0; k < 3; k++)
@@ -163,6 +170,18 @@ pipeline_replay(PG_FUNCTION_ARGS)
 			nulls[k] = isnull ? 'n' : ' ';
 		}
 		state.captured = false;
+
+		/*
+		 * The insert runs as the table's owner, as a security-restricted
+		 * operation (like REFRESH MATERIALIZED VIEW): the table's other
+		 * triggers, defaults and checks are its owner's code, and must not
+		 * run with the rights of whoever replays (docs/security.md).  An
+		 * error restores the user and the settings with the transaction.
+		 */
+		GetUserIdAndSecContext(&save_userid, &save_sec);
+		SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+		save_nestlevel = NewGUCNestLevel();
 		pl_active_replay = &state;
 		PG_TRY();
 		{
@@ -175,11 +194,13 @@ pipeline_replay(PG_FUNCTION_ARGS)
 			pl_active_replay = NULL;
 		}
 		PG_END_TRY();
+		AtEOXact_GUC(false, save_nestlevel);
+		SetUserIdAndSecContext(save_userid, save_sec);
 		if (inserted == 1)
 		{
 			Oid			types[1] = {INT8OID};
 
-			run("DELETE FROM pipeline.rejects WHERE id = $1", 1, types, &id);
+			run("DELETE FROM pipeline.rejects WHERE id OPERATOR(pg_catalog.=) $1", 1, types, &id);
 			replayed++;
 		}
 		else
@@ -190,7 +211,7 @@ pipeline_replay(PG_FUNCTION_ARGS)
 				Datum		upd[3] = {id, Int32GetDatum(state.version), JsonbPGetDatum(state.errors)};
 
 				run("UPDATE pipeline.rejects SET version = $2, errors = $3,"
-					" rejected_at = pg_catalog.now() WHERE id = $1", 3, types, upd);
+					" rejected_at = pg_catalog.now() WHERE id OPERATOR(pg_catalog.=) $1", 3, types, upd);
 			}
 			rejected++;
 		}
