@@ -4,6 +4,22 @@
 \echo Use "CREATE EXTENSION pipeline" to load this file. \quit
 
 /*
+ * pipeline_admin: the role whose members, besides the extension's owner, may
+ * define, drop, attach and replay pipelines and read what was quarantined
+ * (docs/security.md).  Roles belong to the cluster: an installation in
+ * another database may have created it already, and then it is reused.
+ */
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pipeline_admin') THEN
+        CREATE ROLE pipeline_admin NOLOGIN;
+    END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;   -- created at the same moment by an installation in another database
+END
+$$;
+
+/*
  * Registry.  Every version of every pipeline is kept; the highest version of
  * a name is the current one.  Backends cache compiled specs and learn about
  * new versions through a relcache invalidation of pipeline.pipelines that
@@ -292,3 +308,32 @@ CREATE FUNCTION pipeline.replay(name text) RETURNS TABLE(replayed bigint, reject
     SET search_path = pg_catalog, pg_temp
 AS $$ SELECT r.replayed, r.rejected FROM pipeline._replay(name) r $$;
 COMMENT ON FUNCTION pipeline.replay(text) IS 'insert a pipeline''s quarantined records again through the current version';
+
+/*
+ * Privileges (docs/security.md).  Checking documents is for everyone:
+ * validate, errors, transform, process, the compat functions and profile
+ * keep PostgreSQL's default EXECUTE for PUBLIC, and read the registry as the
+ * caller.  Changing pipelines, attaching them, replaying and reading the
+ * quarantined records is for the owner and pipeline_admin.  No function is
+ * SECURITY DEFINER; SQL-language functions pin search_path.
+ */
+GRANT USAGE ON SCHEMA pipeline TO PUBLIC;
+GRANT SELECT ON pipeline.pipelines, pipeline.schemas TO PUBLIC;
+GRANT INSERT, DELETE ON pipeline.pipelines TO pipeline_admin;
+GRANT INSERT, UPDATE, DELETE ON pipeline.schemas TO pipeline_admin;
+REVOKE ALL ON pipeline.rejects, pipeline.rejects_id_seq FROM PUBLIC;
+GRANT SELECT, UPDATE, DELETE ON pipeline.rejects TO pipeline_admin;
+REVOKE EXECUTE ON FUNCTION
+    pipeline.define(text, jsonb), pipeline.drop(text), pipeline.register_schema(text, jsonb),
+    pipeline.attach(regclass, text, name), pipeline.detach(regclass, text),
+    pipeline.replay(text), pipeline._replay(text), pipeline.trigger(),
+    pipeline._check_spec(jsonb), pipeline._invalidate(regclass), pipeline._normalize_uri(text),
+    pipeline._check_attach(regclass, text, name)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    pipeline.define(text, jsonb), pipeline.drop(text), pipeline.register_schema(text, jsonb),
+    pipeline.attach(regclass, text, name), pipeline.detach(regclass, text),
+    pipeline.replay(text), pipeline._replay(text), pipeline.trigger(),
+    pipeline._check_spec(jsonb), pipeline._invalidate(regclass), pipeline._normalize_uri(text),
+    pipeline._check_attach(regclass, text, name)
+TO pipeline_admin;
