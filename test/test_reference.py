@@ -561,10 +561,10 @@ class TestPipeline:
         p = Pipeline({"schema": schema})
         errs = p.errors({"debug": 1, "a/b": 2, "u": {"x-ok": 1, "y": 2}})
         assert sorted((e["instanceLocation"], e["keywordLocation"], e["error"]) for e in errs) == [
-            ("", "/schema/additionalProperties", 'property "a/b" is not allowed'),
-            ("", "/schema/additionalProperties", 'property "debug" is not allowed'),
             ("", "/schema/required", "'id' is a required property"),
-            ("/u", "/schema/properties/u/additionalProperties", 'property "y" is not allowed')]
+            ("/a~1b", "/schema/additionalProperties", 'property "a/b" is not allowed'),
+            ("/debug", "/schema/additionalProperties", 'property "debug" is not allowed'),
+            ("/u/y", "/schema/properties/u/additionalProperties", 'property "y" is not allowed')]
 
     def test_combinators_report_leaves(self):
         schema = {"properties": {"p": {"oneOf": [{"required": ["x"], "properties": {"x": {"type": "integer"}}},
