@@ -29,6 +29,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "spec.h"
 
@@ -119,9 +120,21 @@ pl_cache_read(const char *name, int32 *version, TransactionId *xmin, Jsonb **spe
 	bool		isnull;
 
 	SPI_connect();
+
+	/*
+	 * Read the registry like a catalog: as it is now, not as the statement's
+	 * snapshot saw it.  The invalidation that brings us here is sent after
+	 * the defining transaction became visible, so a fresh snapshot sees the
+	 * new version; the statement's snapshot may be older (the statement was
+	 * waiting on a lock while define() committed), and confirming the old
+	 * version for this generation would keep it until some unrelated
+	 * invalidation, for every later statement of the session.
+	 */
+	PushActiveSnapshot(GetCatalogSnapshot(pl_pipelines_relid));
 	SPI_execute_with_args("SELECT version, spec, xmin FROM pipeline.pipelines"
 						  " WHERE name OPERATOR(pg_catalog.=) $1 ORDER BY version DESC LIMIT 1",
 						  1, argtypes, args, NULL, true, 1);
+	PopActiveSnapshot();
 	if (SPI_processed == 1)
 	{
 		*version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
