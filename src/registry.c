@@ -14,6 +14,7 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
+#include "utils/snapmgr.h"
 
 #include "spec.h"
 #include "uri.h"
@@ -67,8 +68,11 @@ pl_registry_schema(const char *uri)
 	bool		isnull;
 
 	SPI_connect();
+	/* as it is now, like pipelines in pl_cache_read() */
+	PushActiveSnapshot(GetCatalogSnapshot(InvalidOid));
 	SPI_execute_with_args("SELECT schema FROM pipeline.schemas WHERE uri OPERATOR(pg_catalog.=) $1",
 						  1, argtypes, args, NULL, true, 1);
+	PopActiveSnapshot();
 	if (SPI_processed == 1)
 		/* detoasted, then copied out of SPI's memory */
 		result = (Jsonb *) SPI_datumTransfer(PointerGetDatum(PG_DETOAST_DATUM(SPI_getbinval(SPI_tuptable->vals[0],
