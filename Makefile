@@ -7,8 +7,13 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 DATA       = sql/pipeline--$(EXTVERSION).sql
 HEADERS    =
 
-REGRESS      = registry keywords errors compat bad_input profile transform_strings transform_numbers transform_coerce transform_timestamps transform_structure transform_privacy trigger_rows trigger_column trigger_on_error trigger_replay trigger_attach
+REGRESS      = registry keywords errors compat bad_input profile transform_strings transform_numbers transform_coerce transform_timestamps transform_structure transform_privacy trigger_rows trigger_column trigger_on_error trigger_replay trigger_attach privileges
 REGRESS_OPTS = --load-extension=pipeline
+
+# concurrency: specs/*.spec, run by installcheck after REGRESS (their diffs
+# go to ./regression.diffs too, where scripts/test.sh looks)
+ISOLATION      = define_during_insert replay_concurrent drop_attached
+ISOLATION_OPTS = --load-extension=pipeline --outputdir=.
 
 PG_CPPFLAGS = -I$(srcdir)/include
 # -Wextra, less unused-parameter: PostgreSQL's own headers trip that one
@@ -33,3 +38,13 @@ bench:
 
 bench-quick:
 	bash scripts/bench.sh --quick
+
+# reliability (docs/security.md): the fuzz suite with a large budget, and
+# pg_regress + isolation + the fuzz and limits suites under ASan and UBSan;
+# both on a private server (scripts/asan.sh), nothing installed system-wide
+.PHONY: fuzz check-asan
+fuzz:
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1500} PYTEST_ARGS=test/test_fuzz.py bash scripts/asan.sh
+
+check-asan:
+	bash scripts/asan.sh
