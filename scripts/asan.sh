@@ -134,6 +134,8 @@ unix_socket_directories = '$SOCK'
 port = $PORT
 jit = off
 fsync = off
+# instrumented frames are bigger: the regression tests' deep documents need more
+max_stack_depth = 6MB
 log_min_messages = warning
 EOF
 as_pg "${ENVS[@]}" "$PRIV$BINDIR/pg_ctl" -D "$WORK/data" -l "$LOG" -w start >/dev/null
