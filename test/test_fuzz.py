@@ -14,7 +14,7 @@ For random schemas, transform specs, documents and table rows:
 * through a trigger, rows sent = rows inserted + rows quarantined (+ rows
   skipped) and replay moves rows without losing or duplicating any.
 
-FUZZ_EXAMPLES (default 40) scales every test's budget; `make fuzz` runs with
+FUZZ_EXAMPLES (default 100) scales every test's budget; `make fuzz` runs with
 a large one.  The number of cases run is printed at the end.
 """
 
@@ -34,7 +34,7 @@ from psycopg.types.json import Jsonb
 import fuzz_strategies as fs
 from fuzz_server import LAST_ERROR, ServerWatch, run
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 STATS = Counter()
 
 
