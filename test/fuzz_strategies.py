@@ -368,6 +368,20 @@ row_pointer_st = st.one_of(
 )
 
 
+def row_schemas(columns):
+    """Schemas about a row's columns (as to_jsonb(row) names them), so that
+    rows fail often enough for quarantine and replay to have work."""
+    sub = comparable_subschemas([])
+    col_schema = st.one_of(
+        sub,
+        st.sampled_from([{"type": "integer"}, {"type": "string"}, {"minimum": 0}, {"maxLength": 3},
+                         {"type": ["null", "boolean"]}, {"not": {"type": "null"}}, {"pattern": "^[a-c]"}]))
+    return st.fixed_dictionaries(
+        {"properties": st.dictionaries(st.sampled_from(sorted(columns)), col_schema, min_size=1, max_size=3)},
+        optional={"required": st.lists(st.sampled_from(sorted(columns)), max_size=2, unique=True),
+                  "additionalProperties": st.booleans()})
+
+
 @st.composite
 def rows(draw, columns):
     """A row as a JSON object of column values (some columns left out, some null)."""

@@ -89,7 +89,8 @@ def fz(conn, connect, terminal_report):
              f"{STATS['cycles_refused']} schemas refused for in-place $ref cycles",
              f"trigger rows sent {STATS['rows_sent']}: inserted {STATS['rows_inserted']}, "
              f"quarantined {STATS['rows_quarantined']}, skipped {STATS['rows_skipped']}, "
-             f"errors {STATS['rows_error']}; replayed {STATS['replayed']}",
+             f"errors {STATS['rows_error']}; replayed {STATS['replayed']}; "
+             f"attach refused {STATS['attach_refused']} (steps that do not fit the table)",
              "errors by sqlstate: " + ", ".join(f"{k[6:]}={v}" for k, v in sorted(STATS.items())
                                                  if k.startswith("state_")),
              "server restarts: 0, crash lines in the log: 0"]
@@ -251,7 +252,9 @@ def trigger_cases(draw):
     column_mode = "e" in cols and draw(st.booleans())
     paths = (st.one_of(st.sampled_from(["/a", "/b", "/a/b", "/x/0", "/c"]), fs.pointer_st)
              if column_mode else fs.row_pointer_st)
-    schema = st.one_of(fs.comparable_schemas(), fs.hostile_schemas) if draw(st.booleans()) else fs.comparable_schemas()
+    schema = draw(st.sampled_from(["row", "row", "comparable", "hostile"]))
+    schema = {"row": fs.row_schemas(cols), "comparable": fs.comparable_schemas(),
+              "hostile": fs.hostile_schemas}[schema]
     spec = draw(fs.specs(schema, paths=paths, hostile=draw(st.integers(0, 4)) == 0))
     spec["on_error"] = draw(st.sampled_from(["raise", "quarantine", "skip"]))
     row_list = draw(st.lists(fs.rows(cols), min_size=1, max_size=8))
@@ -274,6 +277,7 @@ def test_trigger_rows(fz, case):
     status, _ = sql(fz, "SELECT pipeline.attach('fz_t', 'fz_trg', %s)", ("e" if column_mode else None,), ctx,
                     allowed={"22023", "42703"})
     if status == "error":
+        STATS["attach_refused"] += 1
         return
     sent = 0
     for row in row_list:
