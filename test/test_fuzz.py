@@ -115,8 +115,22 @@ def define(fz, name, spec):
 
 # ---------------------------------------------------------------- comparison
 
+def uses_unevaluated(schema):
+    """Does the schema use unevaluatedProperties/Items anywhere?"""
+    if isinstance(schema, dict):
+        return any(k in ("unevaluatedProperties", "unevaluatedItems") or uses_unevaluated(v)
+                   for k, v in schema.items())
+    if isinstance(schema, list):
+        return any(uses_unevaluated(v) for v in schema)
+    return False
+
+
 def py_verdicts(schema, docs):
     """jsonschema's verdict per document, or None where it cannot tell."""
+    if uses_unevaluated(schema):
+        # jsonschema 4.10 misses annotations of schema-valued additionalProperties
+        # ({"additionalProperties": {}, "unevaluatedProperties": false} rejects {"a": 1})
+        return [None] * len(docs)
     try:
         validator = jsonschema.Draft202012Validator(schema)
     except Exception:
