@@ -88,7 +88,7 @@ def fz(conn, connect, terminal_report):
              f"cases fuzzed: {STATS['cases']} "
              f"(examples {STATS['examples']}, specs defined {STATS['defined']}, refused {STATS['refused']})",
              f"validate vs jsonschema: {STATS['compared']} agreed ({STATS['compared_valid']} valid), "
-             f"{STATS['py_skipped']} skipped (jsonschema raised); "
+             f"{STATS['py_skipped']} not compared (jsonschema raised, or unevaluated*); "
              f"{STATS['cycles_refused']} schemas refused for in-place $ref cycles",
              f"trigger rows sent {STATS['rows_sent']}: inserted {STATS['rows_inserted']}, "
              f"quarantined {STATS['rows_quarantined']}, skipped {STATS['rows_skipped']}, "
