@@ -33,6 +33,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 
+#include "ascii.h"
 #include "ecma_regex.h"
 
 #define MAX_CODE_POINT	0x10FFFF
@@ -445,33 +446,6 @@ peek(EcmaParser *ps, int k)
 	return ps->pos + k < ps->len ? ps->p[ps->pos + k] : 0;
 }
 
-/* Is c an ASCII decimal digit? */
-static inline bool
-is_digit(pg_wchar c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Is c an ASCII letter? */
-static inline bool
-is_ascii_letter(pg_wchar c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-/* The value of hex digit c, or -1. */
-static int
-hex_value(pg_wchar c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The pattern's code points [start, end) as a palloc'd UTF-8 string, for messages. */
 static char *
 pattern_text(EcmaParser *ps, int start, int end)
@@ -581,7 +555,7 @@ cpset_complement(CpSet *s)
 static void
 emit_char(StringInfo out, pg_wchar c)
 {
-	if (is_digit(c) || is_ascii_letter(c) || c == ' ')
+	if (is_digit(c) || is_alpha(c) || c == ' ')
 		appendStringInfoChar(out, (char) c);
 	else if (c > ' ' && c < 0x7F)
 	{
@@ -771,7 +745,7 @@ decode_pattern(EcmaParser *ps, const char *src, int len)
 static bool
 is_name_char(pg_wchar c, bool first)
 {
-	return is_ascii_letter(c) || c == '_' || c == '$' || c >= 0x80 ||
+	return is_alpha(c) || c == '_' || c == '$' || c >= 0x80 ||
 		(!first && is_digit(c));
 }
 
@@ -960,7 +934,7 @@ parse_control_escape(EcmaParser *ps, bool in_class, Escape *e)
 {
 	pg_wchar	l = peek(ps, 0);
 
-	if (is_ascii_letter(l) || (in_class && (is_digit(l) || l == '_')))
+	if (is_alpha(l) || (in_class && (is_digit(l) || l == '_')))
 	{
 		e->c = l % 32;
 		ps->pos++;
@@ -1060,7 +1034,7 @@ parse_property_escape(EcmaParser *ps, int start, Escape *e)
 
 	if (peek(ps, 0) != '{')
 		return true;
-	while (i < ps->len && (is_ascii_letter(ps->p[i]) || is_digit(ps->p[i]) ||
+	while (i < ps->len && (is_alpha(ps->p[i]) || is_digit(ps->p[i]) ||
 						   ps->p[i] == '_' || ps->p[i] == '='))
 		i++;
 	if (i >= ps->len || ps->p[i] != '}')
@@ -1286,7 +1260,7 @@ open_group(EcmaParser *ps)
 				;
 			skip++;
 		}
-		else if (is_ascii_letter(c1) || c1 == '-')
+		else if (is_alpha(c1) || c1 == '-')
 			return ps_error(ps, "modifier groups such as \"(?i:\" are not supported");
 		else
 			return ps_error(ps, "invalid group at character %d", start + 1);
@@ -1783,7 +1757,7 @@ ecma_regex_translate(const char *src, int len, StringInfo out, char **err)
 static inline bool
 is_ascii_punct(unsigned char c)
 {
-	return c > ' ' && c < 0x7F && !is_digit(c) && !is_ascii_letter(c);
+	return c > ' ' && c < 0x7F && !is_digit(c) && !is_alpha(c);
 }
 
 /*

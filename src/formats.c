@@ -20,6 +20,7 @@
  */
 #include "postgres.h"
 
+#include "ascii.h"
 #include "formats.h"
 
 /* Name of each format, indexed by PlFormat. */
@@ -65,40 +66,6 @@ pl_format_lookup(const char *name, int len)
  * Character helpers
  * ---------------------------------------------------------------------
  */
-
-/* ASCII decimal digit (Unicode digits of other scripts never count). */
-static inline bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* ASCII letter. */
-static inline bool
-is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* ASCII letter or digit. */
-static inline bool
-is_alnum(char c)
-{
-	return is_alpha(c) || is_digit(c);
-}
-
-/* Value of an ASCII hex digit, or -1. */
-static inline int
-hex_value(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* ASCII lower case of c. */
 static inline char

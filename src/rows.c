@@ -39,6 +39,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "ascii.h"
 #include "trigger.h"
 
 /* Classify type typid (with typmod) for rendering and storing. */
@@ -552,19 +553,6 @@ to_datetime(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 	*err = psprintf("cannot store \"%s\" in column \"%s\" of type %s",
 					str, col->name, pl_column_type_name(col));
 	return false;
-}
-
-/* Value of hex digit c, or -1. */
-static inline int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Store a UUID string (32 hex digits, hyphens between groups of four, maybe braces). */

@@ -12,6 +12,7 @@
  */
 #include "postgres.h"
 
+#include "ascii.h"
 #include "uri.h"
 
 /* One component of a URI: a slice of the original string, maybe absent. */
@@ -38,13 +39,6 @@ typedef struct UriBuf
 	char	   *data;
 	size_t		len;
 } UriBuf;
-
-/* Is c an ASCII letter? */
-static inline bool
-is_alpha(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
 
 /* May c appear after the first character of a scheme? */
 static inline bool
@@ -358,19 +352,6 @@ uri_resolve(const char *base, const char *ref)
 	pfree(scratch);
 	pfree(pathbuf);
 	return result;
-}
-
-/* Value of the hex digit c, or -1. */
-static inline int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 /* The byte encoded by a "%XX" escape at s[0..avail), or -1 if none is there. */
