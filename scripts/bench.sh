@@ -11,20 +11,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 
-bash scripts/deps.sh
-
-export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-export PATH="/usr/lib/postgresql/15/bin:$PATH"
-
-echo "== build"
-make -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG"
-
-echo "== install"
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO=(sudo)
-fi
-"${SUDO[@]}" make -s install PG_CONFIG="$PG_CONFIG"
+source scripts/build.sh
 
 OUT=$(mktemp -d -t pipeline-bench.XXXXXX)
 chmod 755 "$OUT"

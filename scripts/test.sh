@@ -8,26 +8,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 
-bash scripts/deps.sh
-
-export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-# pg_regress, psql and friends of PostgreSQL 15 come first
-export PATH="/usr/lib/postgresql/15/bin:$PATH"
-
-MAKE_ARGS=(PG_CONFIG="$PG_CONFIG")
-if [ "${CI:-}" = "true" ]; then
-    MAKE_ARGS+=(COPT=-Werror)
-fi
-
-echo "== build"
-make -s -j"$(nproc)" "${MAKE_ARGS[@]}"
-
-echo "== install"
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO=(sudo)
-fi
-"${SUDO[@]}" make -s install "${MAKE_ARGS[@]}"
+source scripts/build.sh
 
 OUT=$(mktemp -d -t pipeline-test.XXXXXX)
 chmod 755 "$OUT"
