@@ -1,10 +1,10 @@
 # pipeline: PGXS build.  `make test` and `make demo` set up everything they need.
 EXTENSION  = pipeline
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = pipeline
 OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
-DATA       = sql/pipeline--$(EXTVERSION).sql
+DATA       = sql/pipeline--0.1.0.sql sql/pipeline--0.2.0.sql sql/pipeline--0.1.0--0.2.0.sql
 HEADERS    =
 
 REGRESS      = registry keywords errors compat bad_input profile transform_strings transform_numbers transform_coerce transform_timestamps transform_structure transform_privacy trigger_rows trigger_column trigger_on_error trigger_replay trigger_attach privileges

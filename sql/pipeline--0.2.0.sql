@@ -1,0 +1,339 @@
+/* pipeline--0.2.0.sql: validate and transform JSON records in the database */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION pipeline" to load this file. \quit
+
+/*
+ * pipeline_admin: the role whose members, besides the extension's owner, may
+ * define, drop, attach and replay pipelines and read what was quarantined
+ * (docs/security.md).  Roles belong to the cluster: an installation in
+ * another database may have created it already, and then it is reused.
+ */
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pipeline_admin') THEN
+        CREATE ROLE pipeline_admin NOLOGIN;
+    END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;   -- created at the same moment by an installation in another database
+END
+$$;
+
+/*
+ * Registry.  Every version of every pipeline is kept; the highest version of
+ * a name is the current one.  Backends cache compiled specs and learn about
+ * new versions through a relcache invalidation of pipeline.pipelines that
+ * define(), drop() and register_schema() send (see src/cache.c).
+ */
+CREATE TABLE pipeline.pipelines (
+    name       text        NOT NULL,
+    version    integer     NOT NULL CHECK (version > 0),
+    spec       jsonb       NOT NULL,
+    defined_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (name, version)
+);
+COMMENT ON TABLE pipeline.pipelines IS 'every version of every pipeline spec';
+
+-- Targets of "$ref" to absolute URIs.
+CREATE TABLE pipeline.schemas (
+    uri           text        PRIMARY KEY,
+    schema        jsonb       NOT NULL,
+    registered_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE pipeline.schemas IS 'JSON Schema documents that specs reference by absolute URI';
+
+SELECT pg_catalog.pg_extension_config_dump('pipeline.pipelines', '');
+SELECT pg_catalog.pg_extension_config_dump('pipeline.schemas', '');
+
+-- Compile a spec and raise 22023 naming the bad part; returns true when it is good.
+-- VOLATILE: the answer depends on the registered schemas.
+CREATE FUNCTION pipeline._check_spec(spec jsonb) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pipeline_check_spec'
+    LANGUAGE C STRICT;
+
+-- Queue an invalidation of every backend's compiled-spec cache at commit.
+CREATE FUNCTION pipeline._invalidate(tbl regclass) RETURNS void
+    AS 'MODULE_PATHNAME', 'pipeline_invalidate'
+    LANGUAGE C STRICT;
+
+CREATE FUNCTION pipeline.define(name text, spec jsonb) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v integer;
+BEGIN
+    IF name IS NULL OR name = '' OR pg_catalog.octet_length(name) > 63 THEN
+        RAISE EXCEPTION 'pipeline name must have 1 to 63 bytes'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF spec IS NULL THEN
+        RAISE EXCEPTION 'spec must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM pipeline._check_spec(spec);
+    -- serialize definers so versions are dense and each one is seen once
+    LOCK TABLE pipeline.pipelines IN SHARE ROW EXCLUSIVE MODE;
+    SELECT coalesce(max(p.version), 0) + 1 INTO v
+      FROM pipeline.pipelines p WHERE p.name = define.name;
+    INSERT INTO pipeline.pipelines (name, version, spec)
+         VALUES (define.name, v, define.spec);
+    PERFORM pipeline._invalidate('pipeline.pipelines'::pg_catalog.regclass);
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION pipeline.define(text, jsonb) IS 'create a pipeline or add a version; returns the new version';
+
+CREATE FUNCTION pipeline.drop(name text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    users text;
+BEGIN
+    LOCK TABLE pipeline.pipelines IN SHARE ROW EXCLUSIVE MODE;
+    -- a trigger still naming the pipeline would fail every row: refuse
+    -- (attach takes a lock that waits for this one, so none can slip in)
+    SELECT string_agg(t.tgrelid::regclass::text, ', ' ORDER BY t.tgrelid::regclass::text) INTO users
+      FROM pg_trigger t
+     WHERE t.tgfoid = 'pipeline.trigger()'::regprocedure
+       AND t.tgnargs >= 1
+       AND substring(t.tgargs FROM 1 FOR octet_length(drop.name) + 1)
+           = convert_to(drop.name, getdatabaseencoding()) || decode('00', 'hex')
+       AND EXISTS (SELECT 1 FROM pipeline.pipelines p WHERE p.name = drop.name);
+    IF users IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot drop pipeline "%" because tables use it', name
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  DETAIL = format('Triggers on %s run it.', users),
+                  HINT = 'Detach it first with pipeline.detach(table, name).';
+    END IF;
+    DELETE FROM pipeline.pipelines p WHERE p.name = drop.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'pipeline "%" does not exist', name
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    PERFORM pipeline._invalidate('pipeline.pipelines'::pg_catalog.regclass);
+END
+$$;
+COMMENT ON FUNCTION pipeline.drop(text) IS 'remove a pipeline and all its versions';
+
+CREATE FUNCTION pipeline.register_schema(uri text, schema jsonb) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF uri IS NULL OR schema IS NULL THEN
+        RAISE EXCEPTION 'uri and schema must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF uri !~ '^[A-Za-z][A-Za-z0-9+.-]*:' THEN
+        RAISE EXCEPTION 'schema URI "%" is not absolute', uri
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Register a schema under an absolute URI such as "https://example.com/s.json".';
+    END IF;
+    INSERT INTO pipeline.schemas AS s (uri, schema)
+         VALUES (pipeline._normalize_uri(uri), register_schema.schema)
+    ON CONFLICT ON CONSTRAINT schemas_pkey
+    DO UPDATE SET schema = excluded.schema, registered_at = pg_catalog.now();
+    PERFORM pipeline._invalidate('pipeline.schemas'::pg_catalog.regclass);
+END
+$$;
+COMMENT ON FUNCTION pipeline.register_schema(text, jsonb) IS 'make a schema the target of "$ref" to its URI';
+
+-- Strip an empty fragment so "http://x/s.json#" and "http://x/s.json" are one key.
+-- IMMUTABLE: a pure function of its argument.
+CREATE FUNCTION pipeline._normalize_uri(uri text) RETURNS text
+    AS 'MODULE_PATHNAME', 'pipeline_normalize_uri'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+/*
+ * Checking documents.  STABLE: the answer depends on the current version of
+ * the named pipeline, which may change between statements.
+ */
+CREATE FUNCTION pipeline.validate(doc jsonb, name text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pipeline_validate'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.errors(doc jsonb, name text) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pipeline_errors'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.transform(doc jsonb, name text) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pipeline_transform'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.process(doc jsonb, name text) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pipeline_process'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+/*
+ * pg_jsonschema-compatible functions.  IMMUTABLE so they can serve in CHECK
+ * constraints: the result depends only on the arguments (and on the
+ * pipeline.format_assertion setting, as pg_jsonschema's depends on its build).
+ */
+CREATE FUNCTION pipeline.json_matches_schema(schema json, instance json) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pipeline_json_matches_schema'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.jsonb_matches_schema(schema json, instance jsonb) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pipeline_jsonb_matches_schema'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.jsonschema_is_valid(schema json) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'pipeline_jsonschema_is_valid'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.jsonschema_validation_errors(schema json, instance json) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'pipeline_jsonschema_validation_errors'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+/*
+ * Aggregates.  pipeline.profile(doc) describes every field path of a set of
+ * documents; it has combine and serial functions, so it runs in parallel.
+ * The support functions are IMMUTABLE: pure functions of their arguments.
+ */
+CREATE FUNCTION pipeline.profile_transfn(internal, jsonb) RETURNS internal
+    AS 'MODULE_PATHNAME', 'pipeline_profile_transfn'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.profile_combinefn(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'pipeline_profile_combinefn'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.profile_serialfn(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'pipeline_profile_serialfn'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.profile_deserialfn(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'pipeline_profile_deserialfn'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION pipeline.profile_finalfn(internal) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pipeline_profile_finalfn'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE pipeline.profile(jsonb) (
+    SFUNC = pipeline.profile_transfn,
+    STYPE = internal,
+    FINALFUNC = pipeline.profile_finalfn,
+    COMBINEFUNC = pipeline.profile_combinefn,
+    SERIALFUNC = pipeline.profile_serialfn,
+    DESERIALFUNC = pipeline.profile_deserialfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pipeline.profile(jsonb) IS 'per field path: count, nulls, types, min, max, mean, approximate distinct';
+
+-- Transforms and triggers
+
+/*
+ * Records a pipeline trigger kept out (on_error "quarantine"): the original
+ * record, the errors and the version that judged it, in the same
+ * transaction as the statement.  In column mode record is the jsonb column's
+ * value and other_columns the rest of the row, so replay can rebuild it.
+ */
+CREATE TABLE pipeline.rejects (
+    id            bigserial   PRIMARY KEY,
+    rejected_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    pipeline      text        NOT NULL,
+    version       integer     NOT NULL,
+    relation      regclass    NOT NULL,
+    operation     text        NOT NULL CHECK (operation IN ('INSERT', 'UPDATE')),
+    record        jsonb       NOT NULL,
+    errors        jsonb       NOT NULL,
+    record_column name,
+    other_columns jsonb
+);
+CREATE INDEX rejects_pipeline_idx ON pipeline.rejects (pipeline, id);
+COMMENT ON TABLE pipeline.rejects IS 'records kept out by pipeline triggers, with their errors';
+SELECT pg_catalog.pg_extension_config_dump('pipeline.rejects', '');
+SELECT pg_catalog.pg_extension_config_dump('pipeline.rejects_id_seq', '');
+
+-- BEFORE INSERT OR UPDATE ... FOR EACH ROW EXECUTE FUNCTION pipeline.trigger('name' [, 'jsonb column'])
+CREATE FUNCTION pipeline.trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'pipeline_trigger'
+    LANGUAGE C;
+
+-- Raise 22023 unless the pipeline's steps fit the table (columns exist and can hold what steps write).
+CREATE FUNCTION pipeline._check_attach(tbl regclass, name text, column_name name) RETURNS void
+    AS 'MODULE_PATHNAME', 'pipeline_check_attach'
+    LANGUAGE C;
+
+CREATE FUNCTION pipeline.attach(tbl regclass, name text, column_name name DEFAULT NULL) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    trg name := ('pipeline_' || attach.name)::name;
+BEGIN
+    -- conflicts with drop() and define(): the pipeline cannot go away before we commit
+    LOCK TABLE pipeline.pipelines IN SHARE MODE;
+    PERFORM pipeline._check_attach(tbl, attach.name, column_name);
+    IF EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = trg) THEN
+        RAISE EXCEPTION 'pipeline "%" is already attached to table %', attach.name, tbl
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+    IF column_name IS NULL THEN
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %s FOR EACH ROW'
+                       ' EXECUTE FUNCTION pipeline.trigger(%L)', trg, tbl, attach.name);
+    ELSE
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %s FOR EACH ROW'
+                       ' EXECUTE FUNCTION pipeline.trigger(%L, %L)', trg, tbl, attach.name, column_name);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION pipeline.attach(regclass, text, name) IS 'check a table''s rows (or a jsonb column) with a pipeline on INSERT and UPDATE';
+
+CREATE FUNCTION pipeline.detach(tbl regclass, name text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    trg name := ('pipeline_' || detach.name)::name;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = trg) THEN
+        RAISE EXCEPTION 'pipeline "%" is not attached to table %', detach.name, tbl
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('DROP TRIGGER %I ON %s', trg, tbl);
+END
+$$;
+COMMENT ON FUNCTION pipeline.detach(regclass, text) IS 'remove the trigger pipeline.attach created';
+
+CREATE FUNCTION pipeline._replay(name text, OUT replayed bigint, OUT rejected bigint)
+    AS 'MODULE_PATHNAME', 'pipeline_replay'
+    LANGUAGE C STRICT;
+
+CREATE FUNCTION pipeline.replay(name text) RETURNS TABLE(replayed bigint, rejected bigint)
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$ SELECT r.replayed, r.rejected FROM pipeline._replay(name) r $$;
+COMMENT ON FUNCTION pipeline.replay(text) IS 'insert a pipeline''s quarantined records again through the current version';
+
+/*
+ * Privileges (docs/security.md).  Checking documents is for everyone:
+ * validate, errors, transform, process, the compat functions and profile
+ * keep PostgreSQL's default EXECUTE for PUBLIC, and read the registry as the
+ * caller.  Changing pipelines, attaching them, replaying and reading the
+ * quarantined records is for the owner and pipeline_admin.  No function is
+ * SECURITY DEFINER; SQL-language functions pin search_path.
+ */
+GRANT USAGE ON SCHEMA pipeline TO PUBLIC;
+GRANT SELECT ON pipeline.pipelines, pipeline.schemas TO PUBLIC;
+GRANT INSERT, DELETE ON pipeline.pipelines TO pipeline_admin;
+GRANT INSERT, UPDATE, DELETE ON pipeline.schemas TO pipeline_admin;
+REVOKE ALL ON pipeline.rejects, pipeline.rejects_id_seq FROM PUBLIC;
+GRANT SELECT, UPDATE, DELETE ON pipeline.rejects TO pipeline_admin;
+REVOKE EXECUTE ON FUNCTION
+    pipeline.define(text, jsonb), pipeline.drop(text), pipeline.register_schema(text, jsonb),
+    pipeline.attach(regclass, text, name), pipeline.detach(regclass, text),
+    pipeline.replay(text), pipeline._replay(text), pipeline.trigger(),
+    pipeline._check_spec(jsonb), pipeline._invalidate(regclass), pipeline._normalize_uri(text),
+    pipeline._check_attach(regclass, text, name)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    pipeline.define(text, jsonb), pipeline.drop(text), pipeline.register_schema(text, jsonb),
+    pipeline.attach(regclass, text, name), pipeline.detach(regclass, text),
+    pipeline.replay(text), pipeline._replay(text), pipeline.trigger(),
+    pipeline._check_spec(jsonb), pipeline._invalidate(regclass), pipeline._normalize_uri(text),
+    pipeline._check_attach(regclass, text, name)
+TO pipeline_admin;
