@@ -19,6 +19,7 @@
 #include "utils/numeric.h"
 
 #include "numbers.h"
+#include "pg_compat.h"
 
 /* The stored layout of a Numeric (src/backend/utils/adt/numeric.c). */
 typedef int16 PlNumericDigit;

@@ -40,6 +40,7 @@
 #include "utils/uuid.h"
 
 #include "ascii.h"
+#include "pg_compat.h"
 #include "trigger.h"
 
 /* Classify type typid (with typmod) for rendering and storing. */
@@ -545,7 +546,7 @@ to_datetime(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 				 IS_VALID_TIMESTAMP(ts))
 		{
 			if (col->typmod >= 0)
-				AdjustTimestampForTypmod(&ts, col->typmod);
+				pl_adjust_timestamp(&ts, col->typmod);
 			*d = TimestampGetDatum(ts);
 			return true;
 		}

@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
+#include "pg_compat.h"
 #include "schema.h"
 
 /* Which properties and items of one instance value have been evaluated. */
@@ -335,7 +336,7 @@ content_ok(const SchemaNode *s, const JbRef *v)
 	}
 	if (!s->content_json)
 		return true;
-	lex = makeJsonLexContextCstringLen(text, len, GetDatabaseEncoding(), false);
+	lex = pl_json_lexer(text, len);
 	return pg_parse_json(lex, &nullSemAction) == JSON_SUCCESS;
 }
 
