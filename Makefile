@@ -48,3 +48,8 @@ fuzz:
 
 check-asan:
 	bash scripts/asan.sh
+
+# PostgreSQL 17 (scripts/pg17.sh: a Debian trixie root made once per machine)
+.PHONY: check-pg17
+check-pg17:
+	bash scripts/pg17.sh

@@ -6,16 +6,41 @@
 #   `make bench-quick`  under 3 minutes: results in bench/results/tmp/quick.*
 # Extra arguments go to bench/run.py (e.g. `bash scripts/bench.sh --quick
 # --sections per_record,ingest`). docs/benchmarks.md explains the method.
+# With PG=17 the server is PostgreSQL 17 (scripts/pg17.sh serve: a Debian
+# trixie root), the client side the same; results are named *-pg17.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 
-source scripts/build.sh
+PG=${PG:-15}
+case "$PG" in
+    15) source scripts/build.sh ;;
+    17) bash scripts/deps.sh ;;
+    *) echo "bench.sh: PG=$PG: PostgreSQL 15 or 17" >&2; exit 2 ;;
+esac
 
 OUT=$(mktemp -d -t pipeline-bench.XXXXXX)
 chmod 755 "$OUT"
 trap 'rm -rf "$OUT"' EXIT
+
+if [ "$PG" = 17 ]; then
+    # the host's /tmp is the root's too: the server reads $OUT's files
+    eval "$(bash scripts/pg17.sh serve | grep '^export ')"
+    trap 'bash scripts/pg17.sh stop; rm -rf "$OUT"' EXIT
+    FS=${PG17_CACHE:-/var/cache/pipeline-pg17}/rootfs
+    NOOP_ARGS=()
+    if chroot "$FS" gcc -O2 -fPIC -shared -I"$(chroot "$FS" /usr/lib/postgresql/17/bin/pg_config --includedir-server)" \
+            -o "$OUT/noop_trigger.so" /build/pipeline/bench/noop_trigger.c; then
+        chmod 755 "$OUT/noop_trigger.so"
+        NOOP_ARGS=(--noop-trigger "$OUT/noop_trigger.so")
+    fi
+    name=latest
+    for a in "$@"; do [ "$a" = --quick ] && name=quick; done
+    echo "== benchmark on PostgreSQL 17 ($PGHOST:$PGPORT)"
+    /usr/bin/python3 bench/run.py --name "$name-pg17" "${NOOP_ARGS[@]}" "$@"
+    exit $?
+fi
 
 # A no-op C row trigger, to tell what any C trigger costs COPY from what
 # pipeline's trigger adds. Loaded by absolute path from the temporary
