@@ -8,6 +8,8 @@
 #include "lib/stringinfo.h"
 #include "regex/regex.h"
 
+#include "pg_compat.h"
+
 /* One step of a PL_RE_SEQUENCE pattern: min..max characters of an ASCII set. */
 typedef struct PlSeqItem
 {

@@ -8,6 +8,8 @@
 #include "lib/stringinfo.h"
 #include "utils/jsonb.h"
 
+#include "pg_compat.h"
+
 /* GUCs (src/pipeline.c) */
 extern bool pipeline_format_assertion;
 

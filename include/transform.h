@@ -19,6 +19,8 @@
 #include "pgtime.h"
 #include "regex/regex.h"
 
+#include "pg_compat.h"
+
 #include "schema.h"
 
 typedef enum PlOp

@@ -84,8 +84,8 @@ pointer_child(const char *ptr, const char *tok)
 }
 
 /* Raise 22023 naming the JSON Pointer of the bad part of the schema. */
-static void
 pg_attribute_noreturn()
+static void
 pg_attribute_printf(4, 5)
 compile_error(Compiler *c, const JNode *at, const char *keyword, const char *fmt,...)
 {

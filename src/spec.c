@@ -17,8 +17,8 @@
 #include "transform.h"
 
 /* Raise 22023 about the spec member at JSON Pointer ptr. */
-static void
 pg_attribute_noreturn()
+static void
 spec_error(const char *ptr, const char *msg, const char *detail)
 {
 	ereport(ERROR,

@@ -26,8 +26,8 @@
 static void compile_args(PlStep *s, const JNode *v, const char *ptr);
 
 /* Raise 22023 about the spec member at JSON Pointer ptr. */
-static void
 pg_attribute_noreturn()
+static void
 compile_error(const char *ptr, const char *msg)
 {
 	ereport(ERROR,
@@ -534,8 +534,8 @@ one_char(const JNode *v)
 }
 
 /* Raise the error for a required argument that is missing. */
-static void
 pg_attribute_noreturn()
+static void
 missing(const char *ptr, const char *opname, const char *key)
 {
 	compile_error(ptr, psprintf("op \"%s\" needs \"%s\"", opname, key));

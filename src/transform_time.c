@@ -52,8 +52,8 @@
 #define TS_END	((int64) (5373485 - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY)
 
 /* Raise 22023 about the spec member at JSON Pointer ptr. */
-static void
 pg_attribute_noreturn()
+static void
 ts_error(const char *ptr, const char *msg)
 {
 	ereport(ERROR,

@@ -210,8 +210,8 @@ op_inputs(PlOp op)
 }
 
 /* Refuse the pipeline for this table, with the reason. */
-static void
 pg_attribute_noreturn()
+static void
 misfit(const PlSpec *spec, Relation rel, const PlStep *s, const char *fmt,...)
 pg_attribute_printf(4, 5);
 

@@ -330,7 +330,7 @@ content_ok(const SchemaNode *s, const JbRef *v)
 	if (s->content_base64)
 	{
 		text = palloc(pg_b64_dec_len(len) + 1);
-		len = pg_b64_decode(v->str, v->len, text, pg_b64_dec_len(v->len));
+		len = pl_b64_decode(v->str, v->len, text, pg_b64_dec_len(v->len));
 		if (len < 0)
 			return false;
 	}
