@@ -178,6 +178,17 @@ typedef struct PlMove
 	MemoryContext cxt;
 } PlMove;
 
+/* This backend's local transaction id (renamed in PostgreSQL 17). */
+static inline LocalTransactionId
+local_xid(void)
+{
+#if PG_VERSION_NUM >= 170000
+	return MyProc->vxid.lxid;
+#else
+	return MyProc->lxid;
+#endif
+}
+
 static HTAB *trig_plans = NULL;
 static SPIPlanPtr reject_plan = NULL;
 static PlFrame *frames = NULL;
@@ -526,7 +537,7 @@ plan_partition_keys(PlTrigPlan *plan, Relation rel)
 	ancestors = get_partition_ancestors(RelationGetRelid(rel));
 	foreach(lc, ancestors)
 	{
-		Relation	parent = table_open(lfirst_oid(lc), NoLock);
+		Relation	parent = table_open(lfirst_oid(lc), AccessShareLock);
 		PartitionKey key = RelationGetPartitionKey(parent);
 		Bitmapset  *attnos = NULL;
 		int			k = -1;
@@ -1183,7 +1194,7 @@ excluded_slot(const PlTrigEntry *e, const PlTrigPlan *plan)
 {
 	TupleTableSlot *slot = e->inserted;
 
-	if (slot == NULL || e->inserted_lxid != MyProc->lxid ||
+	if (slot == NULL || e->inserted_lxid != local_xid() ||
 		e->inserted_cid != GetCurrentCommandId(false) ||
 		TTS_EMPTY(slot) || slot->tts_tupleDescriptor->natts != plan->natts)
 		return NULL;
@@ -1240,7 +1251,7 @@ move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
 	strlcpy(move.name, spec->name, NAMEDATALEN);
 	move.version = spec->version;
 	move.root = plan->root;
-	move.lxid = MyProc->lxid;
+	move.lxid = local_xid();
 	move.stmt = GetCurrentStatementStartTimestamp();
 	move.ncols = plan->ncols;
 	move.active = true;
@@ -1256,7 +1267,7 @@ static bool
 move_arrived(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
 {
 	if (!move.active || !OidIsValid(plan->root) || plan->root != move.root ||
-		move.lxid != MyProc->lxid || move.stmt != GetCurrentStatementStartTimestamp() ||
+		move.lxid != local_xid() || move.stmt != GetCurrentStatementStartTimestamp() ||
 		move.ncols != plan->ncols || move.version != spec->version || strcmp(move.name, spec->name) != 0)
 		return false;
 	for (int i = 0; i < plan->ncols; i++)
@@ -1291,6 +1302,59 @@ raise_moving(const PlTrigPlan *plan, const PlSpec *spec, Relation rel, PlErrors 
 }
 
 /*
+ * Deform the row into row and decide which steps it goes through (*mode);
+ * returns whether it may be moving between partitions (a failure then
+ * raises).
+ */
+static bool
+row_load(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row, TriggerData *td,
+		 const PlTrigEntry *entry, PlStepMode *mode)
+{
+	bool		update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
+
+	heap_deform_tuple(update ? td->tg_newtuple : td->tg_trigtuple, plan->tupdesc, row->values, row->nulls);
+	memset(row->replace, 0, sizeof(bool) * plan->natts);
+	if (plan->ngen > 0)
+		compute_generated(plan, row, NULL);
+	*mode = update ? PL_STEPS_CHANGED : PL_STEPS_ALL;
+	if (update)
+		return update_fresh(plan, row, td->tg_trigtuple, excluded_slot(entry, plan));
+	if (move.active && move_arrived(plan, spec, row))
+	{
+		*mode = PL_STEPS_NONE;
+		return true;
+	}
+	return false;
+}
+
+/* Put the new document (column mode) into row; did anything change? */
+static bool
+row_changed(const PlTrigPlan *plan, PlRow *row, Jsonb *newdoc)
+{
+	if (newdoc)
+	{
+		int			a = plan->cols[plan->record_col].attno;
+
+		row->values[a] = JsonbPGetDatum(newdoc);
+		row->nulls[a] = false;
+		return true;
+	}
+	for (int i = 0; i < plan->natts; i++)
+		if (row->replace[i])
+			return true;
+	return false;
+}
+
+/* Note the row an INSERT let through, for an ON CONFLICT DO UPDATE that may follow. */
+static inline void
+remember_insert(PlTrigEntry *entry, TriggerData *td)
+{
+	entry->inserted = td->tg_trigslot;
+	entry->inserted_cid = GetCurrentCommandId(false);
+	entry->inserted_lxid = local_xid();
+}
+
+/*
  * pipeline.trigger(name [, column]): transform and check NEW; return it
  * (rebuilt if a step changed it), or NULL when on_error keeps it out.
  */
@@ -1307,8 +1371,8 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	PlTrigPlan *plan = plan_get(call, rel, spec, tg->tgnargs > 1 ? tg->tgargs[1] : NULL);
 	PlRow	   *row = call_begin(plan, spec);
 	MemoryContext caller = CurrentMemoryContext;
-	PlStepMode	mode = update ? PL_STEPS_CHANGED : PL_STEPS_ALL;
-	bool		moving = false;
+	PlStepMode	mode;
+	bool		moving;
 	PlErrors	errs;
 	Jsonb	   *record;
 	Jsonb	   *newdoc;
@@ -1317,37 +1381,16 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 
 	MemoryContextReset(row->cxt);
 	MemoryContextSwitchTo(row->cxt);
-	heap_deform_tuple(tuple, plan->tupdesc, row->values, row->nulls);
-	memset(row->replace, 0, sizeof(bool) * plan->natts);
-	if (plan->ngen > 0)
-		compute_generated(plan, row, NULL);
-	if (update)
-		moving = update_fresh(plan, row, td->tg_trigtuple, excluded_slot(call->entry, plan));
-	else if (move.active && move_arrived(plan, spec, row))
-	{
-		mode = PL_STEPS_NONE;
-		moving = true;
-	}
+	moving = row_load(plan, spec, row, td, call->entry, &mode);
 	pl_errors_init(&errs);
-	if (!judge(plan, spec, row, mode, &errs, &record, &newdoc))
+	if (judge(plan, spec, row, mode, &errs, &record, &newdoc))
+		changed = row_changed(plan, row, newdoc);
+	else
 	{
 		if (moving)
 			raise_moving(plan, spec, rel, &errs);
 		reject(plan, spec, rel, td, &errs);
 		result = NULL;
-	}
-	else if (newdoc)
-	{
-		int			a = plan->cols[plan->record_col].attno;
-
-		row->values[a] = JsonbPGetDatum(newdoc);
-		row->nulls[a] = false;
-		changed = true;
-	}
-	else if (plan->record_col < 0)
-	{
-		for (int i = 0; i < plan->natts && !changed; i++)
-			changed = row->replace[i];
 	}
 	MemoryContextSwitchTo(caller);
 	if (changed)
@@ -1355,11 +1398,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	if (update && moving && result)
 		move_remember(plan, spec, row);
 	if (!update && result)
-	{
-		call->entry->inserted = td->tg_trigslot;
-		call->entry->inserted_cid = GetCurrentCommandId(false);
-		call->entry->inserted_lxid = MyProc->lxid;
-	}
+		remember_insert(call->entry, td);
 	frame_pop();
 	return PointerGetDatum(result);
 }
