@@ -25,12 +25,17 @@ typedef struct PlSpec
 	struct PlTransform *transform;	/* NULL: no steps */
 	PlOnError	on_error;
 	bool		formats_assert;
+	int			pins;			/* calls walking it (pl_spec_pin) */
+	bool		retired;		/* replaced while pinned: freed at the last unpin */
 	MemoryContext cxt;
 } PlSpec;
 
 /* src/spec.c */
 extern PlSpec *pl_spec_compile(Jsonb *spec);
 extern void pl_spec_free(PlSpec *spec);
+extern void pl_spec_retire(PlSpec *spec);
+extern void pl_spec_pin(PlSpec *spec);
+extern void pl_spec_unpin(PlSpec *spec);
 extern Jsonb *pl_spec_transform(PlSpec *spec, Jsonb *doc, PlErrors *errs);
 extern bool pl_spec_check(PlSpec *spec, Jsonb *doc, Jsonb **out, PlErrors *errs);
 

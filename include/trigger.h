@@ -49,6 +49,9 @@ typedef struct PlColumn
 	PlColKind	kind;
 	bool		not_null;
 	bool		is_domain;
+	bool		guarded;		/* storing may raise (input function, domain) */
+	bool		generated;		/* GENERATED ALWAYS AS ... STORED */
+	bool		partkey;		/* in a partition key of a partitioned ancestor */
 	void	   *domain_extra;	/* domain_check's cache */
 	int16		typlen;
 	bool		typbyval;
@@ -82,5 +85,7 @@ extern const char *pl_column_type_name(const PlColumn *col);
 extern void pl_datum_to_value(const PlColumn *col, Datum d, bool isnull, JsonbValue *out);
 extern bool pl_value_to_datum(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull,
 							  char **err);
+extern bool pl_domain_accepts(const PlColumn *col, Datum d, bool isnull, char **err);
+extern bool pl_datum_same(const PlColumn *col, Datum a, bool anull, Datum b, bool bnull);
 
 #endif

@@ -176,7 +176,7 @@ pl_cache_refresh(PlCacheEntry *e)
 	spec->version = version;
 	MemoryContextSetParent(spec->cxt, CacheMemoryContext);
 	if (e->spec)
-		pl_spec_free(e->spec);
+		pl_spec_retire(e->spec);
 	e->spec = spec;
 	e->checked = gen;
 	e->schemas_seen = sgen;

@@ -17,6 +17,12 @@
  * date that does not parse, a value too long for varchar(n)) is returned as
  * a message, which the trigger reports as a violation of the step that wrote
  * the column, so a bad record is quarantined instead of aborting a COPY.
+ * Built-in kinds are converted here without throwing.  What only the type
+ * itself can judge (another type's input function, a domain's constraints)
+ * runs "guarded": in a subtransaction whose data error (class 22 or 23)
+ * becomes the message, any other error (a cancel) going on as it came.  On
+ * PostgreSQL 16 and later input functions report soft errors and only domains
+ * need the subtransaction.
  *
  *-------------------------------------------------------------------------
  */
@@ -25,10 +31,16 @@
 #include <float.h>
 #include <math.h>
 
+#include "access/detoast.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
+#if PG_VERSION_NUM >= 160000
+#include "nodes/miscnodes.h"
+#endif
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/float.h"
@@ -36,6 +48,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
@@ -136,6 +149,12 @@ pl_column_init(PlColumn *col, Oid typid, int32 typmod, MemoryContext cxt)
 			fmgr_info_cxt(func, &col->infunc, cxt);
 			break;
 	}
+#if PG_VERSION_NUM >= 160000
+	col->guarded = col->is_domain || (col->elem && col->elem->guarded);
+#else
+	col->guarded = col->is_domain || col->kind == PL_COL_OTHER || col->kind == PL_COL_COMPOSITE ||
+		(col->elem && col->elem->guarded);
+#endif
 }
 
 /* The JSON kinds (PL_K_*) a column's values render as. */
@@ -610,6 +629,8 @@ store_json(const PlColumn *col, const JsonbValue *v, Datum *d)
 		*d = CStringGetTextDatum(JsonbToCString(NULL, &jb->root, VARSIZE(jb)));
 }
 
+static bool convert(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char **err);
+
 /* Store a JSON array into a one-dimensional array column. */
 static bool
 to_array(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
@@ -634,7 +655,7 @@ to_array(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 	{
 		JsonbValue *e = getIthJsonbValueFromContainer(&jb->root, i);
 
-		if (!pl_value_to_datum(col->elem, e, &values[i], &nulls[i], err))
+		if (!convert(col->elem, e, &values[i], &nulls[i], err))
 			return false;
 	}
 	dims[0] = n;
@@ -644,12 +665,39 @@ to_array(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 	return true;
 }
 
-/*
- * Convert JSON value v into a datum of column col.  Returns false with *err
- * set when the value cannot be stored there.
- */
-bool
-pl_value_to_datum(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char **err)
+/* Store a string, number or boolean through the type's input function. */
+static bool
+to_other(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
+{
+	int			len;
+	char	   *s = scalar_text(v, &len);
+
+	if (s == NULL)
+	{
+		*err = cannot_store(col, v);
+		return false;
+	}
+#if PG_VERSION_NUM >= 160000
+	{
+		ErrorSaveContext escontext = {T_ErrorSaveContext};
+
+		escontext.details_wanted = true;
+		if (!InputFunctionCallSafe((FmgrInfo *) &col->infunc, pnstrdup(s, len), col->ioparam,
+								   col->typmod, (Node *) &escontext, d))
+		{
+			*err = escontext.error_data->message;
+			return false;
+		}
+	}
+#else
+	*d = InputFunctionCall((FmgrInfo *) &col->infunc, pnstrdup(s, len), col->ioparam, col->typmod);
+#endif
+	return true;
+}
+
+/* Convert v into a datum of col (see pl_value_to_datum); may raise if col->guarded. */
+static bool
+convert(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char **err)
 {
 	int64		i;
 	bool		ok = true;
@@ -714,21 +762,114 @@ pl_value_to_datum(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnu
 				break;
 			case PL_COL_COMPOSITE:
 			case PL_COL_OTHER:
-				{
-					int			len;
-					char	   *s = scalar_text(v, &len);
-
-					if (s == NULL)
-					{
-						*err = cannot_store(col, v);
-						return false;
-					}
-					*d = InputFunctionCall((FmgrInfo *) &col->infunc, pnstrdup(s, len),
-										   col->ioparam, col->typmod);
-				}
+				ok = to_other(col, v, d, err);
 				break;
 		}
 	if (ok && col->is_domain)
 		domain_check(*d, *isnull, col->typid, &((PlColumn *) col)->domain_extra, col->cxt);
 	return ok;
+}
+
+/* Is code an error about the data (22xxx, 23xxx) rather than about the session? */
+static inline bool
+is_data_error(int code)
+{
+	return ERRCODE_TO_CATEGORY(code) == ERRCODE_DATA_EXCEPTION ||
+		ERRCODE_TO_CATEGORY(code) == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION;
+}
+
+typedef bool (*PlStoreFn) (const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char **err);
+
+/*
+ * Run fn in a subtransaction: the data error it raises becomes *err (false);
+ * any other error is raised again once the subtransaction is rolled back.
+ */
+static bool
+guarded(PlStoreFn fn, const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char **err)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		ok = fn(col, v, d, isnull, err);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (!is_data_error(edata->sqlerrcode))
+			ReThrowError(edata);
+		*err = edata->message;
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
+ * Convert JSON value v into a datum of column col.  Returns false with *err
+ * set when the value cannot be stored there (the type's input function or
+ * the domain refuses it: guarded, see above).
+ */
+bool
+pl_value_to_datum(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char **err)
+{
+	if (col->guarded)
+		return guarded(convert, col, v, d, isnull, err);
+	return convert(col, v, d, isnull, err);
+}
+
+/* domain_check as a PlStoreFn: *d and *isnull are the value. */
+static bool
+check_domain(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char **err)
+{
+	domain_check(*d, *isnull, col->typid, &((PlColumn *) col)->domain_extra, col->cxt);
+	return true;
+}
+
+/* Does col's domain (if any) accept d?  If not, false with *err set. */
+bool
+pl_domain_accepts(const PlColumn *col, Datum d, bool isnull, char **err)
+{
+	if (!col->is_domain)
+		return true;
+	return guarded(check_domain, col, NULL, &d, &isnull, err);
+}
+
+/*
+ * Are a and b the same value of col, byte for byte?  A compressed or
+ * out-of-line value is compared by its content, but only when the sizes
+ * agree, so an unchanged column costs one comparison.
+ */
+bool
+pl_datum_same(const PlColumn *col, Datum a, bool anull, Datum b, bool bnull)
+{
+	struct varlena *x;
+	struct varlena *y;
+
+	if (anull || bnull)
+		return anull && bnull;
+	if (datumIsEqual(a, b, col->typbyval, col->typlen))
+		return true;
+	if (col->typlen != -1 ||
+		!(VARATT_IS_EXTENDED(DatumGetPointer(a)) || VARATT_IS_EXTENDED(DatumGetPointer(b))) ||
+		toast_raw_datum_size(a) != toast_raw_datum_size(b))
+		return false;
+	x = PG_DETOAST_DATUM_PACKED(a);
+	y = PG_DETOAST_DATUM_PACKED(b);
+	return VARSIZE_ANY_EXHDR(x) == VARSIZE_ANY_EXHDR(y) &&
+		memcmp(VARDATA_ANY(x), VARDATA_ANY(y), VARSIZE_ANY_EXHDR(x)) == 0;
 }

@@ -132,6 +132,35 @@ pl_spec_free(PlSpec *spec)
 }
 
 /*
+ * The cache no longer holds spec: free it now, or, while a call is still
+ * walking it (a trigger whose row ran code that redefined the pipeline), at
+ * that call's unpin.
+ */
+void
+pl_spec_retire(PlSpec *spec)
+{
+	if (spec->pins > 0)
+		spec->retired = true;
+	else
+		pl_spec_free(spec);
+}
+
+/* Keep spec alive for the duration of a call. */
+void
+pl_spec_pin(PlSpec *spec)
+{
+	spec->pins++;
+}
+
+/* End a call's pin; the last unpin of a retired spec frees it. */
+void
+pl_spec_unpin(PlSpec *spec)
+{
+	if (--spec->pins == 0 && spec->retired)
+		pl_spec_free(spec);
+}
+
+/*
  * Apply the spec's transform steps to doc; returns doc itself when nothing
  * changed.  A step that fails changes nothing and adds a violation to errs
  * (if given); the later steps still run.

@@ -17,8 +17,22 @@
  * the table.  The plan holds the PlSpec it was built for and the relation's
  * tuple descriptor; a row compares both pointers.  A relcache callback marks
  * plans of an ALTERed table stale, and a reset callback on the spec's memory
- * marks plans of a freed spec stale, so a pointer reused by a later
- * allocation can never match.  Rows run in a memory context reset per row.
+ * (one per spec) marks plans of a freed spec stale, so a pointer reused by a
+ * later allocation can never match.
+ *
+ * Re-entrancy: user code runs in the middle of a row (a domain's CHECK, a
+ * type's input function, a generated column's expression) and may insert
+ * into a table with a pipeline trigger, even this one.  So a call never
+ * keeps its row in the plan: it works in a PlRow (arrays and a memory
+ * context reset per row); the first call on a plan uses the plan's own
+ * PlRow, a nested one makes another.  A call pins its plan and its spec
+ * (a nested call may rebuild the plan or recompile the spec; what it
+ * replaces is freed at the last unpin), and is a frame on a stack that
+ * transaction and subtransaction abort unwind.
+ *
+ * UPDATE runs only the steps that read a column the statement changed; a
+ * row moving to another partition (BEFORE UPDATE here, BEFORE INSERT on the
+ * destination) goes through the steps once; docs/triggers.md has the rules.
  *
  * During pipeline.replay() (replay.c) the trigger of the pipeline being
  * replayed hands a failing row's errors to the replay instead of acting on
@@ -30,17 +44,25 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/partcache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -49,23 +71,65 @@
 PG_FUNCTION_INFO_V1(pipeline_trigger);
 PG_FUNCTION_INFO_V1(pipeline_check_attach);
 
-/* A trigger's plan: the spec and the table's shape, prepared. */
+/* One call's row: what a call writes while it works, never shared. */
+typedef struct PlRow
+{
+	Datum	   *values;			/* per attribute, for deforming and rebuilding */
+	bool	   *nulls;
+	bool	   *replace;
+	int		   *touched;		/* per column: last step that wrote it, or -1 */
+	bool	   *fresh;			/* UPDATE, per column: changed by the statement or a step */
+	Datum	   *old;			/* UPDATE: the stored row, per attribute */
+	bool	   *oldnulls;
+	ExprState **gen;			/* per generated column: its expression */
+	ExprContext *econtext;
+	TupleTableSlot *slot;		/* the row, for the generated columns' expressions */
+	MemoryContext cxt;			/* reset for every row */
+	MemoryContext own;			/* a nested call's: holds this PlRow; NULL for the plan's */
+} PlRow;
+
+/* The columns a step reads and those it may write (indexes into the plan's cols). */
+typedef struct PlStepCols
+{
+	int			nin;
+	int		   *in;
+	int			nout;
+	int			out[2];
+} PlStepCols;
+
+/* Which steps a row goes through. */
+typedef enum PlStepMode
+{
+	PL_STEPS_ALL,				/* INSERT */
+	PL_STEPS_CHANGED,			/* UPDATE: those reading a changed column */
+	PL_STEPS_NONE				/* the INSERT half of a row moving between partitions */
+} PlStepMode;
+
+/* A trigger's plan: the spec and the table's shape, prepared; read-only during a call. */
 typedef struct PlTrigPlan
 {
 	bool		valid;
 	PlSpec	   *spec;
 	TupleDesc	tupdesc;		/* the relation's descriptor it was built for */
 	Oid			relid;
+	Oid			root;			/* topmost partitioned ancestor, or InvalidOid */
 	int			record_col;		/* column mode: index in cols; -1 in row mode */
 	int			ncols;			/* live columns, in jsonb key order */
 	PlColumn   *cols;
 	int			natts;
-	Datum	   *values;			/* per attribute, for deforming and rebuilding */
+	PlStepCols *steps;			/* row mode: per transform step */
+	int			ngen;			/* row mode: generated columns */
+	int		   *gen_cols;		/* their indexes in cols */
+	Expr	  **gen_exprs;		/* their expressions, planned */
+	/* the values and nulls of the innermost call on this plan (quarantine reads them) */
+	Datum	   *values;
 	bool	   *nulls;
-	bool	   *replace;
-	int		   *touched;		/* per column: last step that wrote it, or -1 */
+	PlRow	   *cur;			/* the innermost call's row */
+	PlRow		row;			/* the row of the outermost call */
+	bool		row_busy;
+	int			pins;			/* calls using the plan */
+	bool		retired;		/* replaced while pinned: freed at the last unpin */
 	MemoryContext cxt;
-	MemoryContext rowcxt;		/* reset for every row */
 } PlTrigPlan;
 
 /* Hash entry: trigger OID -> plan. */
@@ -73,6 +137,9 @@ typedef struct PlTrigEntry
 {
 	Oid			tgoid;
 	PlTrigPlan *plan;
+	TupleTableSlot *inserted;	/* the row this trigger's last INSERT let through ... */
+	CommandId	inserted_cid;	/* ... in this command of this transaction */
+	LocalTransactionId inserted_lxid;
 } PlTrigEntry;
 
 /* What a trigger call site keeps in fn_extra. */
@@ -82,11 +149,55 @@ typedef struct PlTrigCall
 	PlTrigEntry *entry;
 } PlTrigCall;
 
+/* A call in progress (innermost last). */
+typedef struct PlFrame
+{
+	PlTrigPlan *plan;
+	PlSpec	   *spec;
+	PlRow	   *row;
+	PlRow	   *prev;			/* the row the plan's values/nulls showed before */
+	SubTransactionId subid;		/* the subtransaction it started in */
+} PlFrame;
+
+/*
+ * The row a BEFORE UPDATE let through after its statement changed a
+ * partition key column: if it leaves the partition, the BEFORE INSERT on the
+ * destination that comes next sees the same values (by column name).
+ */
+typedef struct PlMove
+{
+	bool		active;
+	Oid			root;
+	char		name[NAMEDATALEN];	/* the pipeline and version that judged it */
+	int32		version;
+	LocalTransactionId lxid;
+	TimestampTz stmt;
+	int			ncols;
+	Datum	   *values;			/* per column, in plan order */
+	bool	   *nulls;
+	MemoryContext cxt;
+} PlMove;
+
+/* This backend's local transaction id (renamed in PostgreSQL 17). */
+static inline LocalTransactionId
+local_xid(void)
+{
+#if PG_VERSION_NUM >= 170000
+	return MyProc->vxid.lxid;
+#else
+	return MyProc->lxid;
+#endif
+}
+
 static HTAB *trig_plans = NULL;
 static SPIPlanPtr reject_plan = NULL;
+static PlFrame *frames = NULL;
+static int	nframes = 0;
+static int	maxframes = 0;
+static PlMove move;
 
 /* ----------------------------------------------------------------
- * The plan cache
+ * The plan cache, and calls in progress
  * ----------------------------------------------------------------
  */
 
@@ -121,7 +232,63 @@ plans_spec_freed(void *arg)
 		}
 }
 
-/* Create the plan hash and register the relcache callback, once. */
+/* Free plan now, or at its last unpin if a call is still using it. */
+static void
+plan_retire(PlTrigPlan *plan)
+{
+	if (plan->pins > 0)
+		plan->retired = true;
+	else
+		MemoryContextDelete(plan->cxt);
+}
+
+/* Show row's values and nulls in the plan (or nothing, for NULL). */
+static inline void
+plan_bind(PlTrigPlan *plan, PlRow *row)
+{
+	plan->cur = row;
+	plan->values = row ? row->values : NULL;
+	plan->nulls = row ? row->nulls : NULL;
+}
+
+/* End the innermost call: its row, and its pins on plan and spec. */
+static void
+frame_pop(void)
+{
+	PlFrame    *f = &frames[--nframes];
+	PlTrigPlan *plan = f->plan;
+
+	if (f->row == &plan->row)
+		plan->row_busy = false;
+	else
+		MemoryContextDelete(f->row->own);
+	plan_bind(plan, f->prev);
+	pl_spec_unpin(f->spec);
+	if (--plan->pins == 0 && plan->retired)
+		MemoryContextDelete(plan->cxt);
+}
+
+/* Transaction end: no call survives it (normally there is none left). */
+static void
+frames_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		while (nframes > 0)
+			frame_pop();
+	move.active = false;
+}
+
+/* Subtransaction abort: the calls that started inside it are gone. */
+static void
+frames_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		while (nframes > 0 && frames[nframes - 1].subid >= mySubid)
+			frame_pop();
+}
+
+/* Create the plan hash and register the callbacks, once. */
 static void
 plans_init(void)
 {
@@ -135,6 +302,8 @@ plans_init(void)
 	trig_plans = hash_create("pipeline trigger plans", 16, &ctl,
 							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	CacheRegisterRelcacheCallback(plans_relcache_callback, (Datum) 0);
+	RegisterXactCallback(frames_xact_callback, NULL);
+	RegisterSubXactCallback(frames_subxact_callback, NULL);
 }
 
 /* ----------------------------------------------------------------
@@ -269,6 +438,9 @@ check_write(const PlTrigPlan *plan, const PlSpec *spec, Relation rel, const PlSt
 	PlColumn   *col = check_pointer(plan, spec, rel, s, p);
 	uint8		accepts = pl_column_accepts(col);
 
+	if (col->generated)
+		misfit(spec, rel, s, "column \"%s\" is generated; PostgreSQL computes it after the trigger, so a step cannot write it.",
+			   col->name);
 	if (p->ntokens > 1 || kinds == PL_K_NULL)
 		return;
 	if ((kinds & accepts & ~PL_K_NULL) == 0)
@@ -276,34 +448,65 @@ check_write(const PlTrigPlan *plan, const PlSpec *spec, Relation rel, const PlSt
 			   kinds_words(kinds & ~PL_K_NULL), col->name, pl_column_type_name(col));
 }
 
-/* Check every step of the spec against the table's columns (row mode). */
+/* Note that step i reads column col (an index into plan->cols). */
 static void
-check_steps(const PlTrigPlan *plan, const PlSpec *spec, Relation rel)
+step_reads(PlTrigPlan *plan, int i, const PlColumn *col)
+{
+	PlStepCols *sc = &plan->steps[i];
+
+	sc->in[sc->nin++] = col - plan->cols;
+}
+
+/* Note that step i may write column col. */
+static void
+step_writes(PlTrigPlan *plan, int i, const PlColumn *col)
+{
+	PlStepCols *sc = &plan->steps[i];
+
+	sc->out[sc->nout++] = col - plan->cols;
+}
+
+/*
+ * Check every step of the spec against the table's columns (row mode), and
+ * note which columns each reads and writes (UPDATE runs a step only when a
+ * column it reads changed).
+ */
+static void
+check_steps(PlTrigPlan *plan, const PlSpec *spec, Relation rel)
 {
 	const PlTransform *t = spec->transform;
 
+	plan->steps = palloc0(sizeof(PlStepCols) * Max(t ? t->nsteps : 0, 1));
 	for (int i = 0; t && i < t->nsteps; i++)
 	{
 		const PlStep *s = &t->steps[i];
 		PlColumn   *col;
 		uint8		kinds;
 
+		plan->steps[i].in = palloc(sizeof(int) * Max(s->nfrom, 1));
 		switch (s->op)
 		{
 			case PL_OP_RENAME:
 				col = check_pointer(plan, spec, rel, s, &s->path);
 				kinds = s->path.ntokens > 1 ? PL_K_ANY : pl_column_kinds(col);
+				check_write(plan, spec, rel, s, &s->path, PL_K_NULL);
 				check_write(plan, spec, rel, s, &s->other, kinds);
+				step_reads(plan, i, col);
+				step_writes(plan, i, col);
+				step_writes(plan, i, check_pointer(plan, spec, rel, s, &s->other));
 				break;
 			case PL_OP_COPY:
 				col = check_pointer(plan, spec, rel, s, &s->other);
 				kinds = s->other.ntokens > 1 ? PL_K_ANY : pl_column_kinds(col);
 				check_write(plan, spec, rel, s, &s->path, kinds);
+				step_reads(plan, i, col);
+				step_writes(plan, i, check_pointer(plan, spec, rel, s, &s->path));
 				break;
 			case PL_OP_CONCAT:
 				for (int j = 0; j < s->nfrom; j++)
-					check_pointer(plan, spec, rel, s, &s->from[j]);
+					step_reads(plan, i, check_pointer(plan, spec, rel, s, &s->from[j]));
 				check_write(plan, spec, rel, s, &s->path, s->kinds);
+				step_writes(plan, i, check_pointer(plan, spec, rel, s, &s->path));
 				break;
 			default:
 				col = check_pointer(plan, spec, rel, s, &s->path);
@@ -312,9 +515,95 @@ check_steps(const PlTrigPlan *plan, const PlSpec *spec, Relation rel)
 						   kinds_words(op_inputs(s->op)), col->name, pl_column_type_name(col),
 						   kinds_words(pl_column_kinds(col) & ~PL_K_NULL));
 				check_write(plan, spec, rel, s, &s->path, s->kinds);
+				step_reads(plan, i, col);
+				step_writes(plan, i, col);
 				break;
 		}
 	}
+}
+
+/*
+ * Mark the columns in the partition keys of rel's partitioned ancestors
+ * (a change to one may move the row), and note the topmost ancestor.
+ */
+static void
+plan_partition_keys(PlTrigPlan *plan, Relation rel)
+{
+	List	   *ancestors;
+	ListCell   *lc;
+
+	if (!rel->rd_rel->relispartition)
+		return;
+	ancestors = get_partition_ancestors(RelationGetRelid(rel));
+	foreach(lc, ancestors)
+	{
+		Relation	parent = table_open(lfirst_oid(lc), AccessShareLock);
+		PartitionKey key = RelationGetPartitionKey(parent);
+		Bitmapset  *attnos = NULL;
+		int			k = -1;
+
+		for (int i = 0; i < key->partnatts; i++)
+			if (key->partattrs[i] != 0)
+				attnos = bms_add_member(attnos, key->partattrs[i] - FirstLowInvalidHeapAttributeNumber);
+		pull_varattnos((Node *) key->partexprs, 1, &attnos);
+		while ((k = bms_next_member(attnos, k)) >= 0)
+		{
+			AttrNumber	attno = k + FirstLowInvalidHeapAttributeNumber;
+			const char *name = attno > 0 ? get_attname(RelationGetRelid(parent), attno, true) : NULL;
+			PlColumn   *col = name ? plan_column(plan, name, strlen(name)) : NULL;
+
+			if (col)
+				col->partkey = true;
+		}
+		plan->root = RelationGetRelid(parent);
+		table_close(parent, NoLock);
+	}
+}
+
+/* Row mode: the expressions of the generated columns, planned once. */
+static void
+plan_generated(PlTrigPlan *plan, Relation rel)
+{
+	plan->gen_cols = palloc(sizeof(int) * Max(plan->ncols, 1));
+	plan->gen_exprs = palloc(sizeof(Expr *) * Max(plan->ncols, 1));
+	for (int i = 0; i < plan->ncols; i++)
+		if (plan->cols[i].generated)
+		{
+			Node	   *expr = build_column_default(rel, plan->cols[i].attno + 1);
+
+			if (expr == NULL)
+				elog(ERROR, "no generation expression for column \"%s\"", plan->cols[i].name);
+			plan->gen_cols[plan->ngen] = i;
+			plan->gen_exprs[plan->ngen++] = expression_planner((Expr *) expr);
+		}
+}
+
+/* A row for calls on plan, in memory context cxt (the plan's or a nested call's). */
+static void
+row_init(const PlTrigPlan *plan, PlRow *row, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	int			natts = Max(plan->natts, 1);
+	int			ncols = Max(plan->ncols, 1);
+
+	row->values = palloc(sizeof(Datum) * natts);
+	row->nulls = palloc(sizeof(bool) * natts);
+	row->replace = palloc(sizeof(bool) * natts);
+	row->old = palloc(sizeof(Datum) * natts);
+	row->oldnulls = palloc(sizeof(bool) * natts);
+	row->touched = palloc(sizeof(int) * ncols);
+	row->fresh = palloc(sizeof(bool) * ncols);
+	row->gen = NULL;
+	if (plan->ngen > 0)
+	{
+		row->gen = palloc(sizeof(ExprState *) * plan->ngen);
+		for (int k = 0; k < plan->ngen; k++)
+			row->gen[k] = ExecInitExpr(plan->gen_exprs[k], NULL);
+		row->econtext = CreateStandaloneExprContext();
+		row->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(plan->tupdesc), &TTSOpsVirtual);
+	}
+	row->cxt = AllocSetContextCreate(cxt, "pipeline row", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -352,6 +641,7 @@ plan_build(Relation rel, PlSpec *spec, const char *column)
 		col->namelen = strlen(col->name);
 		col->attno = i;
 		col->not_null = att->attnotnull;
+		col->generated = att->attgenerated == ATTRIBUTE_GENERATED_STORED;
 		pl_column_init(col, att->atttypid, att->atttypmod, cxt);
 	}
 	plan->ncols = n;
@@ -373,26 +663,37 @@ plan_build(Relation rel, PlSpec *spec, const char *column)
 							spec->name, RelationGetRelationName(rel)),
 					 errdetail("Column \"%s\" is %s; the record column must be jsonb.",
 							   col->name, pl_column_type_name(col))));
+		if (col->generated)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pipeline \"%s\" does not fit table \"%s\"",
+							spec->name, RelationGetRelationName(rel)),
+					 errdetail("Column \"%s\" is generated; the record column must be one the trigger can write.",
+							   col->name)));
 		plan->record_col = col - plan->cols;
 	}
 	else
+	{
 		check_steps(plan, spec, rel);
-	plan->values = palloc(sizeof(Datum) * Max(desc->natts, 1));
-	plan->nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
-	plan->replace = palloc(sizeof(bool) * Max(desc->natts, 1));
-	plan->touched = palloc(sizeof(int) * Max(n, 1));
-	plan->rowcxt = AllocSetContextCreate(cxt, "pipeline row", ALLOCSET_DEFAULT_SIZES);
+		plan_generated(plan, rel);
+	}
+	plan_partition_keys(plan, rel);
+	row_init(plan, &plan->row, cxt);
 	plan->valid = true;
 	MemoryContextSwitchTo(old);
 	return plan;
 }
 
-/* Note in spec's memory that plans on it go stale when it is freed. */
+/* Note in spec's memory, once per spec, that plans on it go stale when it is freed. */
 static void
 watch_spec(PlSpec *spec)
 {
-	MemoryContextCallback *cb = MemoryContextAlloc(spec->cxt, sizeof(MemoryContextCallback));
+	MemoryContextCallback *cb;
 
+	for (cb = spec->cxt->reset_cbs; cb; cb = cb->next)
+		if (cb->func == plans_spec_freed && cb->arg == spec)
+			return;
+	cb = MemoryContextAlloc(spec->cxt, sizeof(MemoryContextCallback));
 	cb->func = plans_spec_freed;
 	cb->arg = spec;
 	MemoryContextRegisterResetCallback(spec->cxt, cb);
@@ -409,13 +710,52 @@ plan_get(PlTrigCall *call, Relation rel, PlSpec *spec, const char *column)
 	if (plan)
 	{
 		call->entry->plan = NULL;
-		MemoryContextDelete(plan->cxt);
+		plan_retire(plan);
 	}
 	plan = plan_build(rel, spec, column);
 	MemoryContextSetParent(plan->cxt, CacheMemoryContext);
 	watch_spec(spec);
 	call->entry->plan = plan;
 	return plan;
+}
+
+/*
+ * Start a call on plan with spec: pin both, and take the plan's row, or (a
+ * nested call on the same plan) a row of its own.
+ */
+static PlRow *
+call_begin(PlTrigPlan *plan, PlSpec *spec)
+{
+	PlFrame    *f;
+	PlRow	   *row = &plan->row;
+
+	if (nframes == maxframes)
+	{
+		maxframes = Max(8, maxframes * 2);
+		frames = frames ? repalloc(frames, sizeof(PlFrame) * maxframes) :
+			MemoryContextAlloc(TopMemoryContext, sizeof(PlFrame) * maxframes);
+	}
+	if (plan->row_busy)
+	{
+		MemoryContext own = AllocSetContextCreate(plan->cxt, "pipeline nested call",
+												  ALLOCSET_SMALL_SIZES);
+
+		row = MemoryContextAlloc(own, sizeof(PlRow));
+		row_init(plan, row, own);
+		row->own = own;
+	}
+	else
+		plan->row_busy = true;
+	f = &frames[nframes++];
+	f->plan = plan;
+	f->spec = spec;
+	f->row = row;
+	f->prev = plan->cur;
+	f->subid = GetCurrentSubTransactionId();
+	plan->pins++;
+	pl_spec_pin(spec);
+	plan_bind(plan, row);
+	return row;
 }
 
 /* ----------------------------------------------------------------
@@ -462,12 +802,13 @@ column_record(const PlTrigPlan *plan)
 }
 
 /*
- * Store the columns that steps wrote back into values (marking replace) and
- * render them again, so the record is exactly to_jsonb of the new row.  A
- * value a column cannot hold is a violation of the step that wrote it.
+ * Store the columns that steps wrote back into the row's values (marking
+ * replace) and render them again, so the record is exactly to_jsonb of the
+ * new row.  A value a column cannot hold is a violation of the step that
+ * wrote it.
  */
 static bool
-write_back(PlTrigPlan *plan, JsonbValue *root, PlErrors *errs)
+write_back(const PlTrigPlan *plan, PlRow *row, JsonbValue *root, PlErrors *errs)
 {
 	bool		ok = true;
 
@@ -478,33 +819,142 @@ write_back(PlTrigPlan *plan, JsonbValue *root, PlErrors *errs)
 		char	   *err;
 		int			a = col->attno;
 
-		if (plan->touched[i] < 0)
+		if (row->touched[i] < 0)
 			continue;
-		if (!pl_value_to_datum(col, v, &plan->values[a], &plan->nulls[a], &err))
+		if (!pl_value_to_datum(col, v, &row->values[a], &row->nulls[a], &err))
 		{
 			char		loc[32];
 			StringInfoData inst;
 
 			initStringInfo(&inst);
 			pl_pointer_append_token(&inst, col->name, col->namelen);
-			snprintf(loc, sizeof(loc), "/transform/%d", plan->touched[i]);
+			snprintf(loc, sizeof(loc), "/transform/%d", row->touched[i]);
 			pl_errors_add(errs, inst.data, loc, "%s", err);
 			ok = false;
 			continue;
 		}
-		plan->replace[a] = true;
-		pl_datum_to_value(col, plan->values[a], plan->nulls[a], v);
+		row->replace[a] = true;
+		pl_datum_to_value(col, row->values[a], row->nulls[a], v);
 	}
 	return ok;
 }
 
 /*
- * Transform and validate the record of the deformed row in plan->values.
- * Returns true if it passes; *record gets the (transformed) record, and in
- * column mode *newdoc the transformed document if a step changed it.
+ * Compute the generated columns of the row as the executor will store them
+ * (it does so after BEFORE triggers), so steps and schema see their values;
+ * with root, render them into the record again.
+ */
+static void
+compute_generated(const PlTrigPlan *plan, PlRow *row, JsonbValue *root)
+{
+	TupleTableSlot *slot = row->slot;
+
+	ExecClearTuple(slot);
+	memcpy(slot->tts_values, row->values, sizeof(Datum) * plan->natts);
+	memcpy(slot->tts_isnull, row->nulls, sizeof(bool) * plan->natts);
+	ExecStoreVirtualTuple(slot);
+	slot->tts_tableOid = plan->relid;
+	ResetExprContext(row->econtext);
+	row->econtext->ecxt_scantuple = slot;
+	for (int k = 0; k < plan->ngen; k++)
+	{
+		int			i = plan->gen_cols[k];
+		const PlColumn *col = &plan->cols[i];
+		int			a = col->attno;
+
+		row->values[a] = ExecEvalExpr(row->gen[k], row->econtext, &row->nulls[a]);
+		if (!row->nulls[a])
+			row->values[a] = datumCopy(row->values[a], col->typbyval, col->typlen);
+		if (root)
+			pl_datum_to_value(col, row->values[a], row->nulls[a], &root->val.object.pairs[i].value);
+	}
+}
+
+/* Does step i read a column that the statement, or an earlier step, changed? */
+static inline bool
+step_is_fresh(const PlTrigPlan *plan, const PlRow *row, int i)
+{
+	const PlStepCols *sc = &plan->steps[i];
+
+	for (int k = 0; k < sc->nin; k++)
+		if (row->fresh[sc->in[k]])
+			return true;
+	return false;
+}
+
+/*
+ * Row mode: run the steps on doc.  On UPDATE only a step that reads a column
+ * the statement changed runs, one at a time; what it writes counts as
+ * changed for the steps after it.
  */
 static bool
-judge(PlTrigPlan *plan, PlSpec *spec, PlErrors *errs, Jsonb **record, Jsonb **newdoc)
+run_steps(const PlTrigPlan *plan, const PlTransform *t, PlRow *row, PlStepMode mode,
+		  PlDoc *doc, PlErrors *errs)
+{
+	bool		ok = true;
+
+	if (t == NULL || mode == PL_STEPS_NONE)
+		return true;
+	if (mode == PL_STEPS_ALL)
+		return pl_transform_apply(t, doc, errs);
+	for (int i = 0; i < t->nsteps; i++)
+	{
+		PlTransform one = {1, &t->steps[i]};
+		const PlStepCols *sc = &plan->steps[i];
+
+		if (!step_is_fresh(plan, row, i))
+			continue;
+		ok &= pl_transform_apply(&one, doc, errs);
+		for (int k = 0; k < sc->nout; k++)
+			if (row->touched[sc->out[k]] == t->steps[i].index)
+				row->fresh[sc->out[k]] = true;
+	}
+	return ok;
+}
+
+/* Column mode: the record column's domain, if any, must accept the new document. */
+static bool
+document_fits(const PlTrigPlan *plan, Jsonb *doc, PlErrors *errs)
+{
+	const PlColumn *col = &plan->cols[plan->record_col];
+	char	   *err;
+
+	if (pl_domain_accepts(col, JsonbPGetDatum(doc), false, &err))
+		return true;
+	pl_errors_add(errs, "", "/transform", "%s", err);
+	return false;
+}
+
+/* Column mode: transform (as mode says) and validate the document. */
+static bool
+judge_document(const PlTrigPlan *plan, PlSpec *spec, PlRow *row, PlStepMode mode, PlErrors *errs,
+			   Jsonb **record, Jsonb **newdoc)
+{
+	Jsonb	   *jb = column_record(plan);
+	PlDoc		doc;
+	bool		ok = true;
+
+	pl_doc_init(&doc, jb);
+	if (mode == PL_STEPS_ALL || (mode == PL_STEPS_CHANGED && row->fresh[plan->record_col]))
+		ok = pl_transform_apply(spec->transform, &doc, errs);
+	*record = doc.changed ? pl_doc_encode(&doc.root) : jb;
+	if (doc.changed)
+	{
+		*newdoc = *record;
+		ok &= document_fits(plan, *newdoc, errs);
+	}
+	return ok;
+}
+
+/*
+ * Transform (as mode says) and validate the record of the deformed row in
+ * row->values.  Returns true if it passes; *record gets the (transformed)
+ * record, and in column mode *newdoc the transformed document if a step
+ * changed it.
+ */
+static bool
+judge(const PlTrigPlan *plan, PlSpec *spec, PlRow *row, PlStepMode mode, PlErrors *errs,
+	  Jsonb **record, Jsonb **newdoc)
 {
 	PlDoc		doc;
 	bool		ok;
@@ -514,26 +964,22 @@ judge(PlTrigPlan *plan, PlSpec *spec, PlErrors *errs, Jsonb **record, Jsonb **ne
 	if (spec->transform == NULL && spec->schema == NULL)
 		return true;
 	if (plan->record_col >= 0)
-	{
-		Jsonb	   *jb = column_record(plan);
-
-		pl_doc_init(&doc, jb);
-		ok = pl_transform_apply(spec->transform, &doc, errs);
-		*record = doc.changed ? pl_doc_encode(&doc.root) : jb;
-		if (doc.changed)
-			*newdoc = *record;
-	}
+		ok = judge_document(plan, spec, row, mode, errs, record, newdoc);
 	else
 	{
 		memset(&doc, 0, sizeof(doc));
 		row_record(plan, -1, &doc.root);
 		doc.row = true;
-		doc.touched = plan->touched;
+		doc.touched = row->touched;
 		for (int i = 0; i < plan->ncols; i++)
-			plan->touched[i] = -1;
-		ok = pl_transform_apply(spec->transform, &doc, errs);
+			row->touched[i] = -1;
+		ok = run_steps(plan, spec->transform, row, mode, &doc, errs);
 		if (doc.changed)
-			ok &= write_back(plan, &doc.root, errs);
+		{
+			ok &= write_back(plan, row, &doc.root, errs);
+			if (plan->ngen > 0)
+				compute_generated(plan, row, &doc.root);
+		}
 		if (spec->schema == NULL)
 			return ok;
 		*record = pl_doc_encode(&doc.root);
@@ -714,24 +1160,198 @@ trigger_call(FunctionCallInfo fcinfo, Oid tgoid)
 	}
 	call->entry = hash_search(trig_plans, &tgoid, HASH_ENTER, &found);
 	if (!found)
+	{
 		call->entry->plan = NULL;
+		call->entry->inserted = NULL;
+	}
 	return call;
 }
 
 /*
- * The row rebuilt from plan->values (the deformed row with the replaced
+ * The row rebuilt from the call's values (the deformed row with the replaced
  * columns), keeping the original's identity as heap_modify_tuple would,
  * without deforming it a second time.
  */
 static HeapTuple
-rebuild(const PlTrigPlan *plan, HeapTuple tuple)
+rebuild(const PlTrigPlan *plan, const PlRow *row, HeapTuple tuple)
 {
-	HeapTuple	result = heap_form_tuple(plan->tupdesc, plan->values, plan->nulls);
+	HeapTuple	result = heap_form_tuple(plan->tupdesc, row->values, row->nulls);
 
 	result->t_data->t_ctid = tuple->t_data->t_ctid;
 	result->t_self = tuple->t_self;
 	result->t_tableOid = tuple->t_tableOid;
 	return result;
+}
+
+
+/*
+ * INSERT ... ON CONFLICT DO UPDATE: the EXCLUDED row, i.e. the slot this
+ * trigger's INSERT let through in this command, or NULL.  Its values already
+ * went through the pipeline.
+ */
+static TupleTableSlot *
+excluded_slot(const PlTrigEntry *e, const PlTrigPlan *plan)
+{
+	TupleTableSlot *slot = e->inserted;
+
+	if (slot == NULL || e->inserted_lxid != local_xid() ||
+		e->inserted_cid != GetCurrentCommandId(false) ||
+		TTS_EMPTY(slot) || slot->tts_tupleDescriptor->natts != plan->natts)
+		return NULL;
+	slot_getallattrs(slot);
+	return slot;
+}
+
+/*
+ * UPDATE: mark the columns the statement changed (byte-wise against the
+ * stored row; a value equal to EXCLUDED's is not a change, it already went
+ * through the pipeline).  Returns whether a partition key column changed.
+ */
+static bool
+update_fresh(const PlTrigPlan *plan, PlRow *row, HeapTuple oldtuple, TupleTableSlot *excluded)
+{
+	bool		moves = false;
+
+	heap_deform_tuple(oldtuple, plan->tupdesc, row->old, row->oldnulls);
+	for (int i = 0; i < plan->ncols; i++)
+	{
+		const PlColumn *col = &plan->cols[i];
+		int			a = col->attno;
+		bool		changed = !pl_datum_same(col, row->old[a], row->oldnulls[a], row->values[a], row->nulls[a]);
+
+		moves |= changed && col->partkey;
+		row->fresh[i] = changed &&
+			!(excluded && pl_datum_same(col, excluded->tts_values[a], excluded->tts_isnull[a],
+										row->values[a], row->nulls[a]));
+	}
+	return moves;
+}
+
+/* Remember the row an UPDATE that may move it let through (see PlMove). */
+static void
+move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
+{
+	MemoryContext old;
+
+	if (move.cxt == NULL)
+		move.cxt = AllocSetContextCreate(TopMemoryContext, "pipeline row move", ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(move.cxt);
+	old = MemoryContextSwitchTo(move.cxt);
+	move.values = palloc(sizeof(Datum) * Max(plan->ncols, 1));
+	move.nulls = palloc(sizeof(bool) * Max(plan->ncols, 1));
+	for (int i = 0; i < plan->ncols; i++)
+	{
+		const PlColumn *col = &plan->cols[i];
+
+		move.nulls[i] = row->nulls[col->attno];
+		move.values[i] = move.nulls[i] ? (Datum) 0 :
+			datumCopy(row->values[col->attno], col->typbyval, col->typlen);
+	}
+	MemoryContextSwitchTo(old);
+	strlcpy(move.name, spec->name, NAMEDATALEN);
+	move.version = spec->version;
+	move.root = plan->root;
+	move.lxid = local_xid();
+	move.stmt = GetCurrentStatementStartTimestamp();
+	move.ncols = plan->ncols;
+	move.active = true;
+}
+
+/*
+ * Is this INSERT the arrival of the row the last such UPDATE let through, in
+ * this statement, under the same partitioned table and pipeline version,
+ * with the same values (generated columns aside: the executor computed them
+ * since)?  It then goes through no step again.
+ */
+static bool
+move_arrived(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
+{
+	if (!move.active || !OidIsValid(plan->root) || plan->root != move.root ||
+		move.lxid != local_xid() || move.stmt != GetCurrentStatementStartTimestamp() ||
+		move.ncols != plan->ncols || move.version != spec->version || strcmp(move.name, spec->name) != 0)
+		return false;
+	for (int i = 0; i < plan->ncols; i++)
+	{
+		const PlColumn *col = &plan->cols[i];
+
+		if (!col->generated &&
+			!pl_datum_same(col, move.values[i], move.nulls[i], row->values[col->attno], row->nulls[col->attno]))
+			return false;
+	}
+	move.active = false;
+	return true;
+}
+
+/*
+ * A row that may be moving between partitions failed: raise, whatever
+ * on_error says, since keeping it out would delete it from the partition it
+ * leaves.
+ */
+static void
+pg_attribute_noreturn()
+raise_moving(const PlTrigPlan *plan, const PlSpec *spec, Relation rel, PlErrors *errs)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("row moving between partitions of \"%s\" violates pipeline \"%s\"",
+					get_rel_name(plan->root), spec->name),
+			 errdetail("%s", pl_errors_detail(errs)),
+			 errhint("An UPDATE that changes a partition key is never skipped or quarantined: it would lose the row."),
+			 errtable(rel),
+			 err_generic_string(PG_DIAG_CONSTRAINT_NAME, spec->name)));
+}
+
+/*
+ * Deform the row into row and decide which steps it goes through (*mode);
+ * returns whether it may be moving between partitions (a failure then
+ * raises).
+ */
+static bool
+row_load(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row, TriggerData *td,
+		 const PlTrigEntry *entry, PlStepMode *mode)
+{
+	bool		update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
+
+	heap_deform_tuple(update ? td->tg_newtuple : td->tg_trigtuple, plan->tupdesc, row->values, row->nulls);
+	memset(row->replace, 0, sizeof(bool) * plan->natts);
+	if (plan->ngen > 0)
+		compute_generated(plan, row, NULL);
+	*mode = update ? PL_STEPS_CHANGED : PL_STEPS_ALL;
+	if (update)
+		return update_fresh(plan, row, td->tg_trigtuple, excluded_slot(entry, plan));
+	if (move.active && move_arrived(plan, spec, row))
+	{
+		*mode = PL_STEPS_NONE;
+		return true;
+	}
+	return false;
+}
+
+/* Put the new document (column mode) into row; did anything change? */
+static bool
+row_changed(const PlTrigPlan *plan, PlRow *row, Jsonb *newdoc)
+{
+	if (newdoc)
+	{
+		int			a = plan->cols[plan->record_col].attno;
+
+		row->values[a] = JsonbPGetDatum(newdoc);
+		row->nulls[a] = false;
+		return true;
+	}
+	for (int i = 0; i < plan->natts; i++)
+		if (row->replace[i])
+			return true;
+	return false;
+}
+
+/* Note the row an INSERT let through, for an ON CONFLICT DO UPDATE that may follow. */
+static inline void
+remember_insert(PlTrigEntry *entry, TriggerData *td)
+{
+	entry->inserted = td->tg_trigslot;
+	entry->inserted_cid = GetCurrentCommandId(false);
+	entry->inserted_lxid = local_xid();
 }
 
 /*
@@ -744,43 +1364,42 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	TriggerData *td = trigger_data(fcinfo);
 	Trigger    *tg = td->tg_trigger;
 	Relation	rel = td->tg_relation;
-	HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	bool		update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
+	HeapTuple	tuple = update ? td->tg_newtuple : td->tg_trigtuple;
 	PlTrigCall *call = trigger_call(fcinfo, tg->tgoid);
 	PlSpec	   *spec = pl_cache_lookup(tg->tgargs[0], &call->cache_flinfo);
 	PlTrigPlan *plan = plan_get(call, rel, spec, tg->tgnargs > 1 ? tg->tgargs[1] : NULL);
+	PlRow	   *row = call_begin(plan, spec);
 	MemoryContext caller = CurrentMemoryContext;
+	PlStepMode	mode;
+	bool		moving;
 	PlErrors	errs;
 	Jsonb	   *record;
 	Jsonb	   *newdoc;
 	HeapTuple	result = tuple;
 	bool		changed = false;
 
-	MemoryContextReset(plan->rowcxt);
-	MemoryContextSwitchTo(plan->rowcxt);
-	heap_deform_tuple(tuple, plan->tupdesc, plan->values, plan->nulls);
-	memset(plan->replace, 0, sizeof(bool) * plan->natts);
+	MemoryContextReset(row->cxt);
+	MemoryContextSwitchTo(row->cxt);
+	moving = row_load(plan, spec, row, td, call->entry, &mode);
 	pl_errors_init(&errs);
-	if (!judge(plan, spec, &errs, &record, &newdoc))
+	if (judge(plan, spec, row, mode, &errs, &record, &newdoc))
+		changed = row_changed(plan, row, newdoc);
+	else
 	{
+		if (moving)
+			raise_moving(plan, spec, rel, &errs);
 		reject(plan, spec, rel, td, &errs);
 		result = NULL;
 	}
-	else if (newdoc)
-	{
-		int			a = plan->cols[plan->record_col].attno;
-
-		plan->values[a] = JsonbPGetDatum(newdoc);
-		plan->nulls[a] = false;
-		changed = true;
-	}
-	else if (plan->record_col < 0)
-	{
-		for (int i = 0; i < plan->natts && !changed; i++)
-			changed = plan->replace[i];
-	}
 	MemoryContextSwitchTo(caller);
 	if (changed)
-		result = rebuild(plan, tuple);
+		result = rebuild(plan, row, tuple);
+	if (update && moving && result)
+		move_remember(plan, spec, row);
+	if (!update && result)
+		remember_insert(call->entry, td);
+	frame_pop();
 	return PointerGetDatum(result);
 }
 

@@ -1,0 +1,106 @@
+"""The trigger's life across many rows and statements: memory that must stay
+flat while the trigger's plan is rebuilt, and a long COPY through the trigger
+cancelled from another session.
+
+Uses the fixtures of test/conftest.py: `conn` (autocommit, extension created)
+and `connect` (more sessions on the same database).
+"""
+
+import json
+import threading
+import time
+
+import psycopg
+import pytest
+
+HASHING = {
+    "schema": {"type": "object", "required": ["email"]},
+    "transform": [{"op": "trim", "path": "/email"}, {"op": "lower", "path": "/email"},
+                  {"op": "hash", "path": "/email"}],
+    "on_error": "quarantine",
+}
+
+
+def define(conn, name, spec):
+    conn.execute("SELECT pipeline.define(%s, %s::jsonb)", (name, json.dumps(spec)))
+
+
+def backend_bytes(c):
+    """(bytes in the pipeline spec contexts, bytes in all contexts) of c's backend."""
+    return c.execute(
+        "SELECT coalesce(sum(total_bytes) FILTER (WHERE name = 'pipeline spec'), 0)::bigint,"
+        "       sum(total_bytes)::bigint FROM pg_backend_memory_contexts").fetchone()
+
+
+def test_plan_rebuilds_keep_memory_flat(conn, connect):
+    """Every relcache invalidation of the table (GRANT here; ANALYZE, CREATE
+    INDEX alike) rebuilds the trigger's plan; 10,000 rebuilds must not grow
+    the backend's memory (each used to leave a reset callback in the spec's
+    memory, about 50 bytes)."""
+    conn.execute("DROP TABLE IF EXISTS rebuilt")
+    conn.execute("CREATE TABLE rebuilt (id int, email text)")
+    define(conn, "lifecycle_rebuild", HASHING)
+    conn.execute("SELECT pipeline.attach('rebuilt', 'lifecycle_rebuild')")
+    c = connect()
+    loop = """
+        DO $$
+        BEGIN
+          FOR i IN 1..%s LOOP
+            IF i %% 2 = 0 THEN GRANT SELECT ON rebuilt TO PUBLIC;
+            ELSE REVOKE SELECT ON rebuilt FROM PUBLIC; END IF;
+            INSERT INTO rebuilt VALUES (i, ' A@B.org ');
+          END LOOP;
+        END $$"""
+    c.execute(loop % 200)                       # warm every cache first
+    spec_before, total_before = backend_bytes(c)
+    c.execute(loop % 10000)
+    spec_after, total_after = backend_bytes(c)
+    assert c.execute("SELECT count(DISTINCT email) FROM rebuilt").fetchone()[0] == 1
+    assert spec_after - spec_before <= 8192, (spec_before, spec_after)
+    assert total_after - total_before <= 256 * 1024, (total_before, total_after)
+
+
+def test_copy_cancelled_stops_promptly_and_keeps_nothing(conn, connect):
+    """pg_cancel_backend on a long COPY through the trigger: 57014 within
+    seconds, no row stored, no reject, and the session works afterwards."""
+    conn.execute("DROP TABLE IF EXISTS copied")
+    conn.execute("CREATE TABLE copied (id bigint, email text DEFAULT ' X@Y.org ')")
+    conn.execute("TRUNCATE pipeline.rejects")
+    define(conn, "lifecycle_copy", HASHING)
+    conn.execute("SELECT pipeline.attach('copied', 'lifecycle_copy')")
+    worker = connect()
+    pid = worker.info.backend_pid
+    outcome = {}
+
+    def run():
+        t0 = time.monotonic()
+        try:
+            worker.execute("COPY copied (id) FROM PROGRAM 'seq 1 50000000'")
+            outcome["error"] = None
+        except psycopg.Error as e:
+            outcome["error"] = e
+        outcome["ended"] = time.monotonic()
+        outcome["started"] = t0
+
+    th = threading.Thread(target=run)
+    th.start()
+    watcher = connect()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        state = watcher.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+        if state and state[0] == "active":
+            break
+        time.sleep(0.05)
+    time.sleep(1.0)                              # well inside the COPY
+    cancelled_at = time.monotonic()
+    assert watcher.execute("SELECT pg_cancel_backend(%s)", (pid,)).fetchone()[0]
+    th.join(60)
+    assert not th.is_alive(), "COPY did not stop after the cancel"
+    assert isinstance(outcome["error"], psycopg.errors.QueryCanceled), outcome["error"]
+    assert outcome["error"].diag.sqlstate == "57014"
+    assert outcome["ended"] - cancelled_at < 5.0
+    assert conn.execute("SELECT count(*) FROM copied").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM pipeline.rejects").fetchone()[0] == 0
+    # the cancelled call left nothing behind in the session
+    worker.execute("INSERT INTO copied (id) VALUES (1)")
+    assert conn.execute("SELECT count(*) FROM copied").fetchone()[0] == 1
