@@ -428,7 +428,9 @@ ends_replay(int sqlerrcode)
 
 /*
  * Replay one reject in a subtransaction of its own: an error of the row
- * rolls back its insert and is stored in the reject as its errors.
+ * rolls back its insert and is stored in the reject as its errors.  Any
+ * error rolls the subtransaction back before it goes on, so a cancelled
+ * replay leaves no subtransaction behind.
  */
 static void
 replay_one(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datum id,
@@ -452,12 +454,12 @@ replay_one(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datu
 
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
-		if (ends_replay(edata->sqlerrcode))
-			PG_RE_THROW();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
+		if (ends_replay(edata->sqlerrcode))
+			ReThrowError(edata);
 		reject_update(rj, id, rj->version, NULL, edata);
 		tally->failed++;
 	}
