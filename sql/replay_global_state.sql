@@ -57,6 +57,20 @@ SELECT * FROM pipeline.replay('rg_o');
 SELECT count(*) AS rejects FROM pipeline.rejects WHERE pipeline IN ('rg_o', 'rg_i');
 SELECT 'outer' AS t, n FROM outer_t UNION ALL SELECT 'inner', n FROM inner_t ORDER BY 1, 2;
 
+-- a reject naming a partitioned table: the row's trigger fires on the partition it goes to
+CREATE TABLE parted (k int, n int) PARTITION BY RANGE (k);
+CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (10);
+SELECT pipeline.attach('parted', 'rg_o');
+INSERT INTO pipeline.rejects (pipeline, version, relation, operation, record, errors)
+VALUES ('rg_o', 1, 'parted', 'INSERT', '{"k": 1, "n": 3}', '[]');
+SELECT pipeline.define('rg_o', '{"schema": {"properties": {"n": {"maximum": 0}}}, "on_error": "quarantine"}');
+SELECT * FROM pipeline.replay('rg_o');
+SELECT relation, version, record FROM pipeline.rejects WHERE pipeline = 'rg_o';
+SELECT pipeline.define('rg_o', '{"on_error": "quarantine"}');
+SELECT * FROM pipeline.replay('rg_o');
+SELECT tableoid::regclass, * FROM parted;
+
+SELECT pipeline.detach('parted', 'rg_o');
 SELECT pipeline.detach('src', 'rg_p'), pipeline.detach('dst', 'rg_p'),
        pipeline.detach('outer_t', 'rg_o'), pipeline.detach('inner_t', 'rg_i');
 DELETE FROM pipeline.rejects WHERE pipeline IN ('rg_p', 'rg_o', 'rg_i');

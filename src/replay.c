@@ -37,6 +37,7 @@
 #include "access/relation.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -106,18 +107,23 @@ trigger_depth(void)
 }
 
 /*
- * The active replay if this trigger call is for the row it inserts (its
- * relation, an INSERT, one trigger level below the replay's statement);
- * NULL for any other row.
+ * The active replay if this trigger call is for the row it inserts: an
+ * INSERT, one trigger level below the replay's statement, on its relation
+ * (or, when that is partitioned, on one of its partitions); NULL for any
+ * other row.
  */
 PlReplay *
 pl_replay_row(Relation rel, TriggerData *td)
 {
 	PlReplay   *r = pl_active_replay;
+	Oid			relid = RelationGetRelid(rel);
 
-	if (r == NULL || RelationGetRelid(rel) != r->relid || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
+	if (r == NULL || !TRIGGER_FIRED_BY_INSERT(td->tg_event) || trigger_depth() != r->depth)
 		return NULL;
-	return trigger_depth() == r->depth ? r : NULL;
+	if (relid == r->relid ||
+		(rel->rd_rel->relispartition && list_member_oid(get_partition_ancestors(relid), r->relid)))
+		return r;
+	return NULL;
 }
 
 /* The owner of pipeline.rejects: quarantine and replay write it as that role. */
