@@ -21,8 +21,8 @@
  * allocation can never match.  Rows run in a memory context reset per row.
  *
  * During pipeline.replay() (replay.c) the trigger of the pipeline being
- * replayed hands a failing row's errors to the replay instead of acting on
- * on_error.
+ * replayed hands the replayed row's failure to the replay instead of acting
+ * on on_error; any other row is judged as outside a replay.
  *
  *-------------------------------------------------------------------------
  */
