@@ -324,24 +324,24 @@ prepare_insert(const ReplayTarget *t, const char *cols)
 	return prepare(sql.data, 3, types);
 }
 
-/* Point the target's insert at the reject's columns, preparing it if they changed. */
+/*
+ * Point the target's insert at the reject's columns, preparing it if they
+ * changed (the column list is built in the row's memory, kept only then).
+ */
 static void
 target_insert_for(ReplayTarget *t, Datum *args, const bool *isnull)
 {
 	Jsonb	   *record = DatumGetJsonbP(args[0]);
 	Jsonb	   *others = isnull[1] ? NULL : DatumGetJsonbP(args[1]);
 	char	   *record_col = isnull[1] || isnull[2] ? NULL : TextDatumGetCString(args[2]);
-	MemoryContext old = MemoryContextSwitchTo(t->cxt);
 	char	   *cols = reject_columns(t, record, others, record_col);
 
-	if (t->colset == NULL || strcmp(cols, t->colset) != 0)
-	{
-		if (t->insert)
-			SPI_freeplan(t->insert);
-		t->insert = prepare_insert(t, cols);
-		t->colset = cols;
-	}
-	MemoryContextSwitchTo(old);
+	if (t->colset != NULL && strcmp(cols, t->colset) == 0)
+		return;
+	if (t->insert)
+		SPI_freeplan(t->insert);
+	t->insert = prepare_insert(t, cols);
+	t->colset = MemoryContextStrdup(t->cxt, cols);
 }
 
 /*
