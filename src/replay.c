@@ -280,12 +280,15 @@ has_key(Jsonb *jb, const char *key)
 /*
  * The columns of the target that the reject has values for, as a column
  * list: the record's keys (row mode), or the other columns' keys and the
- * record column (column mode).
+ * record column (column mode).  A row-mode record that is not an object
+ * gets every column, so that the insert fails on it rather than inserting
+ * defaults.
  */
 static char *
 reject_columns(const ReplayTarget *t, Jsonb *record, Jsonb *others, const char *record_col)
 {
 	StringInfoData cols;
+	bool		all = record_col == NULL && !JB_ROOT_IS_OBJECT(record);
 
 	initStringInfo(&cols);
 	for (int i = 0; i < t->natts; i++)
@@ -294,7 +297,7 @@ reject_columns(const ReplayTarget *t, Jsonb *record, Jsonb *others, const char *
 
 		if (n == NULL)
 			continue;
-		if (record_col ? (strcmp(n, record_col) == 0 || has_key(others, n)) : has_key(record, n))
+		if (all || (record_col ? (strcmp(n, record_col) == 0 || has_key(others, n)) : has_key(record, n)))
 			appendStringInfo(&cols, "%s%s", cols.len ? ", " : "", quote_identifier(n));
 	}
 	return cols.data;
