@@ -64,8 +64,8 @@ typedef struct PlColumn
 
 /*
  * A replay's insert in progress (src/replay.c): the row it inserts is the
- * one on relation relid whose BEFORE ROW triggers fire at trigger depth
- * depth.  The trigger of pipeline name reports that row's failure here
+ * one on relation relid whose BEFORE ROW triggers fire at that trigger
+ * depth (pg_trigger_depth()).  The trigger of pipeline name reports that row's failure here
  * instead of acting on on_error; another pipeline that quarantines it says
  * so (its reject moves).
  */

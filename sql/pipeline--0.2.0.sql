@@ -326,7 +326,7 @@ GRANT INSERT, DELETE ON pipeline.pipelines TO pipeline_admin;
 GRANT INSERT, UPDATE, DELETE ON pipeline.schemas TO pipeline_admin;
 REVOKE ALL ON pipeline.rejects, pipeline.rejects_id_seq FROM PUBLIC;
 -- no UPDATE: replay inserts what a reject says, so rejects are written only
--- by quarantine and replay (as the table's owner); administrators read and delete them
+-- by quarantine and replay (as the owner of pipeline.rejects); administrators read and delete them
 GRANT SELECT, DELETE ON pipeline.rejects TO pipeline_admin;
 REVOKE EXECUTE ON FUNCTION
     pipeline.define(text, jsonb), pipeline.drop(text), pipeline.register_schema(text, jsonb),
