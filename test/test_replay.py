@@ -72,7 +72,7 @@ def test_replay_cancelled_stops_promptly_and_loses_nothing(conn, connect, slow_t
     assert not th.is_alive()
     assert "error" in outcome, outcome
     assert outcome["error"].sqlstate == "57014"
-    assert outcome["at"] - cancelled_at < 1.0, f"took {outcome['at'] - cancelled_at:.2f} s to stop"
+    assert outcome["at"] - cancelled_at < 2.0, f"took {outcome['at'] - cancelled_at:.2f} s to stop"
     # the replay was one statement: it rolled back whole; every row is still exactly once
     assert accounted(conn) == (0, ROWS, ROWS)
     # and the session that was cancelled can replay them all afterwards
