@@ -11,6 +11,7 @@
 #define PIPELINE_TRIGGER_H
 
 #include "access/tupdesc.h"
+#include "commands/trigger.h"
 
 #include "spec.h"
 #include "transform.h"
@@ -64,18 +65,28 @@ typedef struct PlColumn
 	MemoryContext cxt;			/* where caches live */
 } PlColumn;
 
-/* A replay in progress: the trigger of this pipeline reports failures here. */
+/*
+ * A replay's insert in progress (src/replay.c): the row it inserts is the
+ * one on relation relid whose BEFORE ROW triggers fire at that trigger
+ * depth (pg_trigger_depth()).  The trigger of pipeline name reports that row's failure here
+ * instead of acting on on_error; another pipeline that quarantines it says
+ * so (its reject moves).
+ */
 typedef struct PlReplay
 {
 	const char *name;
-	bool		captured;
+	Oid			relid;
+	int			depth;
+	bool		captured;		/* refused by pipeline name: version, errors */
+	bool		moved;			/* quarantined by another pipeline */
 	int32		version;
 	Jsonb	   *errors;
-	MemoryContext cxt;
+	MemoryContext cxt;			/* where errors go */
 } PlReplay;
 
 /* src/replay.c */
-extern PlReplay *pl_active_replay;
+extern PlReplay *pl_replay_row(Relation rel, TriggerData *td);
+extern Oid	pl_rejects_owner(void);
 
 /* src/rows.c */
 extern void pl_column_init(PlColumn *col, Oid typid, int32 typmod, MemoryContext cxt);

@@ -299,14 +299,17 @@ END
 $$;
 COMMENT ON FUNCTION pipeline.detach(regclass, text) IS 'remove the trigger pipeline.attach created';
 
-CREATE FUNCTION pipeline._replay(name text, OUT replayed bigint, OUT rejected bigint)
+-- Replay's work: each reject in a subtransaction of its own (docs/triggers.md).
+CREATE FUNCTION pipeline._replay(name text, OUT replayed bigint, OUT rejected bigint,
+                                 OUT failed bigint, OUT skipped bigint)
     AS 'MODULE_PATHNAME', 'pipeline_replay'
     LANGUAGE C STRICT;
 
-CREATE FUNCTION pipeline.replay(name text) RETURNS TABLE(replayed bigint, rejected bigint)
+CREATE FUNCTION pipeline.replay(name text)
+    RETURNS TABLE(replayed bigint, rejected bigint, failed bigint, skipped bigint)
     LANGUAGE sql
     SET search_path = pg_catalog, pg_temp
-AS $$ SELECT r.replayed, r.rejected FROM pipeline._replay(name) r $$;
+AS $$ SELECT r.replayed, r.rejected, r.failed, r.skipped FROM pipeline._replay(name) r $$;
 COMMENT ON FUNCTION pipeline.replay(text) IS 'insert a pipeline''s quarantined records again through the current version';
 
 /*
@@ -322,7 +325,9 @@ GRANT SELECT ON pipeline.pipelines, pipeline.schemas TO PUBLIC;
 GRANT INSERT, DELETE ON pipeline.pipelines TO pipeline_admin;
 GRANT INSERT, UPDATE, DELETE ON pipeline.schemas TO pipeline_admin;
 REVOKE ALL ON pipeline.rejects, pipeline.rejects_id_seq FROM PUBLIC;
-GRANT SELECT, UPDATE, DELETE ON pipeline.rejects TO pipeline_admin;
+-- no UPDATE: replay inserts what a reject says, so rejects are written only
+-- by quarantine and replay (as the owner of pipeline.rejects); administrators read and delete them
+GRANT SELECT, DELETE ON pipeline.rejects TO pipeline_admin;
 REVOKE EXECUTE ON FUNCTION
     pipeline.define(text, jsonb), pipeline.drop(text), pipeline.register_schema(text, jsonb),
     pipeline.attach(regclass, text, name), pipeline.detach(regclass, text),

@@ -8,6 +8,8 @@ SELECT pipeline.define('priv', '{"schema": {"type": "object", "properties": {"n"
                                   "on_error": "quarantine"}');
 CREATE TABLE priv_t (n int);
 GRANT SELECT, INSERT ON priv_t TO regress_pl_user;
+-- replay needs INSERT on the table for the caller (it then inserts as the owner)
+GRANT INSERT ON priv_t TO regress_pl_admin;
 SELECT pipeline.attach('priv_t', 'priv');
 
 -- an unprivileged role checks documents ...
@@ -74,7 +76,7 @@ BEGIN
     RETURN NEW;
 END $$;
 CREATE TRIGGER who BEFORE INSERT ON owned_t FOR EACH ROW EXECUTE FUNCTION owned_who();
-GRANT TRIGGER ON owned_t TO regress_pl_admin;
+GRANT TRIGGER, INSERT ON owned_t TO regress_pl_admin;
 RESET ROLE;
 SET ROLE regress_pl_admin;
 SELECT pipeline.define('owned_p', '{"schema": {"properties": {"n": {"maximum": 0}}}, "on_error": "quarantine"}');

@@ -5,35 +5,174 @@
  *
  * Each INSERT reject of the pipeline is inserted into its table again (row
  * mode: jsonb_populate_record of the record; column mode: the other columns
- * plus the document), which fires the table's pipeline trigger.  While the
- * insert runs, pl_active_replay tells that trigger to hand a failing row's
- * errors and version back here instead of acting on on_error; the reject is
- * then deleted (the row went in) or updated with the new errors and version.
+ * plus the document), which fires the table's pipeline trigger.  Only the
+ * columns the stored record has are inserted, so a column added since takes
+ * its default.
+ *
+ * The unit of work is one reject: its insert and the change to its reject
+ * run in a subtransaction of their own.  The reject is deleted (the row went
+ * in, or another pipeline quarantined it: its reject moved), updated with the
+ * new errors (the pipeline refused it again, or the insert raised an error)
+ * or left as it was (another trigger kept the row out).  Only cancellation
+ * and errors that are not about the row (serialization, resources, internal)
+ * end the replay.  A table that was dropped, or has no trigger for the
+ * pipeline, is skipped with a warning.
+ *
+ * While the insert runs, pl_active_replay describes it: the relation and
+ * the trigger depth at which the insert's own BEFORE ROW triggers fire, so
+ * that its pipeline trigger hands a failing row's errors back here instead
+ * of acting on on_error, and a row inserted by a cascade (another table, or
+ * a nested statement) is judged as it would be outside a replay.  It is
+ * saved and restored around every insert, so replays can nest.
+ *
  * Rejects are read FOR UPDATE SKIP LOCKED, so concurrent replays never
- * insert one twice.
+ * insert one twice.  Replayers may not write pipeline.rejects themselves:
+ * the statements on it run as its owner, like quarantine's insert.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "access/table.h"
+#include "access/relation.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "parser/parse_func.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
 
 #include "trigger.h"
 
 PG_FUNCTION_INFO_V1(pipeline_replay);
 
-PlReplay   *pl_active_replay = NULL;
+/* The replay whose insert is running, or NULL. */
+static PlReplay *pl_active_replay = NULL;
+
+/* What replay returns. */
+typedef struct ReplayTally
+{
+	int64		replayed;		/* stored; the reject is deleted */
+	int64		rejected;		/* kept out again by a pipeline or a trigger */
+	int64		failed;			/* the insert raised an error, kept in the reject */
+	int64		skipped;		/* table dropped or without the trigger: untouched */
+} ReplayTally;
+
+/* The table the current rejects go back into. */
+typedef struct ReplayTarget
+{
+	Oid			relid;
+	bool		usable;			/* exists, is a table, has the pipeline's trigger */
+	bool		dropped;
+	Oid			owner;
+	char	   *relname;		/* schema-qualified, quoted */
+	int			natts;
+	char	  **names;			/* per attribute: its name, or NULL if not insertable */
+	char	   *colset;			/* the column list insert was prepared for */
+	SPIPlanPtr	insert;
+	int64		nskipped;
+	MemoryContext cxt;			/* reset per table */
+} ReplayTarget;
+
+/* The statements replay runs on pipeline.rejects, prepared once per call. */
+typedef struct ReplayRejects
+{
+	SPIPlanPtr	delete;
+	SPIPlanPtr	update;
+	int32		version;		/* the pipeline's current version */
+} ReplayRejects;
+
+/* The trigger depth of the caller: pg_trigger_depth(). */
+static int
+trigger_depth(void)
+{
+	LOCAL_FCINFO(fcinfo, 0);
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
+	return DatumGetInt32(pg_trigger_depth(fcinfo));
+}
+
+/*
+ * The active replay if this trigger call is for the row it inserts: an
+ * INSERT, one trigger level below the replay's statement, on its relation
+ * (or, when that is partitioned, on one of its partitions); NULL for any
+ * other row.
+ */
+PlReplay *
+pl_replay_row(Relation rel, TriggerData *td)
+{
+	PlReplay   *r = pl_active_replay;
+	Oid			relid = RelationGetRelid(rel);
+
+	if (r == NULL || !TRIGGER_FIRED_BY_INSERT(td->tg_event) || trigger_depth() != r->depth)
+		return NULL;
+	if (relid == r->relid ||
+		(rel->rd_rel->relispartition && list_member_oid(get_partition_ancestors(relid), r->relid)))
+		return r;
+	return NULL;
+}
+
+/* The owner of pipeline.rejects: quarantine and replay write it as that role. */
+Oid
+pl_rejects_owner(void)
+{
+	Oid			rejects = get_relname_relid("rejects", get_namespace_oid("pipeline", false));
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(rejects))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"pipeline.rejects\" does not exist")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rejects));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", rejects);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* Run a prepared statement on pipeline.rejects as its owner; returns the row count. */
+static uint64
+rejects_exec(SPIPlanPtr plan, Datum *args, const char *nulls)
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			rc;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(pl_rejects_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	rc = SPI_execute_plan(plan, args, nulls, false, 0);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	if (rc < 0)
+		elog(ERROR, "replay statement failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/* SPI_prepare, or a can't-happen error. */
+static SPIPlanPtr
+prepare(const char *sql, int n, Oid *types)
+{
+	SPIPlanPtr	p = SPI_prepare(sql, n, types);
+
+	if (p == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	return p;
+}
 
 /* Does rel have an enabled pipeline trigger for pipeline name? */
 static bool
@@ -53,171 +192,389 @@ has_pipeline_trigger(Relation rel, const char *name)
 	return false;
 }
 
-/* The INSERT that puts a record back into relation relid; *owner gets its owner. */
-static SPIPlanPtr
-replay_insert(Oid relid, const char *name, Oid *owner)
+/* Warn that the rejects of the table just left were not replayed. */
+static void
+warn_skipped(const ReplayTarget *t, const char *name)
 {
-	Relation	rel = table_open(relid, AccessShareLock);
-	TupleDesc	desc = RelationGetDescr(rel);
-	char	   *relname = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-												  RelationGetRelationName(rel));
-	StringInfoData cols;
-	StringInfoData sql;
-	Oid			types[3] = {JSONBOID, JSONBOID, TEXTOID};
-	SPIPlanPtr	p;
-
-	if (!has_pipeline_trigger(rel, name))
-		ereport(ERROR,
+	if (t->nskipped == 0)
+		return;
+	if (t->dropped)
+		ereport(WARNING,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg_plural("%lld reject of pipeline \"%s\" was not replayed: its table was dropped",
+							   "%lld rejects of pipeline \"%s\" were not replayed: their table was dropped",
+							   t->nskipped, (long long) t->nskipped, name),
+				 errdetail("The table had OID %u.", t->relid),
+				 errhint("Delete them from pipeline.rejects if they are no longer needed.")));
+	else
+		ereport(WARNING,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table \"%s\" has no trigger for pipeline \"%s\"",
-						RelationGetRelationName(rel), name),
+				 errmsg_plural("%lld reject of pipeline \"%s\" was not replayed: table %s has no trigger for it",
+							   "%lld rejects of pipeline \"%s\" were not replayed: table %s has no trigger for it",
+							   t->nskipped, (long long) t->nskipped, name, t->relname),
 				 errhint("Attach the pipeline with pipeline.attach() before replaying its rejects.")));
-	initStringInfo(&cols);
+}
+
+/*
+ * Make relid the target: open it (a dropped table, or an OID now used by
+ * something that is not a table, is unusable), check that the caller may
+ * insert into it (42501), and note its columns and owner.
+ */
+static void
+target_open(ReplayTarget *t, Oid relid, const char *name)
+{
+	Relation	rel = try_relation_open(relid, RowExclusiveLock);
+	MemoryContext old;
+	TupleDesc	desc;
+	char		kind;
+
+	if (t->insert)
+		SPI_freeplan(t->insert);
+	MemoryContextReset(t->cxt);
+	t->relid = relid;
+	t->nskipped = 0;
+	t->insert = NULL;
+	t->colset = NULL;
+	kind = rel ? rel->rd_rel->relkind : RELKIND_RELATION;
+	t->dropped = rel == NULL || (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE &&
+								 kind != RELKIND_FOREIGN_TABLE);
+	t->usable = false;
+	if (t->dropped)
+	{
+		if (rel)
+			relation_close(rel, RowExclusiveLock);
+		return;
+	}
+	old = MemoryContextSwitchTo(t->cxt);
+	t->relname = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+											RelationGetRelationName(rel));
+	t->usable = has_pipeline_trigger(rel, name);
+	if (t->usable && pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s", RelationGetRelationName(rel)),
+				 errdetail("Replaying rejects of pipeline \"%s\" inserts into that table.", name)));
+	t->owner = rel->rd_rel->relowner;
+	desc = RelationGetDescr(rel);
+	t->natts = desc->natts;
+	t->names = palloc0(sizeof(char *) * Max(desc->natts, 1));
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-		if (att->attisdropped || att->attgenerated)
-			continue;
-		appendStringInfo(&cols, "%s%s", cols.len ? ", " : "", quote_identifier(NameStr(att->attname)));
+		if (!att->attisdropped && !att->attgenerated)
+			t->names[i] = pstrdup(NameStr(att->attname));
 	}
-	*owner = rel->rd_rel->relowner;
-	table_close(rel, AccessShareLock);
-	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s"
-					 " FROM pg_catalog.jsonb_populate_record(NULL::%s,"
-					 " CASE WHEN $2 IS NULL THEN $1"
-					 " ELSE $2 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object($3, $1) END)",
-					 relname, cols.data, cols.data, relname);
-	p = SPI_prepare(sql.data, 3, types);
-	if (p == NULL)
-		elog(ERROR, "could not prepare the replay insert: %s", SPI_result_code_string(SPI_result));
-	return p;
+	MemoryContextSwitchTo(old);
+	relation_close(rel, NoLock);
 }
 
-/* Run one SPI statement with arguments; returns the number of rows. */
-static uint64
-run(const char *sql, int n, Oid *types, Datum *args)
+/* Is key a member of object jb (NULL: no object)? */
+static inline bool
+has_key(Jsonb *jb, const char *key)
 {
-	int			rc = SPI_execute_with_args(sql, n, types, args, NULL, false, 0);
+	return jb && JB_ROOT_IS_OBJECT(jb) &&
+		getKeyJsonValueFromContainer(&jb->root, key, strlen(key), NULL) != NULL;
+}
 
-	if (rc < 0)
-		elog(ERROR, "replay statement failed: %s", SPI_result_code_string(rc));
-	return SPI_processed;
+/*
+ * The columns of the target that the reject has values for, as a column
+ * list: the record's keys (row mode), or the other columns' keys and the
+ * record column (column mode).  A row-mode record that is not an object
+ * gets every column, so that the insert fails on it rather than inserting
+ * defaults.
+ */
+static char *
+reject_columns(const ReplayTarget *t, Jsonb *record, Jsonb *others, const char *record_col)
+{
+	StringInfoData cols;
+	bool		all = record_col == NULL && !JB_ROOT_IS_OBJECT(record);
+
+	initStringInfo(&cols);
+	for (int i = 0; i < t->natts; i++)
+	{
+		const char *n = t->names[i];
+
+		if (n == NULL)
+			continue;
+		if (all || (record_col ? (strcmp(n, record_col) == 0 || has_key(others, n)) : has_key(record, n)))
+			appendStringInfo(&cols, "%s%s", cols.len ? ", " : "", quote_identifier(n));
+	}
+	return cols.data;
+}
+
+/*
+ * The INSERT of a reject with columns cols into the target: the other
+ * columns take their defaults.  Identity values of the first attempt are
+ * kept (OVERRIDING SYSTEM VALUE).
+ */
+static SPIPlanPtr
+prepare_insert(const ReplayTarget *t, const char *cols)
+{
+	Oid			types[3] = {JSONBOID, JSONBOID, TEXTOID};
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	if (cols[0] == '\0')
+		appendStringInfo(&sql, "INSERT INTO %s DEFAULT VALUES", t->relname);
+	else
+		appendStringInfo(&sql,
+						 "INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s"
+						 " FROM pg_catalog.jsonb_populate_record(NULL::%s,"
+						 " CASE WHEN $2 IS NULL THEN $1"
+						 " ELSE $2 OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object($3, $1) END)",
+						 t->relname, cols, cols, t->relname);
+	return prepare(sql.data, 3, types);
+}
+
+/*
+ * Point the target's insert at the reject's columns, preparing it if they
+ * changed (the column list is built in the row's memory, kept only then).
+ */
+static void
+target_insert_for(ReplayTarget *t, Datum *args, const bool *isnull)
+{
+	Jsonb	   *record = DatumGetJsonbP(args[0]);
+	Jsonb	   *others = isnull[1] ? NULL : DatumGetJsonbP(args[1]);
+	char	   *record_col = isnull[1] || isnull[2] ? NULL : TextDatumGetCString(args[2]);
+	char	   *cols = reject_columns(t, record, others, record_col);
+
+	if (t->colset != NULL && strcmp(cols, t->colset) == 0)
+		return;
+	if (t->insert)
+		SPI_freeplan(t->insert);
+	t->insert = prepare_insert(t, cols);
+	t->colset = MemoryContextStrdup(t->cxt, cols);
+}
+
+/*
+ * Insert the reject's row as the table's owner, as a security-restricted
+ * operation (like REFRESH MATERIALIZED VIEW): the table's triggers, defaults
+ * and checks are its owner's code, and must not run with the rights of
+ * whoever replays (docs/security.md).  The replay state is active for the
+ * insert only and the outer one restored, also on error; user, security
+ * context and settings are restored by the subtransaction on error.
+ */
+static uint64
+insert_as_owner(const ReplayTarget *t, PlReplay *state, Datum *args, const char *nulls)
+{
+	PlReplay   *outer = pl_active_replay;
+	Oid			save_userid;
+	int			save_sec;
+	int			save_nestlevel;
+	uint64		inserted = 0;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(t->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
+	state->relid = t->relid;
+	state->depth = trigger_depth() + 1;
+	state->captured = state->moved = false;
+	pl_active_replay = state;
+	PG_TRY();
+	{
+		if (SPI_execute_plan(t->insert, args, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "replay insert failed");
+		inserted = SPI_processed;
+	}
+	PG_FINALLY();
+	{
+		pl_active_replay = outer;
+	}
+	PG_END_TRY();
+	AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	return inserted;
+}
+
+/* Record new errors (and version) in reject id. */
+static void
+reject_update(const ReplayRejects *rj, Datum id, int32 version, Jsonb *errors,
+			  const ErrorData *edata)
+{
+	Datum		args[5];
+	char		nulls[5] = "     ";
+
+	args[0] = id;
+	args[1] = Int32GetDatum(version);
+	args[2] = errors ? JsonbPGetDatum(errors) : (Datum) 0;
+	nulls[2] = errors ? ' ' : 'n';
+	args[3] = edata ? CStringGetTextDatum(edata->message) : (Datum) 0;
+	args[4] = edata ? CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode)) : (Datum) 0;
+	nulls[3] = nulls[4] = edata ? ' ' : 'n';
+	rejects_exec(rj->update, args, nulls);
+}
+
+/* Insert one reject's row and settle its reject; raises what the insert raises. */
+static void
+replay_row(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datum id,
+		   Datum *args, const char *nulls, ReplayTally *tally)
+{
+	if (insert_as_owner(t, state, args, nulls) == 1)
+	{
+		rejects_exec(rj->delete, &id, NULL);
+		tally->replayed++;
+		return;
+	}
+	if (state->captured)
+		reject_update(rj, id, state->version, state->errors, NULL);
+	else if (state->moved)
+		rejects_exec(rj->delete, &id, NULL);
+	tally->rejected++;
+}
+
+/* Does an error end the replay, rather than only the row's attempt? */
+static inline bool
+ends_replay(int sqlerrcode)
+{
+	int			cat = ERRCODE_TO_CATEGORY(sqlerrcode);
+
+	return cat == ERRCODE_TRANSACTION_ROLLBACK || cat == ERRCODE_INSUFFICIENT_RESOURCES ||
+		cat == ERRCODE_OPERATOR_INTERVENTION || cat == ERRCODE_SYSTEM_ERROR ||
+		cat == ERRCODE_INTERNAL_ERROR;
+}
+
+/*
+ * Replay one reject in a subtransaction of its own: an error of the row
+ * rolls back its insert and is stored in the reject as its errors.  Any
+ * error rolls the subtransaction back before it goes on, so a cancelled
+ * replay leaves no subtransaction behind.
+ */
+static void
+replay_one(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datum id,
+		   Datum *args, const char *nulls, ReplayTally *tally)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		replay_row(t, rj, state, id, args, nulls, tally);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (ends_replay(edata->sqlerrcode))
+			ReThrowError(edata);
+		reject_update(rj, id, rj->version, NULL, edata);
+		tally->failed++;
+	}
+	PG_END_TRY();
+}
+
+/* Prepare the statements on pipeline.rejects; returns the locked INSERT rejects of name. */
+static SPITupleTable *
+rejects_open(ReplayRejects *rj, Datum name, uint64 *nrows)
+{
+	Oid			nametype[1] = {TEXTOID};
+	Oid			idtype[1] = {INT8OID};
+	Oid			updtypes[5] = {INT8OID, INT4OID, JSONBOID, TEXTOID, TEXTOID};
+	SPIPlanPtr	select;
+
+	select = prepare("SELECT id, relation::pg_catalog.oid, record, other_columns,"
+					 " record_column::pg_catalog.text"
+					 " FROM pipeline.rejects WHERE pipeline OPERATOR(pg_catalog.=) $1"
+					 " AND operation OPERATOR(pg_catalog.=) 'INSERT'"
+					 " ORDER BY relation, id FOR UPDATE SKIP LOCKED", 1, nametype);
+	rj->delete = prepare("DELETE FROM pipeline.rejects WHERE id OPERATOR(pg_catalog.=) $1",
+						 1, idtype);
+	rj->update = prepare("UPDATE pipeline.rejects SET version = $2, rejected_at = pg_catalog.now(),"
+						 " errors = COALESCE($3, pg_catalog.jsonb_build_array("
+						 "pg_catalog.jsonb_build_object('instanceLocation', '', 'keywordLocation', '',"
+						 " 'error', $4, 'sqlstate', $5)))"
+						 " WHERE id OPERATOR(pg_catalog.=) $1", 5, updtypes);
+	rejects_exec(select, &name, NULL);
+	*nrows = SPI_processed;
+	return SPI_tuptable;
+}
+
+/* The result row of replay. */
+static Datum
+tally_datum(FunctionCallInfo fcinfo, const ReplayTally *tally)
+{
+	TupleDesc	rdesc;
+	Datum		out[4];
+	bool		outnulls[4] = {false, false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	out[0] = Int64GetDatum(tally->replayed);
+	out[1] = Int64GetDatum(tally->rejected);
+	out[2] = Int64GetDatum(tally->failed);
+	out[3] = Int64GetDatum(tally->skipped);
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(rdesc), out, outnulls));
 }
 
 /*
  * pipeline._replay(name): send the INSERT rejects of pipeline name through
- * their tables again; returns (replayed, rejected).
+ * their tables again; returns (replayed, rejected, failed, skipped).
  */
 Datum
 pipeline_replay(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Oid			nametype[1] = {TEXTOID};
-	Datum		namearg[1] = {PG_GETARG_DATUM(0)};
+	ReplayTally tally = {0};
+	ReplayRejects rj;
+	ReplayTarget target = {InvalidOid};
+	PlReplay	state = {0};
 	SPITupleTable *rows;
 	uint64		nrows;
-	int64		replayed = 0;
-	int64		rejected = 0;
-	Oid			lastrel = InvalidOid;
-	SPIPlanPtr	insert = NULL;
-	Oid			owner = InvalidOid;
-	Oid			save_userid;
-	int			save_sec;
-	int			save_nestlevel;
-	PlReplay	state;
-	TupleDesc	rdesc;
-	Datum		out[2];
-	bool		outnulls[2] = {false, false};
+	MemoryContext rowcxt;
 
-	if (get_call_result_type(fcinfo, NULL, &rdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	pl_cache_lookup(name, NULL);	/* the pipeline must exist */
+	rj.version = pl_cache_lookup(name, NULL)->version;	/* the pipeline must exist */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	run("SELECT id, relation::pg_catalog.oid, record, other_columns, record_column::pg_catalog.text"
-		" FROM pipeline.rejects WHERE pipeline OPERATOR(pg_catalog.=) $1"
-		" AND operation OPERATOR(pg_catalog.=) 'INSERT'"
-		" ORDER BY relation, id FOR UPDATE SKIP LOCKED", 1, nametype, namearg);
-	rows = SPI_tuptable;
-	nrows = SPI_processed;
+	rows = rejects_open(&rj, PG_GETARG_DATUM(0), &nrows);
+	target.cxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline replay table",
+									   ALLOCSET_SMALL_SIZES);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline replay row",
+								   ALLOCSET_DEFAULT_SIZES);
 	state.name = name;
-	state.cxt = CurrentMemoryContext;
+	state.cxt = rowcxt;
 	for (uint64 r = 0; r < nrows; r++)
 	{
 		HeapTuple	t = rows->vals[r];
-		TupleDesc	d = rows->tupdesc;
-		bool		isnull;
-		Datum		id = SPI_getbinval(t, d, 1, &isnull);
-		Oid			relid = DatumGetObjectId(SPI_getbinval(t, d, 2, &isnull));
-		Datum		args[3];
-		char		nulls[3] = "   ";
-		uint64		inserted;
+		bool		isnull[5];
+		Datum		v[5];
+		char		nulls[3];
+		MemoryContext old;
 
 		CHECK_FOR_INTERRUPTS();
-		if (relid != lastrel)
+		for (int k = 0; k < 5; k++)
+			v[k] = SPI_getbinval(t, rows->tupdesc, k + 1, &isnull[k]);
+		if (DatumGetObjectId(v[1]) != target.relid)
 		{
-			if (insert)
-				SPI_freeplan(insert);
-			insert = replay_insert(relid, name, &owner);
-			lastrel = relid;
+			warn_skipped(&target, name);
+			target_open(&target, DatumGetObjectId(v[1]), name);
+		}
+		if (!target.usable)
+		{
+			target.nskipped++;
+			tally.skipped++;
+			continue;
 		}
 		for (int k = 0; k < 3; k++)
-		{
-			args[k] = SPI_getbinval(t, d, k + 3, &isnull);
-			nulls[k] = isnull ? 'n' : ' ';
-		}
-		state.captured = false;
-
-		/*
-		 * The insert runs as the table's owner, as a security-restricted
-		 * operation (like REFRESH MATERIALIZED VIEW): the table's other
-		 * triggers, defaults and checks are its owner's code, and must not
-		 * run with the rights of whoever replays (docs/security.md).  An
-		 * error restores the user and the settings with the transaction.
-		 */
-		GetUserIdAndSecContext(&save_userid, &save_sec);
-		SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_RESTRICTED_OPERATION);
-		save_nestlevel = NewGUCNestLevel();
-		pl_active_replay = &state;
-		PG_TRY();
-		{
-			if (SPI_execute_plan(insert, args, nulls, false, 0) != SPI_OK_INSERT)
-				elog(ERROR, "replay insert failed");
-			inserted = SPI_processed;
-		}
-		PG_FINALLY();
-		{
-			pl_active_replay = NULL;
-		}
-		PG_END_TRY();
-		AtEOXact_GUC(false, save_nestlevel);
-		SetUserIdAndSecContext(save_userid, save_sec);
-		if (inserted == 1)
-		{
-			Oid			types[1] = {INT8OID};
-
-			run("DELETE FROM pipeline.rejects WHERE id OPERATOR(pg_catalog.=) $1", 1, types, &id);
-			replayed++;
-		}
-		else
-		{
-			if (state.captured)
-			{
-				Oid			types[3] = {INT8OID, INT4OID, JSONBOID};
-				Datum		upd[3] = {id, Int32GetDatum(state.version), JsonbPGetDatum(state.errors)};
-
-				run("UPDATE pipeline.rejects SET version = $2, errors = $3,"
-					" rejected_at = pg_catalog.now() WHERE id OPERATOR(pg_catalog.=) $1", 3, types, upd);
-			}
-			rejected++;
-		}
+			nulls[k] = isnull[k + 2] ? 'n' : ' ';
+		MemoryContextReset(rowcxt);
+		old = MemoryContextSwitchTo(rowcxt);
+		target_insert_for(&target, &v[2], &isnull[2]);
+		replay_one(&target, &rj, &state, v[0], &v[2], nulls, &tally);
+		MemoryContextSwitchTo(old);
 	}
+	warn_skipped(&target, name);
 	SPI_finish();
-	out[0] = Int64GetDatum(replayed);
-	out[1] = Int64GetDatum(rejected);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(rdesc), out, outnulls)));
+	PG_RETURN_DATUM(tally_datum(fcinfo, &tally));
 }

@@ -35,8 +35,8 @@
  * destination) goes through the steps once; docs/triggers.md has the rules.
  *
  * During pipeline.replay() (replay.c) the trigger of the pipeline being
- * replayed hands a failing row's errors to the replay instead of acting on
- * on_error.
+ * replayed hands the replayed row's failure to the replay instead of acting
+ * on on_error; any other row is judged as outside a replay.
  *
  *-------------------------------------------------------------------------
  */
@@ -997,20 +997,6 @@ judge(const PlTrigPlan *plan, PlSpec *spec, PlRow *row, PlStepMode mode, PlError
  * ----------------------------------------------------------------
  */
 
-/* The owner of relation relid. */
-static Oid
-rel_owner(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
 /*
  * Insert the original record and its errors into pipeline.rejects.
  *
@@ -1028,7 +1014,6 @@ quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErro
 	char		nulls[8] = "        ";
 	JsonbValue	root;
 	int			rc;
-	Oid			rejects;
 	Oid			save_userid;
 	int			save_sec;
 
@@ -1067,13 +1052,8 @@ quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErro
 		SPI_keepplan(p);
 		reject_plan = p;
 	}
-	rejects = get_relname_relid("rejects", get_namespace_oid("pipeline", false));
-	if (!OidIsValid(rejects))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"pipeline.rejects\" does not exist")));
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(rel_owner(rejects), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(pl_rejects_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	rc = SPI_execute_plan(reject_plan, args, nulls, false, 0);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != SPI_OK_INSERT)
@@ -1081,17 +1061,24 @@ quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErro
 	SPI_finish();
 }
 
-/* Act on a failing row as the spec says (or report it to a replay). */
+/*
+ * Act on a failing row as the spec says.  The row a replay of this pipeline
+ * inserts is reported to the replay instead; when another pipeline
+ * quarantines that row, the replay is told, so that it deletes the reject
+ * it came from (the row's reject moves rather than doubles).
+ */
 static void
 reject(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErrors *errs)
 {
-	if (pl_active_replay && strcmp(pl_active_replay->name, spec->name) == 0)
-	{
-		MemoryContext old = MemoryContextSwitchTo(pl_active_replay->cxt);
+	PlReplay   *replay = pl_replay_row(rel, td);
 
-		pl_active_replay->errors = pl_errors_to_jsonb(errs);
-		pl_active_replay->version = spec->version;
-		pl_active_replay->captured = true;
+	if (replay && strcmp(replay->name, spec->name) == 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(replay->cxt);
+
+		replay->errors = pl_errors_to_jsonb(errs);
+		replay->version = spec->version;
+		replay->captured = true;
 		MemoryContextSwitchTo(old);
 		return;
 	}
@@ -1108,6 +1095,8 @@ reject(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErrors *
 			break;
 		case PL_ON_ERROR_QUARANTINE:
 			quarantine(plan, spec, rel, td, errs);
+			if (replay)
+				replay->moved = true;
 			break;
 		case PL_ON_ERROR_SKIP:
 			break;
