@@ -29,7 +29,7 @@ typedef struct PlSpec
 } PlSpec;
 
 /* src/spec.c */
-extern PlSpec *pl_spec_compile(Jsonb *spec);
+extern PlSpec *pl_spec_compile(Jsonb *spec, PlSchemaResolver resolve);
 extern void pl_spec_free(PlSpec *spec);
 extern Jsonb *pl_spec_transform(PlSpec *spec, Jsonb *doc, PlErrors *errs);
 extern bool pl_spec_check(PlSpec *spec, Jsonb *doc, Jsonb **out, PlErrors *errs);

@@ -16,6 +16,7 @@
 #include "utils/inval.h"
 #include "utils/snapmgr.h"
 
+#include "registry.h"
 #include "spec.h"
 #include "uri.h"
 
@@ -27,7 +28,7 @@ PG_FUNCTION_INFO_V1(pipeline_normalize_uri);
 Datum
 pipeline_check_spec(PG_FUNCTION_ARGS)
 {
-	PlSpec	   *spec = pl_spec_compile(PG_GETARG_JSONB_P(0));
+	PlSpec	   *spec = pl_spec_compile(PG_GETARG_JSONB_P(0), pl_registry_schema);
 
 	pl_spec_free(spec);
 	PG_RETURN_BOOL(true);

@@ -13,7 +13,9 @@
  * shares targets and ties recursive references into cycles.
  *
  * Documents other than the schema itself are loaded on demand: the built-in
- * metaschemas, then schemas registered with pipeline.register_schema().
+ * metaschemas, then whatever the caller's resolver finds (the registry of
+ * pipeline.register_schema() for specs; nothing for the IMMUTABLE compat
+ * functions).
  * Everything is allocated in one memory context that the caller keeps for
  * the life of the compiled spec; regexes compiled outside that context are
  * released by a reset callback on it.
@@ -423,7 +425,8 @@ static JNode *
 load_document(Compiler *c, const char *uri, int draft)
 {
 	const char *text = pl_builtin_schema(uri);
-	Jsonb	   *jb = text ? jsonb_from_text(text) : pl_registry_schema(uri);
+	Jsonb	   *jb = text ? jsonb_from_text(text) :
+		c->opts->resolve ? c->opts->resolve(uri) : NULL;
 	JNode	   *doc;
 
 	if (jb == NULL)

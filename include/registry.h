@@ -1,0 +1,12 @@
+/*
+ * registry.h: reading the registry of schemas (pipeline.schemas).
+ */
+#ifndef PIPELINE_REGISTRY_H
+#define PIPELINE_REGISTRY_H
+
+#include "utils/jsonb.h"
+
+/* src/registry.c */
+extern Jsonb *pl_registry_schema(const char *uri);
+
+#endif
