@@ -137,7 +137,7 @@ SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JO
 -- what PUBLIC may execute
 SELECT p.oid::regprocedure AS function FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'pipeline' AND has_function_privilege('regress_pl_user', p.oid, 'EXECUTE')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- the role survives the extension and is reused when it comes back
 SET client_min_messages = warning;
