@@ -4,9 +4,11 @@
 #ifndef PIPELINE_REGISTRY_H
 #define PIPELINE_REGISTRY_H
 
+#include "utils/elog.h"
 #include "utils/jsonb.h"
 
 /* src/registry.c */
 extern Jsonb *pl_registry_schema(const char *uri);
+extern bool pl_try_invalid(void (*fn) (void *arg), void *arg, ErrorData **err);
 
 #endif

@@ -37,6 +37,25 @@ SELECT count(*) FROM pipeline.rejects WHERE pipeline = 'dep_user';
 SELECT pipeline.define('dep_user', '{"schema": {"properties": {"id": {"type": "integer"}}}, "on_error": "quarantine"}');
 SELECT pipeline.register_schema('https://example.com/dep/base.json', '{"$defs": {}}');
 
+-- a pipeline that does not reach the schema is not in the way, even one
+-- broken behind the API (its schema deleted by hand)
+SELECT pipeline.register_schema('https://example.com/dep/gone.json', '{"type": "string"}');
+SELECT pipeline.define('dep_broken', '{"schema": {"$ref": "https://example.com/dep/gone.json"}}');
+DELETE FROM pipeline.schemas WHERE uri = 'https://example.com/dep/gone.json';
+SELECT pipeline.register_schema('https://example.com/dep/base.json', '{"$defs": {}, "title": "unrelated"}');
+-- and re-registering what it needs repairs it
+SELECT pipeline.register_schema('https://example.com/dep/gone.json', '{"type": "string"}');
+SELECT pipeline.validate('"x"', 'dep_broken');
+-- a schema reached through another registered schema is a dependency too
+SELECT pipeline.drop('dep_broken');
+SELECT pipeline.register_schema('https://example.com/dep/outer.json', '{"$ref": "https://example.com/dep/gone.json"}');
+SELECT pipeline.define('dep_outer', '{"schema": {"$ref": "https://example.com/dep/outer.json"}}');
+\set VERBOSITY default
+SELECT pipeline.register_schema('https://example.com/dep/gone.json', '{"type": "nothing"}');
+\set VERBOSITY terse
+
+SELECT pipeline.drop('dep_outer');
+DELETE FROM pipeline.schemas WHERE uri LIKE 'https://example.com/dep/%';
 SELECT pipeline.detach('dep_rows', 'dep_user');
 SELECT pipeline.drop('dep_user');
 DROP TABLE dep_rows;

@@ -22,10 +22,10 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 
 #include "compat_cache.h"
 #include "metaschemas.h"
+#include "registry.h"
 #include "spec.h"
 
 PG_FUNCTION_INFO_V1(pipeline_json_matches_schema);
@@ -240,39 +240,11 @@ metaschema(const char *uri)
 	return compiled[i];
 }
 
-/* Does schema text t compile?  Tried in a subtransaction so a failure is contained. */
-static bool
-compiles(text *t)
+/* Compile schema text arg and throw it away (for pl_try_invalid). */
+static void
+compile_and_free(void *arg)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = true;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		pl_schema_free(compat_compile(t, cxt));
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *ed;
-
-		MemoryContextSwitchTo(cxt);
-		ed = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (ed->sqlerrcode != ERRCODE_INVALID_PARAMETER_VALUE)
-			ReThrowError(ed);
-		ok = false;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return ok;
+	pl_schema_free(compat_compile((text *) arg, CurrentMemoryContext));
 }
 
 /*
@@ -289,5 +261,5 @@ pipeline_jsonschema_is_valid(PG_FUNCTION_ARGS)
 
 	if (!pl_validate(metaschema(metaschema_uri(schema)), schema))
 		PG_RETURN_BOOL(false);
-	PG_RETURN_BOOL(IsInParallelMode() || compiles(t));
+	PG_RETURN_BOOL(IsInParallelMode() || pl_try_invalid(compile_and_free, t, NULL));
 }
