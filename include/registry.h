@@ -1,5 +1,7 @@
 /*
- * registry.h: reading the registry of schemas (pipeline.schemas).
+ * registry.h: reading the registry of schemas (pipeline.schemas), the
+ * resolver that specs compile with, and running a compile whose failure must
+ * be contained.
  */
 #ifndef PIPELINE_REGISTRY_H
 #define PIPELINE_REGISTRY_H

@@ -18,6 +18,11 @@
  * registered schemas changed.  A statement therefore sees one version per
  * row, and a new version from the next statement after the define commits.
  *
+ * Only pipelines that exist have entries: a lookup of an unknown name enters
+ * nothing (any role may look up any name, and each entry would stay for the
+ * life of the backend), and a pipeline found dropped is removed.  The cache
+ * is therefore bounded by the registry.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -75,13 +80,6 @@ void
 pl_cache_init(void)
 {
 	CacheRegisterRelcacheCallback(pl_relcache_callback, (Datum) 0);
-}
-
-/* The current generation of registered schemas (for the compat functions). */
-uint64
-pl_cache_schemas_generation(void)
-{
-	return pl_schemas_generation;
 }
 
 /* Create the hash table on first use. */

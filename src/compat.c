@@ -105,28 +105,31 @@ compat_call_reset(CompatCall *cc)
 
 /*
  * Compile argument 0 and keep it: in the backend-wide cache, or (too big
- * for it) in the call site's memory.
+ * for it) in the call site's memory.  cc is filled in only once all of it
+ * is kept.
  */
 static void
 compat_call_compile(CompatCall *cc, text *t, const PlCompatKey *key, MemoryContext fn_mcxt)
 {
 	PlSchema   *schema = compat_compile(t, CurrentMemoryContext);
-	char	   *copy;
+	const char *kept;
+	bool		own = !pl_compat_cache_add(key, schema, &kept);
 
-	cc->key = *key;
-	cc->schema = schema;
-	cc->evictions = pl_compat_cache_evictions();
-	if (pl_compat_cache_add(key, schema, &cc->key.text))
+	if (own)
 	{
-		/* adding may have evicted entries: start from the count after it */
-		cc->evictions = pl_compat_cache_evictions();
-		return;
+		char	   *copy;
+
+		MemoryContextSetParent(schema->cxt, fn_mcxt);
+		copy = MemoryContextAlloc(fn_mcxt, Max(key->len, 1));
+		memcpy(copy, key->text, key->len);
+		kept = copy;
 	}
-	MemoryContextSetParent(schema->cxt, fn_mcxt);
-	copy = MemoryContextAlloc(fn_mcxt, Max(key->len, 1));
-	memcpy(copy, key->text, key->len);
-	cc->key.text = copy;
-	cc->own = true;
+	cc->key = *key;
+	cc->key.text = kept;
+	cc->schema = schema;
+	cc->own = own;
+	/* adding may have evicted entries: start from the count after it */
+	cc->evictions = pl_compat_cache_evictions();
 }
 
 /*

@@ -139,16 +139,18 @@ bool
 pl_compat_cache_add(const PlCompatKey *key, PlSchema *schema, const char **text)
 {
 	Size		size = MemoryContextMemAllocated(schema->cxt, true) + key->len + sizeof(CompatEntry);
+	bool		fits = size <= compat_budget();
 	CompatEntry *e;
 	char	   *copy;
 	bool		found;
 
-	if (size > compat_budget())
+	/* make room; also where the budget was lowered since the last add */
+	while (!dlist_is_empty(&compat_lru) && compat_bytes + (fits ? size : 0) > compat_budget())
+		compat_evict_one();
+	if (!fits)
 		return false;
 	if (compat_cache == NULL)
 		compat_cache_create();
-	while (!dlist_is_empty(&compat_lru) && compat_bytes + size > compat_budget())
-		compat_evict_one();
 	copy = MemoryContextAlloc(compat_cxt, Max(key->len, 1));
 	memcpy(copy, key->text, key->len);
 	e = hash_search(compat_cache, key, HASH_ENTER, &found);

@@ -2,10 +2,13 @@
  *
  * registry.c
  *	  The C side of the registry: checking specs, invalidating caches,
- *	  and reading registered schemas.
+ *	  reading registered schemas, and checking that a re-registered schema
+ *	  leaves every pipeline that uses it compilable.
  *
  * The registry tables and define()/drop()/register_schema() are SQL (see
- * the install script); these are the pieces they call.
+ * the install script); these are the pieces they call.  The specs compile
+ * against the registry through pl_registry_schema(), passed to the compiler
+ * as its resolver: the compiler itself knows nothing of the registry.
  *
  *-------------------------------------------------------------------------
  */
