@@ -152,3 +152,33 @@ END
 $$;
 COMMENT ON FUNCTION pipeline.register_schema(text, jsonb) IS 'make a schema the target of "$ref" to its URI';
 
+-- define() compiles the spec once it holds the registry lock (a concurrent
+-- register_schema() could otherwise change what it compiled against).
+CREATE OR REPLACE FUNCTION pipeline.define(name text, spec jsonb) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v integer;
+BEGIN
+    IF name IS NULL OR name = '' OR pg_catalog.octet_length(name) > 63 THEN
+        RAISE EXCEPTION 'pipeline name must have 1 to 63 bytes'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF spec IS NULL THEN
+        RAISE EXCEPTION 'spec must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    LOCK TABLE pipeline.pipelines IN SHARE ROW EXCLUSIVE MODE;
+    PERFORM pipeline._check_spec(spec);
+    -- the lock serializes definers, so versions are dense and each one is
+    -- seen once; taken before the check, it also waits for a
+    -- register_schema() in progress, so the spec is compiled against the
+    -- schemas that will be registered
+    SELECT coalesce(max(p.version), 0) + 1 INTO v
+      FROM pipeline.pipelines p WHERE p.name = define.name;
+    INSERT INTO pipeline.pipelines (name, version, spec)
+         VALUES (define.name, v, define.spec);
+    PERFORM pipeline._invalidate('pipeline.pipelines'::pg_catalog.regclass);
+    RETURN v;
+END
+$$;

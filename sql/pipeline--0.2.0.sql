@@ -68,12 +68,14 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF spec IS NULL THEN
-        RAISE EXCEPTION 'spec must not be null'
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION 'spec must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM pipeline._check_spec(spec);
-    -- serialize definers so versions are dense and each one is seen once
     LOCK TABLE pipeline.pipelines IN SHARE ROW EXCLUSIVE MODE;
+    PERFORM pipeline._check_spec(spec);
+    -- the lock serializes definers, so versions are dense and each one is
+    -- seen once; taken before the check, it also waits for a
+    -- register_schema() in progress, so the spec is compiled against the
+    -- schemas that will be registered
     SELECT coalesce(max(p.version), 0) + 1 INTO v
       FROM pipeline.pipelines p WHERE p.name = define.name;
     INSERT INTO pipeline.pipelines (name, version, spec)
