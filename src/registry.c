@@ -153,8 +153,11 @@ compile_watching(void *arg)
 }
 
 /*
- * The current version of every pipeline, as parallel arrays of names and
- * specs copied out of SPI's memory; returns how many.
+ * The current version of every pipeline that may reach another document,
+ * as parallel arrays of names and specs copied out of SPI's memory; returns
+ * how many.  Reaching one starts at a keyword of the spec's own schema that
+ * begins with "$" ("$ref", "$schema", ...): specs without one are left out
+ * unread.
  */
 static int
 registry_current_specs(char ***names, Jsonb ***specs)
@@ -165,8 +168,10 @@ registry_current_specs(char ***names, Jsonb ***specs)
 	SPI_connect();
 	/* as it is now, this transaction's registration included */
 	PushActiveSnapshot(GetCatalogSnapshot(InvalidOid));
-	SPI_execute("SELECT DISTINCT ON (name) name, spec FROM pipeline.pipelines"
-				" ORDER BY name, version DESC", true, 0);
+	SPI_execute("SELECT c.name, c.spec FROM (SELECT DISTINCT ON (name) name, spec"
+				" FROM pipeline.pipelines ORDER BY name, version DESC) c"
+				" WHERE pg_catalog.strpos(c.spec::pg_catalog.text, '\"$') OPERATOR(pg_catalog.>) 0",
+				true, 0);
 	PopActiveSnapshot();
 	n = (int) SPI_processed;
 	*names = MemoryContextAlloc(outer, sizeof(char *) * Max(n, 1));
