@@ -12,6 +12,7 @@
 
 /* GUCs (src/pipeline.c) */
 extern bool pipeline_format_assertion;
+extern int	pipeline_compat_cache_size;
 
 /*
  * One violation: where in the record (instanceLocation, a JSON Pointer), which
@@ -42,8 +43,5 @@ extern void pl_errors_add(PlErrors *errs, const char *instance_location,
 extern Jsonb *pl_errors_to_jsonb(const PlErrors *errs);
 extern char *pl_errors_detail(const PlErrors *errs);
 extern void pl_pointer_append_token(StringInfo ptr, const char *token, int len);
-
-/* src/registry.c */
-extern Jsonb *pl_registry_schema(const char *uri);
 
 #endif

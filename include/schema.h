@@ -220,15 +220,23 @@ extern bool jbref_equals(const JbRef *a, const JbRef *b);
 extern uint32 jbref_hash(const JbRef *v);
 
 /*
+ * Where a "$ref" to an absolute URI that is not a built-in metaschema is
+ * looked up: returns the document registered under uri, or NULL.
+ */
+typedef Jsonb *(*PlSchemaResolver) (const char *uri);
+
+/*
  * Options of one compilation.  ptr_prefix names where the schema sits in what
  * the user wrote ("/schema" in a spec, "" for a bare schema), for messages
- * and keywordLocations.
+ * and keywordLocations.  resolve is NULL when only the built-in metaschemas
+ * may be referenced.
  */
 typedef struct PlCompileOptions
 {
 	const char *ptr_prefix;
 	bool		formats_assert;
 	int			default_draft;
+	PlSchemaResolver resolve;
 } PlCompileOptions;
 
 /* src/schema_compile.c */

@@ -31,7 +31,7 @@ typedef struct PlSpec
 } PlSpec;
 
 /* src/spec.c */
-extern PlSpec *pl_spec_compile(Jsonb *spec);
+extern PlSpec *pl_spec_compile(Jsonb *spec, PlSchemaResolver resolve);
 extern void pl_spec_free(PlSpec *spec);
 extern void pl_spec_retire(PlSpec *spec);
 extern void pl_spec_pin(PlSpec *spec);
@@ -43,6 +43,5 @@ extern bool pl_spec_check(PlSpec *spec, Jsonb *doc, Jsonb **out, PlErrors *errs)
 extern void pl_cache_init(void);
 extern PlSpec *pl_cache_lookup(const char *name, FmgrInfo *flinfo);
 extern PlSpec *pl_cache_lookup_text(text *name, FmgrInfo *flinfo);
-extern uint64 pl_cache_schemas_generation(void);
 
 #endif

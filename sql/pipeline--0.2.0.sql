@@ -68,12 +68,14 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF spec IS NULL THEN
-        RAISE EXCEPTION 'spec must not be null'
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION 'spec must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    PERFORM pipeline._check_spec(spec);
-    -- serialize definers so versions are dense and each one is seen once
     LOCK TABLE pipeline.pipelines IN SHARE ROW EXCLUSIVE MODE;
+    PERFORM pipeline._check_spec(spec);
+    -- the lock serializes definers, so versions are dense and each one is
+    -- seen once; taken before the check, it also waits for a
+    -- register_schema() in progress, so the spec is compiled against the
+    -- schemas that will be registered
     SELECT coalesce(max(p.version), 0) + 1 INTO v
       FROM pipeline.pipelines p WHERE p.name = define.name;
     INSERT INTO pipeline.pipelines (name, version, spec)
@@ -94,13 +96,9 @@ BEGIN
     LOCK TABLE pipeline.pipelines IN SHARE ROW EXCLUSIVE MODE;
     -- a trigger still naming the pipeline would fail every row: refuse
     -- (attach takes a lock that waits for this one, so none can slip in)
-    SELECT string_agg(t.tgrelid::regclass::text, ', ' ORDER BY t.tgrelid::regclass::text) INTO users
-      FROM pg_trigger t
-     WHERE t.tgfoid = 'pipeline.trigger()'::regprocedure
-       AND t.tgnargs >= 1
-       AND substring(t.tgargs FROM 1 FOR octet_length(drop.name) + 1)
-           = convert_to(drop.name, getdatabaseencoding()) || decode('00', 'hex')
-       AND EXISTS (SELECT 1 FROM pipeline.pipelines p WHERE p.name = drop.name);
+    SELECT string_agg(t.tgrelid::text, ', ' ORDER BY t.tgrelid::text) INTO users
+      FROM pipeline._triggers(NULL, drop.name) t
+     WHERE EXISTS (SELECT 1 FROM pipeline.pipelines p WHERE p.name = drop.name);
     IF users IS NOT NULL THEN
         RAISE EXCEPTION 'cannot drop pipeline "%" because tables use it', name
             USING ERRCODE = 'dependent_objects_still_exist',
@@ -117,6 +115,13 @@ END
 $$;
 COMMENT ON FUNCTION pipeline.drop(text) IS 'remove a pipeline and all its versions';
 
+-- Raise 22023 if a pipeline whose current version reaches the schema at uri
+-- no longer compiles (register_schema calls it after the change).
+-- VOLATILE: the answer depends on the registry.
+CREATE FUNCTION pipeline._check_dependents(uri text) RETURNS void
+    AS 'MODULE_PATHNAME', 'pipeline_check_dependents'
+    LANGUAGE C STRICT;
+
 CREATE FUNCTION pipeline.register_schema(uri text, schema jsonb) RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -131,10 +136,17 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Register a schema under an absolute URI such as "https://example.com/s.json".';
     END IF;
+    -- no define() and no other registration between the check below and our commit
+    LOCK TABLE pipeline.pipelines IN SHARE MODE;
+    LOCK TABLE pipeline.schemas IN SHARE ROW EXCLUSIVE MODE;
     INSERT INTO pipeline.schemas AS s (uri, schema)
          VALUES (pipeline._normalize_uri(uri), register_schema.schema)
     ON CONFLICT ON CONSTRAINT schemas_pkey
     DO UPDATE SET schema = excluded.schema, registered_at = pg_catalog.now();
+    -- every trigger of a pipeline whose current version stopped compiling
+    -- would fail: compile those that reach the schema, and refuse naming
+    -- the first that fails
+    PERFORM pipeline._check_dependents(pipeline._normalize_uri(uri));
     PERFORM pipeline._invalidate('pipeline.schemas'::pg_catalog.regclass);
 END
 $$;
@@ -168,8 +180,10 @@ CREATE FUNCTION pipeline.process(doc jsonb, name text) RETURNS jsonb
 
 /*
  * pg_jsonschema-compatible functions.  IMMUTABLE so they can serve in CHECK
- * constraints: the result depends only on the arguments (and on the
- * pipeline.format_assertion setting, as pg_jsonschema's depends on its build).
+ * constraints: the result depends only on the arguments and on
+ * pipeline.format_assertion, which only a superuser may set (as
+ * pg_jsonschema's depends on its build); a "$ref" reaches the built-in
+ * metaschemas, never the registry (docs/security.md).
  */
 CREATE FUNCTION pipeline.json_matches_schema(schema json, instance json) RETURNS boolean
     AS 'MODULE_PATHNAME', 'pipeline_json_matches_schema'
@@ -258,20 +272,50 @@ CREATE FUNCTION pipeline._check_attach(tbl regclass, name text, column_name name
     AS 'MODULE_PATHNAME', 'pipeline_check_attach'
     LANGUAGE C;
 
+-- The triggers on tbl (on every table when tbl is NULL) that run pipeline
+-- pipeline_name: known by what they run (the first trigger argument), never
+-- by their name, which attach may have had to make up.
+-- STABLE: reads pg_trigger.
+CREATE FUNCTION pipeline._triggers(tbl regclass, pipeline_name text)
+    RETURNS TABLE(tgrelid regclass, tgname name)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT t.tgrelid::regclass, t.tgname
+      FROM pg_trigger t
+     WHERE (tbl IS NULL OR t.tgrelid = tbl)
+       AND t.tgfoid = 'pipeline.trigger()'::regprocedure
+       AND t.tgnargs >= 1
+       AND substring(t.tgargs FROM 1 FOR octet_length(pipeline_name) + 1)
+           = convert_to(pipeline_name, getdatabaseencoding()) || decode('00', 'hex')
+$$;
+
 CREATE FUNCTION pipeline.attach(tbl regclass, name text, column_name name DEFAULT NULL) RETURNS void
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    trg name := ('pipeline_' || attach.name)::name;
+    trg text := 'pipeline_' || attach.name;
+    stem text;
+    n integer := 0;
 BEGIN
     -- conflicts with drop() and define(): the pipeline cannot go away before we commit
     LOCK TABLE pipeline.pipelines IN SHARE MODE;
     PERFORM pipeline._check_attach(tbl, attach.name, column_name);
-    IF EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = trg) THEN
+    IF EXISTS (SELECT 1 FROM pipeline._triggers(tbl, attach.name)) THEN
         RAISE EXCEPTION 'pipeline "%" is already attached to table %', attach.name, tbl
             USING ERRCODE = 'duplicate_object';
     END IF;
+    -- "pipeline_<name>" when it fits in a name and is free, else a numbered
+    -- variant cut at a character boundary
+    WHILE octet_length(trg) > 63 OR EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = trg) LOOP
+        n := n + 1;
+        stem := 'pipeline_' || attach.name;
+        WHILE octet_length(stem) + octet_length('_' || n) > 63 LOOP
+            stem := left(stem, -1);
+        END LOOP;
+        trg := stem || '_' || n;
+    END LOOP;
     IF column_name IS NULL THEN
         EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %s FOR EACH ROW'
                        ' EXECUTE FUNCTION pipeline.trigger(%L)', trg, tbl, attach.name);
@@ -288,16 +332,20 @@ CREATE FUNCTION pipeline.detach(tbl regclass, name text) RETURNS void
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    trg name := ('pipeline_' || detach.name)::name;
+    trg name;
+    found_one boolean := false;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = trg) THEN
+    FOR trg IN SELECT t.tgname FROM pipeline._triggers(tbl, detach.name) t LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', trg, tbl);
+        found_one := true;
+    END LOOP;
+    IF NOT found_one THEN
         RAISE EXCEPTION 'pipeline "%" is not attached to table %', detach.name, tbl
             USING ERRCODE = 'undefined_object';
     END IF;
-    EXECUTE format('DROP TRIGGER %I ON %s', trg, tbl);
 END
 $$;
-COMMENT ON FUNCTION pipeline.detach(regclass, text) IS 'remove the trigger pipeline.attach created';
+COMMENT ON FUNCTION pipeline.detach(regclass, text) IS 'remove the triggers that run a pipeline on a table';
 
 -- Replay's work: each reject in a subtransaction of its own (docs/triggers.md).
 CREATE FUNCTION pipeline._replay(name text, OUT replayed bigint, OUT rejected bigint,
@@ -333,12 +381,14 @@ REVOKE EXECUTE ON FUNCTION
     pipeline.attach(regclass, text, name), pipeline.detach(regclass, text),
     pipeline.replay(text), pipeline._replay(text), pipeline.trigger(),
     pipeline._check_spec(jsonb), pipeline._invalidate(regclass), pipeline._normalize_uri(text),
-    pipeline._check_attach(regclass, text, name)
+    pipeline._check_attach(regclass, text, name), pipeline._triggers(regclass, text),
+    pipeline._check_dependents(text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     pipeline.define(text, jsonb), pipeline.drop(text), pipeline.register_schema(text, jsonb),
     pipeline.attach(regclass, text, name), pipeline.detach(regclass, text),
     pipeline.replay(text), pipeline._replay(text), pipeline.trigger(),
     pipeline._check_spec(jsonb), pipeline._invalidate(regclass), pipeline._normalize_uri(text),
-    pipeline._check_attach(regclass, text, name)
+    pipeline._check_attach(regclass, text, name), pipeline._triggers(regclass, text),
+    pipeline._check_dependents(text)
 TO pipeline_admin;

@@ -18,6 +18,11 @@
  * registered schemas changed.  A statement therefore sees one version per
  * row, and a new version from the next statement after the define commits.
  *
+ * Only pipelines that exist have entries: a lookup of an unknown name enters
+ * nothing (any role may look up any name, and each entry would stay for the
+ * life of the backend), and a pipeline found dropped is removed.  The cache
+ * is therefore bounded by the registry.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -31,6 +36,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "registry.h"
 #include "spec.h"
 
 /* One pipeline name and its current compiled version. */
@@ -74,13 +80,6 @@ void
 pl_cache_init(void)
 {
 	CacheRegisterRelcacheCallback(pl_relcache_callback, (Datum) 0);
-}
-
-/* The current generation of registered schemas (for the compat functions). */
-uint64
-pl_cache_schemas_generation(void)
-{
-	return pl_schemas_generation;
 }
 
 /* Create the hash table on first use. */
@@ -149,9 +148,36 @@ pl_cache_read(const char *name, int32 *version, TransactionId *xmin, Jsonb **spe
 	return found;
 }
 
-/* Bring entry e up to date with the registry, recompiling if needed. */
+/* Raise the error of a lookup of a pipeline that does not exist. */
 static void
-pl_cache_refresh(PlCacheEntry *e)
+pg_attribute_noreturn()
+pl_cache_no_such(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("pipeline \"%s\" does not exist", name),
+			 errhint("Create it with pipeline.define().")));
+}
+
+/* Forget entry e (its pipeline was dropped) and free its spec. */
+static void
+pl_cache_remove(PlCacheEntry *e)
+{
+	PlSpec	   *spec = e->spec;
+
+	hash_search(pl_cache, e->name, HASH_REMOVE, NULL);
+	if (spec)
+		pl_spec_free(spec);
+}
+
+/*
+ * The entry of pipeline name brought up to date with the registry (e, if
+ * not NULL, is its current entry), recompiling if needed.  Nothing is
+ * entered for a name that does not exist or a spec that does not compile,
+ * so lookups of unknown names leave no memory behind.
+ */
+static PlCacheEntry *
+pl_cache_refresh(const char *name, PlCacheEntry *e)
 {
 	int32		version;
 	TransactionId xmin;
@@ -161,26 +187,33 @@ pl_cache_refresh(PlCacheEntry *e)
 	uint64		sgen = pl_schemas_generation;
 
 	pl_cache_learn_relids();
-	if (!pl_cache_read(e->name, &version, &xmin, &spec_jb))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("pipeline \"%s\" does not exist", e->name),
-				 errhint("Create it with pipeline.define().")));
-	if (e->spec && e->spec->version == version && e->row_xmin == xmin && e->schemas_seen == sgen)
+	if (!pl_cache_read(name, &version, &xmin, &spec_jb))
+	{
+		if (e)
+			pl_cache_remove(e);
+		pl_cache_no_such(name);
+	}
+	if (e && e->spec && e->spec->version == version && e->row_xmin == xmin && e->schemas_seen == sgen)
 	{
 		e->checked = gen;
-		return;
+		return e;
 	}
-	spec = pl_spec_compile(spec_jb);
-	spec->name = MemoryContextStrdup(spec->cxt, e->name);
+	spec = pl_spec_compile(spec_jb, pl_registry_schema);
+	spec->name = MemoryContextStrdup(spec->cxt, name);
 	spec->version = version;
 	MemoryContextSetParent(spec->cxt, CacheMemoryContext);
+	if (e == NULL)
+	{
+		e = hash_search(pl_cache, name, HASH_ENTER, NULL);
+		e->spec = NULL;
+	}
 	if (e->spec)
 		pl_spec_retire(e->spec);
 	e->spec = spec;
 	e->checked = gen;
 	e->schemas_seen = sgen;
 	e->row_xmin = xmin;
+	return e;
 }
 
 /*
@@ -209,26 +242,16 @@ pl_cache_lookup(const char *name, FmgrInfo *flinfo)
 {
 	PlCallCache *cc = flinfo ? (PlCallCache *) flinfo->fn_extra : NULL;
 	PlCacheEntry *e;
-	bool		found;
 
 	if (cc && cc->checked == pl_generation && strcmp(cc->entry->name, name) == 0)
 		return cc->entry->spec;
 	if (strlen(name) >= NAMEDATALEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("pipeline \"%s\" does not exist", name)));
+		pl_cache_no_such(name);
 	if (pl_cache == NULL)
 		pl_cache_create();
-	e = hash_search(pl_cache, name, HASH_ENTER, &found);
-	if (!found)
-	{
-		e->spec = NULL;
-		e->checked = 0;
-		e->schemas_seen = 0;
-		e->row_xmin = InvalidTransactionId;
-	}
-	if (e->checked != pl_generation)
-		pl_cache_refresh(e);
+	e = hash_search(pl_cache, name, HASH_FIND, NULL);
+	if (e == NULL || e->checked != pl_generation)
+		e = pl_cache_refresh(name, e);
 	if (flinfo)
 	{
 		if (cc == NULL)

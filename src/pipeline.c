@@ -21,9 +21,17 @@ PG_MODULE_MAGIC;
 /* Do the pg_jsonschema-compatible functions assert "format"? */
 bool		pipeline_format_assertion = true;
 
+/* Megabytes of schemas compiled for the compat functions kept per backend. */
+int			pipeline_compat_cache_size = 16;
+
 void		_PG_init(void);
 
-/* Define GUCs and hook into cache invalidation. */
+/*
+ * Define GUCs and hook into cache invalidation.  pipeline.format_assertion
+ * is for superusers only: the IMMUTABLE compat functions' verdict depends on
+ * it, and CHECK constraints and indexes built on them must not change
+ * meaning at the will of whoever inserts.
+ */
 void
 _PG_init(void)
 {
@@ -32,9 +40,17 @@ _PG_init(void)
 							 "When off, \"format\" is an annotation only, as JSON Schema 2020-12 allows.",
 							 &pipeline_format_assertion,
 							 true,
-							 PGC_USERSET,
+							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("pipeline.compat_cache_size",
+							"Memory for schemas compiled by the pg_jsonschema-compatible functions, per backend.",
+							"Least recently used schemas are freed past it; 0 keeps each schema only for the statement that compiled it.",
+							&pipeline_compat_cache_size,
+							16, 0, 1024 * 1024,
+							PGC_USERSET,
+							GUC_UNIT_MB,
+							NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("pipeline");
 #else

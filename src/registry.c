@@ -2,32 +2,44 @@
  *
  * registry.c
  *	  The C side of the registry: checking specs, invalidating caches,
- *	  and reading registered schemas.
+ *	  reading registered schemas, and checking that a re-registered schema
+ *	  leaves every pipeline that uses it compilable.
  *
  * The registry tables and define()/drop()/register_schema() are SQL (see
- * the install script); these are the pieces they call.
+ * the install script); these are the pieces they call.  The specs compile
+ * against the registry through pl_registry_schema(), passed to the compiler
+ * as its resolver: the compiler itself knows nothing of the registry.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
+#include "registry.h"
 #include "spec.h"
 #include "uri.h"
 
 PG_FUNCTION_INFO_V1(pipeline_check_spec);
+PG_FUNCTION_INFO_V1(pipeline_check_dependents);
 PG_FUNCTION_INFO_V1(pipeline_invalidate);
 PG_FUNCTION_INFO_V1(pipeline_normalize_uri);
+
+/* While _check_dependents compiles a spec: the URI it watches, and whether the compile asked for it. */
+static const char *watched_uri = NULL;
+static bool watched_reached = false;
 
 /* Compile the spec and throw it away: raises 22023 if anything is wrong. */
 Datum
 pipeline_check_spec(PG_FUNCTION_ARGS)
 {
-	PlSpec	   *spec = pl_spec_compile(PG_GETARG_JSONB_P(0));
+	PlSpec	   *spec = pl_spec_compile(PG_GETARG_JSONB_P(0), pl_registry_schema);
 
 	pl_spec_free(spec);
 	PG_RETURN_BOOL(true);
@@ -80,4 +92,135 @@ pl_registry_schema(const char *uri)
 											 false, -1);
 	SPI_finish();
 	return result;
+}
+
+/*
+ * Run fn(arg) in a subtransaction, so that an error leaves nothing behind;
+ * true if it finished.  An error of SQLSTATE 22023 (a bad schema or spec)
+ * is caught, and returned in *err if err is not NULL; any other is
+ * re-thrown.
+ */
+bool
+pl_try_invalid(void (*fn) (void *arg), void *arg, ErrorData **err)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *ed;
+
+		MemoryContextSwitchTo(cxt);
+		ed = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (ed->sqlerrcode != ERRCODE_INVALID_PARAMETER_VALUE)
+			ReThrowError(ed);
+		if (err)
+			*err = ed;
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return ok;
+}
+
+/* The registry as a resolver that notes whether the watched URI was asked for. */
+static Jsonb *
+registry_watching(const char *uri)
+{
+	if (watched_uri && strcmp(uri, watched_uri) == 0)
+		watched_reached = true;
+	return pl_registry_schema(uri);
+}
+
+/* Compile spec arg with the watching resolver and throw it away. */
+static void
+compile_watching(void *arg)
+{
+	pl_spec_free(pl_spec_compile((Jsonb *) arg, registry_watching));
+}
+
+/*
+ * The current version of every pipeline that may reach another document,
+ * as parallel arrays of names and specs copied out of SPI's memory; returns
+ * how many.  Reaching one starts at a keyword of the spec's own schema that
+ * begins with "$" ("$ref", "$schema", ...): specs without one are left out
+ * unread.
+ */
+static int
+registry_current_specs(char ***names, Jsonb ***specs)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	int			n;
+
+	SPI_connect();
+	/* as it is now, this transaction's registration included */
+	PushActiveSnapshot(GetCatalogSnapshot(InvalidOid));
+	SPI_execute("SELECT c.name, c.spec FROM (SELECT DISTINCT ON (name) name, spec"
+				" FROM pipeline.pipelines ORDER BY name, version DESC) c"
+				" WHERE pg_catalog.strpos(c.spec::pg_catalog.text, '\"$') OPERATOR(pg_catalog.>) 0",
+				true, 0);
+	PopActiveSnapshot();
+	n = (int) SPI_processed;
+	*names = MemoryContextAlloc(outer, sizeof(char *) * Max(n, 1));
+	*specs = MemoryContextAlloc(outer, sizeof(Jsonb *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		bool		isnull;
+		Datum		spec = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
+
+		(*names)[i] = MemoryContextStrdup(outer, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+		/* detoasted, then copied out of SPI's memory */
+		(*specs)[i] = (Jsonb *) SPI_datumTransfer(PointerGetDatum(PG_DETOAST_DATUM(spec)), false, -1);
+	}
+	SPI_finish();
+	return n;
+}
+
+/*
+ * _check_dependents(uri): after uri was (re-)registered in this
+ * transaction, compile the current version of every pipeline; refuse (22023,
+ * naming the pipeline, with the compiler's message and its JSON Pointer) if
+ * one that reaches uri no longer compiles.  A pipeline whose compile fails
+ * before it asks for uri does not depend on it, and is left alone.
+ */
+Datum
+pipeline_check_dependents(PG_FUNCTION_ARGS)
+{
+	char	   *uri = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	  **names;
+	Jsonb	  **specs;
+	int			n = registry_current_specs(&names, &specs);
+
+	for (int i = 0; i < n; i++)
+	{
+		ErrorData  *err = NULL;
+
+		watched_uri = uri;
+		watched_reached = false;
+		if (!pl_try_invalid(compile_watching, specs[i], &err) && watched_reached)
+		{
+			watched_uri = NULL;
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot register schema \"%s\": pipeline \"%s\" would no longer compile",
+							uri, names[i]),
+					 errdetail("%s.", err->message),
+					 errhint("Define a version of the pipeline that compiles with the new schema first, or change the schema.")));
+		}
+		watched_uri = NULL;
+	}
+	PG_RETURN_VOID();
 }

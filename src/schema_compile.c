@@ -13,7 +13,9 @@
  * shares targets and ties recursive references into cycles.
  *
  * Documents other than the schema itself are loaded on demand: the built-in
- * metaschemas, then schemas registered with pipeline.register_schema().
+ * metaschemas, then whatever the caller's resolver finds (the registry of
+ * pipeline.register_schema() for specs; nothing for the IMMUTABLE compat
+ * functions).
  * Everything is allocated in one memory context that the caller keeps for
  * the life of the compiled spec; regexes compiled outside that context are
  * released by a reset callback on it.
@@ -37,6 +39,7 @@ typedef struct ResEntry
 {
 	const char *uri;			/* absolute URI without fragment */
 	JNode	   *node;
+	const char *doc;			/* URI of the loaded document holding it; NULL: the schema itself */
 } ResEntry;
 
 /* An anchor: "$anchor", "$dynamicAnchor", or a draft-07 "$id": "#name". */
@@ -57,6 +60,7 @@ typedef struct Compiler
 	List	   *anchors;		/* AnchorEntry * */
 	List	   *regexes;		/* PlRegex * to free with the context */
 	List	   *nodes;			/* every SchemaNode compiled, for the cycle check */
+	const char *doc;			/* document being indexed (NULL: the schema itself) */
 } Compiler;
 
 static SchemaNode pl_true_node = {.constant = 1,.min_length = -1,.max_length = -1,.max_contains = -1,.min_items = -1,.max_items = -1,.min_props = -1,.max_props = -1};
@@ -83,7 +87,32 @@ pointer_child(const char *ptr, const char *tok)
 	return result;
 }
 
-/* Raise 22023 naming the JSON Pointer of the bad part of the schema. */
+/*
+ * The URI of the loaded document (registered or built in) that holds node
+ * at, or NULL when it is in the schema being compiled: every base URI in
+ * effect is a resource's, and a resource knows its document.
+ */
+static const char *
+document_of(Compiler *c, const JNode *at)
+{
+	ListCell   *lc;
+
+	if (at == NULL || at->base == NULL)
+		return NULL;
+	foreach(lc, c->resources)
+	{
+		ResEntry   *e = lfirst(lc);
+
+		if (strcmp(e->uri, at->base) == 0)
+			return e->doc;
+	}
+	return NULL;
+}
+
+/*
+ * Raise 22023 naming the JSON Pointer of the bad part of the schema, and the
+ * document it is in when that is not the schema itself.
+ */
 pg_attribute_noreturn()
 static void
 pg_attribute_printf(4, 5)
@@ -92,12 +121,19 @@ compile_error(Compiler *c, const JNode *at, const char *keyword, const char *fmt
 	va_list		args;
 	char	   *msg;
 	const char *ptr = at && at->pointer ? at->pointer : "";
+	const char *doc = document_of(c, at);
 
 	va_start(args, fmt);
 	msg = pl_vformat(fmt, args);
 	va_end(args);
 	if (keyword)
 		ptr = pointer_child(ptr, keyword);
+	if (doc)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 c->opts->ptr_prefix[0] ?
+				 errmsg("spec %s: in schema \"%s\" at \"%s\": %s", c->opts->ptr_prefix, doc, ptr, msg) :
+				 errmsg("invalid JSON Schema \"%s\" at \"%s\": %s", doc, ptr, msg)));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 c->opts->ptr_prefix[0] ?
@@ -146,6 +182,7 @@ add_resource(Compiler *c, const char *uri, JNode *n)
 	e = palloc(sizeof(ResEntry));
 	e->uri = uri;
 	e->node = n;
+	e->doc = c->doc;
 	c->resources = lappend(c->resources, e);
 }
 
@@ -251,6 +288,26 @@ static const char *const list_schema_keywords[] = {
 	"allOf", "anyOf", "oneOf", "prefixItems"
 };
 
+/*
+ * Does keyword kw hold schemas in draft?  Where it does not, it is an
+ * unknown keyword: its value is data, looked at only if a "$ref" reaches
+ * into it ("$defs" in draft-07 and older, for one).
+ */
+static inline bool
+schema_keyword_in_draft(const char *kw, int draft)
+{
+	if (draft < PL_DRAFT2019 &&
+		(strcmp(kw, "$defs") == 0 || strcmp(kw, "dependentSchemas") == 0 ||
+		 strcmp(kw, "contentSchema") == 0 || strncmp(kw, "unevaluated", 11) == 0))
+		return false;
+	if (draft < PL_DRAFT2020 && strcmp(kw, "prefixItems") == 0)
+		return false;
+	if (draft < PL_DRAFT7 && (strcmp(kw, "if") == 0 || strcmp(kw, "then") == 0 ||
+							  strcmp(kw, "else") == 0))
+		return false;
+	return draft >= PL_DRAFT6 || (strcmp(kw, "contains") != 0 && strcmp(kw, "propertyNames") != 0);
+}
+
 /* Index the subschemas of schema object n. */
 static void
 index_children(Compiler *c, JNode *n, const char *base, int draft, uint32 vocab)
@@ -259,7 +316,8 @@ index_children(Compiler *c, JNode *n, const char *base, int draft, uint32 vocab)
 
 	for (int i = 0; i < (int) lengthof(single_schema_keywords); i++)
 	{
-		JNode	   *sub = jnode_get(n, single_schema_keywords[i]);
+		JNode	   *sub = schema_keyword_in_draft(single_schema_keywords[i], draft) ?
+			jnode_get(n, single_schema_keywords[i]) : NULL;
 
 		if (sub)
 			index_schema(c, sub, base, draft, vocab,
@@ -267,7 +325,8 @@ index_children(Compiler *c, JNode *n, const char *base, int draft, uint32 vocab)
 	}
 	for (int i = 0; i < (int) lengthof(map_schema_keywords); i++)
 	{
-		JNode	   *map = jnode_get(n, map_schema_keywords[i]);
+		JNode	   *map = schema_keyword_in_draft(map_schema_keywords[i], draft) ?
+			jnode_get(n, map_schema_keywords[i]) : NULL;
 
 		if (map)
 			index_map(c, map, base, draft, vocab,
@@ -275,7 +334,8 @@ index_children(Compiler *c, JNode *n, const char *base, int draft, uint32 vocab)
 	}
 	for (int i = 0; i < (int) lengthof(list_schema_keywords); i++)
 	{
-		JNode	   *list = jnode_get(n, list_schema_keywords[i]);
+		JNode	   *list = schema_keyword_in_draft(list_schema_keywords[i], draft) ?
+			jnode_get(n, list_schema_keywords[i]) : NULL;
 
 		if (list)
 			index_list(c, list, base, draft, vocab,
@@ -297,8 +357,13 @@ index_identifier(Compiler *c, JNode *n, const char *base, int draft)
 
 	if (id == NULL || id->type != JB_STRING)
 		return base;
-	/* before 2019-09, "$ref" hides its siblings, "$id" included */
-	if (draft <= PL_DRAFT7 && jnode_get(n, "$ref"))
+
+	/*
+	 * Before 2019-09, "$ref" hides its siblings, "$id" included; except at
+	 * the root of a schema given inline (no retrieval URI), where the "$id"
+	 * is the only base there is (as Python jsonschema and ajv take it).
+	 */
+	if (draft <= PL_DRAFT7 && jnode_get(n, "$ref") && !(base == NULL && n->pointer[0] == '\0'))
 		return base;
 	uri_split_fragment(uri_resolve(base, id->str), &res, &frag);
 	if (draft >= PL_DRAFT2019 && frag && frag[0] != '\0')
@@ -423,14 +488,18 @@ static JNode *
 load_document(Compiler *c, const char *uri, int draft)
 {
 	const char *text = pl_builtin_schema(uri);
-	Jsonb	   *jb = text ? jsonb_from_text(text) : pl_registry_schema(uri);
+	Jsonb	   *jb = text ? jsonb_from_text(text) :
+		c->opts->resolve ? c->opts->resolve(uri) : NULL;
 	JNode	   *doc;
+	const char *outer = c->doc;
 
 	if (jb == NULL)
 		return NULL;
 	doc = jnode_from_jsonb(jb);
-	add_resource(c, pstrdup(uri), doc);
-	index_schema(c, doc, pstrdup(uri), draft, PL_VOCAB_ALL, "");
+	c->doc = pstrdup(uri);
+	add_resource(c, c->doc, doc);
+	index_schema(c, doc, c->doc, draft, PL_VOCAB_ALL, "");
+	c->doc = outer;
 	return doc;
 }
 
@@ -705,6 +774,7 @@ compile_string(Compiler *c, JNode *n, SchemaNode *s)
 {
 	JNode	   *pattern = get_typed(c, n, "pattern", JB_STRING, "a string");
 	JNode	   *format = get_typed(c, n, "format", JB_STRING, "a string");
+	bool		asserts = c->opts->formats_assert || (n->vocab & PL_VOCAB_FORMAT_ASSERT);
 
 	if (!(n->vocab & PL_VOCAB_VALIDATION))
 		pattern = NULL;
@@ -722,16 +792,19 @@ compile_string(Compiler *c, JNode *n, SchemaNode *s)
 	{
 		s->format = pl_format_lookup(format->str, format->len);
 		s->format_name = format->str;
-		s->format_assert = c->opts->formats_assert || (n->vocab & PL_VOCAB_FORMAT_ASSERT);
+		s->format_assert = asserts;
 	}
 	if (n->draft <= PL_DRAFT7)
 	{
-		/* draft-07 lets implementations assert these; later drafts only annotate */
+		/*
+		 * draft-07 lets implementations assert these; later drafts only
+		 * annotate.  Like formats, they assert only where formats do.
+		 */
 		JNode	   *enc = get_typed(c, n, "contentEncoding", JB_STRING, "a string");
 		JNode	   *media = get_typed(c, n, "contentMediaType", JB_STRING, "a string");
 
-		s->content_base64 = enc && pg_strcasecmp(enc->str, "base64") == 0;
-		s->content_json = media && pg_strcasecmp(media->str, "application/json") == 0;
+		s->content_base64 = asserts && enc && pg_strcasecmp(enc->str, "base64") == 0;
+		s->content_json = asserts && media && pg_strcasecmp(media->str, "application/json") == 0;
 	}
 	if (s->min_length >= 0 || s->max_length >= 0 || s->pattern ||
 		s->content_base64 || s->content_json ||
@@ -879,7 +952,7 @@ compile_pattern_properties(Compiler *c, JNode *n, SchemaNode *s)
 	for (int i = 0; i < pp->n; i++)
 	{
 		JNode		key = {.type = JB_STRING,.str = pp->pairs[i].key,.len = pp->pairs[i].keylen};
-		JNode		at = {.pointer = pointer_child(pointer_child(n->pointer, "patternProperties"), key.str)};
+		JNode		at = {.pointer = pointer_child(pointer_child(n->pointer, "patternProperties"), key.str),.base = n->base};
 
 		compile_regex(c, &at, NULL, &s->patterns[i].re, &key);
 		adopt_context(pp->pairs[i].value, n, at.pointer);
@@ -1075,7 +1148,8 @@ compile_node(Compiler *c, JNode *n, const JNode *from)
 		compile_definitions(c, n, "definitions");
 		return s;
 	}
-	compile_definitions(c, n, "$defs");
+	if (schema_keyword_in_draft("$defs", n->draft))
+		compile_definitions(c, n, "$defs");
 	compile_definitions(c, n, "definitions");
 	if (n->vocab & PL_VOCAB_VALIDATION)
 	{

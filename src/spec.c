@@ -86,11 +86,11 @@ spec_check_transform(const JNode *spec)
 
 /* Compile the "schema" member, if any, in the spec's context. */
 static PlSchema *
-spec_compile_schema(Jsonb *spec_jb, bool formats_assert)
+spec_compile_schema(Jsonb *spec_jb, bool formats_assert, PlSchemaResolver resolve)
 {
 	JsonbValue	v;
 	JsonbValue *sv;
-	PlCompileOptions opts = {"/schema", formats_assert, PL_DRAFT2020};
+	PlCompileOptions opts = {"/schema", formats_assert, PL_DRAFT2020, resolve};
 
 	sv = getKeyJsonValueFromContainer(&spec_jb->root, "schema", 6, &v);
 	if (sv == NULL)
@@ -100,9 +100,12 @@ spec_compile_schema(Jsonb *spec_jb, bool formats_assert)
 	return pl_schema_compile(JsonbValueToJsonb(sv), &opts);
 }
 
-/* Compile a whole spec into a new memory context (child of the current one). */
+/*
+ * Compile a whole spec into a new memory context (child of the current one);
+ * resolve finds the documents its schema "$ref"s by absolute URI.
+ */
 PlSpec *
-pl_spec_compile(Jsonb *spec_jb)
+pl_spec_compile(Jsonb *spec_jb, PlSchemaResolver resolve)
 {
 	static const char *const on_error[] = {"raise", "quarantine", "skip", NULL};
 	static const char *const formats[] = {"assert", "annotate", NULL};
@@ -119,7 +122,7 @@ pl_spec_compile(Jsonb *spec_jb)
 	spec->on_error = (PlOnError) spec_choice(top, "on_error", on_error, PL_ON_ERROR_RAISE);
 	spec->formats_assert = spec_choice(top, "formats", formats, 0) == 0;
 	spec->transform = spec_check_transform(top);
-	spec->schema = spec_compile_schema(spec_jb, spec->formats_assert);
+	spec->schema = spec_compile_schema(spec_jb, spec->formats_assert, resolve);
 	MemoryContextSwitchTo(old);
 	return spec;
 }

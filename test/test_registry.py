@@ -71,15 +71,27 @@ def test_registered_schema_change_recompiles(conn, connect):
     assert validate(other, 20, "remote") is True
 
 
-def test_compat_cache_follows_registered_schemas(conn, connect):
+def test_compat_functions_never_read_the_registry(conn, connect):
+    """IMMUTABLE: a registered schema is out of the compat functions' reach,
+    so re-registering it cannot change what a CHECK constraint accepts."""
     other = connect()
     conn.execute("SELECT pipeline.register_schema('https://example.test/c.json', %s)",
                  (Jsonb({"type": "string"}),))
     q = "SELECT pipeline.jsonb_matches_schema('{\"$ref\": \"https://example.test/c.json\"}', %s)"
-    assert other.execute(q, (Jsonb(1),), prepare=True).fetchone()[0] is False
-    conn.execute("SELECT pipeline.register_schema('https://example.test/c.json', %s)",
-                 (Jsonb({"type": "integer"}),))
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="cannot be resolved by the pg_jsonschema-compatible"):
+        other.execute(q, (Jsonb(1),), prepare=True)
+
+
+def test_compat_cache_survives_registry_changes(conn, connect):
+    """The backend-wide compat cache keeps answering across statements and
+    registry changes (it never depends on the registry)."""
+    other = connect()
+    q = "SELECT pipeline.jsonb_matches_schema('{\"type\": \"integer\"}', %s)"
     assert other.execute(q, (Jsonb(1),), prepare=True).fetchone()[0] is True
+    conn.execute("SELECT pipeline.register_schema('https://example.test/c2.json', %s)",
+                 (Jsonb({"type": "string"}),))
+    assert other.execute(q, (Jsonb(1),), prepare=True).fetchone()[0] is True
+    assert other.execute(q, (Jsonb("1"),), prepare=True).fetchone()[0] is False
 
 
 def test_drop_seen_by_other_session(conn, connect):
