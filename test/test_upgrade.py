@@ -160,3 +160,23 @@ def test_differences_are_reported_by_object_and_field():
     lines = differences(a, b)
     assert lines[0].startswith("function pipeline.f(jsonb): volatility differs")
     assert lines[1] == "relation v: in a fresh install only (missing from the upgrade script)"
+
+
+def test_versions_agree():
+    """pipeline.control, META.json, the Makefile, the Python package and the
+    changelog name the same version, and its install script exists."""
+    import json
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    control = re.search(r"default_version = '([^']+)'", (root / "pipeline.control").read_text())[1]
+    meta = json.loads((root / "META.json").read_text())
+    assert control == DEFAULT_VERSION
+    assert meta["version"] == meta["provides"]["pipeline"]["version"] == control
+    assert (root / meta["provides"]["pipeline"]["file"]).exists()
+    assert re.search(r"^EXTVERSION\s*=\s*(\S+)", (root / "Makefile").read_text(), re.M)[1] == control
+    assert re.search(r'^version = "([^"]+)"', (root / "python" / "pyproject.toml").read_text(),
+                     re.M)[1] == control
+    assert re.search(r'__version__ = "([^"]+)"',
+                     (root / "python" / "src" / "pgpipeline" / "__init__.py").read_text())[1] == control
+    assert re.search(r"^## (\S+)", (root / "CHANGELOG.md").read_text(), re.M)[1] == control
