@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-# The goals of issue 5, checked against every run.
+# The project's performance goals, checked against every run.
 GOAL_VALIDATE_VS_JSONSCHEMA = 100.0
 GOAL_VALIDATE_VS_FAST = 5.0
 GOAL_INGEST_VS_PYTHON = 10.0
@@ -139,7 +139,7 @@ def markdown(res, png_name=None):
 
     g = goals(res)
     if g:
-        add("## Goals (issue 5)")
+        add("## Goals")
         add("")
         add("| goal | measured | |")
         add("|---|---|---|")

@@ -81,9 +81,9 @@ PEERS = [
     ("postgres-json-schema", "postgres-json-schema", "{s}.validate_json_schema({schema}::jsonb, doc)"),
 ]
 
-# PERFORMANCE-NOTES.md (shared with the team): the peers' figures, not measured here.
+# The peers' figures from earlier measurements on these machines, not measured here.
 REFERENCE_FIGURES = {
-    "source": "../shared/PERFORMANCE-NOTES.md (measured earlier on these machines; other data: "
+    "source": "earlier measurements on these machines (other data: "
               "orders ~400 B with 10 properties and 2 patterns, tweet-like 1.6 KB with a strict schema)",
     "columns": ["orders (~400 B)", "tweet-like (1.6 KB)"],
     "rows": [

@@ -17,6 +17,12 @@ PACKAGES=(
     python3-fastjsonschema
     python3-hypothesis
     python3-matplotlib
+    python3-mypy
+    python3-pip
+    python3-venv
+    python3-setuptools
+    python3-pydantic
+    python3-tqdm
 )
 
 missing=()

@@ -1,12 +1,49 @@
 #!/usr/bin/env bash
-# test.sh: install what is missing, build, install, then run pg_regress and
-# pytest against a throwaway PostgreSQL 15 cluster (pg_virtualenv).
-# `make test` runs this; so does .ci/run.  With CI=true, warnings are errors.
-# Extra arguments are passed to pytest (e.g. `bash scripts/test.sh -k conformance`).
+# test.sh: install what is missing, build, install, then run pg_regress (and
+# the isolation specs) and pytest against a throwaway PostgreSQL 15 cluster
+# (pg_virtualenv).  `make test` runs this; so does .ci/run.  With CI=true,
+# warnings are errors and a missing JSON Schema Test Suite fails the run.
+#
+#   bash scripts/test.sh [PYTEST ARGS]          every test (`make test`)
+#   bash scripts/test.sh --check [PYTEST ARGS]  the day-to-day subset (`make check`)
+#
+# The last line printed is pytest's summary line (CI reads it).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
+
+MODE=full
+if [ "${1:-}" = "--check" ]; then
+    MODE=check
+    shift
+fi
+
+# The subset: pg_regress and isolation, and the pytest files that run in
+# seconds.  Left to `make test`: the conformance suite, the reference
+# pipeline's property tests, fuzzing, limits, crash recovery, sanitizers,
+# the C-vs-Python differential run, the CLI, the offline install, mypy.
+CHECK_TESTS=(test/test_registry.py test/test_trigger.py test/test_draft2019.py
+             test/test_python_api.py test/test_docs.py test/test_upgrade.py
+             --deselect test/test_python_api.py::test_mypy_strict)
+
+# Say first whether the JSON Schema Test Suite's conformance tests will run.
+SUITE=${JSON_SCHEMA_TEST_SUITE:-$ROOT/../shared/jsonschema-test-suite}
+suite_field() { sed -n "s/^$1 = \"\(.*\)\"$/\1/p" test/conformance_known_failures.py; }
+if [ "$MODE" = check ]; then
+    SUITE_NOTE="conformance tests: not part of make check (make test runs them)"
+elif [ -d "$SUITE" ]; then
+    SUITE_NOTE="conformance tests: JSON Schema Test Suite at $SUITE"
+    export JSON_SCHEMA_TEST_SUITE=$SUITE
+else
+    how="get $(suite_field SUITE_URL) (the known-failure list was made at commit $(suite_field SUITE_COMMIT)) and set JSON_SCHEMA_TEST_SUITE=/path/to/it"
+    if [ "${CI:-}" = "true" ]; then
+        SUITE_NOTE="conformance tests: FAIL: no JSON Schema Test Suite at $SUITE (CI=true needs it); $how"
+    else
+        SUITE_NOTE="conformance tests: SKIPPED: no JSON Schema Test Suite at $SUITE; $how"
+    fi
+fi
+echo "== $SUITE_NOTE"
 
 source scripts/build.sh
 
@@ -14,8 +51,18 @@ OUT=$(mktemp -d -t pipeline-test.XXXXXX)
 chmod 755 "$OUT"
 trap 'rm -rf "$OUT"' EXIT
 
-echo "== tests on a throwaway cluster"
-# pg_regress and pytest share one cluster, dropped afterwards.
+PYTEST_ARGS=("$@")
+if [ "$MODE" = check ]; then
+    PYTEST_ARGS=("${CHECK_TESTS[@]}" "$@")
+else
+    PYTEST_ARGS=(test "$@")
+fi
+
+echo "== tests on a throwaway cluster ($MODE)"
+# pg_regress and pytest share one cluster, dropped afterwards.  The inner
+# command always exits 0 (its verdict goes to $OUT/status): pg_virtualenv
+# would otherwise dump the last 100 lines of every server log it can see;
+# on failure the lines that matter are printed here instead.
 run_tests() {
     pg_virtualenv -v 15 -t bash -c '
         set -uo pipefail
@@ -31,27 +78,44 @@ run_tests() {
             status=1
             echo FAILED > "$out/regress"
             if [ -f regression.diffs ]; then
-                echo "---- regression.diffs ----"
-                cat regression.diffs
+                n=$(wc -l < regression.diffs)
+                echo "---- regression.diffs (first 150 of $n lines; the whole file: regression.diffs) ----"
+                head -n 150 regression.diffs
                 echo "---- end of regression.diffs ----"
             fi
         fi
         echo "== pytest"
-        /usr/bin/python3 -m pytest test -q "$@" 2>&1 | tee "$out/pytest"
+        /usr/bin/python3 -m pytest -q "$@" 2>&1 | tee "$out/pytest"
         [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-        exit $status
-    ' test.sh "$ROOT" "$OUT" "$@"
+        if [ "$status" -ne 0 ]; then
+            # the server log: only what points at a crash, with context
+            log=$(pg_lsclusters -h 2>/dev/null | awk "\$2 == \"regress\" {print \$NF}" | head -n 1)
+            if [ -n "$log" ] && [ -r "$log" ]; then
+                hits=$(grep -c -E "PANIC|TRAP:|terminated by signal|was terminated|stack depth|out of memory" "$log" || true)
+                if [ "$hits" -gt 0 ]; then
+                    echo "---- server log: lines about crashes ($hits) ----"
+                    grep -B 3 -A 2 -E "PANIC|TRAP:|terminated by signal|was terminated|stack depth|out of memory" "$log" | head -n 40
+                    echo "---- end of server log lines ----"
+                else
+                    echo "== server log: no crash ($(wc -l < "$log") lines; its ERRORs are the tests own)"
+                fi
+            fi
+        fi
+        echo "$status" > "$out/status"
+        exit 0
+    ' test.sh "$ROOT" "$OUT" "${PYTEST_ARGS[@]}"
 }
 
 status=0
 for attempt in 1 2 3; do
     status=0
-    run_tests "$@" || status=$?
-    # pg_virtualenv can lose a race for a port with another cluster being
-    # created at the same moment; try again only if the tests never started.
-    if [ "$status" -eq 0 ] || [ -e "$OUT/started" ]; then
+    run_tests || status=$?
+    if [ -e "$OUT/started" ]; then
+        status=$(cat "$OUT/status" 2>/dev/null || echo 1)
         break
     fi
+    # pg_virtualenv can lose a race for a port with another cluster being
+    # created at the same moment; try again only if the tests never started.
     echo "== pg_virtualenv failed before the tests started (attempt $attempt); retrying" >&2
     sleep 2
 done
@@ -59,9 +123,10 @@ done
 # Repeat the verdicts after the cluster is gone, pytest's summary line last.
 echo "== summary"
 echo "pg_regress: $(cat "$OUT/regress" 2>/dev/null || echo 'did not run')"
+echo "$SUITE_NOTE"
 if [ -s "$OUT/pytest" ]; then
     tail -n 1 "$OUT/pytest"
 else
     echo "pytest: did not run"
 fi
-exit $status
+exit "$status"

@@ -6,6 +6,10 @@ fails when a required test fails that is not listed here (a regression) and
 when a listed test passes (progress: delete its line).
 """
 
+# The suite this list was made against (test.sh tells where to get it).
+SUITE_URL = "https://github.com/json-schema-org/JSON-Schema-Test-Suite"
+SUITE_COMMIT = "44401e0c046704b476ec9d2e2fccdaee618f259d"
+
 # PostgreSQL's jsonb cannot hold U+0000 ("\u0000 cannot be converted to
 # text"), so neither the schema nor the document of these groups can reach the
 # extension.

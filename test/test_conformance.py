@@ -13,7 +13,9 @@ For each draft (2020-12, draft-07):
 The per-file table is printed at the end of the pytest run and written to
 test/conformance-report.md (or $CONFORMANCE_REPORT).
 
-The suite is <repo>/../shared/jsonschema-test-suite, or $JSON_SCHEMA_TEST_SUITE.
+The suite is $JSON_SCHEMA_TEST_SUITE (or the team's shared copy beside the
+repository).  Without it these tests are skipped, with where to get it;
+with CI=true they fail.
 """
 
 import json
@@ -26,7 +28,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conformance_known_failures import KNOWN_FAILURES
+from conformance_known_failures import KNOWN_FAILURES, SUITE_COMMIT, SUITE_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = Path(os.environ.get("JSON_SCHEMA_TEST_SUITE")
@@ -289,8 +291,11 @@ def terminal_table(run):
 @pytest.fixture(scope="module")
 def runs(connect, terminal_report):
     if not SUITE.is_dir():
-        pytest.fail(f"JSON Schema Test Suite not found at {SUITE} "
-                    "(set JSON_SCHEMA_TEST_SUITE)", pytrace=False)
+        msg = (f"JSON Schema Test Suite not found at {SUITE}: get {SUITE_URL} "
+               f"(commit {SUITE_COMMIT}) and set JSON_SCHEMA_TEST_SUITE")
+        if os.environ.get("CI") == "true":
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
     runner = Runner(connect)
     remote_errors = runner.register_remotes()
     done = {}
