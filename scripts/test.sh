@@ -120,10 +120,26 @@ for attempt in 1 2 3; do
     sleep 2
 done
 
-# Repeat the verdicts after the cluster is gone, pytest's summary line last.
+# The second major version: the whole suite again on PostgreSQL 17
+# (scripts/pg17.sh, a Debian trixie root made once per machine).
+PG17_NOTE="PostgreSQL 17: not part of make check (make check-pg17 runs it)"
+if [ "$MODE" = full ]; then
+    echo "== PostgreSQL 17"
+    rc=0
+    bash scripts/pg17.sh 2>&1 | tee "$OUT/pg17" || rc=$?
+    if [ "$rc" -eq 0 ]; then
+        PG17_NOTE="PostgreSQL 17: ok ($(grep -E '^[0-9]+ passed' "$OUT/pg17" | tail -n 1))"
+    else
+        PG17_NOTE="PostgreSQL 17: FAILED (the lines above; make check-pg17 runs it alone)"
+        status=1
+    fi
+fi
+
+# Repeat the verdicts after the clusters are gone, pytest's summary line last.
 echo "== summary"
 echo "pg_regress: $(cat "$OUT/regress" 2>/dev/null || echo 'did not run')"
 echo "$SUITE_NOTE"
+echo "$PG17_NOTE"
 if [ -s "$OUT/pytest" ]; then
     tail -n 1 "$OUT/pytest"
 else
