@@ -33,7 +33,8 @@ MODE=run
 case "${1:-}" in serve|stop) MODE=$1; shift ;; esac
 PACKAGES=(postgresql-17 postgresql-server-dev-17 gcc make libc6-dev
           python3-psycopg python3-pytest python3-jsonschema
-          python3-fastjsonschema python3-hypothesis)
+          python3-fastjsonschema python3-hypothesis python3-pip python3-venv
+          python3-setuptools python3-pydantic python3-tqdm mypy)
 
 if [ "$(id -u)" -ne 0 ]; then
     exec sudo -E bash "$0" "$@"
@@ -55,9 +56,19 @@ mount_proc() {
     mountpoint -q "$FS/proc" || mount -t proc proc "$FS/proc"
 }
 
-# Make the trixie root with PostgreSQL 17 once; a half-made one is redone.
+# Make the trixie root with PostgreSQL 17 once; a half-made one is redone;
+# packages added to the list since are installed into the existing root.
 make_root() {
-    [ -e "$CACHE/ready" ] && return 0
+    if [ -e "$CACHE/ready" ]; then
+        [ "$(cat "$CACHE/ready")" = "${PACKAGES[*]}" ] && return 0
+        echo "== pg17: installing new packages into $FS"
+        mount_proc
+        in_root apt-get update -q >/dev/null
+        in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            "${PACKAGES[@]}" >"$CACHE/apt.log" 2>&1 || { tail -20 "$CACHE/apt.log"; exit 1; }
+        echo "${PACKAGES[*]}" >"$CACHE/ready"
+        return 0
+    fi
     echo "== pg17: making a Debian trixie root in $FS (once per machine)"
     command -v debootstrap >/dev/null || apt-get install -y -q -o DPkg::Lock::Timeout=600 debootstrap >/dev/null
     mkdir -p "$CACHE"
@@ -69,7 +80,7 @@ make_root() {
     in_root apt-get update -q >/dev/null
     in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         "${PACKAGES[@]}" >"$CACHE/apt.log" 2>&1 || { tail -20 "$CACHE/apt.log"; exit 1; }
-    touch "$CACHE/ready"
+    echo "${PACKAGES[*]}" >"$CACHE/ready"
 }
 
 # Copy the source tree (and the JSON Schema Test Suite, if beside it) in.
@@ -129,6 +140,7 @@ if [ "$MODE" = stop ]; then
     exit 0
 fi
 
+[ "$MODE" = run ] && trap stop_all EXIT
 make_root
 mount_proc
 copy_tree
@@ -139,7 +151,6 @@ if [ "$MODE" = serve ]; then
     echo "export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres"
     exit 0
 fi
-trap stop_all EXIT
 start_server
 echo "== pg17: tests on a PostgreSQL 17 server (127.0.0.1:$PORT)"
 # the sanitizer pass builds against the host's PostgreSQL 15: not here
