@@ -20,6 +20,10 @@ Sections (docs/benchmarks.md says what each measures and why):
   memory      backend RSS before and after many triggered rows; compiled-spec
               memory of large specs
   scaling     cost per record at 10k, 100k (, 1M) rows
+  migration   the migration's success metrics, before (Python) and after
+              (the trigger): per-request latency percentiles with 1 and 2
+              clients, client and server CPU, client peak RSS, aggregation
+              (bench/migration.py)
 
 Every timing is the best of several runs after a warm-up, the variants of a
 measurement interleaved (round robin) so that a noisy neighbour hurts them
@@ -65,11 +69,13 @@ MODES = {
         n_sql=20_000, n_py=4_000, n_events=20_000, n_ingest=8_000, n_server=50_000,
         runs=3, py_runs=2, pgbench_seconds=5, pgbench_runs=2, pgbench_fsync=False,
         mem_batch=50_000, mem_warmup=1, mem_batches=2, scaling=[10_000, 100_000],
+        mig_requests=1_000, mig_block=100, mig_rss_n=100_000, mig_agg_n=8_000,
     ),
     "full": dict(
         n_sql=100_000, n_py=20_000, n_events=100_000, n_ingest=40_000, n_server=100_000,
         runs=5, py_runs=3, pgbench_seconds=30, pgbench_runs=5, pgbench_fsync=True,
         mem_batch=100_000, mem_warmup=2, mem_batches=10, scaling=[10_000, 100_000, 1_000_000],
+        mig_requests=5_000, mig_block=250, mig_rss_n=1_000_000, mig_agg_n=40_000,
     ),
 }
 
@@ -80,22 +86,6 @@ PEERS = [
     ("is_jsonb_valid", "is_jsonb_valid", "{s}.is_jsonb_valid({schema}::jsonb, doc)"),
     ("postgres-json-schema", "postgres-json-schema", "{s}.validate_json_schema({schema}::jsonb, doc)"),
 ]
-
-# PERFORMANCE-NOTES.md (shared with the team): the peers' figures, not measured here.
-REFERENCE_FIGURES = {
-    "source": "../shared/PERFORMANCE-NOTES.md (measured earlier on these machines; other data: "
-              "orders ~400 B with 10 properties and 2 patterns, tweet-like 1.6 KB with a strict schema)",
-    "columns": ["orders (~400 B)", "tweet-like (1.6 KB)"],
-    "rows": [
-        ["Python jsonschema (compiled validator object)", 85, 173],
-        ["Python fastjsonschema", 5.0, 8.7],
-        ["fastest validator inside PostgreSQL today (schema compiled to C at build time)", 5.6, 9.1],
-        ["a validator that re-reads the schema jsonb per row (C)", 19, 41],
-        ["PL/pgSQL validator", None, 650],
-        ["detoasting the document and nothing else", 0.11, 0.31],
-    ],
-}
-
 
 def log(msg):
     print(f"[{datetime.now().strftime('%H:%M:%S')}] {msg}", flush=True)
@@ -371,7 +361,7 @@ class Bench:
                 "py_fast_full": (fresh(pf, "f"), full(pf, "f")),
                 "py_jsonschema_schema": (None, lambda: sum(1 for d in tx_j if is_valid(d))),
                 "py_fast_schema": (None, fast_schema),
-            }, runs=cfg["py_runs"])
+            }, runs=cfg["runs"])  # the same number of runs as the SQL side
 
             schema_lit = sql.Literal(json.dumps(json.loads(self.specs[kind])["schema"])).as_string(self.conn)
             queries = {
@@ -431,8 +421,7 @@ class Bench:
                     self.peers.append((key, ext, call))
                 except psycopg.Error as e:
                     log(f"peer {ext} is available but could not be created: {e}")
-        self.results["peers"] = {"in_run": [p[0] for p in self.peers], "reference": REFERENCE_FIGURES,
-                                 "looked_for": [p[1] for p in PEERS]}
+        self.results["peers"] = {"in_run": [p[0] for p in self.peers], "looked_for": [p[1] for p in PEERS]}
 
     # -- 2. ingest
     def make_table(self, name, trigger=None):
@@ -714,12 +703,16 @@ class Bench:
                         "validate_us": res["validate"]["best"] / n * 1e6,
                         "copy_bare_us": cres["copy_bare"]["best"] / n * 1e6,
                         "copy_pipeline_us": cres["copy_pipeline"]["best"] / n * 1e6})
-            if t != "orders_raw":
-                self.conn.execute(f"DROP TABLE {t}")
+            self.conn.execute(f"DROP TABLE {t}")
         for t in ("scale_bare", "scale_pipeline"):
             self.conn.execute(f"DROP TABLE {t}")
         self.reset()
         return out
+
+    # -- 6. migration metrics
+    def migration(self):
+        import migration
+        return migration.run(self, self.cfg, SEED)
 
     # -- driver
     def run(self):
@@ -737,7 +730,7 @@ class Bench:
                     log(f"no-op C trigger not loaded ({e}); the PL/pgSQL no-op stands in")
             self.find_peers()
             self.load_data()
-            for name in ("per_record", "ingest", "pgbench", "memory", "scaling"):
+            for name in ("per_record", "ingest", "pgbench", "memory", "scaling", "migration"):
                 if name not in sections:
                     continue
                 t0 = time.perf_counter()
@@ -762,8 +755,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (under 3 minutes)")
     ap.add_argument("--noop-trigger", help="path of the compiled bench/noop_trigger.c (.so)")
-    ap.add_argument("--sections", default="per_record,ingest,pgbench,memory,scaling",
-                    help="comma-separated subset of: per_record, ingest, pgbench, memory, scaling")
+    ap.add_argument("--sections", default="per_record,ingest,pgbench,memory,scaling,migration",
+                    help="comma-separated subset of: per_record, ingest, pgbench, memory, scaling, migration")
     ap.add_argument("--out", help="output directory (default bench/results, quick: bench/results/tmp)")
     ap.add_argument("--name", help="output base name (default latest, quick: quick)")
     a = ap.parse_args(argv)
@@ -780,10 +773,15 @@ def main(argv=None):
     print()
     print(md)
     log(f"wrote {out / name}.md, .png, .json in {results['elapsed_s']:.0f} s")
+    if name == "latest" and not a.quick and results["meta"]["postgres"].startswith("15") and not results["errors"]:
+        if report.update_readme(results, ROOT / "README.md"):
+            log("README.md: Performance table rewritten from this run")
+    failed = [c for c in report.checks(results) if not c[1]]
+    for check, _, detail in failed:
+        print(f"check failed: {check}: {detail}", file=sys.stderr)
     if results["errors"]:
         print(f"sections that failed: {', '.join(results['errors'])}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if failed or results["errors"] else 0
 
 
 if __name__ == "__main__":
