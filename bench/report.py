@@ -157,7 +157,9 @@ def markdown(res, png_name=None):
         kinds = list(pr)
         add("The same generated records (6-7% invalid) and the same spec: `bench/specs/orders.json` "
             "(~220 B raw records, 17 transform steps, 11 properties) and `bench/specs/events.json` "
-            "(~360 B, 19 steps, nested objects, `oneOf` of `$ref`s). Python timings exclude JSON parsing "
+            "(~360 B, 19 steps, nested objects, `oneOf` of `$ref`s), `bench/specs/tweets.json` (tweet-like "
+            "~1.2 KB API output, ~30 properties, nested objects and arrays, a strict schema, no steps). "
+            "ajv (node) validates the SQL side's transformed records, parsed beforehand. Python timings exclude JSON parsing "
             "(the documents are parsed beforehand); SQL timings are a whole `SELECT count(*) FILTER (WHERE ...)` "
             "over a table, scan included. "
             + ", ".join(f"{k}: Python {pr[k]['n_py']:,} records, SQL {pr[k]['n_sql']:,} rows" for k in kinds) + ".")
@@ -170,7 +172,7 @@ def markdown(res, png_name=None):
             ("**Spec** (transform, then validate)", ["py_jsonschema_full", "py_fast_full", "pl_validate_full",
                                                      "pl_process"], "py_jsonschema_full", "py_fast_full"),
             ("**Schema only** (on the transformed records)",
-             ["py_jsonschema_schema", "py_fast_schema", "pl_validate_schema", "pl_compat"]
+             ["py_jsonschema_schema", "py_fast_schema", "ajv_schema", "pl_validate_schema", "pl_compat"]
              + [k for k in res.get("peers", {}).get("in_run", [])], "py_jsonschema_schema", "py_fast_schema"),
             ("**Floors**", ["scan", "floor"], "py_jsonschema_schema", "py_fast_schema"),
         ]
@@ -324,6 +326,11 @@ def checks(res):
         got = (vc["pipeline"], vc["python_jsonschema"], vc["python_fastjsonschema"])
         out.append((f"same verdicts ({kind})", len(set(got)) == 1,
                     f"valid of {vc['of']:,}: pipeline {got[0]:,}, jsonschema {got[1]:,}, fastjsonschema {got[2]:,}"))
+        r = _rows(sec)
+        if "ajv_schema" in r:
+            mine, theirs = r["pl_validate_schema"]["valid"], r["ajv_schema"]["valid"]
+            out.append((f"ajv agrees ({kind}, schema only)", mine == theirs,
+                        f"valid of {r['ajv_schema']['n']:,}: pipeline {mine:,}, ajv {theirs:,}"))
     ing = res.get("ingest")
     if ing:
         for sec in (ing, ing["server"]):
@@ -516,6 +523,7 @@ def chart(res, path):
                 ("pl_validate_full", "pipeline.validate (spec)"), ("pl_process", "pipeline.process (spec)"),
                 ("py_jsonschema_schema", "Python jsonschema (schema only)"),
                 ("py_fast_schema", "Python fastjsonschema (schema only)"),
+                ("ajv_schema", "ajv, node (schema only)"),
                 ("pl_validate_schema", "pipeline.validate (schema only)"),
                 ("pl_compat", "jsonb_matches_schema (schema only)"),
                 ("floor", "detoast floor")]
@@ -540,7 +548,7 @@ def chart(res, path):
     fig, axes = plt.subplots(1, len(panels), figsize=(7.5 * len(panels), 6.5))
     if len(panels) == 1:
         axes = [axes]
-    colors = {"orders": "#4C72B0", "events": "#DD8452"}
+    colors = {"orders": "#4C72B0", "events": "#DD8452", "tweets": "#55A868"}
     for ax, (title, labels, series) in zip(axes, panels):
         n = len(series)
         h = 0.8 / n

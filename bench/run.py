@@ -60,6 +60,9 @@ import reference as R  # noqa: E402
 import report  # noqa: E402
 
 SEED = 20240501
+# the per-record workloads: bench/specs/<kind>.json on bench/generate.py's records
+KINDS = ("orders", "events", "tweets")
+AJV = BENCH / "ajv"
 
 # Sizes per mode. Python is slow (~100-250 us a record), so it gets a prefix of
 # the records the server works on; per-record figures are comparable because
@@ -202,7 +205,7 @@ class Bench:
         self.tmpdir = None
         self.admin = None
         self.conn = None
-        self.specs = {k: (BENCH / "specs" / f"{k}.json").read_text() for k in ("orders", "events")}
+        self.specs = {k: (BENCH / "specs" / f"{k}.json").read_text() for k in KINDS}
 
     # -- connections
     def connect(self):
@@ -296,32 +299,33 @@ class Bench:
         keep = max(cfg["n_py"], cfg["n_ingest"])
         self.files = {}
         self.files["orders"], self.texts = write_copy_files("orders", sizes, self.tmpdir, keep)
-        self.files["events"], ev = write_copy_files("events", {cfg["n_events"]}, self.tmpdir, cfg["n_py"])
-        self.texts = {"orders": self.texts, "events": ev}
+        self.texts = {"orders": self.texts}
+        for kind in KINDS[1:]:
+            self.files[kind], self.texts[kind] = write_copy_files(kind, {cfg["n_events"]}, self.tmpdir, cfg["n_py"])
         log("loading tables")
         for kind, paths in self.files.items():
             biggest = paths[max(paths)]
             t = f"{kind}_raw"
             self.conn.execute(f"CREATE TABLE {t} (id bigserial PRIMARY KEY, doc jsonb NOT NULL)")
             self.conn.execute(sql.SQL("COPY {} (doc) FROM {}").format(sql.Identifier(t), sql.Literal(str(biggest))))
-        n = {"orders": cfg["n_sql"], "events": cfg["n_events"]}
-        for kind in ("orders", "events"):
+        n = {k: cfg["n_sql"] if k == "orders" else cfg["n_events"] for k in KINDS}
+        for kind in KINDS:
             # the per-record tables: raw records, transformed ones, the valid raw ones
             self.conn.execute(f"CREATE TABLE {kind}_rec AS SELECT id, doc FROM {kind}_raw WHERE id <= {n[kind]}")
             self.conn.execute(f"CREATE TABLE {kind}_tx AS SELECT id, pipeline.transform(doc, '{kind}') AS doc "
                               f"FROM {kind}_rec")
             self.conn.execute(f"CREATE TABLE {kind}_ok AS SELECT id, doc FROM {kind}_rec "
                               f"WHERE pipeline.validate(doc, '{kind}')")
-        for t in ("orders_raw", "events_raw", "orders_rec", "events_rec", "orders_tx", "events_tx",
-                  "orders_ok", "events_ok"):
-            self.conn.execute(f"VACUUM (FREEZE, ANALYZE) {t}")
+        for kind in KINDS:
+            for t in ("raw", "rec", "tx", "ok"):
+                self.conn.execute(f"VACUUM (FREEZE, ANALYZE) {kind}_{t}")
 
     # -- 1. per record
     def per_record(self):
         import fastjsonschema
         cfg = self.cfg
         out = {}
-        for kind in ("orders", "events"):
+        for kind in KINDS:
             log(f"per record: {kind}")
             texts = self.texts[kind][:cfg["n_py"]]
             n_py = len(texts)
@@ -403,11 +407,33 @@ class Bench:
                 rows.append(row(k, names[k], v["best"], n_py, valid=v["result"], times=v["times"]))
             for k, v in pg.items():
                 rows.append(row(k, names[k], v["best"], n_rows[k], valid=v["result"], times=v["times"]))
+            ajv = self.ajv(kind, cfg["runs"])
+            if ajv:
+                rows.append(row("ajv_schema", "ajv (node): compiled validator, documents parsed beforehand",
+                                ajv["best"], ajv["n"], valid=ajv["valid"], times=ajv["times"]))
             out[kind] = {"n_py": n_py, "n_sql": n_rows["pl_validate_full"], "rows": rows,
                          "valid_check": {"python_jsonschema": py["py_jsonschema_full"]["result"],
                                          "python_fastjsonschema": py["py_fast_full"]["result"],
                                          "pipeline": c_valid, "of": n_py}}
         return out
+
+    def ajv(self, kind, runs):
+        """ajv on the records the SQL side validates schema-only; None without node/ajv."""
+        if not (AJV / "node_modules" / "ajv").is_dir() or not shutil.which("node"):
+            log("ajv: not installed (scripts/bench.sh installs it with npm); no ajv column")
+            return None
+        schema = self.tmpdir / f"{kind}_schema.json"
+        schema.write_text(json.dumps(json.loads(self.specs[kind])["schema"]))
+        docs = self.tmpdir / f"{kind}_tx.jsonl"
+        with open(docs, "w", encoding="utf-8") as f:
+            for (d,) in self.conn.execute(f"SELECT doc::text FROM {kind}_tx ORDER BY id"):
+                f.write(d + "\n")
+        p = subprocess.run(["node", str(AJV / "validate.js"), str(schema), str(docs), str(runs)],
+                           capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            raise RuntimeError(f"ajv failed: {p.stderr.strip()[-500:]}")
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+        return {"best": min(r["times"]), "times": r["times"], "n": r["n"], "valid": r["valid"]}
 
     def find_peers(self):
         avail = {r[0] for r in self.conn.execute("SELECT name FROM pg_available_extensions").fetchall()}
@@ -643,6 +669,7 @@ class Bench:
         self.q("SELECT pipeline.define('big500', %s::jsonb)", (json.dumps(big),))
         self.q("SELECT pipeline.define('metaschema', %s::jsonb)", (json.dumps(meta),))
         specs = [("orders", "bench/specs/orders.json"), ("events", "bench/specs/events.json"),
+                 ("tweets", "bench/specs/tweets.json"),
                  ("big500", "generated: 500 properties, 8 kinds of property schema, additionalProperties false"),
                  ("metaschema", 'the 2020-12 metaschema: {"$ref": "https://json-schema.org/draft/2020-12/schema"}')]
         out["specs"] = []
