@@ -175,6 +175,15 @@ def bulk(conn, spec_text, texts):
     return out
 
 
+def peak_rss_kb():
+    """This process's peak RSS: VmHWM (ru_maxrss would carry the parent's peak across exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def rss_child(side, dbname, n, seed):
     """In a fresh process: ingest n generated records; print peak RSS and times."""
     texts = G.records_json("orders", n, seed)
@@ -188,7 +197,7 @@ def rss_child(side, dbname, n, seed):
             spec = (BENCH / "specs" / "orders.json").read_text()
             R.ingest(conn, "mig_before", texts, R.Pipeline(spec, validator="fastjsonschema"),
                      rejects_table="mig_before_rejects")
-        print(json.dumps({"maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        print(json.dumps({"maxrss_kb": peak_rss_kb(),
                           "client_s": time.process_time() - c0, "wall_s": time.perf_counter() - w0, "n": n}))
 
 
@@ -245,8 +254,8 @@ def aggregation(conn, spec_text, texts, runs):
         if not errors:
             cleaned.append(doc)
     times = {"python": [], "sql": [], "profile": []}
-    conn.execute("SET max_parallel_workers_per_gather = 2")
-    for _ in range(runs):
+    for i in range(2 * runs):  # SQL serial and parallel (as the planner allows) alternately; the best
+        conn.execute(f"SET max_parallel_workers_per_gather = {2 * (i % 2)}")
         t0 = time.perf_counter()
         py = aggregate_python(cleaned)
         times["python"].append(time.perf_counter() - t0)
@@ -256,7 +265,7 @@ def aggregation(conn, spec_text, texts, runs):
         t0 = time.perf_counter()
         conn.execute("SELECT pipeline.profile(doc) FROM mig_after").fetchone()
         times["profile"].append(time.perf_counter() - t0)
-    conn.execute("RESET max_parallel_workers_per_gather")
+    conn.execute("SET max_parallel_workers_per_gather = 0")
     stored = conn.execute("SELECT count(*) FROM mig_after").fetchone()[0]
     return {"n": len(cleaned), "stored": stored, "groups": len(py), "same": same_aggregates(py, rows)
             and stored == len(cleaned), **{k: min(v) for k, v in times.items()}}

@@ -20,6 +20,11 @@ Sections (docs/benchmarks.md says what each measures and why):
   memory      backend RSS before and after many triggered rows; compiled-spec
               memory of large specs
   scaling     cost per record at 10k, 100k (, 1M) rows
+  compat      pipeline.jsonb_matches_schema across statements: pgbench INSERTs
+              into a table with it in a CHECK vs none; one query per document
+              vs one scan
+  instructions  instructions per record under callgrind (bench/instructions.py):
+              validate and transform + validate against the detoast floor
   migration   the migration's success metrics, before (Python) and after
               (the trigger): per-request latency percentiles with 1 and 2
               clients, client and server CPU, client peak RSS, aggregation
@@ -72,13 +77,13 @@ MODES = {
         n_sql=20_000, n_py=4_000, n_events=20_000, n_ingest=8_000, n_server=50_000,
         runs=3, py_runs=2, pgbench_seconds=5, pgbench_runs=2, pgbench_fsync=False,
         mem_batch=50_000, mem_warmup=1, mem_batches=2, scaling=[10_000, 100_000],
-        mig_requests=1_000, mig_block=100, mig_rss_n=100_000, mig_agg_n=8_000,
+        mig_requests=1_000, mig_block=100, mig_rss_n=100_000, mig_agg_n=8_000, instr_n=500,
     ),
     "full": dict(
         n_sql=100_000, n_py=20_000, n_events=100_000, n_ingest=40_000, n_server=100_000,
         runs=5, py_runs=3, pgbench_seconds=30, pgbench_runs=5, pgbench_fsync=True,
         mem_batch=100_000, mem_warmup=2, mem_batches=10, scaling=[10_000, 100_000, 1_000_000],
-        mig_requests=5_000, mig_block=250, mig_rss_n=1_000_000, mig_agg_n=40_000,
+        mig_requests=5_000, mig_block=250, mig_rss_n=1_000_000, mig_agg_n=40_000, instr_n=2_000,
     ),
 }
 
@@ -582,18 +587,20 @@ class Bench:
         self.reset()
         return out
 
-    def pgbench_series(self, label, pgbench, env):
+    def pgbench_series(self, label, pgbench, env, scripts=None, tables=("pgb_plain", "pgb_trigger")):
+        """Alternating pgbench runs of two scripts ({"plain": path, "trigger": path}); medians, ratio."""
         cfg = self.cfg
+        scripts = scripts or {w: BENCH / f"pgbench_insert_{w}.sql" for w in ("plain", "trigger")}
         with psycopg.connect(dbname=self.dbname, autocommit=True) as c:
             seen = c.execute("SHOW fsync").fetchone()[0]
         runs = {"plain": [], "trigger": []}
         for i in range(cfg["pgbench_runs"]):
             order = ["plain", "trigger"] if i % 2 == 0 else ["trigger", "plain"]
             for which in order:
-                self.reset("pgb_plain", "pgb_trigger")
+                self.reset(*tables)
                 log(f"pgbench ({label}): {which} run {i + 1}/{cfg['pgbench_runs']}")
                 cmd = [pgbench, "-n", "-M", "prepared", "-c", "2", "-j", "2",
-                       "-T", str(cfg["pgbench_seconds"]), "-f", str(BENCH / f"pgbench_insert_{which}.sql")]
+                       "-T", str(cfg["pgbench_seconds"]), "-f", str(scripts[which])]
                 p = subprocess.run(cmd, env=env, capture_output=True, text=True,
                                    timeout=cfg["pgbench_seconds"] * 4 + 60)
                 if p.returncode != 0:
@@ -736,7 +743,51 @@ class Bench:
         self.reset()
         return out
 
-    # -- 6. migration metrics
+    # -- 6. compat functions across statements
+    def compat(self):
+        """A CHECK (pipeline.jsonb_matches_schema(...)) on single-row INSERTs, and one query per document."""
+        cfg = self.cfg
+        schema = json.dumps(json.loads(self.specs["tweets"])["schema"])
+        doc = self.q("SELECT doc::text FROM tweets_tx WHERE pipeline.validate(doc, 'tweets_schema') ORDER BY id LIMIT 1")[0]
+        lit = sql.Literal(schema).as_string(self.conn)
+        self.conn.execute("DROP TABLE IF EXISTS pgb_nocheck, pgb_check")
+        self.conn.execute("CREATE TABLE pgb_nocheck (id bigserial PRIMARY KEY, doc jsonb NOT NULL)")
+        self.conn.execute(f"CREATE TABLE pgb_check (id bigserial PRIMARY KEY, doc jsonb NOT NULL "
+                          f"CHECK (pipeline.jsonb_matches_schema({lit}::json, doc)))")
+        scripts = {}
+        for which, table in (("plain", "pgb_nocheck"), ("trigger", "pgb_check")):
+            scripts[which] = self.tmpdir / f"compat_{which}.sql"
+            scripts[which].write_text(f"INSERT INTO {table} (doc) VALUES ({sql.Literal(doc).as_string(self.conn)}::jsonb);\n")
+        pgbench = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
+        env = dict(os.environ, PGDATABASE=self.dbname)
+        series = self.pgbench_series("CHECK (jsonb_matches_schema) vs none", pgbench, env, scripts,
+                                     ("pgb_nocheck", "pgb_check"))
+        # one query per document through psycopg, against the same documents in one scan
+        docs = [d for (d,) in self.conn.execute(f"SELECT doc::text FROM tweets_tx ORDER BY id LIMIT {cfg['n_py']}")]
+        stmt = "SELECT pipeline.jsonb_matches_schema(%s::json, %s::jsonb)"
+        scan = (f"SELECT count(*) FILTER (WHERE pipeline.jsonb_matches_schema({lit}::json, doc)) FROM "
+                f"(SELECT doc FROM tweets_tx ORDER BY id LIMIT {cfg['n_py']}) s")
+        res = interleaved({
+            "per_query": (None, lambda: sum(1 for d in docs if self.conn.execute(stmt, (schema, d), prepare=True)
+                                             .fetchone()[0])),
+            "one_scan": (None, lambda: self.q(scan)[0]),
+        }, runs=cfg["runs"])
+        self.conn.execute("DROP TABLE pgb_nocheck, pgb_check")
+        n = len(docs)
+        return {"pgbench": series, "n": n,
+                "per_query_us": res["per_query"]["best"] / n * 1e6, "one_scan_us": res["one_scan"]["best"] / n * 1e6,
+                "same": res["per_query"]["result"] == res["one_scan"]["result"]}
+
+    # -- 7. instructions per record (callgrind)
+    def instructions(self):
+        import instructions
+        bindir = subprocess.run([os.environ.get("PG_CONFIG", "pg_config"), "--bindir"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        n = self.cfg["instr_n"]
+        work = {k: (self.specs[k], self.files[k][min(x for x in self.files[k] if x >= n)]) for k in KINDS}
+        return instructions.measure(bindir, work, n)
+
+    # -- 8. migration metrics
     def migration(self):
         import migration
         return migration.run(self, self.cfg, SEED)
@@ -757,7 +808,7 @@ class Bench:
                     log(f"no-op C trigger not loaded ({e}); the PL/pgSQL no-op stands in")
             self.find_peers()
             self.load_data()
-            for name in ("per_record", "ingest", "pgbench", "memory", "scaling", "migration"):
+            for name in ("per_record", "ingest", "pgbench", "compat", "memory", "scaling", "instructions", "migration"):
                 if name not in sections:
                     continue
                 t0 = time.perf_counter()
@@ -782,8 +833,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (under 3 minutes)")
     ap.add_argument("--noop-trigger", help="path of the compiled bench/noop_trigger.c (.so)")
-    ap.add_argument("--sections", default="per_record,ingest,pgbench,memory,scaling,migration",
-                    help="comma-separated subset of: per_record, ingest, pgbench, memory, scaling, migration")
+    ap.add_argument("--sections", default="per_record,ingest,pgbench,compat,memory,scaling,instructions,migration",
+                    help="comma-separated subset of: per_record, ingest, pgbench, compat, memory, scaling, "
+                         "instructions, migration")
     ap.add_argument("--out", help="output directory (default bench/results, quick: bench/results/tmp)")
     ap.add_argument("--name", help="output base name (default latest, quick: quick)")
     a = ap.parse_args(argv)
