@@ -147,6 +147,18 @@ def dumps(v):
         return "".join(out)
 
 
+def dumps_fast(v):
+    """JSON text as a Python team's ingest writes it: Decimals as floats.
+
+    The shortest float repr of the records' decimals (amounts, rates) reads
+    back as the same number; exactness is `dumps`' job (the tests use it).
+    """
+    try:
+        return json.dumps(v, ensure_ascii=False, separators=(",", ":"), default=float, allow_nan=False)
+    except ValueError:  # a decimal beyond a float's range: write it exactly
+        return dumps(v)
+
+
 def _is_num(v):
     return isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
 
@@ -539,15 +551,9 @@ def coerce_value(v, to, float_mode=False):
 # spec's arguments, with pointers parsed and regexes compiled.
 
 class Step:
-    __slots__ = ("i", "op", "path", "tokens", "args", "float_mode", "fn")
-
-    def __getattr__(self, name):
-        if name == "args":
-            raise AttributeError(name)
-        try:
-            return self.args[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    """A compiled step: i, op, path, tokens, fn, float_mode, and each of the
+    spec's arguments (with their prepared forms) as a plain attribute, also
+    kept together in ``args``."""
 
 
 def _on_value(applies, fn):
@@ -814,7 +820,7 @@ def compile_step(i, raw, float_mode):
             st.args["regex"] = ecma_regex(args["pattern"])
         except (ValueError, re.error) as e:
             raise SpecError(where + "/pattern", f"invalid pattern: {e}") from None
-        st.args["repl"] = _compile_replacement(args["with"], st.regex.groups, where + "/with")
+        st.args["repl"] = _compile_replacement(args["with"], st.args["regex"].groups, where + "/with")
     elif op == "parse_timestamp":
         for j, f in enumerate(args["formats"]):
             if f not in ("iso8601", "epoch"):
@@ -847,6 +853,7 @@ def compile_step(i, raw, float_mode):
         st.args["from_tokens"] = [parse_pointer(p, f"{where}/from/{j}") for j, p in enumerate(args["from"])]
     elif op == "keep":
         st.args["keyset"] = frozenset(args["keys"])
+    vars(st).update(st.args)  # plain attribute reads on the hot path
     return st
 
 
@@ -1052,7 +1059,7 @@ class Pipeline:
         return loads(text, self.numbers)
 
     def dumps(self, doc):
-        return dumps(doc)
+        return dumps_fast(doc)
 
     def transform(self, doc):
         """Apply every step in order; returns (doc, step violations)."""

@@ -3,7 +3,10 @@
 
     /usr/bin/python3 bench/report.py bench/results/latest.json   # rewrites latest.md and latest.png
 
-bench/run.py calls write() at the end of a run.
+bench/run.py calls write() at the end of a run, and fails the run when a
+check (checks(): same verdicts, every row accounted for) is false. A full run
+on PostgreSQL 15 also rewrites the README's Performance table (readme_table()),
+so the README cannot drift from the latest results.
 """
 
 from __future__ import annotations
@@ -19,6 +22,12 @@ GOAL_INGEST_VS_PYTHON = 10.0
 GOAL_SERVER_VS_BARE = 0.75
 GOAL_PGBENCH = 0.95
 GOAL_RSS_KB_PER_1M = 1024
+GOAL_VS_AJV = 1.0               # pipeline.validate at or under ajv's time, schema only
+GOAL_INSTR_VS_FLOOR = 4.0       # validate's instructions per record / the detoast floor's (orders)
+GOAL_STEPS_US = 0.6             # what the orders spec's 17 steps add to validate, per record
+GOAL_COMPILED_KB = {"big500": 1024, "orders": 32}
+GOAL_COMPAT_TPS = 0.90          # INSERTs with a jsonb_matches_schema CHECK / without
+GOAL_COMPAT_QUERY = 2.0         # one query per document / one scan, per document
 
 
 def fmt_us(us):
@@ -101,7 +110,40 @@ def goals(res):
                     f"{st['label']}: {fmt_x(st['ratio'])} ({st['trigger']['tps_median']:,.0f} vs "
                     f"{st['plain']['tps_median']:,.0f} TPS){others}",
                     st["ratio"] >= GOAL_PGBENCH))
+    for kind, sec in (pr or {}).items():
+        r = _rows(sec)
+        if "ajv_schema" in r:
+            x = r["ajv_schema"]["us"] / r["pl_validate_schema"]["us"]
+            out.append((f"validate at or under ajv's time per record ({kind}, schema only)",
+                        f"{fmt_x(x)} ({fmt_us(r['pl_validate_schema']['us'])} vs ajv {fmt_us(r['ajv_schema']['us'])} us)",
+                        x >= GOAL_VS_AJV))
+    if pr and "orders" in pr:
+        r = _rows(pr["orders"])
+        add = r["pl_validate_full"]["us"] - r["pl_validate_schema"]["us"]
+        out.append((f"the orders spec's 17 steps add <= {GOAL_STEPS_US} us to validate per record",
+                    f"{fmt_us(add)} us ({fmt_us(r['pl_validate_full']['us'])} vs {fmt_us(r['pl_validate_schema']['us'])})",
+                    add <= GOAL_STEPS_US))
+    ins = res.get("instructions")
+    if ins and "orders" in ins:
+        o = ins["orders"]
+        x = o["validate"] / o["floor"]
+        out.append((f"validate <= {GOAL_INSTR_VS_FLOOR:.0f}x the detoast floor in instructions per record (orders)",
+                    f"{x:.1f}x ({o['validate']:,.0f} vs {o['floor']:,.0f})", x <= GOAL_INSTR_VS_FLOOR))
+    cp = res.get("compat")
+    if cp:
+        st = cp["pgbench"]
+        out.append((f"single-row INSERTs with a jsonb_matches_schema CHECK >= {GOAL_COMPAT_TPS}x the TPS without",
+                    f"{fmt_x(st['ratio'])} ({st['trigger']['tps_median']:,.0f} vs {st['plain']['tps_median']:,.0f} TPS)",
+                    st["ratio"] >= GOAL_COMPAT_TPS))
+        x = cp["per_query_us"] / cp["one_scan_us"]
+        out.append((f"jsonb_matches_schema, one query per document < {GOAL_COMPAT_QUERY:.0f}x one scan, per document",
+                    f"{x:.1f}x ({fmt_us(cp['per_query_us'])} vs {fmt_us(cp['one_scan_us'])} us)", x < GOAL_COMPAT_QUERY))
     mem = res.get("memory")
+    for spec in (mem or {}).get("specs", []):
+        goal = GOAL_COMPILED_KB.get(spec["name"])
+        if goal:
+            kb = (spec["spec_context"] + spec["schema_context"]) / 1024
+            out.append((f"compiled {spec['name']} <= {goal:,} kB", f"{kb:,.0f} kB", kb <= goal))
     if mem and "rss" in mem:
         m = mem["rss"]
         per1m = m["anon_growth_per_1m_kb"]
@@ -130,7 +172,7 @@ def markdown(res, png_name=None):
     add(f"- server: throwaway cluster (pg_virtualenv), shared_buffers {st.get('shared_buffers')}, "
         f"fsync {st.get('fsync')}, synchronous_commit {st.get('synchronous_commit')}, "
         f"wal_level {st.get('wal_level')}; sessions `SET jit = off; SET max_parallel_workers_per_gather = 0`")
-    add(f"- timing: warm-up, then the best of {res['config']['runs']} runs (Python: "
+    add(f"- timing: warm-up, then the best of {res['config']['runs']} runs, Python and SQL alike (ingest: "
         f"{res['config']['py_runs']}), variants interleaved; all figures of a table come from the same run")
     add("")
     if png_name:
@@ -154,7 +196,9 @@ def markdown(res, png_name=None):
         kinds = list(pr)
         add("The same generated records (6-7% invalid) and the same spec: `bench/specs/orders.json` "
             "(~220 B raw records, 17 transform steps, 11 properties) and `bench/specs/events.json` "
-            "(~360 B, 19 steps, nested objects, `oneOf` of `$ref`s). Python timings exclude JSON parsing "
+            "(~360 B, 19 steps, nested objects, `oneOf` of `$ref`s), `bench/specs/tweets.json` (tweet-like "
+            "~1.2 KB API output, ~30 properties, nested objects and arrays, a strict schema, no steps). "
+            "ajv (node) validates the SQL side's transformed records, parsed beforehand. Python timings exclude JSON parsing "
             "(the documents are parsed beforehand); SQL timings are a whole `SELECT count(*) FILTER (WHERE ...)` "
             "over a table, scan included. "
             + ", ".join(f"{k}: Python {pr[k]['n_py']:,} records, SQL {pr[k]['n_sql']:,} rows" for k in kinds) + ".")
@@ -167,7 +211,7 @@ def markdown(res, png_name=None):
             ("**Spec** (transform, then validate)", ["py_jsonschema_full", "py_fast_full", "pl_validate_full",
                                                      "pl_process"], "py_jsonschema_full", "py_fast_full"),
             ("**Schema only** (on the transformed records)",
-             ["py_jsonschema_schema", "py_fast_schema", "pl_validate_schema", "pl_compat"]
+             ["py_jsonschema_schema", "py_fast_schema", "ajv_schema", "pl_validate_schema", "pl_compat"]
              + [k for k in res.get("peers", {}).get("in_run", [])], "py_jsonschema_schema", "py_fast_schema"),
             ("**Floors**", ["scan", "floor"], "py_jsonschema_schema", "py_fast_schema"),
         ]
@@ -187,35 +231,20 @@ def markdown(res, png_name=None):
                     cells += [fmt_us(r["us"]), fmt_rate(r["per_s"]), fmt_x(bj / r["us"]), fmt_x(bf / r["us"])]
                 add(f"| {name} | " + " | ".join(cells) + " |")
         add("")
-        checks = []
+        seen = []
         for k in kinds:
             vc = pr[k]["valid_check"]
-            checks.append(f"{k}: pipeline {vc['pipeline']:,}, Python jsonschema {vc['python_jsonschema']:,}, "
+            seen.append(f"{k}: pipeline {vc['pipeline']:,}, Python jsonschema {vc['python_jsonschema']:,}, "
                           f"fastjsonschema {vc['python_fastjsonschema']:,} valid of {vc['of']:,}")
-        add("Same verdicts on the records both saw: " + "; ".join(checks) + ".")
+        add("Same verdicts on the records both saw (checked): " + "; ".join(seen) + ".")
         add("")
-        peers = res.get("peers", {})
-        if not peers.get("in_run"):
-            ref = peers.get("reference")
-            add("### Peers: reference figures (not this run)")
-            add("")
-            add(f"None of {', '.join(peers.get('looked_for', []))} is installed in this server, and they cannot "
-                f"be built here from committed code, so they are not in this run. For orientation only, the figures "
-                f"from {ref['source']}, in us per record:")
-            add("")
-            add("| reference figures (not this run) | " + " | ".join(ref["columns"]) + " |")
-            add("|---|" + "---:|" * len(ref["columns"]))
-            for r in ref["rows"]:
-                add(f"| {r[0]} | " + " | ".join(fmt_us(x) for x in r[1:]) + " |")
-            add("")
-
     ing = res.get("ingest")
     if ing:
         add("## 2. Ingest, end to end")
         add("")
         add(f"{ing['n']:,} raw order records (JSON texts, as they arrive) into a table `(id bigserial primary key, "
             f"doc jsonb)` through psycopg in one transaction; client and server share the machine. "
-            f"Every row is accounted for: inserted + rejected = sent.")
+            f"Every row is accounted for (checked): inserted + rejected = sent.")
         add("")
         add("| | us/row | rows/s | vs Python jsonschema pipeline | inserted | rejected |")
         add("|---|---:|---:|---:|---:|---:|")
@@ -306,6 +335,47 @@ def markdown(res, png_name=None):
                 f"| {fmt_us(s['copy_pipeline_us'])} |")
         add("")
 
+    cp = res.get("compat")
+    if cp:
+        st = cp["pgbench"]
+        add("## Compat functions across statements")
+        add("")
+        add(f"pgbench {st['plain']['tps'] and ''}single-row INSERTs of a valid tweet-like document into a table "
+            f"with `CHECK (pipeline.jsonb_matches_schema('<bench/specs/tweets.json schema>', doc))` and into one "
+            f"without: median TPS {st['trigger']['tps_median']:,.0f} vs {st['plain']['tps_median']:,.0f} "
+            f"({fmt_x(st['ratio'])}). One `SELECT pipeline.jsonb_matches_schema(schema, doc)` per document through "
+            f"psycopg: {fmt_us(cp['per_query_us'])} us a document, against {fmt_us(cp['one_scan_us'])} us in one "
+            f"scan over the same {cp['n']:,} documents (the round trip is most of the difference).")
+        add("")
+    ins = res.get("instructions")
+    if ins:
+        add("## Instructions per record (callgrind)")
+        add("")
+        add("`valgrind --tool=callgrind` on `postgres --single`, a private cluster; the whole statement "
+            "(`ExecutorRun`: scan, detoast, the function) per record, a 1-record run subtracted (so compiling "
+            "the spec is not counted). Repeatable where wall time is not.")
+        add("")
+        add("| workload | detoast floor | validate, schema only | / floor | in pipeline_validate | "
+            "transform + validate (spec) | / floor |")
+        add("|---|---:|---:|---:|---:|---:|---:|")
+        for k, v in ins.items():
+            add(f"| {k} ({v['n']:,} records) | {v['floor']:,.0f} | {v['validate']:,.0f} | "
+                f"{v['validate'] / v['floor']:.1f}x | {v['validate_fn']:,.0f} | {v['validate_spec']:,.0f} | "
+                f"{v['validate_spec'] / v['floor']:.1f}x |")
+        add("")
+    mig = res.get("migration")
+    if mig:
+        L.extend(migration_markdown(mig))
+        if png_name:
+            add(f"![per-request latency, before and after]({Path(png_name).stem}-latency.png)")
+            add("")
+
+    add("## Checks")
+    add("")
+    for name, ok, detail in checks(res):
+        add(f"- {verdict(ok)} {name}: {detail}")
+    add("")
+
     if res.get("errors"):
         add("## Sections that failed")
         add("")
@@ -313,6 +383,202 @@ def markdown(res, png_name=None):
             add(f"- {k}: `{v}`")
         add("")
     return "\n".join(L)
+
+
+def checks(res):
+    """[(check, ok, detail)]: what must hold for the figures to mean anything."""
+    out = []
+    for kind, sec in (res.get("per_record") or {}).items():
+        vc = sec["valid_check"]
+        got = (vc["pipeline"], vc["python_jsonschema"], vc["python_fastjsonschema"])
+        out.append((f"same verdicts ({kind})", len(set(got)) == 1,
+                    f"valid of {vc['of']:,}: pipeline {got[0]:,}, jsonschema {got[1]:,}, fastjsonschema {got[2]:,}"))
+        r = _rows(sec)
+        if "ajv_schema" in r:
+            mine, theirs = r["pl_validate_schema"]["valid"], r["ajv_schema"]["valid"]
+            out.append((f"ajv agrees ({kind}, schema only)", mine == theirs,
+                        f"valid of {r['ajv_schema']['n']:,}: pipeline {mine:,}, ajv {theirs:,}"))
+    ing = res.get("ingest")
+    if ing:
+        for sec in (ing, ing["server"]):
+            bad = [r["key"] for r in sec["rows"] if r["inserted"] + r["rejected"] != sec["n"]]
+            out.append((f"every row accounted for ({'server-side COPY' if sec is not ing else 'ingest'})", not bad,
+                        f"inserted + rejected = {sec['n']:,} sent" + (f"; not for {', '.join(bad)}" if bad else "")))
+        r = _rows(ing)
+        stored = {k: r[k]["inserted"] for k in ("py_jsonschema", "py_fast", "copy_pipeline") if k in r}
+        out.append(("the Python pipeline and the trigger store the same rows", len(set(stored.values())) == 1,
+                    ", ".join(f"{k} {v:,}" for k, v in stored.items())))
+    cp = res.get("compat")
+    if cp:
+        out.append(("one query per document and one scan give the same verdicts (compat)", cp["same"], ""))
+    mig = res.get("migration")
+    if mig:
+        a = mig["accounted_requests"]
+        out.append(("every request accounted for (migration)", a["ok"],
+                    f"{a['sent']:,} sent to each side: before {a['before']:,} (two variants), after {a['after']:,}"))
+        out.append(("every record accounted for (migration bulk and peak-RSS ingests)",
+                    mig["accounted_bulk"]["ok"] and mig["rss"]["ok"],
+                    f"bulk {mig['accounted_bulk']['after']:,} of {mig['accounted_bulk']['sent']:,}; "
+                    f"1-process ingests {mig['rss']['accounted']}"))
+        ag = mig["aggregation"]
+        out.append(("same aggregates in Python and SQL", ag["same"],
+                    f"{ag['groups']:,} groups over {ag['n']:,} cleaned records, {ag['stored']:,} stored"))
+    return out
+
+
+def _ms_per_1m(seconds, n):
+    return seconds / n * 1e6
+
+
+def migration_table(mig):
+    """[(metric, before, after, after/before improvement)] for the success-metrics table."""
+    one, two, bulk = mig["one_client"], mig["two_clients"], mig["bulk"]
+    b, bj, a = one["before_fast"], one["before_jsonschema"], one["after"]
+    rss, ag = mig["rss"], mig["aggregation"]
+    rows = [
+        ("latency p50 per request (us), 1 client", b["p50"], a["p50"], b["p50"] / a["p50"]),
+        ("latency p99 per request (us), 1 client", b["p99"], a["p99"], b["p99"] / a["p99"]),
+        ("latency p50 per request (us), jsonschema before", bj["p50"], a["p50"], bj["p50"] / a["p50"]),
+        ("throughput (requests/s), 1 client", b["per_s"], a["per_s"], a["per_s"] / b["per_s"]),
+        ("throughput (requests/s), 2 clients", two["before_fast"]["per_s"], two["after"]["per_s"],
+         two["after"]["per_s"] / two["before_fast"]["per_s"]),
+        ("latency p99 (us), 2 clients", two["before_fast"]["p99"], two["after"]["p99"],
+         two["before_fast"]["p99"] / two["after"]["p99"]),
+        ("client CPU per 1k requests (ms)", b["client_cpu_per_1k"] * 1e3, a["client_cpu_per_1k"] * 1e3,
+         b["client_cpu_per_1k"] / max(a["client_cpu_per_1k"], 1e-9)),
+        ("server CPU per 1k requests (ms)", b["server_cpu_per_1k"] * 1e3, a["server_cpu_per_1k"] * 1e3,
+         b["server_cpu_per_1k"] / max(a["server_cpu_per_1k"], 1e-9)),
+        ("client CPU per 1k records, bulk ingest (ms)", bulk["before_fast"]["client_cpu_per_1k"] * 1e3,
+         bulk["after"]["client_cpu_per_1k"] * 1e3,
+         bulk["before_fast"]["client_cpu_per_1k"] / max(bulk["after"]["client_cpu_per_1k"], 1e-9)),
+        ("server CPU per 1k records, bulk ingest (ms)", bulk["before_fast"]["server_cpu_per_1k"] * 1e3,
+         bulk["after"]["server_cpu_per_1k"] * 1e3,
+         bulk["before_fast"]["server_cpu_per_1k"] / max(bulk["after"]["server_cpu_per_1k"], 1e-9)),
+        (f"client peak RSS, ingest of {rss['before']['n']:,} records (MB)", rss["before"]["maxrss_kb"] / 1024,
+         rss["after"]["maxrss_kb"] / 1024, rss["before"]["maxrss_kb"] / rss["after"]["maxrss_kb"]),
+        ("aggregation per 1M records (s): Python vs SQL GROUP BY", _ms_per_1m(ag["python"], ag["n"]),
+         _ms_per_1m(ag["sql"], ag["stored"]), ag["python"] / ag["sql"] * ag["stored"] / ag["n"]),
+    ]
+    return rows
+
+
+def _num(x):
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}" if abs(x) >= 1 else f"{x:.3f}"
+
+
+def migration_markdown(mig):
+    L = ["## 6. Migration success metrics", ""]
+    one = mig["one_client"]
+    n = one["after"]["requests"]
+    L.append(f"Before: the Python pipeline (bench/reference.py: parse, transform, validate, INSERT the record or "
+             f"its reject, one statement a request, autocommit). After: one `INSERT` of the raw record into a "
+             f"table with the pipeline trigger (quarantine). {n:,} requests per variant, each on its own "
+             f"connection, blocks interleaved; sorted-sample percentiles. \"before\" is fastjsonschema unless "
+             f"said; ratios: how many times better after is.")
+    L.append("")
+    L.append("| metric | before | after | better by |")
+    L.append("|---|---:|---:|---:|")
+    for metric, b, a, x in migration_table(mig):
+        L.append(f"| {metric} | {_num(b)} | {_num(a)} | {fmt_x(x)} |")
+    L.append("")
+    L.append("| per request, us | p50 | p90 | p99 | p99.9 | max | requests/s |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|")
+    names = {"before_jsonschema": "before: Python, jsonschema", "before_fast": "before: Python, fastjsonschema",
+             "after": "after: INSERT through the trigger"}
+    for k, r in one.items():
+        L.append(f"| {names[k]}, 1 client | {r['p50']:,.0f} | {r['p90']:,.0f} | {r['p99']:,.0f} | "
+                 f"{r['p99.9']:,.0f} | {r['max']:,.0f} | {r['per_s']:,.0f} |")
+    for k, r in mig["two_clients"].items():
+        L.append(f"| {names[k]}, 2 clients | {r['p50']:,.0f} | {r['p90']:,.0f} | {r['p99']:,.0f} | "
+                 f"{r['p99.9']:,.0f} | {r['max']:,.0f} | {r['per_s']:,.0f} |")
+    L.append("")
+    ag = mig["aggregation"]
+    L.append(f"Aggregation over {ag['n']:,} cleaned orders ({ag['groups']:,} customer-day groups): Python "
+             f"{ag['python'] * 1e3:,.1f} ms, SQL GROUP BY (parallel allowed) {ag['sql'] * 1e3:,.1f} ms, "
+             f"`pipeline.profile(doc)` over the same rows {ag['profile'] * 1e3:,.1f} ms.")
+    L.append("")
+    return L
+
+
+def latency_chart(mig, path):
+    """Latency distributions (sorted samples) of both sides, log scale."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for k, label in (("before_jsonschema", "before: Python + jsonschema"),
+                     ("before_fast", "before: Python + fastjsonschema"), ("after", "after: INSERT + trigger")):
+        ys = [v / 1000 for v in mig["latency_samples"][k]]
+        xs = [100 * (i + 0.5) / len(ys) for i in range(len(ys))]
+        ax.plot(xs, ys, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("percentile of requests")
+    ax.set_ylabel("latency per request (us, log scale)")
+    ax.set_title("Per-request latency, one client: lower is better", fontsize=10)
+    ax.grid(which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+README_START = "<!-- bench:readme:start -->"
+README_END = "<!-- bench:readme:end -->"
+
+
+def readme_table(res):
+    """The README's Performance table, from this run's figures."""
+    pr, ing = res.get("per_record") or {}, res.get("ingest")
+    kinds = list(pr)
+    m = res.get("meta", {})
+    L = [f"From `make bench` at commit {m.get('commit')}, {m.get('date')}, PostgreSQL {m.get('postgres')}, "
+         f"{m.get('nproc')} cores ({m.get('cpu')}); every figure in bench/results/latest.md.", "",
+         "| per record, us (best of " + str(res["config"]["runs"]) + ") | " + " | ".join(kinds) + " |",
+         "|---|" + "---:|" * len(kinds)]
+    for key, label in (("py_jsonschema_full", "Python `jsonschema`: transform + validate"),
+                       ("py_fast_full", "Python `fastjsonschema`: transform + validate"),
+                       ("pl_validate_full", "`pipeline.validate(doc, spec)`: transform + validate"),
+                       ("py_jsonschema_schema", "Python `jsonschema`, schema only"),
+                       ("py_fast_schema", "Python `fastjsonschema`, schema only"),
+                       ("ajv_schema", "ajv (node), schema only"),
+                       ("pl_validate_schema", "`pipeline.validate`, schema only"),
+                       ("floor", "floor: a scan that detoasts each document")):
+        cells = [_rows(pr[k]).get(key) for k in kinds]
+        if all(c is None for c in cells):
+            continue
+        L.append(f"| {label} | " + " | ".join(fmt_us(c["us"]) if c else "-" for c in cells) + " |")
+    if ing:
+        r, s = _rows(ing), _rows(ing["server"])
+        L += ["", f"| ingest of {ing['n']:,} raw orders through psycopg, us/row | |", "|---|---:|"]
+        for key, label in (("py_jsonschema", "Python pipeline (`jsonschema`), COPY of the good rows"),
+                           ("py_fast", "Python pipeline (`fastjsonschema`), COPY of the good rows"),
+                           ("copy_pipeline", "`COPY` into a table with the pipeline trigger (quarantine)"),
+                           ("copy_plpgsql", "`COPY` into a table with a hand-written PL/pgSQL trigger"),
+                           ("copy_bare", "`COPY`, no checks")):
+            if key in r:
+                L.append(f"| {label} | {fmt_us(r[key]['us'])} |")
+        L.append(f"| server-side `COPY` through the trigger / bare `COPY` (throughput) | "
+                 f"{fmt_x(s['srv_bare']['us'] / s['srv_pipeline']['us'])} |")
+    mig = res.get("migration")
+    if mig:
+        L += ["", "| migration success metrics (before: Python + fastjsonschema) | before | after | better by |",
+              "|---|---:|---:|---:|"]
+        for metric, b, a, x in migration_table(mig):
+            L.append(f"| {metric} | {_num(b)} | {_num(a)} | {fmt_x(x)} |")
+    g = goals(res)
+    if g:
+        L += ["", "Goals: " + "; ".join(f"{goal}: {measured} {verdict(ok)}" for goal, measured, ok in g) + "."]
+    return "\n".join(L)
+
+
+def update_readme(res, readme):
+    """Replace the README's table between the markers with this run's."""
+    text = readme.read_text()
+    i, j = text.find(README_START), text.find(README_END)
+    if i < 0 or j < i:
+        return False
+    readme.write_text(text[:i + len(README_START)] + "\n" + readme_table(res) + "\n" + text[j:])
+    return True
 
 
 def chart(res, path):
@@ -327,6 +593,7 @@ def chart(res, path):
                 ("pl_validate_full", "pipeline.validate (spec)"), ("pl_process", "pipeline.process (spec)"),
                 ("py_jsonschema_schema", "Python jsonschema (schema only)"),
                 ("py_fast_schema", "Python fastjsonschema (schema only)"),
+                ("ajv_schema", "ajv, node (schema only)"),
                 ("pl_validate_schema", "pipeline.validate (schema only)"),
                 ("pl_compat", "jsonb_matches_schema (schema only)"),
                 ("floor", "detoast floor")]
@@ -351,7 +618,7 @@ def chart(res, path):
     fig, axes = plt.subplots(1, len(panels), figsize=(7.5 * len(panels), 6.5))
     if len(panels) == 1:
         axes = [axes]
-    colors = {"orders": "#4C72B0", "events": "#DD8452"}
+    colors = {"orders": "#4C72B0", "events": "#DD8452", "tweets": "#55A868"}
     for ax, (title, labels, series) in zip(axes, panels):
         n = len(series)
         h = 0.8 / n
@@ -384,6 +651,8 @@ def chart(res, path):
 def write(res, md_path, png_path):
     md_path, png_path = Path(md_path), Path(png_path)
     chart(res, png_path)
+    if res.get("migration"):
+        latency_chart(res["migration"], png_path.with_name(png_path.stem + "-latency.png"))
     md = markdown(res, png_path.name if png_path.exists() else None)
     md_path.write_text(md + "\n")
     return md

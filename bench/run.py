@@ -20,6 +20,15 @@ Sections (docs/benchmarks.md says what each measures and why):
   memory      backend RSS before and after many triggered rows; compiled-spec
               memory of large specs
   scaling     cost per record at 10k, 100k (, 1M) rows
+  compat      pipeline.jsonb_matches_schema across statements: pgbench INSERTs
+              into a table with it in a CHECK vs none; one query per document
+              vs one scan
+  instructions  instructions per record under callgrind (bench/instructions.py):
+              validate and transform + validate against the detoast floor
+  migration   the migration's success metrics, before (Python) and after
+              (the trigger): per-request latency percentiles with 1 and 2
+              clients, client and server CPU, client peak RSS, aggregation
+              (bench/migration.py)
 
 Every timing is the best of several runs after a warm-up, the variants of a
 measurement interleaved (round robin) so that a noisy neighbour hurts them
@@ -56,6 +65,9 @@ import reference as R  # noqa: E402
 import report  # noqa: E402
 
 SEED = 20240501
+# the per-record workloads: bench/specs/<kind>.json on bench/generate.py's records
+KINDS = ("orders", "events", "tweets")
+AJV = BENCH / "ajv"
 
 # Sizes per mode. Python is slow (~100-250 us a record), so it gets a prefix of
 # the records the server works on; per-record figures are comparable because
@@ -65,11 +77,13 @@ MODES = {
         n_sql=20_000, n_py=4_000, n_events=20_000, n_ingest=8_000, n_server=50_000,
         runs=3, py_runs=2, pgbench_seconds=5, pgbench_runs=2, pgbench_fsync=False,
         mem_batch=50_000, mem_warmup=1, mem_batches=2, scaling=[10_000, 100_000],
+        mig_requests=1_000, mig_block=100, mig_rss_n=100_000, mig_agg_n=8_000, instr_n=500,
     ),
     "full": dict(
         n_sql=100_000, n_py=20_000, n_events=100_000, n_ingest=40_000, n_server=100_000,
         runs=5, py_runs=3, pgbench_seconds=30, pgbench_runs=5, pgbench_fsync=True,
         mem_batch=100_000, mem_warmup=2, mem_batches=10, scaling=[10_000, 100_000, 1_000_000],
+        mig_requests=5_000, mig_block=250, mig_rss_n=1_000_000, mig_agg_n=40_000, instr_n=2_000,
     ),
 }
 
@@ -80,22 +94,6 @@ PEERS = [
     ("is_jsonb_valid", "is_jsonb_valid", "{s}.is_jsonb_valid({schema}::jsonb, doc)"),
     ("postgres-json-schema", "postgres-json-schema", "{s}.validate_json_schema({schema}::jsonb, doc)"),
 ]
-
-# The peers' figures from earlier measurements on these machines, not measured here.
-REFERENCE_FIGURES = {
-    "source": "earlier measurements on these machines (other data: "
-              "orders ~400 B with 10 properties and 2 patterns, tweet-like 1.6 KB with a strict schema)",
-    "columns": ["orders (~400 B)", "tweet-like (1.6 KB)"],
-    "rows": [
-        ["Python jsonschema (compiled validator object)", 85, 173],
-        ["Python fastjsonschema", 5.0, 8.7],
-        ["fastest validator inside PostgreSQL today (schema compiled to C at build time)", 5.6, 9.1],
-        ["a validator that re-reads the schema jsonb per row (C)", 19, 41],
-        ["PL/pgSQL validator", None, 650],
-        ["detoasting the document and nothing else", 0.11, 0.31],
-    ],
-}
-
 
 def log(msg):
     print(f"[{datetime.now().strftime('%H:%M:%S')}] {msg}", flush=True)
@@ -212,7 +210,7 @@ class Bench:
         self.tmpdir = None
         self.admin = None
         self.conn = None
-        self.specs = {k: (BENCH / "specs" / f"{k}.json").read_text() for k in ("orders", "events")}
+        self.specs = {k: (BENCH / "specs" / f"{k}.json").read_text() for k in KINDS}
 
     # -- connections
     def connect(self):
@@ -306,32 +304,33 @@ class Bench:
         keep = max(cfg["n_py"], cfg["n_ingest"])
         self.files = {}
         self.files["orders"], self.texts = write_copy_files("orders", sizes, self.tmpdir, keep)
-        self.files["events"], ev = write_copy_files("events", {cfg["n_events"]}, self.tmpdir, cfg["n_py"])
-        self.texts = {"orders": self.texts, "events": ev}
+        self.texts = {"orders": self.texts}
+        for kind in KINDS[1:]:
+            self.files[kind], self.texts[kind] = write_copy_files(kind, {cfg["n_events"]}, self.tmpdir, cfg["n_py"])
         log("loading tables")
         for kind, paths in self.files.items():
             biggest = paths[max(paths)]
             t = f"{kind}_raw"
             self.conn.execute(f"CREATE TABLE {t} (id bigserial PRIMARY KEY, doc jsonb NOT NULL)")
             self.conn.execute(sql.SQL("COPY {} (doc) FROM {}").format(sql.Identifier(t), sql.Literal(str(biggest))))
-        n = {"orders": cfg["n_sql"], "events": cfg["n_events"]}
-        for kind in ("orders", "events"):
+        n = {k: cfg["n_sql"] if k == "orders" else cfg["n_events"] for k in KINDS}
+        for kind in KINDS:
             # the per-record tables: raw records, transformed ones, the valid raw ones
             self.conn.execute(f"CREATE TABLE {kind}_rec AS SELECT id, doc FROM {kind}_raw WHERE id <= {n[kind]}")
             self.conn.execute(f"CREATE TABLE {kind}_tx AS SELECT id, pipeline.transform(doc, '{kind}') AS doc "
                               f"FROM {kind}_rec")
             self.conn.execute(f"CREATE TABLE {kind}_ok AS SELECT id, doc FROM {kind}_rec "
                               f"WHERE pipeline.validate(doc, '{kind}')")
-        for t in ("orders_raw", "events_raw", "orders_rec", "events_rec", "orders_tx", "events_tx",
-                  "orders_ok", "events_ok"):
-            self.conn.execute(f"VACUUM (FREEZE, ANALYZE) {t}")
+        for kind in KINDS:
+            for t in ("raw", "rec", "tx", "ok"):
+                self.conn.execute(f"VACUUM (FREEZE, ANALYZE) {kind}_{t}")
 
     # -- 1. per record
     def per_record(self):
         import fastjsonschema
         cfg = self.cfg
         out = {}
-        for kind in ("orders", "events"):
+        for kind in KINDS:
             log(f"per record: {kind}")
             texts = self.texts[kind][:cfg["n_py"]]
             n_py = len(texts)
@@ -371,7 +370,7 @@ class Bench:
                 "py_fast_full": (fresh(pf, "f"), full(pf, "f")),
                 "py_jsonschema_schema": (None, lambda: sum(1 for d in tx_j if is_valid(d))),
                 "py_fast_schema": (None, fast_schema),
-            }, runs=cfg["py_runs"])
+            }, runs=cfg["runs"])  # the same number of runs as the SQL side
 
             schema_lit = sql.Literal(json.dumps(json.loads(self.specs[kind])["schema"])).as_string(self.conn)
             queries = {
@@ -413,11 +412,33 @@ class Bench:
                 rows.append(row(k, names[k], v["best"], n_py, valid=v["result"], times=v["times"]))
             for k, v in pg.items():
                 rows.append(row(k, names[k], v["best"], n_rows[k], valid=v["result"], times=v["times"]))
+            ajv = self.ajv(kind, cfg["runs"])
+            if ajv:
+                rows.append(row("ajv_schema", "ajv (node): compiled validator, documents parsed beforehand",
+                                ajv["best"], ajv["n"], valid=ajv["valid"], times=ajv["times"]))
             out[kind] = {"n_py": n_py, "n_sql": n_rows["pl_validate_full"], "rows": rows,
                          "valid_check": {"python_jsonschema": py["py_jsonschema_full"]["result"],
                                          "python_fastjsonschema": py["py_fast_full"]["result"],
                                          "pipeline": c_valid, "of": n_py}}
         return out
+
+    def ajv(self, kind, runs):
+        """ajv on the records the SQL side validates schema-only; None without node/ajv."""
+        if not (AJV / "node_modules" / "ajv").is_dir() or not shutil.which("node"):
+            log("ajv: not installed (scripts/bench.sh installs it with npm); no ajv column")
+            return None
+        schema = self.tmpdir / f"{kind}_schema.json"
+        schema.write_text(json.dumps(json.loads(self.specs[kind])["schema"]))
+        docs = self.tmpdir / f"{kind}_tx.jsonl"
+        with open(docs, "w", encoding="utf-8") as f:
+            for (d,) in self.conn.execute(f"SELECT doc::text FROM {kind}_tx ORDER BY id"):
+                f.write(d + "\n")
+        p = subprocess.run(["node", str(AJV / "validate.js"), str(schema), str(docs), str(runs)],
+                           capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            raise RuntimeError(f"ajv failed: {p.stderr.strip()[-500:]}")
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+        return {"best": min(r["times"]), "times": r["times"], "n": r["n"], "valid": r["valid"]}
 
     def find_peers(self):
         avail = {r[0] for r in self.conn.execute("SELECT name FROM pg_available_extensions").fetchall()}
@@ -431,8 +452,7 @@ class Bench:
                     self.peers.append((key, ext, call))
                 except psycopg.Error as e:
                     log(f"peer {ext} is available but could not be created: {e}")
-        self.results["peers"] = {"in_run": [p[0] for p in self.peers], "reference": REFERENCE_FIGURES,
-                                 "looked_for": [p[1] for p in PEERS]}
+        self.results["peers"] = {"in_run": [p[0] for p in self.peers], "looked_for": [p[1] for p in PEERS]}
 
     # -- 2. ingest
     def make_table(self, name, trigger=None):
@@ -567,18 +587,20 @@ class Bench:
         self.reset()
         return out
 
-    def pgbench_series(self, label, pgbench, env):
+    def pgbench_series(self, label, pgbench, env, scripts=None, tables=("pgb_plain", "pgb_trigger")):
+        """Alternating pgbench runs of two scripts ({"plain": path, "trigger": path}); medians, ratio."""
         cfg = self.cfg
+        scripts = scripts or {w: BENCH / f"pgbench_insert_{w}.sql" for w in ("plain", "trigger")}
         with psycopg.connect(dbname=self.dbname, autocommit=True) as c:
             seen = c.execute("SHOW fsync").fetchone()[0]
         runs = {"plain": [], "trigger": []}
         for i in range(cfg["pgbench_runs"]):
             order = ["plain", "trigger"] if i % 2 == 0 else ["trigger", "plain"]
             for which in order:
-                self.reset("pgb_plain", "pgb_trigger")
+                self.reset(*tables)
                 log(f"pgbench ({label}): {which} run {i + 1}/{cfg['pgbench_runs']}")
                 cmd = [pgbench, "-n", "-M", "prepared", "-c", "2", "-j", "2",
-                       "-T", str(cfg["pgbench_seconds"]), "-f", str(BENCH / f"pgbench_insert_{which}.sql")]
+                       "-T", str(cfg["pgbench_seconds"]), "-f", str(scripts[which])]
                 p = subprocess.run(cmd, env=env, capture_output=True, text=True,
                                    timeout=cfg["pgbench_seconds"] * 4 + 60)
                 if p.returncode != 0:
@@ -654,6 +676,7 @@ class Bench:
         self.q("SELECT pipeline.define('big500', %s::jsonb)", (json.dumps(big),))
         self.q("SELECT pipeline.define('metaschema', %s::jsonb)", (json.dumps(meta),))
         specs = [("orders", "bench/specs/orders.json"), ("events", "bench/specs/events.json"),
+                 ("tweets", "bench/specs/tweets.json"),
                  ("big500", "generated: 500 properties, 8 kinds of property schema, additionalProperties false"),
                  ("metaschema", 'the 2020-12 metaschema: {"$ref": "https://json-schema.org/draft/2020-12/schema"}')]
         out["specs"] = []
@@ -714,12 +737,60 @@ class Bench:
                         "validate_us": res["validate"]["best"] / n * 1e6,
                         "copy_bare_us": cres["copy_bare"]["best"] / n * 1e6,
                         "copy_pipeline_us": cres["copy_pipeline"]["best"] / n * 1e6})
-            if t != "orders_raw":
-                self.conn.execute(f"DROP TABLE {t}")
+            self.conn.execute(f"DROP TABLE {t}")
         for t in ("scale_bare", "scale_pipeline"):
             self.conn.execute(f"DROP TABLE {t}")
         self.reset()
         return out
+
+    # -- 6. compat functions across statements
+    def compat(self):
+        """A CHECK (pipeline.jsonb_matches_schema(...)) on single-row INSERTs, and one query per document."""
+        cfg = self.cfg
+        schema = json.dumps(json.loads(self.specs["tweets"])["schema"])
+        doc = self.q("SELECT doc::text FROM tweets_tx WHERE pipeline.validate(doc, 'tweets_schema') ORDER BY id LIMIT 1")[0]
+        lit = sql.Literal(schema).as_string(self.conn)
+        self.conn.execute("DROP TABLE IF EXISTS pgb_nocheck, pgb_check")
+        self.conn.execute("CREATE TABLE pgb_nocheck (id bigserial PRIMARY KEY, doc jsonb NOT NULL)")
+        self.conn.execute(f"CREATE TABLE pgb_check (id bigserial PRIMARY KEY, doc jsonb NOT NULL "
+                          f"CHECK (pipeline.jsonb_matches_schema({lit}::json, doc)))")
+        scripts = {}
+        for which, table in (("plain", "pgb_nocheck"), ("trigger", "pgb_check")):
+            scripts[which] = self.tmpdir / f"compat_{which}.sql"
+            scripts[which].write_text(f"INSERT INTO {table} (doc) VALUES ({sql.Literal(doc).as_string(self.conn)}::jsonb);\n")
+        pgbench = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
+        env = dict(os.environ, PGDATABASE=self.dbname)
+        series = self.pgbench_series("CHECK (jsonb_matches_schema) vs none", pgbench, env, scripts,
+                                     ("pgb_nocheck", "pgb_check"))
+        # one query per document through psycopg, against the same documents in one scan
+        docs = [d for (d,) in self.conn.execute(f"SELECT doc::text FROM tweets_tx ORDER BY id LIMIT {cfg['n_py']}")]
+        stmt = "SELECT pipeline.jsonb_matches_schema(%s::json, %s::jsonb)"
+        scan = (f"SELECT count(*) FILTER (WHERE pipeline.jsonb_matches_schema({lit}::json, doc)) FROM "
+                f"(SELECT doc FROM tweets_tx ORDER BY id LIMIT {cfg['n_py']}) s")
+        res = interleaved({
+            "per_query": (None, lambda: sum(1 for d in docs if self.conn.execute(stmt, (schema, d), prepare=True)
+                                             .fetchone()[0])),
+            "one_scan": (None, lambda: self.q(scan)[0]),
+        }, runs=cfg["runs"])
+        self.conn.execute("DROP TABLE pgb_nocheck, pgb_check")
+        n = len(docs)
+        return {"pgbench": series, "n": n,
+                "per_query_us": res["per_query"]["best"] / n * 1e6, "one_scan_us": res["one_scan"]["best"] / n * 1e6,
+                "same": res["per_query"]["result"] == res["one_scan"]["result"]}
+
+    # -- 7. instructions per record (callgrind)
+    def instructions(self):
+        import instructions
+        bindir = subprocess.run([os.environ.get("PG_CONFIG", "pg_config"), "--bindir"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        n = self.cfg["instr_n"]
+        work = {k: (self.specs[k], self.files[k][min(x for x in self.files[k] if x >= n)]) for k in KINDS}
+        return instructions.measure(bindir, work, n)
+
+    # -- 8. migration metrics
+    def migration(self):
+        import migration
+        return migration.run(self, self.cfg, SEED)
 
     # -- driver
     def run(self):
@@ -737,7 +808,7 @@ class Bench:
                     log(f"no-op C trigger not loaded ({e}); the PL/pgSQL no-op stands in")
             self.find_peers()
             self.load_data()
-            for name in ("per_record", "ingest", "pgbench", "memory", "scaling"):
+            for name in ("per_record", "ingest", "pgbench", "compat", "memory", "scaling", "instructions", "migration"):
                 if name not in sections:
                     continue
                 t0 = time.perf_counter()
@@ -762,8 +833,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (under 3 minutes)")
     ap.add_argument("--noop-trigger", help="path of the compiled bench/noop_trigger.c (.so)")
-    ap.add_argument("--sections", default="per_record,ingest,pgbench,memory,scaling",
-                    help="comma-separated subset of: per_record, ingest, pgbench, memory, scaling")
+    ap.add_argument("--sections", default="per_record,ingest,pgbench,compat,memory,scaling,instructions,migration",
+                    help="comma-separated subset of: per_record, ingest, pgbench, compat, memory, scaling, "
+                         "instructions, migration")
     ap.add_argument("--out", help="output directory (default bench/results, quick: bench/results/tmp)")
     ap.add_argument("--name", help="output base name (default latest, quick: quick)")
     a = ap.parse_args(argv)
@@ -780,10 +852,15 @@ def main(argv=None):
     print()
     print(md)
     log(f"wrote {out / name}.md, .png, .json in {results['elapsed_s']:.0f} s")
+    if name == "latest" and not a.quick and results["meta"]["postgres"].startswith("15") and not results["errors"]:
+        if report.update_readme(results, ROOT / "README.md"):
+            log("README.md: Performance table rewritten from this run")
+    failed = [c for c in report.checks(results) if not c[1]]
+    for check, _, detail in failed:
+        print(f"check failed: {check}: {detail}", file=sys.stderr)
     if results["errors"]:
         print(f"sections that failed: {', '.join(results['errors'])}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if failed or results["errors"] else 0
 
 
 if __name__ == "__main__":

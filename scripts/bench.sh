@@ -24,6 +24,16 @@ OUT=$(mktemp -d -t pipeline-bench.XXXXXX)
 chmod 755 "$OUT"
 trap 'rm -rf "$OUT"' EXIT
 
+# ajv (node) for the side-by-side column: Debian's nodejs and npm if missing
+if ! command -v npm >/dev/null; then
+    SUDO=(); [ "$(id -u)" -ne 0 ] && SUDO=(sudo)
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+        nodejs npm >/dev/null || echo "bench.sh: no node; the ajv column is left out" >&2
+fi
+if command -v npm >/dev/null && [ ! -d bench/ajv/node_modules/ajv ]; then
+    (cd bench/ajv && npm ci --no-audit --no-fund --loglevel=error) || echo "bench.sh: npm ci failed; no ajv column" >&2
+fi
+
 if [ "$PG" = 17 ]; then
     # the host's /tmp is the root's too: the server reads $OUT's files
     eval "$(bash scripts/pg17.sh serve | grep '^export ')"
