@@ -80,8 +80,8 @@ MODES = {
         mig_requests=1_000, mig_block=100, mig_rss_n=100_000, mig_agg_n=8_000, instr_n=500,
     ),
     "full": dict(
-        n_sql=100_000, n_py=20_000, n_events=100_000, n_ingest=40_000, n_server=100_000,
-        runs=5, py_runs=3, pgbench_seconds=30, pgbench_runs=5, pgbench_fsync=True,
+        n_sql=100_000, n_py=10_000, n_events=100_000, n_ingest=40_000, n_server=100_000,
+        runs=5, py_runs=3, pgbench_seconds=10, pgbench_runs=5, pgbench_fsync=True,
         mem_batch=100_000, mem_warmup=2, mem_batches=10, scaling=[10_000, 100_000, 1_000_000],
         mig_requests=5_000, mig_block=250, mig_rss_n=1_000_000, mig_agg_n=40_000, instr_n=2_000,
     ),
