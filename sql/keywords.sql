@@ -108,7 +108,13 @@ INSERT INTO cases (schema, doc, expected) VALUES
 ('{"format": "date"}', '"2024-02-30"', false),
 ('{"format": "uuid"}', '"123e4567-e89b-12d3-a456-426614174000"', true),
 ('{"format": "ipv4"}', '"256.1.1.1"', false),
-('{"format": "date-time"}', '42', true);
+('{"format": "date-time"}', '42', true),
+-- the regex format: ECMA-262 with the "u" flag, valid even where no pattern could run it
+('{"format": "regex"}', '"(a*)*\\1c"', true),
+('{"format": "regex"}', '"(?i:a)"', true),
+('{"format": "regex"}', '"\\a"', false),
+('{"format": "regex"}', '"a{"', false),
+('{"format": "regex"}', '"[\\d-z]"', false);
 
 -- every case whose verdict differs from the expected one (none)
 SELECT id, schema, doc, expected

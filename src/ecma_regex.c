@@ -391,6 +391,9 @@ typedef struct EcmaParser
 	int			pos;
 	StringInfo	out;
 	char	  **err;
+	bool		check_only;		/* validity only (the "regex" format): the "u"
+								 * flag's grammar without Annex B, and what the
+								 * engine cannot express is no error */
 	int			ncaps;			/* capturing groups in the whole pattern */
 	bool		has_backrefs;	/* the pattern has backreference escapes */
 	int			nbackrefs;		/* backreferences emitted so far */
@@ -765,14 +768,44 @@ group_name_cmp(const void *a, const void *b, void *arg)
 	return na->len - nb->len;
 }
 
-/* Record the name of group number at offset start (just after "(?<"). */
+/* The length of a "\\uXXXX" or "\\u{X...}" escape at offset i, or 0. */
+static int
+name_escape_length(EcmaParser *ps, int i)
+{
+	int			k = i + 3;
+
+	if (i + 2 >= ps->len || ps->p[i] != '\\' || ps->p[i + 1] != 'u')
+		return 0;
+	if (ps->p[i + 2] != '{')
+	{
+		for (k = i + 2; k < i + 6 && k < ps->len && hex_value(ps->p[k]) >= 0; k++)
+			;
+		return k == i + 6 ? 6 : 0;
+	}
+	while (k < ps->len && hex_value(ps->p[k]) >= 0)
+		k++;
+	return k > i + 3 && k < ps->len && ps->p[k] == '}' ? k + 1 - i : 0;
+}
+
+/*
+ * Record the name of group number at offset start (just after "(?<"); its
+ * characters may be written as \u escapes (names are compared as written).
+ */
 static bool
 scan_group_name(EcmaParser *ps, int start, int number, int *maxnames)
 {
 	int			i = start;
+	int			k;
 
-	while (i < ps->len && ps->p[i] != '>' && is_name_char(ps->p[i], i == start))
-		i++;
+	while (i < ps->len && ps->p[i] != '>')
+	{
+		if ((k = name_escape_length(ps, i)) > 0)
+			i += k;
+		else if (is_name_char(ps->p[i], i == start))
+			i++;
+		else
+			break;
+	}
 	if (i == start || i >= ps->len || ps->p[i] != '>')
 		return ps_error(ps, "invalid capture group name at character %d", start + 1);
 	if (ps->nnames == *maxnames)
@@ -1020,6 +1053,16 @@ parse_unicode_escape(EcmaParser *ps, int start, Escape *e)
 	return true;
 }
 
+/* Is name a well-formed property "Name" or "Name=Value" (letters, digits, "_")? */
+static bool
+property_name_ok(const char *name)
+{
+	const char *eq = strchr(name, '=');
+
+	return name[0] != '\0' && name[0] != '=' &&
+		(eq == NULL || (eq[1] != '\0' && strchr(eq + 1, '=') == NULL));
+}
+
 /*
  * Parse the rest of "\p" or "\P" at offset start.  \p{Name} must name a
  * property we have data for; "\p" without a well-formed "{...}" is an
@@ -1033,13 +1076,15 @@ parse_property_escape(EcmaParser *ps, int start, Escape *e)
 	char	   *value;
 
 	if (peek(ps, 0) != '{')
-		return true;
+		return !ps->check_only || ps_error(ps, "invalid property escape");
 	while (i < ps->len && (is_alpha(ps->p[i]) || is_digit(ps->p[i]) ||
 						   ps->p[i] == '_' || ps->p[i] == '='))
 		i++;
 	if (i >= ps->len || ps->p[i] != '}')
-		return true;
+		return !ps->check_only || ps_error(ps, "invalid property escape");
 	name = pattern_text(ps, ps->pos + 1, i);
+	if (ps->check_only && !property_name_ok(name))
+		return ps_error(ps, "invalid property escape");
 	value = name;
 	if (strncmp(name, "gc=", 3) == 0)
 		value = name + 3;
@@ -1056,8 +1101,12 @@ parse_property_escape(EcmaParser *ps, int start, Escape *e)
 			return true;
 		}
 	}
-	return ps_error(ps, "unicode property escape \"%s\" is not supported",
-					pattern_text(ps, start, i + 1));
+	ps->pos = i + 1;
+	/* checking only: stands for some set, which a class range must refuse */
+	set_escape_ranges(e, any_ranges, lengthof(any_ranges), false);
+	return ps->check_only ||
+		ps_error(ps, "unicode property escape \"%s\" is not supported",
+				 pattern_text(ps, start, i + 1));
 }
 
 /* Parse the rest of "\k<name>" at offset start into a backreference. */
@@ -1079,6 +1128,38 @@ parse_named_reference(EcmaParser *ps, int start, Escape *e)
 						pattern_text(ps, start, i + 1));
 	ps->pos = i + 1;
 	return true;
+}
+
+/*
+ * Is the escape at offset start, parsed into e (ps->pos just after it), one
+ * the "u" flag allows?  Annex B reads the others leniently: an identity
+ * escape of any character, octal, "\c", "\x" or "\u" alone as literals.
+ */
+static bool
+unicode_mode_escape_ok(EcmaParser *ps, int start, bool in_class, const Escape *e)
+{
+	pg_wchar	c = ps->p[start + 1];
+	pg_wchar	next = start + 2 < ps->len ? ps->p[start + 2] : 0;
+
+	switch (c)
+	{
+		case 'c':
+			return is_alpha(next);
+		case 'x':
+			return ps->pos == start + 4;
+		case 'u':
+			return ps->pos > start + 2;
+		case '0':
+			return !is_digit(next);
+		case 'B':
+			return !in_class;
+		case '-':
+			return in_class;
+	}
+	if ((c >= '1' && c <= '9') || c == 'k')
+		return e->kind == ESC_BACKREF;
+	return c > 0 && c < 0x80 &&
+		(strchr("dDwWsSpPbfnrtv", (int) c) != NULL || strchr("^$\\.*+?()[]{}|/", (int) c) != NULL);
 }
 
 /* Parse the escape sequence at ps->pos (a backslash) into *e. */
@@ -1145,13 +1226,15 @@ parse_escape(EcmaParser *ps, bool in_class, Escape *e)
 			parse_hex_escape(ps, e);
 			break;
 		case 'u':
-			return parse_unicode_escape(ps, start, e);
+			if (!parse_unicode_escape(ps, start, e))
+				return false;
+			break;
 		case 'k':
 			if (ps->nnames > 0 && in_class)
 				return ps_error(ps, "invalid escape \"\\k\" in character class at character %d",
 								start + 1);
-			if (ps->nnames > 0)
-				return parse_named_reference(ps, start, e);
+			if (ps->nnames > 0 && !parse_named_reference(ps, start, e))
+				return false;
 			break;
 		case '0':
 			e->c = parse_octal(ps, start + 1);
@@ -1161,6 +1244,8 @@ parse_escape(EcmaParser *ps, bool in_class, Escape *e)
 				parse_decimal_escape(ps, start, in_class, e);
 			break;
 	}
+	if (ps->check_only && !unicode_mode_escape_ok(ps, start, in_class, e))
+		return ps_error(ps, "invalid escape at character %d", start + 1);
 	if (e->kind == ESC_SET && (ps->set_ranges += e->nranges) > MAX_SET_RANGES)
 		return ps_error(ps, "pattern is too complex to translate");
 	return true;
@@ -1230,6 +1315,32 @@ push_group(EcmaParser *ps, GroupKind kind)
 	ps->atom = ATOM_NONE;
 }
 
+/*
+ * The length of a modifiers prefix "ims-ims:" (each flag at most once, at
+ * least one) at offset i, just after "(?"; 0 if there is none.
+ */
+static int
+modifiers_length(EcmaParser *ps, int i)
+{
+	static const char flags[] = "ims";
+	int			seen = 0;
+	bool		minus = false;
+	int			k;
+
+	for (k = i; k < ps->len && ps->p[k] != ':'; k++)
+	{
+		const char *flag = ps->p[k] < 0x80 && ps->p[k] != 0 ? strchr(flags, (int) ps->p[k]) : NULL;
+
+		if (ps->p[k] == '-' && !minus)
+			minus = true;
+		else if (flag == NULL || (seen & (1 << (flag - flags))))
+			return 0;
+		else
+			seen |= 1 << (flag - flags);
+	}
+	return k < ps->len && seen != 0 ? k + 1 - i : 0;
+}
+
 /* Parse "(" and the group syntax after it. */
 static bool
 open_group(EcmaParser *ps)
@@ -1260,10 +1371,12 @@ open_group(EcmaParser *ps)
 				;
 			skip++;
 		}
-		else if (is_alpha(c1) || c1 == '-')
+		else if (modifiers_length(ps, start + 2) == 0)
+			return ps_error(ps, "invalid group at character %d", start + 1);
+		else if (!ps->check_only)
 			return ps_error(ps, "modifier groups such as \"(?i:\" are not supported");
 		else
-			return ps_error(ps, "invalid group at character %d", start + 1);
+			kind = GROUP_PLAIN, skip = 2 + modifiers_length(ps, start + 2);
 	}
 	push_group(ps, kind);
 	ps->pos += skip;
@@ -1356,7 +1469,7 @@ emit_backref(EcmaParser *ps, int k, int start, int end)
 	GroupNode  *nodes = ps->nodes;
 	int			g = ps->cap_node[k];
 
-	if (nodes[ps->cur].in_lookbehind)
+	if (nodes[ps->cur].in_lookbehind && !ps->check_only)
 		return ps_error(ps, "backreference \"%s\" inside a lookbehind is not supported",
 						pattern_text(ps, start, end));
 	begin_atom(ps, ATOM_PLAIN);
@@ -1366,6 +1479,8 @@ emit_backref(EcmaParser *ps, int k, int start, int end)
 		appendStringInfoString(ps->out, "(?:)");
 		return true;
 	}
+	if (ps->check_only)
+		return true;
 	if (nodes[g].in_lookaround || nodes[ps->cur].in_lookaround)
 		return ps_error(ps, "backreference \"%s\" into or inside a lookaround is not supported",
 						pattern_text(ps, start, end));
@@ -1465,6 +1580,9 @@ parse_class(EcmaParser *ps)
 		ps->pos++;
 		if (!parse_class_atom(ps, &b))
 			return false;
+		if ((a.kind == ESC_SET || b.kind == ESC_SET) && ps->check_only)
+			return ps_error(ps, "class escape in a range in character class at character %d",
+							start + 1);
 		if (a.kind == ESC_SET || b.kind == ESC_SET)
 		{
 			/* Annex B: a class escape in a range means the three atoms */
@@ -1495,6 +1613,8 @@ repeat_large(EcmaParser *ps, int min, int max, bool lazy)
 	StringInfo	out = ps->out;
 	char	   *atom;
 
+	if (ps->check_only)
+		return true;
 	if (ps->ecma_caps != ps->atom_caps)
 		return ps_error(ps, "a repetition count above %d on a capturing group is not supported",
 						ARE_DUPMAX);
@@ -1522,7 +1642,8 @@ apply_quantifier(EcmaParser *ps, int start, int min, int max)
 
 	if (lazy)
 		ps->pos++;
-	if (ps->atom == ATOM_NONE || ps->atom == ATOM_ASSERTION)
+	if (ps->atom == ATOM_NONE || ps->atom == ATOM_ASSERTION ||
+		(ps->atom == ATOM_LOOKAHEAD && ps->check_only))
 		return ps_error(ps, "nothing to repeat at character %d", start + 1);
 	if (max >= 0 && min > max)
 		return ps_error(ps, "numbers out of order in quantifier at character %d", start + 1);
@@ -1542,7 +1663,7 @@ apply_quantifier(EcmaParser *ps, int start, int min, int max)
 		 * captures or backreferences, in a pattern with backreferences) at
 		 * least twice where the repetitions would have to match empty.
 		 */
-		if (min >= 2 && ps->atom_nullable && ps->has_backrefs &&
+		if (min >= 2 && ps->atom_nullable && ps->has_backrefs && !ps->check_only &&
 			(ps->ecma_caps != ps->atom_caps || ps->nbackrefs != ps->atom_backrefs))
 			return ps_error(ps, "quantifier at character %d: repeating a possibly empty group with captures or backreferences at least twice is not supported",
 							start + 1);
@@ -1665,6 +1786,8 @@ parse_term(EcmaParser *ps)
 		case '{':
 			if (!parse_braced_quantifier(ps, &done))
 				return false;
+			if (!done && ps->check_only)
+				return ps_error(ps, "incomplete quantifier at character %d", ps->pos + 1);
 			if (!done)
 				emit_literal(ps, c);
 			return true;
@@ -1675,6 +1798,12 @@ parse_term(EcmaParser *ps)
 			return true;
 		case '\\':
 			return parse_atom_escape(ps);
+		case ']':
+		case '}':
+			if (ps->check_only)
+				return ps_error(ps, "lone \"%c\" at character %d", (char) c, ps->pos + 1);
+			emit_literal(ps, c);
+			return true;
 		default:
 			emit_literal(ps, c);
 			return true;
@@ -1729,20 +1858,20 @@ free_parser(EcmaParser *ps)
 }
 
 /*
- * Translate ECMA-262 pattern src into an equivalent ARE appended to out.
- * On failure out is left as it was and *err describes the problem.
+ * Run the parser over src, appending the translation to out.  On failure out
+ * is left as it was and *err describes the problem.
  */
-bool
-ecma_regex_translate(const char *src, int len, StringInfo out, char **err)
+static bool
+run_parser(const char *src, int len, StringInfo out, char **err, bool check_only)
 {
 	EcmaParser	ps;
 	int			saved_len = out->len;
-
 	bool		ok;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.out = out;
 	ps.err = err;
+	ps.check_only = check_only;
 	ok = decode_pattern(&ps, src, len) && scan_groups(&ps) && translate_pattern(&ps);
 	if (!ok)
 	{
@@ -1750,6 +1879,32 @@ ecma_regex_translate(const char *src, int len, StringInfo out, char **err)
 		out->data[saved_len] = '\0';
 	}
 	free_parser(&ps);
+	return ok;
+}
+
+/* Translate ECMA-262 pattern src into an equivalent ARE appended to out. */
+bool
+ecma_regex_translate(const char *src, int len, StringInfo out, char **err)
+{
+	return run_parser(src, len, out, err, false);
+}
+
+/*
+ * Is src a valid ECMA-262 pattern under the "u" flag?  The translation's own
+ * parser decides, strictly (no Annex B) and blind to the engine's limits.
+ */
+bool
+ecma_regex_is_valid(const char *src, int len)
+{
+	StringInfoData out;
+	char	   *err = NULL;
+	bool		ok;
+
+	initStringInfo(&out);
+	ok = run_parser(src, len, &out, &err, true);
+	pfree(out.data);
+	if (err)
+		pfree(err);
 	return ok;
 }
 
