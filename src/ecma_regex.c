@@ -37,10 +37,44 @@
 #include "ecma_regex.h"
 
 #define MAX_CODE_POINT	0x10FFFF
-#define ARE_DUPMAX		255		/* largest repetition bound the engine takes */
-#define MAX_ARE_LEN		(4 * 1024 * 1024)	/* cap on pattern and translation */
-#define MAX_SET_RANGES	1000000	/* cap on ranges the class escapes contribute */
-#define LOCAL_SUBJECT	128		/* subjects up to this long skip palloc */
+#define ARE_DUPMAX		255		/* largest repetition bound the engine takes
+								 * (its DUPMAX) */
+
+/*
+ * Cap on the pattern and on its translation, in bytes: the engine compiles
+ * in memory a small multiple of the ARE's length, so 4 MB keeps the largest
+ * pattern a spec may hold to tens of MB of compile memory.
+ */
+#define MAX_ARE_LEN		(4 * 1024 * 1024)
+
+/*
+ * Cap on the code-point ranges class escapes contribute: each is written out
+ * in the ARE (a few bytes), so a million of them is about MAX_ARE_LEN; the
+ * cap stops a pattern of many \p{...} early, before that text is built.
+ */
+#define MAX_SET_RANGES	1000000
+
+/*
+ * Subjects of up to this many characters are widened to pg_wchar on the
+ * stack (512 bytes) instead of palloc: most validated strings (codes, names,
+ * addresses) are shorter.
+ */
+#define LOCAL_SUBJECT	128
+
+/*
+ * A set of code points is merged (sorted, overlaps joined) when it reaches
+ * this many ranges, before it grows further: a class listing many single
+ * characters then stays small, while small sets are not sorted at all.
+ */
+#define CPSET_MERGE_AT	1024
+
+/*
+ * Largest repetition count the one-pass sequence matcher takes ({n,m} with n
+ * and m up to this): it covers the fixed-width codes, ids and dates specs
+ * use, keeps counts far from int overflow, and leaves larger ones to the
+ * engine (as nested bounds).
+ */
+#define SEQ_MAX_COUNT	1000
 
 /* An inclusive range of code points. */
 typedef struct CpRange
@@ -501,7 +535,7 @@ cpset_add(CpSet *s, pg_wchar lo, pg_wchar hi)
 {
 	if (s->n == s->cap)
 	{
-		if (s->cap >= 1024)
+		if (s->cap >= CPSET_MERGE_AT)
 			cpset_normalize(s);
 		if (s->n >= s->cap / 2)
 		{
@@ -2082,7 +2116,7 @@ seq_parse_quantifier(const char *src, int len, int *i, PlSeqItem *item)
 				long		lo = strtol(src + *i + 1, &end, 10);
 				long		hi = lo;
 
-				if (!is_digit((unsigned char) src[*i + 1]) || lo > 1000)
+				if (!is_digit((unsigned char) src[*i + 1]) || lo > SEQ_MAX_COUNT)
 					return false;
 				if (*end == ',')
 				{
@@ -2093,7 +2127,7 @@ seq_parse_quantifier(const char *src, int len, int *i, PlSeqItem *item)
 						hi = -1, e2 = end + 1;
 					else if (!is_digit((unsigned char) end[1]))
 						return false;
-					else if (hi < lo || hi > 1000)
+					else if (hi < lo || hi > SEQ_MAX_COUNT)
 						return false;
 					end = e2;
 				}
