@@ -35,6 +35,7 @@
 
 #include "ascii.h"
 #include "ecma_regex.h"
+#include "pipeline.h"
 
 #define MAX_CODE_POINT	0x10FFFF
 #define ARE_DUPMAX		255		/* largest repetition bound the engine takes
@@ -457,22 +458,11 @@ pg_attribute_printf(2, 3)
 static bool
 ps_error(EcmaParser *ps, const char *fmt,...)
 {
-	StringInfoData buf;
+	va_list		args;
 
-	initStringInfo(&buf);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
-	*ps->err = buf.data;
+	va_start(args, fmt);
+	*ps->err = pl_vformat(fmt, args);
+	va_end(args);
 	return false;
 }
 
@@ -1164,6 +1154,16 @@ parse_named_reference(EcmaParser *ps, int start, Escape *e)
 	return true;
 }
 
+/* The character of ControlEscape \\f \\n \\r \\t or \\v, given its letter. */
+static inline pg_wchar
+control_escape_char(pg_wchar letter)
+{
+	static const char letters[] = "fnrtv";
+	static const pg_wchar chars[] = {'\f', '\n', '\r', '\t', '\v'};
+
+	return chars[strchr(letters, (int) letter) - letters];
+}
+
 /*
  * Is the escape at offset start, parsed into e (ps->pos just after it), one
  * the "u" flag allows?  Annex B reads the others leniently: an identity
@@ -1239,19 +1239,11 @@ parse_escape(EcmaParser *ps, bool in_class, Escape *e)
 				e->kind = ESC_NOT_WORD_BOUNDARY;
 			break;
 		case 'f':
-			e->c = 0x0C;
-			break;
 		case 'n':
-			e->c = 0x0A;
-			break;
 		case 'r':
-			e->c = 0x0D;
-			break;
 		case 't':
-			e->c = 0x09;
-			break;
 		case 'v':
-			e->c = 0x0B;
+			e->c = control_escape_char(c);
 			break;
 		case 'c':
 			parse_control_escape(ps, in_class, e);

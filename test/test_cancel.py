@@ -11,13 +11,12 @@ the cancel arrives (else the case tests nothing) and must end within
 PROMPT_SECONDS of it.  COPY and replay cancellation are tested elsewhere.
 """
 
-import threading
 import time
 
-import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from background import run_in_thread, wait_until_active
 from fuzz_server import ServerWatch
 
 PROMPT_SECONDS = 2.0    # from pg_cancel_backend to the error in the client
@@ -62,40 +61,12 @@ def db(conn):
     watch.check(conn)
 
 
-def _start(conn, query):
-    """Run query on conn in a thread; the dict gets its sqlstate and end time."""
-    out = {}
-
-    def target():
-        try:
-            conn.execute(query)
-            out["state"] = None
-        except psycopg.Error as e:
-            out["state"] = e.sqlstate
-            out["msg"] = str(e)
-        out["ended"] = time.monotonic()
-
-    th = threading.Thread(target=target, daemon=True)
-    th.start()
-    return th, out
-
-
-def _wait_active(db, pid):
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        row = db.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
-        if row and row[0] == "active":
-            return
-        time.sleep(0.02)
-    pytest.fail("the statement never became active")
-
-
 @pytest.mark.parametrize("query", list(CASES.values()), ids=list(CASES))
 def test_cancel_stops_validation_promptly(db, connect, query):
     victim = connect()
     pid = victim.execute("SELECT pg_backend_pid()").fetchone()[0]
-    th, out = _start(victim, query)
-    _wait_active(db, pid)
+    th, out = run_in_thread(victim, query)
+    assert wait_until_active(db, pid), "the statement never became active"
     time.sleep(RUNNING_SECONDS)
     assert th.is_alive(), f"the statement ended before the cancel ({out}): it tests nothing"
     cancelled = time.monotonic()
