@@ -418,6 +418,41 @@ typedef struct Escape
 	bool		negated;
 } Escape;
 
+/* What a step of a plain-sequence pattern matches. */
+typedef enum ShapeKind
+{
+	SHAPE_CHAR,					/* one character */
+	SHAPE_SET,					/* one character of a set */
+	SHAPE_DOT					/* ".": any character but a line terminator */
+} ShapeKind;
+
+/* One atom of a plain-sequence pattern, with its counts. */
+typedef struct ShapeStep
+{
+	ShapeKind	kind;
+	pg_wchar	c;				/* SHAPE_CHAR: the character */
+	bool		ascii;			/* item.set holds all it matches */
+	bool		lazy;			/* its quantifier is lazy */
+	bool		quantified;
+	PlSeqItem	item;			/* that ASCII set, and the counts */
+} ShapeStep;
+
+/*
+ * The shape of the pattern, recorded while it is translated, for the fast
+ * paths: while "simple", the pattern is an optional "^", atoms of one
+ * character (a character, a set, ".") each with a quantifier or none, and an
+ * optional "$" at the end.
+ */
+typedef struct Shape
+{
+	bool		simple;
+	bool		anchored_start;
+	bool		anchored_end;
+	ShapeStep  *steps;
+	int			nsteps;
+	int			maxsteps;
+} Shape;
+
 /* The state of one translation. */
 typedef struct EcmaParser
 {
@@ -426,6 +461,7 @@ typedef struct EcmaParser
 	int			pos;
 	StringInfo	out;
 	char	  **err;
+	Shape	   *shape;			/* the shape being recorded, or NULL */
 	bool		check_only;		/* validity only (the "regex" format): the "u"
 								 * flag's grammar without Annex B, and what the
 								 * engine cannot express is no error */
@@ -741,6 +777,117 @@ begin_atom(EcmaParser *ps, AtomKind kind)
 	ps->atom_backrefs = ps->nbackrefs;
 	ps->atom_nullable = (kind == ATOM_ASSERTION);
 	ps->atom_pending = true;
+}
+
+/* Add ASCII characters lo..hi to bitmap set. */
+static void
+seq_set_add(uint64 *set, int lo, int hi)
+{
+	for (int c = lo; c <= hi; c++)
+		set[c >> 6] |= UINT64CONST(1) << (c & 63);
+}
+
+/* Does bitmap set hold ASCII character c? */
+static inline bool
+seq_set_has(const uint64 *set, unsigned char c)
+{
+	return c < 128 && (set[c >> 6] >> (c & 63)) & 1;
+}
+
+/* The pattern is no plain sequence (a group, an alternative, an assertion...). */
+static inline void
+shape_break(EcmaParser *ps)
+{
+	if (ps->shape)
+		ps->shape->simple = false;
+}
+
+/* Append a step matching once to the shape; NULL when none is recorded. */
+static ShapeStep *
+shape_add(EcmaParser *ps, ShapeKind kind)
+{
+	Shape	   *sh = ps->shape;
+	ShapeStep  *st;
+
+	if (sh == NULL || !sh->simple)
+		return NULL;
+	if (sh->nsteps == sh->maxsteps)
+	{
+		sh->maxsteps = sh->maxsteps ? sh->maxsteps * 2 : 8;
+		sh->steps = sh->steps ? repalloc(sh->steps, sh->maxsteps * sizeof(ShapeStep))
+			: palloc(sh->maxsteps * sizeof(ShapeStep));
+	}
+	st = &sh->steps[sh->nsteps++];
+	memset(st, 0, sizeof(*st));
+	st->kind = kind;
+	st->item.min = st->item.max = 1;
+	return st;
+}
+
+/* Record a literal character c in the shape. */
+static void
+shape_char(EcmaParser *ps, pg_wchar c)
+{
+	ShapeStep  *st = shape_add(ps, SHAPE_CHAR);
+
+	if (st == NULL)
+		return;
+	st->c = c;
+	st->ascii = c < 0x80;
+	if (st->ascii)
+		seq_set_add(st->item.set, c, c);
+}
+
+/* Record a set of code points r[0..n) (or their complement) in the shape. */
+static void
+shape_set(EcmaParser *ps, const CpRange *r, int n, bool negated)
+{
+	ShapeStep  *st = shape_add(ps, SHAPE_SET);
+
+	if (st == NULL)
+		return;
+	st->ascii = !negated;
+	for (int i = 0; i < n && st->ascii; i++)
+	{
+		st->ascii = r[i].hi < 0x80;
+		if (st->ascii)
+			seq_set_add(st->item.set, r[i].lo, r[i].hi);
+	}
+}
+
+/* Record "^" or "$" at ps->pos: an anchor if first or last, else no sequence. */
+static void
+shape_anchor(EcmaParser *ps, pg_wchar c)
+{
+	if (ps->shape == NULL)
+		return;
+	if (c == '^' && ps->pos == 0)
+		ps->shape->anchored_start = true;
+	else if (c == '$' && ps->pos == ps->len - 1)
+		ps->shape->anchored_end = true;
+	else
+		shape_break(ps);
+}
+
+/* Record quantifier {min,max} on the last step of the shape. */
+static void
+shape_quantify(EcmaParser *ps, int min, int max, bool lazy)
+{
+	Shape	   *sh = ps->shape;
+	ShapeStep  *st;
+
+	if (sh == NULL || !sh->simple)
+		return;
+	st = sh->nsteps > 0 ? &sh->steps[sh->nsteps - 1] : NULL;
+	if (st == NULL || st->quantified || sh->anchored_end)
+	{
+		shape_break(ps);
+		return;
+	}
+	st->quantified = true;
+	st->lazy = lazy;
+	st->item.min = min;
+	st->item.max = max;
 }
 
 /* Decode UTF-8 src into ps->p. */
@@ -1287,6 +1434,7 @@ push_group(EcmaParser *ps, GroupKind kind)
 	bool		lookahead = (kind == GROUP_AHEAD || kind == GROUP_NEG_AHEAD);
 
 	finish_atom(ps);
+	shape_break(ps);
 	parent = &ps->nodes[ps->cur];
 	node.kind = kind;
 	node.parent = ps->cur;
@@ -1495,6 +1643,7 @@ emit_backref(EcmaParser *ps, int k, int start, int end)
 	GroupNode  *nodes = ps->nodes;
 	int			g = ps->cap_node[k];
 
+	shape_break(ps);
 	if (nodes[ps->cur].in_lookbehind && !ps->check_only)
 		return ps_error(ps, "backreference \"%s\" inside a lookbehind is not supported",
 						pattern_text(ps, start, end));
@@ -1532,16 +1681,20 @@ parse_atom_escape(EcmaParser *ps)
 		case ESC_CHAR:
 			begin_atom(ps, ATOM_PLAIN);
 			emit_char(ps->out, e.c);
+			shape_char(ps, e.c);
 			break;
 		case ESC_SET:
 			begin_atom(ps, ATOM_PLAIN);
 			emit_escape_set(ps->out, &e);
+			shape_set(ps, e.ranges, e.nranges, e.negated);
 			break;
 		case ESC_WORD_BOUNDARY:
+			shape_break(ps);
 			begin_atom(ps, ATOM_ASSERTION);
 			appendStringInfoString(ps->out, "\\y");
 			break;
 		case ESC_NOT_WORD_BOUNDARY:
+			shape_break(ps);
 			begin_atom(ps, ATOM_ASSERTION);
 			appendStringInfoString(ps->out, "\\Y");
 			break;
@@ -1627,6 +1780,7 @@ parse_class(EcmaParser *ps)
 		cpset_complement(&set);
 	begin_atom(ps, ATOM_PLAIN);
 	emit_set(ps->out, &set);
+	shape_set(ps, set.r, set.n, false);
 	if (set.r)
 		pfree(set.r);
 	return true;
@@ -1706,6 +1860,7 @@ apply_quantifier(EcmaParser *ps, int start, int min, int max)
 	if (min == 0)
 		ps->atom_nullable = true;
 	ps->atom = ATOM_NONE;
+	shape_quantify(ps, min, max, lazy);
 	return true;
 }
 
@@ -1756,6 +1911,7 @@ emit_literal(EcmaParser *ps, pg_wchar c)
 {
 	begin_atom(ps, ATOM_PLAIN);
 	emit_char(ps->out, c);
+	shape_char(ps, c);
 	ps->pos++;
 }
 
@@ -1768,6 +1924,7 @@ emit_dot(EcmaParser *ps)
 	set_escape_ranges(&e, line_terminator_ranges, lengthof(line_terminator_ranges), true);
 	begin_atom(ps, ATOM_PLAIN);
 	emit_escape_set(ps->out, &e);
+	shape_add(ps, SHAPE_DOT);
 	ps->pos++;
 }
 
@@ -1781,6 +1938,7 @@ parse_term(EcmaParser *ps)
 	switch (c)
 	{
 		case '|':
+			shape_break(ps);
 			finish_atom(ps);
 			ps->nodes[ps->cur].nullable |= ps->nodes[ps->cur].seq_nullable;
 			ps->nodes[ps->cur].seq_nullable = true;
@@ -1796,6 +1954,7 @@ parse_term(EcmaParser *ps)
 			return close_group(ps);
 		case '^':
 		case '$':
+			shape_anchor(ps, c);
 			begin_atom(ps, ATOM_ASSERTION);
 			appendStringInfoChar(ps->out, (char) c);
 			ps->pos++;
@@ -1884,11 +2043,13 @@ free_parser(EcmaParser *ps)
 }
 
 /*
- * Run the parser over src, appending the translation to out.  On failure out
- * is left as it was and *err describes the problem.
+ * Run the parser over src, appending the translation to out (and recording
+ * the pattern's shape in *shape unless it is NULL).  On failure out is left
+ * as it was and *err describes the problem.
  */
 static bool
-run_parser(const char *src, int len, StringInfo out, char **err, bool check_only)
+run_parser(const char *src, int len, StringInfo out, char **err, bool check_only,
+		   Shape *shape)
 {
 	EcmaParser	ps;
 	int			saved_len = out->len;
@@ -1898,6 +2059,7 @@ run_parser(const char *src, int len, StringInfo out, char **err, bool check_only
 	ps.out = out;
 	ps.err = err;
 	ps.check_only = check_only;
+	ps.shape = shape;
 	ok = decode_pattern(&ps, src, len) && scan_groups(&ps) && translate_pattern(&ps);
 	if (!ok)
 	{
@@ -1912,7 +2074,7 @@ run_parser(const char *src, int len, StringInfo out, char **err, bool check_only
 bool
 ecma_regex_translate(const char *src, int len, StringInfo out, char **err)
 {
-	return run_parser(src, len, out, err, false);
+	return run_parser(src, len, out, err, false, NULL);
 }
 
 /*
@@ -1927,215 +2089,11 @@ ecma_regex_is_valid(const char *src, int len)
 	bool		ok;
 
 	initStringInfo(&out);
-	ok = run_parser(src, len, &out, &err, true);
+	ok = run_parser(src, len, &out, &err, true, NULL);
 	pfree(out.data);
 	if (err)
 		pfree(err);
 	return ok;
-}
-
-/* Is c ASCII punctuation, which "\" turns into itself (an identity escape)? */
-static inline bool
-is_ascii_punct(unsigned char c)
-{
-	return c > ' ' && c < 0x7F && !is_digit(c) && !is_alpha(c);
-}
-
-/*
- * Recognize patterns that need no engine: an optional "^", a literal (plain
- * characters and escaped punctuation) or ".*", and an optional "$".  Sets
- * re->kind and re->literal and returns true if src is one of those.
- */
-static bool
-detect_fast_path(PlRegex *re, const char *src, int len)
-{
-	bool		anchor_start = (len > 0 && src[0] == '^');
-	bool		anchor_end = false;
-	int			i = anchor_start ? 1 : 0;
-	StringInfoData lit;
-
-	if (len - i >= 2 && src[i] == '.' && src[i + 1] == '*' &&
-		(len - i == 2 || (len - i == 3 && (src[i + 2] == '?' || src[i + 2] == '$'))))
-	{
-		/* ^.*$ is no fast path: "." stops at line terminators */
-		if (anchor_start && src[len - 1] == '$')
-			return false;
-		re->kind = PL_RE_ALWAYS;
-		return true;
-	}
-	initStringInfo(&lit);
-	while (i < len)
-	{
-		unsigned char c = (unsigned char) src[i];
-
-		if (c == '$' && i == len - 1)
-		{
-			anchor_end = true;
-			break;
-		}
-		if (c == '\\' && i + 1 < len && is_ascii_punct((unsigned char) src[i + 1]))
-		{
-			appendStringInfoChar(&lit, src[i + 1]);
-			i += 2;
-			continue;
-		}
-		if (c == '\0' || strchr("\\^$.|?*+()[]{}", c) != NULL)
-		{
-			pfree(lit.data);
-			return false;
-		}
-		appendStringInfoChar(&lit, (char) c);
-		i++;
-	}
-	if (anchor_end && !anchor_start && lit.len > 0)
-	{
-		pfree(lit.data);
-		return false;
-	}
-	re->literal = lit.data;
-	re->literal_len = lit.len;
-	if (anchor_start && anchor_end)
-		re->kind = PL_RE_EXACT;
-	else if (lit.len == 0)
-		re->kind = PL_RE_ALWAYS;
-	else if (anchor_start)
-		re->kind = PL_RE_PREFIX;
-	else
-		re->kind = PL_RE_CONTAINS;
-	return true;
-}
-
-/* Add ASCII characters lo..hi to bitmap set. */
-static void
-seq_set_add(uint64 *set, int lo, int hi)
-{
-	for (int c = lo; c <= hi; c++)
-		set[c >> 6] |= UINT64CONST(1) << (c & 63);
-}
-
-/* Does bitmap set hold ASCII character c? */
-static inline bool
-seq_set_has(const uint64 *set, unsigned char c)
-{
-	return c < 128 && (set[c >> 6] >> (c & 63)) & 1;
-}
-
-/*
- * Parse one ASCII atom of a sequence pattern at src[*i]: a plain character,
- * an escaped punctuation character, \d, \w, or a class of those and ranges
- * (not negated).  Anything else, including every way to match non-ASCII
- * text, returns false and leaves the pattern to the engine.
- */
-static bool
-seq_parse_atom(const char *src, int len, int *i, uint64 *set, bool in_class)
-{
-	unsigned char c = (unsigned char) src[*i];
-
-	if (c == '\\' && *i + 1 < len)
-	{
-		unsigned char e = (unsigned char) src[*i + 1];
-
-		*i += 2;
-		if (e == 'd')
-			seq_set_add(set, '0', '9');
-		else if (e == 'w')
-		{
-			seq_set_add(set, '0', '9');
-			seq_set_add(set, 'A', 'Z');
-			seq_set_add(set, 'a', 'z');
-			seq_set_add(set, '_', '_');
-		}
-		else if (is_ascii_punct(e))
-			seq_set_add(set, e, e);
-		else
-			return false;
-		return true;
-	}
-	if (c >= 0x80 || c < ' ' || strchr(in_class ? "[]" : "\\^$.|?*+()[]{}", c) != NULL)
-		return false;
-	(*i)++;
-	if (in_class && *i + 1 < len && src[*i] == '-' && src[*i + 1] != ']')
-	{
-		unsigned char hi = (unsigned char) src[*i + 1];
-
-		if (hi >= 0x80 || hi < c || hi == '\\' || hi == '[')
-			return false;
-		seq_set_add(set, c, hi);
-		*i += 2;
-		return true;
-	}
-	seq_set_add(set, c, c);
-	return true;
-}
-
-/* Parse a class "[...]" at src[*i] into set. */
-static bool
-seq_parse_class(const char *src, int len, int *i, uint64 *set)
-{
-	(*i)++;
-	if (*i < len && src[*i] == '^')
-		return false;
-	while (*i < len && src[*i] != ']')
-		if (!seq_parse_atom(src, len, i, set, true))
-			return false;
-	if (*i >= len)
-		return false;
-	(*i)++;
-	return true;
-}
-
-/* Parse an optional quantifier at src[*i] into item's min and max. */
-static bool
-seq_parse_quantifier(const char *src, int len, int *i, PlSeqItem *item)
-{
-	item->min = item->max = 1;
-	if (*i >= len)
-		return true;
-	switch (src[*i])
-	{
-		case '?':
-			item->min = 0;
-			break;
-		case '*':
-			item->min = 0, item->max = -1;
-			break;
-		case '+':
-			item->max = -1;
-			break;
-		case '{':
-			{
-				char	   *end;
-				long		lo = strtol(src + *i + 1, &end, 10);
-				long		hi = lo;
-
-				if (!is_digit((unsigned char) src[*i + 1]) || lo > SEQ_MAX_COUNT)
-					return false;
-				if (*end == ',')
-				{
-					char	   *e2;
-
-					hi = strtol(end + 1, &e2, 10);
-					if (end[1] == '}')
-						hi = -1, e2 = end + 1;
-					else if (!is_digit((unsigned char) end[1]))
-						return false;
-					else if (hi < lo || hi > SEQ_MAX_COUNT)
-						return false;
-					end = e2;
-				}
-				if (*end != '}')
-					return false;
-				item->min = (int) lo;
-				item->max = (int) hi;
-				*i = end - src;
-				break;
-			}
-		default:
-			return true;
-	}
-	(*i)++;
-	/* lazy or further quantifiers change the meaning: leave to the engine */
-	return *i >= len || strchr("?*+{", src[*i]) == NULL;
 }
 
 /* Do two ASCII sets share a character? */
@@ -2146,42 +2104,98 @@ seq_sets_overlap(const uint64 *a, const uint64 *b)
 }
 
 /*
- * Recognize "^" followed by ASCII sets with counts and an optional "$", such
- * as ^[A-Z]{3}-\d{4,6}$, where greedy matching is exact: every step of
- * variable length is last, or followed by a required step whose set it does
- * not share.  Such a pattern matches in one pass over the bytes.
+ * A pattern of one "." repeated any number of times (".*", "^.*", ".*$",
+ * lazily or not) matches every string; "^.*$" does not ("." stops at line
+ * terminators).
  */
 static bool
-detect_sequence(PlRegex *re, const char *src, int len)
+shape_always(PlRegex *re, const Shape *sh)
 {
-	PlSeqItem  *items = palloc0(sizeof(PlSeqItem) * len);
-	int			n = 0;
-	int			i = 1;
-	int			end = len;
+	const ShapeStep *st = sh->nsteps == 1 ? &sh->steps[0] : NULL;
 
-	if (len < 2 || src[0] != '^')
+	if (st == NULL || st->kind != SHAPE_DOT || st->item.min != 0 || st->item.max != -1 ||
+		(sh->anchored_start && sh->anchored_end))
 		return false;
-	if (src[len - 1] == '$' && (len < 2 || src[len - 2] != '\\'))
-		end = len - 1;
-	while (i < end)
-	{
-		PlSeqItem  *item = &items[n];
-		bool		ok = src[i] == '[' ? seq_parse_class(src, end, &i, item->set) :
-			seq_parse_atom(src, end, &i, item->set, false);
+	re->kind = PL_RE_ALWAYS;
+	return true;
+}
 
-		if (!ok || !seq_parse_quantifier(src, end, &i, item))
+/*
+ * A pattern of characters each matched once, with optional anchors, is a
+ * literal to find (or nothing: it matches every string), at the start, or as
+ * the whole string; a literal anchored at the end only is left to the engine.
+ */
+static bool
+shape_literal(PlRegex *re, const Shape *sh)
+{
+	StringInfoData lit;
+
+	for (int k = 0; k < sh->nsteps; k++)
+		if (sh->steps[k].kind != SHAPE_CHAR || sh->steps[k].quantified)
 			return false;
-		n++;
+	if (sh->anchored_end && !sh->anchored_start && sh->nsteps > 0)
+		return false;
+	initStringInfo(&lit);
+	for (int k = 0; k < sh->nsteps; k++)
+	{
+		unsigned char utf8[8];
+
+		unicode_to_utf8(sh->steps[k].c, utf8);
+		appendBinaryStringInfo(&lit, (char *) utf8, pg_utf_mblen(utf8));
 	}
-	for (int k = 0; k + 1 < n; k++)
-		if (items[k].min != items[k].max &&
-			(items[k + 1].min == 0 || seq_sets_overlap(items[k].set, items[k + 1].set)))
+	re->literal = lit.data;
+	re->literal_len = lit.len;
+	if (sh->anchored_start && sh->anchored_end)
+		re->kind = PL_RE_EXACT;
+	else if (lit.len == 0)
+		re->kind = PL_RE_ALWAYS;
+	else if (sh->anchored_start)
+		re->kind = PL_RE_PREFIX;
+	else
+		re->kind = PL_RE_CONTAINS;
+	return true;
+}
+
+/*
+ * A pattern "^" then ASCII sets with greedy counts up to SEQ_MAX_COUNT (and
+ * an optional "$"), such as ^[A-Z]{3}-\d{4,6}$, where greedy matching is
+ * exact: every step of variable length is last, or followed by a required
+ * step whose set it does not share.  It matches in one pass over the bytes.
+ */
+static bool
+shape_sequence(PlRegex *re, const Shape *sh)
+{
+	PlSeqItem  *items;
+
+	if (!sh->anchored_start)
+		return false;
+	for (int k = 0; k < sh->nsteps; k++)
+	{
+		const ShapeStep *st = &sh->steps[k];
+
+		if (!st->ascii || st->lazy || st->item.min > SEQ_MAX_COUNT || st->item.max > SEQ_MAX_COUNT)
 			return false;
+		if (k + 1 < sh->nsteps && st->item.min != st->item.max &&
+			(sh->steps[k + 1].item.min == 0 ||
+			 seq_sets_overlap(st->item.set, sh->steps[k + 1].item.set)))
+			return false;
+	}
+	items = palloc(sizeof(PlSeqItem) * Max(sh->nsteps, 1));
+	for (int k = 0; k < sh->nsteps; k++)
+		items[k] = sh->steps[k].item;
 	re->kind = PL_RE_SEQUENCE;
 	re->items = items;
-	re->nitems = n;
-	re->anchored_end = end < len;
+	re->nitems = sh->nsteps;
+	re->anchored_end = sh->anchored_end;
 	return true;
+}
+
+/* Take a fast path for a pattern of the recorded shape, if there is one. */
+static bool
+shape_fast_path(PlRegex *re, const Shape *sh)
+{
+	return sh->simple &&
+		(shape_always(re, sh) || shape_literal(re, sh) || shape_sequence(re, sh));
 }
 
 /* Match a PL_RE_SEQUENCE pattern: each step greedily, in one pass. */
@@ -2232,14 +2246,15 @@ bool
 pl_regex_compile(PlRegex *re, const char *src, int len, char **err)
 {
 	StringInfoData are;
+	Shape		shape = {.simple = true};
 	bool		ok;
 
 	memset(re, 0, sizeof(*re));
 	re->source = pnstrdup(src, len);
 	initStringInfo(&are);
-	if (!ecma_regex_translate(src, len, &are, err))
+	if (!run_parser(src, len, &are, err, false, &shape))
 		ok = false;
-	else if (detect_fast_path(re, src, len) || detect_sequence(re, src, len))
+	else if (shape_fast_path(re, &shape))
 		ok = true;
 	else
 	{
@@ -2247,6 +2262,8 @@ pl_regex_compile(PlRegex *re, const char *src, int len, char **err)
 		ok = compile_engine(re, &are, err);
 	}
 	pfree(are.data);
+	if (shape.steps)
+		pfree(shape.steps);
 	return ok;
 }
 
