@@ -23,6 +23,13 @@
  * engine fails it; the engine has no references in or into lookarounds).
  * Repetition bounds above the engine's 255 are rewritten as nested bounds.
  *
+ * The same parser decides the "regex" format (ecma_regex_is_valid): run
+ * with check_only, it applies the "u" flag's strict grammar instead of
+ * Annex B and reads past what the engine cannot express.  While translating
+ * it also records the pattern's shape, from which pl_regex_compile picks a
+ * fast path (a literal, a prefix, the whole string, a one-pass sequence of
+ * ASCII sets) that needs no engine.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -939,7 +946,7 @@ group_name_cmp(const void *a, const void *b, void *arg)
 	return na->len - nb->len;
 }
 
-/* The length of a "\\uXXXX" or "\\u{X...}" escape at offset i, or 0. */
+/* The length of a "\uXXXX" or "\u{X...}" escape at offset i, or 0. */
 static int
 name_escape_length(EcmaParser *ps, int i)
 {
@@ -1236,8 +1243,9 @@ property_name_ok(const char *name)
 
 /*
  * Parse the rest of "\p" or "\P" at offset start.  \p{Name} must name a
- * property we have data for; "\p" without a well-formed "{...}" is an
- * identity escape (Annex B).
+ * property we have data for (checking only, any well-formed name does);
+ * "\p" without a well-formed "{...}" is an identity escape (Annex B, so not
+ * when checking).
  */
 static bool
 parse_property_escape(EcmaParser *ps, int start, Escape *e)
@@ -1301,7 +1309,7 @@ parse_named_reference(EcmaParser *ps, int start, Escape *e)
 	return true;
 }
 
-/* The character of ControlEscape \\f \\n \\r \\t or \\v, given its letter. */
+/* The character of ControlEscape \f \n \r \t or \v, given its letter. */
 static inline pg_wchar
 control_escape_char(pg_wchar letter)
 {
