@@ -48,6 +48,14 @@ typedef struct PlRegex
 extern bool ecma_regex_translate(const char *src, int len, StringInfo out, char **err);
 
 /*
+ * Is ECMA-262 pattern src (UTF-8, len bytes) valid under the "u" flag (the
+ * JSON Schema "regex" format)?  The translation's parser decides, with the
+ * "u" flag's strict grammar (no Annex B leniency); what the engine cannot
+ * express does not make a pattern invalid.  Raises no error for any input.
+ */
+extern bool ecma_regex_is_valid(const char *src, int len);
+
+/*
  * Compile pattern src into *re, in CurrentMemoryContext.  Returns false and
  * sets *err (palloc'd) when the pattern is invalid or untranslatable.
  * A compiled regex must be released with pl_regex_free.

@@ -34,7 +34,8 @@ extern PlFormat pl_format_lookup(const char *name, int len);
 /*
  * Is the UTF-8 string s (len bytes, not NUL-terminated) valid for format f?
  * Formats apply to strings only; the caller passes other types through.
- * Never raises an error for any input, never allocates on the common path.
+ * Never raises an error for any input, never allocates on the common path
+ * (regex allocates while the pattern parser reads it).
  */
 extern bool pl_format_check(PlFormat f, const char *s, int len);
 

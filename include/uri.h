@@ -21,7 +21,4 @@ extern char *uri_resolve(const char *base, const char *ref);
  */
 extern void uri_split_fragment(const char *uri, char **resource, char **fragment);
 
-/* Does "uri" start with a scheme ("[A-Za-z][A-Za-z0-9+.-]*:")? */
-extern bool uri_is_absolute(const char *uri);
-
 #endif

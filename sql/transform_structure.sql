@@ -18,7 +18,9 @@ SELECT jsonb_pretty(pipeline.transform($j${"country": "ESPAÑA", "status": "mayb
 -- writing below a value that is not an object is a violation (and changes nothing)
 SELECT e->>'instanceLocation' AS at, e->>'keywordLocation' AS step, e->>'error' AS error
   FROM jsonb_array_elements(pipeline.errors('{"meta": "flat", "userId": 1, "user": 5, "tags": {"0": 1}, "first": {"x": 1}}', 'st')) e;
--- a step on a missing path does nothing
+-- on an empty record the value steps (map, remove, rename, copy, concat, keep) find
+-- nothing and do nothing; the writing steps (default, set) create their path and its
+-- missing parents as objects, where a "-" is an ordinary key (docs/transforms.md)
 SELECT pipeline.transform('{}', 'st');
 -- arrays: an existing index, or a last "-" to append; rename to the same place is a no-op
 SELECT pipeline.define('arr', $j${"transform": [

@@ -23,6 +23,13 @@
  * engine fails it; the engine has no references in or into lookarounds).
  * Repetition bounds above the engine's 255 are rewritten as nested bounds.
  *
+ * The same parser decides the "regex" format (ecma_regex_is_valid): run
+ * with check_only, it applies the "u" flag's strict grammar instead of
+ * Annex B and reads past what the engine cannot express.  While translating
+ * it also records the pattern's shape, from which pl_regex_compile picks a
+ * fast path (a literal, a prefix, the whole string, a one-pass sequence of
+ * ASCII sets) that needs no engine.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -35,12 +42,47 @@
 
 #include "ascii.h"
 #include "ecma_regex.h"
+#include "pipeline.h"
 
 #define MAX_CODE_POINT	0x10FFFF
-#define ARE_DUPMAX		255		/* largest repetition bound the engine takes */
-#define MAX_ARE_LEN		(4 * 1024 * 1024)	/* cap on pattern and translation */
-#define MAX_SET_RANGES	1000000	/* cap on ranges the class escapes contribute */
-#define LOCAL_SUBJECT	128		/* subjects up to this long skip palloc */
+#define ARE_DUPMAX		255		/* largest repetition bound the engine takes
+								 * (its DUPMAX) */
+
+/*
+ * Cap on the pattern and on its translation, in bytes: the engine compiles
+ * in memory a small multiple of the ARE's length, so 4 MB keeps the largest
+ * pattern a spec may hold to tens of MB of compile memory.
+ */
+#define MAX_ARE_LEN		(4 * 1024 * 1024)
+
+/*
+ * Cap on the code-point ranges class escapes contribute: each is written out
+ * in the ARE (a few bytes), so a million of them is about MAX_ARE_LEN; the
+ * cap stops a pattern of many \p{...} early, before that text is built.
+ */
+#define MAX_SET_RANGES	1000000
+
+/*
+ * Subjects of up to this many characters are widened to pg_wchar on the
+ * stack (512 bytes) instead of palloc: most validated strings (codes, names,
+ * addresses) are shorter.
+ */
+#define LOCAL_SUBJECT	128
+
+/*
+ * A set of code points is merged (sorted, overlaps joined) when it reaches
+ * this many ranges, before it grows further: a class listing many single
+ * characters then stays small, while small sets are not sorted at all.
+ */
+#define CPSET_MERGE_AT	1024
+
+/*
+ * Largest repetition count the one-pass sequence matcher takes ({n,m} with n
+ * and m up to this): it covers the fixed-width codes, ids and dates specs
+ * use, keeps counts far from int overflow, and leaves larger ones to the
+ * engine (as nested bounds).
+ */
+#define SEQ_MAX_COUNT	1000
 
 /* An inclusive range of code points. */
 typedef struct CpRange
@@ -383,6 +425,41 @@ typedef struct Escape
 	bool		negated;
 } Escape;
 
+/* What a step of a plain-sequence pattern matches. */
+typedef enum ShapeKind
+{
+	SHAPE_CHAR,					/* one character */
+	SHAPE_SET,					/* one character of a set */
+	SHAPE_DOT					/* ".": any character but a line terminator */
+} ShapeKind;
+
+/* One atom of a plain-sequence pattern, with its counts. */
+typedef struct ShapeStep
+{
+	ShapeKind	kind;
+	pg_wchar	c;				/* SHAPE_CHAR: the character */
+	bool		ascii;			/* item.set holds all it matches */
+	bool		lazy;			/* its quantifier is lazy */
+	bool		quantified;
+	PlSeqItem	item;			/* that ASCII set, and the counts */
+} ShapeStep;
+
+/*
+ * The shape of the pattern, recorded while it is translated, for the fast
+ * paths: while "simple", the pattern is an optional "^", atoms of one
+ * character (a character, a set, ".") each with a quantifier or none, and an
+ * optional "$" at the end.
+ */
+typedef struct Shape
+{
+	bool		simple;
+	bool		anchored_start;
+	bool		anchored_end;
+	ShapeStep  *steps;
+	int			nsteps;
+	int			maxsteps;
+} Shape;
+
 /* The state of one translation. */
 typedef struct EcmaParser
 {
@@ -391,6 +468,10 @@ typedef struct EcmaParser
 	int			pos;
 	StringInfo	out;
 	char	  **err;
+	Shape	   *shape;			/* the shape being recorded, or NULL */
+	bool		check_only;		/* validity only (the "regex" format): the "u"
+								 * flag's grammar without Annex B, and what the
+								 * engine cannot express is no error */
 	int			ncaps;			/* capturing groups in the whole pattern */
 	bool		has_backrefs;	/* the pattern has backreference escapes */
 	int			nbackrefs;		/* backreferences emitted so far */
@@ -420,22 +501,11 @@ pg_attribute_printf(2, 3)
 static bool
 ps_error(EcmaParser *ps, const char *fmt,...)
 {
-	StringInfoData buf;
+	va_list		args;
 
-	initStringInfo(&buf);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&buf, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&buf, needed);
-	}
-	*ps->err = buf.data;
+	va_start(args, fmt);
+	*ps->err = pl_vformat(fmt, args);
+	va_end(args);
 	return false;
 }
 
@@ -498,7 +568,7 @@ cpset_add(CpSet *s, pg_wchar lo, pg_wchar hi)
 {
 	if (s->n == s->cap)
 	{
-		if (s->cap >= 1024)
+		if (s->cap >= CPSET_MERGE_AT)
 			cpset_normalize(s);
 		if (s->n >= s->cap / 2)
 		{
@@ -716,6 +786,117 @@ begin_atom(EcmaParser *ps, AtomKind kind)
 	ps->atom_pending = true;
 }
 
+/* Add ASCII characters lo..hi to bitmap set. */
+static void
+seq_set_add(uint64 *set, int lo, int hi)
+{
+	for (int c = lo; c <= hi; c++)
+		set[c >> 6] |= UINT64CONST(1) << (c & 63);
+}
+
+/* Does bitmap set hold ASCII character c? */
+static inline bool
+seq_set_has(const uint64 *set, unsigned char c)
+{
+	return c < 128 && (set[c >> 6] >> (c & 63)) & 1;
+}
+
+/* The pattern is no plain sequence (a group, an alternative, an assertion...). */
+static inline void
+shape_break(EcmaParser *ps)
+{
+	if (ps->shape)
+		ps->shape->simple = false;
+}
+
+/* Append a step matching once to the shape; NULL when none is recorded. */
+static ShapeStep *
+shape_add(EcmaParser *ps, ShapeKind kind)
+{
+	Shape	   *sh = ps->shape;
+	ShapeStep  *st;
+
+	if (sh == NULL || !sh->simple)
+		return NULL;
+	if (sh->nsteps == sh->maxsteps)
+	{
+		sh->maxsteps = sh->maxsteps ? sh->maxsteps * 2 : 8;
+		sh->steps = sh->steps ? repalloc(sh->steps, sh->maxsteps * sizeof(ShapeStep))
+			: palloc(sh->maxsteps * sizeof(ShapeStep));
+	}
+	st = &sh->steps[sh->nsteps++];
+	memset(st, 0, sizeof(*st));
+	st->kind = kind;
+	st->item.min = st->item.max = 1;
+	return st;
+}
+
+/* Record a literal character c in the shape. */
+static void
+shape_char(EcmaParser *ps, pg_wchar c)
+{
+	ShapeStep  *st = shape_add(ps, SHAPE_CHAR);
+
+	if (st == NULL)
+		return;
+	st->c = c;
+	st->ascii = c < 0x80;
+	if (st->ascii)
+		seq_set_add(st->item.set, c, c);
+}
+
+/* Record a set of code points r[0..n) (or their complement) in the shape. */
+static void
+shape_set(EcmaParser *ps, const CpRange *r, int n, bool negated)
+{
+	ShapeStep  *st = shape_add(ps, SHAPE_SET);
+
+	if (st == NULL)
+		return;
+	st->ascii = !negated;
+	for (int i = 0; i < n && st->ascii; i++)
+	{
+		st->ascii = r[i].hi < 0x80;
+		if (st->ascii)
+			seq_set_add(st->item.set, r[i].lo, r[i].hi);
+	}
+}
+
+/* Record "^" or "$" at ps->pos: an anchor if first or last, else no sequence. */
+static void
+shape_anchor(EcmaParser *ps, pg_wchar c)
+{
+	if (ps->shape == NULL)
+		return;
+	if (c == '^' && ps->pos == 0)
+		ps->shape->anchored_start = true;
+	else if (c == '$' && ps->pos == ps->len - 1)
+		ps->shape->anchored_end = true;
+	else
+		shape_break(ps);
+}
+
+/* Record quantifier {min,max} on the last step of the shape. */
+static void
+shape_quantify(EcmaParser *ps, int min, int max, bool lazy)
+{
+	Shape	   *sh = ps->shape;
+	ShapeStep  *st;
+
+	if (sh == NULL || !sh->simple)
+		return;
+	st = sh->nsteps > 0 ? &sh->steps[sh->nsteps - 1] : NULL;
+	if (st == NULL || st->quantified || sh->anchored_end)
+	{
+		shape_break(ps);
+		return;
+	}
+	st->quantified = true;
+	st->lazy = lazy;
+	st->item.min = min;
+	st->item.max = max;
+}
+
 /* Decode UTF-8 src into ps->p. */
 static bool
 decode_pattern(EcmaParser *ps, const char *src, int len)
@@ -765,14 +946,44 @@ group_name_cmp(const void *a, const void *b, void *arg)
 	return na->len - nb->len;
 }
 
-/* Record the name of group number at offset start (just after "(?<"). */
+/* The length of a "\uXXXX" or "\u{X...}" escape at offset i, or 0. */
+static int
+name_escape_length(EcmaParser *ps, int i)
+{
+	int			k = i + 3;
+
+	if (i + 2 >= ps->len || ps->p[i] != '\\' || ps->p[i + 1] != 'u')
+		return 0;
+	if (ps->p[i + 2] != '{')
+	{
+		for (k = i + 2; k < i + 6 && k < ps->len && hex_value(ps->p[k]) >= 0; k++)
+			;
+		return k == i + 6 ? 6 : 0;
+	}
+	while (k < ps->len && hex_value(ps->p[k]) >= 0)
+		k++;
+	return k > i + 3 && k < ps->len && ps->p[k] == '}' ? k + 1 - i : 0;
+}
+
+/*
+ * Record the name of group number at offset start (just after "(?<"); its
+ * characters may be written as \u escapes (names are compared as written).
+ */
 static bool
 scan_group_name(EcmaParser *ps, int start, int number, int *maxnames)
 {
 	int			i = start;
+	int			k;
 
-	while (i < ps->len && ps->p[i] != '>' && is_name_char(ps->p[i], i == start))
-		i++;
+	while (i < ps->len && ps->p[i] != '>')
+	{
+		if ((k = name_escape_length(ps, i)) > 0)
+			i += k;
+		else if (is_name_char(ps->p[i], i == start))
+			i++;
+		else
+			break;
+	}
 	if (i == start || i >= ps->len || ps->p[i] != '>')
 		return ps_error(ps, "invalid capture group name at character %d", start + 1);
 	if (ps->nnames == *maxnames)
@@ -1020,10 +1231,21 @@ parse_unicode_escape(EcmaParser *ps, int start, Escape *e)
 	return true;
 }
 
+/* Is name a well-formed property "Name" or "Name=Value" (letters, digits, "_")? */
+static bool
+property_name_ok(const char *name)
+{
+	const char *eq = strchr(name, '=');
+
+	return name[0] != '\0' && name[0] != '=' &&
+		(eq == NULL || (eq[1] != '\0' && strchr(eq + 1, '=') == NULL));
+}
+
 /*
  * Parse the rest of "\p" or "\P" at offset start.  \p{Name} must name a
- * property we have data for; "\p" without a well-formed "{...}" is an
- * identity escape (Annex B).
+ * property we have data for (checking only, any well-formed name does);
+ * "\p" without a well-formed "{...}" is an identity escape (Annex B, so not
+ * when checking).
  */
 static bool
 parse_property_escape(EcmaParser *ps, int start, Escape *e)
@@ -1033,13 +1255,15 @@ parse_property_escape(EcmaParser *ps, int start, Escape *e)
 	char	   *value;
 
 	if (peek(ps, 0) != '{')
-		return true;
+		return !ps->check_only || ps_error(ps, "invalid property escape");
 	while (i < ps->len && (is_alpha(ps->p[i]) || is_digit(ps->p[i]) ||
 						   ps->p[i] == '_' || ps->p[i] == '='))
 		i++;
 	if (i >= ps->len || ps->p[i] != '}')
-		return true;
+		return !ps->check_only || ps_error(ps, "invalid property escape");
 	name = pattern_text(ps, ps->pos + 1, i);
+	if (ps->check_only && !property_name_ok(name))
+		return ps_error(ps, "invalid property escape");
 	value = name;
 	if (strncmp(name, "gc=", 3) == 0)
 		value = name + 3;
@@ -1056,8 +1280,12 @@ parse_property_escape(EcmaParser *ps, int start, Escape *e)
 			return true;
 		}
 	}
-	return ps_error(ps, "unicode property escape \"%s\" is not supported",
-					pattern_text(ps, start, i + 1));
+	ps->pos = i + 1;
+	/* checking only: stands for some set, which a class range must refuse */
+	set_escape_ranges(e, any_ranges, lengthof(any_ranges), false);
+	return ps->check_only ||
+		ps_error(ps, "unicode property escape \"%s\" is not supported",
+				 pattern_text(ps, start, i + 1));
 }
 
 /* Parse the rest of "\k<name>" at offset start into a backreference. */
@@ -1079,6 +1307,48 @@ parse_named_reference(EcmaParser *ps, int start, Escape *e)
 						pattern_text(ps, start, i + 1));
 	ps->pos = i + 1;
 	return true;
+}
+
+/* The character of ControlEscape \f \n \r \t or \v, given its letter. */
+static inline pg_wchar
+control_escape_char(pg_wchar letter)
+{
+	static const char letters[] = "fnrtv";
+	static const pg_wchar chars[] = {'\f', '\n', '\r', '\t', '\v'};
+
+	return chars[strchr(letters, (int) letter) - letters];
+}
+
+/*
+ * Is the escape at offset start, parsed into e (ps->pos just after it), one
+ * the "u" flag allows?  Annex B reads the others leniently: an identity
+ * escape of any character, octal, "\c", "\x" or "\u" alone as literals.
+ */
+static bool
+unicode_mode_escape_ok(EcmaParser *ps, int start, bool in_class, const Escape *e)
+{
+	pg_wchar	c = ps->p[start + 1];
+	pg_wchar	next = start + 2 < ps->len ? ps->p[start + 2] : 0;
+
+	switch (c)
+	{
+		case 'c':
+			return is_alpha(next);
+		case 'x':
+			return ps->pos == start + 4;
+		case 'u':
+			return ps->pos > start + 2;
+		case '0':
+			return !is_digit(next);
+		case 'B':
+			return !in_class;
+		case '-':
+			return in_class;
+	}
+	if ((c >= '1' && c <= '9') || c == 'k')
+		return e->kind == ESC_BACKREF;
+	return c > 0 && c < 0x80 &&
+		(strchr("dDwWsSpPbfnrtv", (int) c) != NULL || strchr("^$\\.*+?()[]{}|/", (int) c) != NULL);
 }
 
 /* Parse the escape sequence at ps->pos (a backslash) into *e. */
@@ -1124,19 +1394,11 @@ parse_escape(EcmaParser *ps, bool in_class, Escape *e)
 				e->kind = ESC_NOT_WORD_BOUNDARY;
 			break;
 		case 'f':
-			e->c = 0x0C;
-			break;
 		case 'n':
-			e->c = 0x0A;
-			break;
 		case 'r':
-			e->c = 0x0D;
-			break;
 		case 't':
-			e->c = 0x09;
-			break;
 		case 'v':
-			e->c = 0x0B;
+			e->c = control_escape_char(c);
 			break;
 		case 'c':
 			parse_control_escape(ps, in_class, e);
@@ -1145,13 +1407,15 @@ parse_escape(EcmaParser *ps, bool in_class, Escape *e)
 			parse_hex_escape(ps, e);
 			break;
 		case 'u':
-			return parse_unicode_escape(ps, start, e);
+			if (!parse_unicode_escape(ps, start, e))
+				return false;
+			break;
 		case 'k':
 			if (ps->nnames > 0 && in_class)
 				return ps_error(ps, "invalid escape \"\\k\" in character class at character %d",
 								start + 1);
-			if (ps->nnames > 0)
-				return parse_named_reference(ps, start, e);
+			if (ps->nnames > 0 && !parse_named_reference(ps, start, e))
+				return false;
 			break;
 		case '0':
 			e->c = parse_octal(ps, start + 1);
@@ -1161,6 +1425,8 @@ parse_escape(EcmaParser *ps, bool in_class, Escape *e)
 				parse_decimal_escape(ps, start, in_class, e);
 			break;
 	}
+	if (ps->check_only && !unicode_mode_escape_ok(ps, start, in_class, e))
+		return ps_error(ps, "invalid escape at character %d", start + 1);
 	if (e->kind == ESC_SET && (ps->set_ranges += e->nranges) > MAX_SET_RANGES)
 		return ps_error(ps, "pattern is too complex to translate");
 	return true;
@@ -1176,6 +1442,7 @@ push_group(EcmaParser *ps, GroupKind kind)
 	bool		lookahead = (kind == GROUP_AHEAD || kind == GROUP_NEG_AHEAD);
 
 	finish_atom(ps);
+	shape_break(ps);
 	parent = &ps->nodes[ps->cur];
 	node.kind = kind;
 	node.parent = ps->cur;
@@ -1230,6 +1497,32 @@ push_group(EcmaParser *ps, GroupKind kind)
 	ps->atom = ATOM_NONE;
 }
 
+/*
+ * The length of a modifiers prefix "ims-ims:" (each flag at most once, at
+ * least one) at offset i, just after "(?"; 0 if there is none.
+ */
+static int
+modifiers_length(EcmaParser *ps, int i)
+{
+	static const char flags[] = "ims";
+	int			seen = 0;
+	bool		minus = false;
+	int			k;
+
+	for (k = i; k < ps->len && ps->p[k] != ':'; k++)
+	{
+		const char *flag = ps->p[k] < 0x80 && ps->p[k] != 0 ? strchr(flags, (int) ps->p[k]) : NULL;
+
+		if (ps->p[k] == '-' && !minus)
+			minus = true;
+		else if (flag == NULL || (seen & (1 << (flag - flags))))
+			return 0;
+		else
+			seen |= 1 << (flag - flags);
+	}
+	return k < ps->len && seen != 0 ? k + 1 - i : 0;
+}
+
 /* Parse "(" and the group syntax after it. */
 static bool
 open_group(EcmaParser *ps)
@@ -1260,10 +1553,12 @@ open_group(EcmaParser *ps)
 				;
 			skip++;
 		}
-		else if (is_alpha(c1) || c1 == '-')
+		else if (modifiers_length(ps, start + 2) == 0)
+			return ps_error(ps, "invalid group at character %d", start + 1);
+		else if (!ps->check_only)
 			return ps_error(ps, "modifier groups such as \"(?i:\" are not supported");
 		else
-			return ps_error(ps, "invalid group at character %d", start + 1);
+			kind = GROUP_PLAIN, skip = 2 + modifiers_length(ps, start + 2);
 	}
 	push_group(ps, kind);
 	ps->pos += skip;
@@ -1356,7 +1651,8 @@ emit_backref(EcmaParser *ps, int k, int start, int end)
 	GroupNode  *nodes = ps->nodes;
 	int			g = ps->cap_node[k];
 
-	if (nodes[ps->cur].in_lookbehind)
+	shape_break(ps);
+	if (nodes[ps->cur].in_lookbehind && !ps->check_only)
 		return ps_error(ps, "backreference \"%s\" inside a lookbehind is not supported",
 						pattern_text(ps, start, end));
 	begin_atom(ps, ATOM_PLAIN);
@@ -1366,6 +1662,8 @@ emit_backref(EcmaParser *ps, int k, int start, int end)
 		appendStringInfoString(ps->out, "(?:)");
 		return true;
 	}
+	if (ps->check_only)
+		return true;
 	if (nodes[g].in_lookaround || nodes[ps->cur].in_lookaround)
 		return ps_error(ps, "backreference \"%s\" into or inside a lookaround is not supported",
 						pattern_text(ps, start, end));
@@ -1391,16 +1689,20 @@ parse_atom_escape(EcmaParser *ps)
 		case ESC_CHAR:
 			begin_atom(ps, ATOM_PLAIN);
 			emit_char(ps->out, e.c);
+			shape_char(ps, e.c);
 			break;
 		case ESC_SET:
 			begin_atom(ps, ATOM_PLAIN);
 			emit_escape_set(ps->out, &e);
+			shape_set(ps, e.ranges, e.nranges, e.negated);
 			break;
 		case ESC_WORD_BOUNDARY:
+			shape_break(ps);
 			begin_atom(ps, ATOM_ASSERTION);
 			appendStringInfoString(ps->out, "\\y");
 			break;
 		case ESC_NOT_WORD_BOUNDARY:
+			shape_break(ps);
 			begin_atom(ps, ATOM_ASSERTION);
 			appendStringInfoString(ps->out, "\\Y");
 			break;
@@ -1465,6 +1767,9 @@ parse_class(EcmaParser *ps)
 		ps->pos++;
 		if (!parse_class_atom(ps, &b))
 			return false;
+		if ((a.kind == ESC_SET || b.kind == ESC_SET) && ps->check_only)
+			return ps_error(ps, "class escape in a range in character class at character %d",
+							start + 1);
 		if (a.kind == ESC_SET || b.kind == ESC_SET)
 		{
 			/* Annex B: a class escape in a range means the three atoms */
@@ -1483,6 +1788,7 @@ parse_class(EcmaParser *ps)
 		cpset_complement(&set);
 	begin_atom(ps, ATOM_PLAIN);
 	emit_set(ps->out, &set);
+	shape_set(ps, set.r, set.n, false);
 	if (set.r)
 		pfree(set.r);
 	return true;
@@ -1495,6 +1801,8 @@ repeat_large(EcmaParser *ps, int min, int max, bool lazy)
 	StringInfo	out = ps->out;
 	char	   *atom;
 
+	if (ps->check_only)
+		return true;
 	if (ps->ecma_caps != ps->atom_caps)
 		return ps_error(ps, "a repetition count above %d on a capturing group is not supported",
 						ARE_DUPMAX);
@@ -1522,7 +1830,8 @@ apply_quantifier(EcmaParser *ps, int start, int min, int max)
 
 	if (lazy)
 		ps->pos++;
-	if (ps->atom == ATOM_NONE || ps->atom == ATOM_ASSERTION)
+	if (ps->atom == ATOM_NONE || ps->atom == ATOM_ASSERTION ||
+		(ps->atom == ATOM_LOOKAHEAD && ps->check_only))
 		return ps_error(ps, "nothing to repeat at character %d", start + 1);
 	if (max >= 0 && min > max)
 		return ps_error(ps, "numbers out of order in quantifier at character %d", start + 1);
@@ -1542,7 +1851,7 @@ apply_quantifier(EcmaParser *ps, int start, int min, int max)
 		 * captures or backreferences, in a pattern with backreferences) at
 		 * least twice where the repetitions would have to match empty.
 		 */
-		if (min >= 2 && ps->atom_nullable && ps->has_backrefs &&
+		if (min >= 2 && ps->atom_nullable && ps->has_backrefs && !ps->check_only &&
 			(ps->ecma_caps != ps->atom_caps || ps->nbackrefs != ps->atom_backrefs))
 			return ps_error(ps, "quantifier at character %d: repeating a possibly empty group with captures or backreferences at least twice is not supported",
 							start + 1);
@@ -1559,6 +1868,7 @@ apply_quantifier(EcmaParser *ps, int start, int min, int max)
 	if (min == 0)
 		ps->atom_nullable = true;
 	ps->atom = ATOM_NONE;
+	shape_quantify(ps, min, max, lazy);
 	return true;
 }
 
@@ -1609,6 +1919,7 @@ emit_literal(EcmaParser *ps, pg_wchar c)
 {
 	begin_atom(ps, ATOM_PLAIN);
 	emit_char(ps->out, c);
+	shape_char(ps, c);
 	ps->pos++;
 }
 
@@ -1621,6 +1932,7 @@ emit_dot(EcmaParser *ps)
 	set_escape_ranges(&e, line_terminator_ranges, lengthof(line_terminator_ranges), true);
 	begin_atom(ps, ATOM_PLAIN);
 	emit_escape_set(ps->out, &e);
+	shape_add(ps, SHAPE_DOT);
 	ps->pos++;
 }
 
@@ -1634,6 +1946,7 @@ parse_term(EcmaParser *ps)
 	switch (c)
 	{
 		case '|':
+			shape_break(ps);
 			finish_atom(ps);
 			ps->nodes[ps->cur].nullable |= ps->nodes[ps->cur].seq_nullable;
 			ps->nodes[ps->cur].seq_nullable = true;
@@ -1649,6 +1962,7 @@ parse_term(EcmaParser *ps)
 			return close_group(ps);
 		case '^':
 		case '$':
+			shape_anchor(ps, c);
 			begin_atom(ps, ATOM_ASSERTION);
 			appendStringInfoChar(ps->out, (char) c);
 			ps->pos++;
@@ -1665,6 +1979,8 @@ parse_term(EcmaParser *ps)
 		case '{':
 			if (!parse_braced_quantifier(ps, &done))
 				return false;
+			if (!done && ps->check_only)
+				return ps_error(ps, "incomplete quantifier at character %d", ps->pos + 1);
 			if (!done)
 				emit_literal(ps, c);
 			return true;
@@ -1675,6 +1991,12 @@ parse_term(EcmaParser *ps)
 			return true;
 		case '\\':
 			return parse_atom_escape(ps);
+		case ']':
+		case '}':
+			if (ps->check_only)
+				return ps_error(ps, "lone \"%c\" at character %d", (char) c, ps->pos + 1);
+			emit_literal(ps, c);
+			return true;
 		default:
 			emit_literal(ps, c);
 			return true;
@@ -1729,20 +2051,23 @@ free_parser(EcmaParser *ps)
 }
 
 /*
- * Translate ECMA-262 pattern src into an equivalent ARE appended to out.
- * On failure out is left as it was and *err describes the problem.
+ * Run the parser over src, appending the translation to out (and recording
+ * the pattern's shape in *shape unless it is NULL).  On failure out is left
+ * as it was and *err describes the problem.
  */
-bool
-ecma_regex_translate(const char *src, int len, StringInfo out, char **err)
+static bool
+run_parser(const char *src, int len, StringInfo out, char **err, bool check_only,
+		   Shape *shape)
 {
 	EcmaParser	ps;
 	int			saved_len = out->len;
-
 	bool		ok;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.out = out;
 	ps.err = err;
+	ps.check_only = check_only;
+	ps.shape = shape;
 	ok = decode_pattern(&ps, src, len) && scan_groups(&ps) && translate_pattern(&ps);
 	if (!ok)
 	{
@@ -1753,208 +2078,30 @@ ecma_regex_translate(const char *src, int len, StringInfo out, char **err)
 	return ok;
 }
 
-/* Is c ASCII punctuation, which "\" turns into itself (an identity escape)? */
-static inline bool
-is_ascii_punct(unsigned char c)
+/* Translate ECMA-262 pattern src into an equivalent ARE appended to out. */
+bool
+ecma_regex_translate(const char *src, int len, StringInfo out, char **err)
 {
-	return c > ' ' && c < 0x7F && !is_digit(c) && !is_alpha(c);
+	return run_parser(src, len, out, err, false, NULL);
 }
 
 /*
- * Recognize patterns that need no engine: an optional "^", a literal (plain
- * characters and escaped punctuation) or ".*", and an optional "$".  Sets
- * re->kind and re->literal and returns true if src is one of those.
+ * Is src a valid ECMA-262 pattern under the "u" flag?  The translation's own
+ * parser decides, strictly (no Annex B) and blind to the engine's limits.
  */
-static bool
-detect_fast_path(PlRegex *re, const char *src, int len)
+bool
+ecma_regex_is_valid(const char *src, int len)
 {
-	bool		anchor_start = (len > 0 && src[0] == '^');
-	bool		anchor_end = false;
-	int			i = anchor_start ? 1 : 0;
-	StringInfoData lit;
+	StringInfoData out;
+	char	   *err = NULL;
+	bool		ok;
 
-	if (len - i >= 2 && src[i] == '.' && src[i + 1] == '*' &&
-		(len - i == 2 || (len - i == 3 && (src[i + 2] == '?' || src[i + 2] == '$'))))
-	{
-		/* ^.*$ is no fast path: "." stops at line terminators */
-		if (anchor_start && src[len - 1] == '$')
-			return false;
-		re->kind = PL_RE_ALWAYS;
-		return true;
-	}
-	initStringInfo(&lit);
-	while (i < len)
-	{
-		unsigned char c = (unsigned char) src[i];
-
-		if (c == '$' && i == len - 1)
-		{
-			anchor_end = true;
-			break;
-		}
-		if (c == '\\' && i + 1 < len && is_ascii_punct((unsigned char) src[i + 1]))
-		{
-			appendStringInfoChar(&lit, src[i + 1]);
-			i += 2;
-			continue;
-		}
-		if (c == '\0' || strchr("\\^$.|?*+()[]{}", c) != NULL)
-		{
-			pfree(lit.data);
-			return false;
-		}
-		appendStringInfoChar(&lit, (char) c);
-		i++;
-	}
-	if (anchor_end && !anchor_start && lit.len > 0)
-	{
-		pfree(lit.data);
-		return false;
-	}
-	re->literal = lit.data;
-	re->literal_len = lit.len;
-	if (anchor_start && anchor_end)
-		re->kind = PL_RE_EXACT;
-	else if (lit.len == 0)
-		re->kind = PL_RE_ALWAYS;
-	else if (anchor_start)
-		re->kind = PL_RE_PREFIX;
-	else
-		re->kind = PL_RE_CONTAINS;
-	return true;
-}
-
-/* Add ASCII characters lo..hi to bitmap set. */
-static void
-seq_set_add(uint64 *set, int lo, int hi)
-{
-	for (int c = lo; c <= hi; c++)
-		set[c >> 6] |= UINT64CONST(1) << (c & 63);
-}
-
-/* Does bitmap set hold ASCII character c? */
-static inline bool
-seq_set_has(const uint64 *set, unsigned char c)
-{
-	return c < 128 && (set[c >> 6] >> (c & 63)) & 1;
-}
-
-/*
- * Parse one ASCII atom of a sequence pattern at src[*i]: a plain character,
- * an escaped punctuation character, \d, \w, or a class of those and ranges
- * (not negated).  Anything else, including every way to match non-ASCII
- * text, returns false and leaves the pattern to the engine.
- */
-static bool
-seq_parse_atom(const char *src, int len, int *i, uint64 *set, bool in_class)
-{
-	unsigned char c = (unsigned char) src[*i];
-
-	if (c == '\\' && *i + 1 < len)
-	{
-		unsigned char e = (unsigned char) src[*i + 1];
-
-		*i += 2;
-		if (e == 'd')
-			seq_set_add(set, '0', '9');
-		else if (e == 'w')
-		{
-			seq_set_add(set, '0', '9');
-			seq_set_add(set, 'A', 'Z');
-			seq_set_add(set, 'a', 'z');
-			seq_set_add(set, '_', '_');
-		}
-		else if (is_ascii_punct(e))
-			seq_set_add(set, e, e);
-		else
-			return false;
-		return true;
-	}
-	if (c >= 0x80 || c < ' ' || strchr(in_class ? "[]" : "\\^$.|?*+()[]{}", c) != NULL)
-		return false;
-	(*i)++;
-	if (in_class && *i + 1 < len && src[*i] == '-' && src[*i + 1] != ']')
-	{
-		unsigned char hi = (unsigned char) src[*i + 1];
-
-		if (hi >= 0x80 || hi < c || hi == '\\' || hi == '[')
-			return false;
-		seq_set_add(set, c, hi);
-		*i += 2;
-		return true;
-	}
-	seq_set_add(set, c, c);
-	return true;
-}
-
-/* Parse a class "[...]" at src[*i] into set. */
-static bool
-seq_parse_class(const char *src, int len, int *i, uint64 *set)
-{
-	(*i)++;
-	if (*i < len && src[*i] == '^')
-		return false;
-	while (*i < len && src[*i] != ']')
-		if (!seq_parse_atom(src, len, i, set, true))
-			return false;
-	if (*i >= len)
-		return false;
-	(*i)++;
-	return true;
-}
-
-/* Parse an optional quantifier at src[*i] into item's min and max. */
-static bool
-seq_parse_quantifier(const char *src, int len, int *i, PlSeqItem *item)
-{
-	item->min = item->max = 1;
-	if (*i >= len)
-		return true;
-	switch (src[*i])
-	{
-		case '?':
-			item->min = 0;
-			break;
-		case '*':
-			item->min = 0, item->max = -1;
-			break;
-		case '+':
-			item->max = -1;
-			break;
-		case '{':
-			{
-				char	   *end;
-				long		lo = strtol(src + *i + 1, &end, 10);
-				long		hi = lo;
-
-				if (!is_digit((unsigned char) src[*i + 1]) || lo > 1000)
-					return false;
-				if (*end == ',')
-				{
-					char	   *e2;
-
-					hi = strtol(end + 1, &e2, 10);
-					if (end[1] == '}')
-						hi = -1, e2 = end + 1;
-					else if (!is_digit((unsigned char) end[1]))
-						return false;
-					else if (hi < lo || hi > 1000)
-						return false;
-					end = e2;
-				}
-				if (*end != '}')
-					return false;
-				item->min = (int) lo;
-				item->max = (int) hi;
-				*i = end - src;
-				break;
-			}
-		default:
-			return true;
-	}
-	(*i)++;
-	/* lazy or further quantifiers change the meaning: leave to the engine */
-	return *i >= len || strchr("?*+{", src[*i]) == NULL;
+	initStringInfo(&out);
+	ok = run_parser(src, len, &out, &err, true, NULL);
+	pfree(out.data);
+	if (err)
+		pfree(err);
+	return ok;
 }
 
 /* Do two ASCII sets share a character? */
@@ -1965,42 +2112,98 @@ seq_sets_overlap(const uint64 *a, const uint64 *b)
 }
 
 /*
- * Recognize "^" followed by ASCII sets with counts and an optional "$", such
- * as ^[A-Z]{3}-\d{4,6}$, where greedy matching is exact: every step of
- * variable length is last, or followed by a required step whose set it does
- * not share.  Such a pattern matches in one pass over the bytes.
+ * A pattern of one "." repeated any number of times (".*", "^.*", ".*$",
+ * lazily or not) matches every string; "^.*$" does not ("." stops at line
+ * terminators).
  */
 static bool
-detect_sequence(PlRegex *re, const char *src, int len)
+shape_always(PlRegex *re, const Shape *sh)
 {
-	PlSeqItem  *items = palloc0(sizeof(PlSeqItem) * len);
-	int			n = 0;
-	int			i = 1;
-	int			end = len;
+	const ShapeStep *st = sh->nsteps == 1 ? &sh->steps[0] : NULL;
 
-	if (len < 2 || src[0] != '^')
+	if (st == NULL || st->kind != SHAPE_DOT || st->item.min != 0 || st->item.max != -1 ||
+		(sh->anchored_start && sh->anchored_end))
 		return false;
-	if (src[len - 1] == '$' && (len < 2 || src[len - 2] != '\\'))
-		end = len - 1;
-	while (i < end)
-	{
-		PlSeqItem  *item = &items[n];
-		bool		ok = src[i] == '[' ? seq_parse_class(src, end, &i, item->set) :
-			seq_parse_atom(src, end, &i, item->set, false);
+	re->kind = PL_RE_ALWAYS;
+	return true;
+}
 
-		if (!ok || !seq_parse_quantifier(src, end, &i, item))
+/*
+ * A pattern of characters each matched once, with optional anchors, is a
+ * literal to find (or nothing: it matches every string), at the start, or as
+ * the whole string; a literal anchored at the end only is left to the engine.
+ */
+static bool
+shape_literal(PlRegex *re, const Shape *sh)
+{
+	StringInfoData lit;
+
+	for (int k = 0; k < sh->nsteps; k++)
+		if (sh->steps[k].kind != SHAPE_CHAR || sh->steps[k].quantified)
 			return false;
-		n++;
+	if (sh->anchored_end && !sh->anchored_start && sh->nsteps > 0)
+		return false;
+	initStringInfo(&lit);
+	for (int k = 0; k < sh->nsteps; k++)
+	{
+		unsigned char utf8[8];
+
+		unicode_to_utf8(sh->steps[k].c, utf8);
+		appendBinaryStringInfo(&lit, (char *) utf8, pg_utf_mblen(utf8));
 	}
-	for (int k = 0; k + 1 < n; k++)
-		if (items[k].min != items[k].max &&
-			(items[k + 1].min == 0 || seq_sets_overlap(items[k].set, items[k + 1].set)))
+	re->literal = lit.data;
+	re->literal_len = lit.len;
+	if (sh->anchored_start && sh->anchored_end)
+		re->kind = PL_RE_EXACT;
+	else if (lit.len == 0)
+		re->kind = PL_RE_ALWAYS;
+	else if (sh->anchored_start)
+		re->kind = PL_RE_PREFIX;
+	else
+		re->kind = PL_RE_CONTAINS;
+	return true;
+}
+
+/*
+ * A pattern "^" then ASCII sets with greedy counts up to SEQ_MAX_COUNT (and
+ * an optional "$"), such as ^[A-Z]{3}-\d{4,6}$, where greedy matching is
+ * exact: every step of variable length is last, or followed by a required
+ * step whose set it does not share.  It matches in one pass over the bytes.
+ */
+static bool
+shape_sequence(PlRegex *re, const Shape *sh)
+{
+	PlSeqItem  *items;
+
+	if (!sh->anchored_start)
+		return false;
+	for (int k = 0; k < sh->nsteps; k++)
+	{
+		const ShapeStep *st = &sh->steps[k];
+
+		if (!st->ascii || st->lazy || st->item.min > SEQ_MAX_COUNT || st->item.max > SEQ_MAX_COUNT)
 			return false;
+		if (k + 1 < sh->nsteps && st->item.min != st->item.max &&
+			(sh->steps[k + 1].item.min == 0 ||
+			 seq_sets_overlap(st->item.set, sh->steps[k + 1].item.set)))
+			return false;
+	}
+	items = palloc(sizeof(PlSeqItem) * Max(sh->nsteps, 1));
+	for (int k = 0; k < sh->nsteps; k++)
+		items[k] = sh->steps[k].item;
 	re->kind = PL_RE_SEQUENCE;
 	re->items = items;
-	re->nitems = n;
-	re->anchored_end = end < len;
+	re->nitems = sh->nsteps;
+	re->anchored_end = sh->anchored_end;
 	return true;
+}
+
+/* Take a fast path for a pattern of the recorded shape, if there is one. */
+static bool
+shape_fast_path(PlRegex *re, const Shape *sh)
+{
+	return sh->simple &&
+		(shape_always(re, sh) || shape_literal(re, sh) || shape_sequence(re, sh));
 }
 
 /* Match a PL_RE_SEQUENCE pattern: each step greedily, in one pass. */
@@ -2051,14 +2254,15 @@ bool
 pl_regex_compile(PlRegex *re, const char *src, int len, char **err)
 {
 	StringInfoData are;
+	Shape		shape = {.simple = true};
 	bool		ok;
 
 	memset(re, 0, sizeof(*re));
 	re->source = pnstrdup(src, len);
 	initStringInfo(&are);
-	if (!ecma_regex_translate(src, len, &are, err))
+	if (!run_parser(src, len, &are, err, false, &shape))
 		ok = false;
-	else if (detect_fast_path(re, src, len) || detect_sequence(re, src, len))
+	else if (shape_fast_path(re, &shape))
 		ok = true;
 	else
 	{
@@ -2066,6 +2270,8 @@ pl_regex_compile(PlRegex *re, const char *src, int len, char **err)
 		ok = compile_engine(re, &are, err);
 	}
 	pfree(are.data);
+	if (shape.steps)
+		pfree(shape.steps);
 	return ok;
 }
 

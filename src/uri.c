@@ -370,7 +370,7 @@ escape_at(const char *s, size_t avail)
 
 /* Byte count of the UTF-8 sequence led by b (0 if b cannot lead one, or is NUL). */
 static int
-utf8_length(int b)
+utf8_sequence_bytes(int b)
 {
 	if (b >= 0x01 && b <= 0x7F)
 		return 1;
@@ -410,7 +410,7 @@ static size_t
 decode_escaped_char(const char *s, size_t avail, char *dst)
 {
 	int			b0 = escape_at(s, avail);
-	int			n = utf8_length(b0);
+	int			n = utf8_sequence_bytes(b0);
 
 	for (int k = 1; k < n; k++)
 	{
@@ -471,11 +471,4 @@ uri_split_fragment(const char *uri, char **resource, char **fragment)
 	}
 	*resource = pnstrdup(uri, hash - uri);
 	*fragment = percent_decode(hash + 1, strlen(hash + 1));
-}
-
-/* Does uri start with a scheme ("[A-Za-z][A-Za-z0-9+.-]*:")? */
-bool
-uri_is_absolute(const char *uri)
-{
-	return uri != NULL && scheme_length(uri) > 0;
 }

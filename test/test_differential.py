@@ -1,9 +1,5 @@
 """Differential test: the C pipeline and the Python reference agree, record for record.
 
-*** WAITING FOR THE C SIDE. *** test_c_and_python_agree is skipped while
-``pipeline.define`` refuses transform steps ("transform steps are not supported
-yet"); it runs by itself once the transforms land.
-
 For each spec in bench/specs/ and DIFF_RECORDS generated records (default
 100000; DIFF_SEED picks the data), batches of 5000 go through
 
@@ -16,7 +12,7 @@ and every record must give, in C and in bench/reference.py:
   * the same set of instanceLocations in the errors.
 A disagreement prints the record and both results. The rules are in bench/README.md.
 
-Needs the ``conn`` fixture of test/conftest.py: a psycopg 3 autocommit
+Uses the ``conn`` fixture of test/conftest.py: a psycopg 3 autocommit
 connection to a database with the extension created.
 """
 
@@ -42,61 +38,11 @@ BATCH = 5000
 SHOW = 20  # disagreements printed in full
 SPECS = sorted((BENCH / "specs").glob("*.json"))
 
-NOT_YET = "transform steps are not supported yet"
-PROBE_SPEC = '{"schema": {}, "transform": [{"op": "trim", "path": "/a"}]}'
-
 QUERY = """
 SELECT pipeline.transform(d, %(name)s)::text, pipeline.errors(d, %(name)s)::text, pipeline.validate(d, %(name)s)
   FROM unnest(%(docs)s::jsonb[]) WITH ORDINALITY AS u(d, i)
  ORDER BY i
 """
-
-
-def probe(conn):
-    """None when the C side takes transform steps; otherwise the reason to skip."""
-    try:
-        with conn.transaction(force_rollback=True):
-            conn.execute("SELECT pipeline.define('probe', %s::jsonb)", (PROBE_SPEC,))
-    except psycopg.Error as e:
-        if NOT_YET in str(e):
-            return f"waiting for the C side: {e.diag.message_primary or e}"
-        raise
-    return None
-
-
-def _probe_at_collection():
-    """The same probe through libpq's environment (PIPELINE_TEST_DSN or PG* variables).
-
-    It only ever answers "skip" when it positively sees the not-supported error;
-    anything else (no server here, no extension) leaves the decision to the
-    fixture below, which asks conftest's connection.
-    """
-    try:
-        with psycopg.connect(os.environ.get("PIPELINE_TEST_DSN", ""), autocommit=True, connect_timeout=5) as c:
-            with c.transaction(force_rollback=True):
-                c.execute("CREATE EXTENSION IF NOT EXISTS pipeline")
-                return probe(c)
-    except Exception:
-        return None
-
-
-_WAITING = _probe_at_collection()
-
-
-@pytest.fixture
-def db(request):
-    try:
-        return request.getfixturevalue("conn")
-    except pytest.FixtureLookupError:
-        pytest.skip("test/conftest.py provides no `conn` fixture yet")
-
-
-@pytest.fixture
-def c_pipeline(db):
-    reason = probe(db)
-    if reason:
-        pytest.skip(reason)
-    return db
 
 
 def _batches(it, n):
@@ -152,10 +98,8 @@ def _run_batch(conn, name, batch):
         return rows
 
 
-@pytest.mark.skipif(_WAITING is not None, reason=_WAITING or "")
 @pytest.mark.parametrize("spec_path", SPECS, ids=lambda p: p.stem)
-def test_c_and_python_agree(c_pipeline, spec_path, capsys):
-    conn = c_pipeline
+def test_c_and_python_agree(conn, spec_path, capsys):
     kind = spec_path.stem
     name = f"diff_{kind}"
     spec_text = spec_path.read_text(encoding="utf-8")
@@ -198,27 +142,27 @@ def test_c_and_python_agree(c_pipeline, spec_path, capsys):
                     + "\n".join(shown), pytrace=False)
 
 
-def test_reference_ingest(db):
+def test_reference_ingest(conn):
     """bench/reference.py's ingest: COPY the good records, INSERT the rejects; nothing lost."""
     spec_text = (BENCH / "specs" / "orders.json").read_text(encoding="utf-8")
     ref = R.Pipeline(spec_text)
     texts = list(G.records_json("orders", 2000, seed=4))
     expected = [ref.run(ref.loads(t)) for t in texts]
-    db.execute("DROP TABLE IF EXISTS diff_ingest, diff_ingest_rejects")
-    R.create_tables(db, "diff_ingest")
+    conn.execute("DROP TABLE IF EXISTS diff_ingest, diff_ingest_rejects")
+    R.create_tables(conn, "diff_ingest")
     try:
-        inserted, rejected = R.ingest(db, "diff_ingest", texts, ref)
+        inserted, rejected = R.ingest(conn, "diff_ingest", texts, ref)
         assert inserted + rejected == len(texts)
         assert rejected == sum(1 for _, e in expected if e)
-        stored = [R.loads(t) for (t,) in db.execute("SELECT doc::text FROM diff_ingest ORDER BY id")]
+        stored = [R.loads(t) for (t,) in conn.execute("SELECT doc::text FROM diff_ingest ORDER BY id")]
         good = [d for d, e in expected if not e]
         assert len(stored) == len(good) and all(R.json_equal(a, b) for a, b in zip(stored, good))
-        rows = db.execute("SELECT record::text, errors FROM diff_ingest_rejects ORDER BY id").fetchall()
+        rows = conn.execute("SELECT record::text, errors FROM diff_ingest_rejects ORDER BY id").fetchall()
         bad = [(t, e) for t, (_, e) in zip(texts, expected) if e]
         assert [R.json_equal(R.loads(r), R.loads(t)) for (r, _), (t, _) in zip(rows, bad)] == [True] * len(bad)
         assert [len(e) for _, e in rows] == [len(e) for _, e in bad]
         # the float variant (fastjsonschema) ingests the same rows
-        db.execute("TRUNCATE diff_ingest, diff_ingest_rejects")
-        assert R.ingest(db, "diff_ingest", texts, spec_text, validator="fastjsonschema") == (inserted, rejected)
+        conn.execute("TRUNCATE diff_ingest, diff_ingest_rejects")
+        assert R.ingest(conn, "diff_ingest", texts, spec_text, validator="fastjsonschema") == (inserted, rejected)
     finally:
-        db.execute("DROP TABLE IF EXISTS diff_ingest, diff_ingest_rejects")
+        conn.execute("DROP TABLE IF EXISTS diff_ingest, diff_ingest_rejects")

@@ -2,6 +2,9 @@
 is seen by every other session's next statement, through relcache
 invalidation (no polling), and an uncommitted define is seen by nobody else."""
 
+import threading
+import time
+
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
@@ -23,6 +26,48 @@ def test_new_version_seen_by_other_session(conn, connect):
     assert validate(other, 5, "v") is True           # its next statement sees v2
     conn.execute("SELECT pipeline.define('v', %s)", (spec(10),))
     assert validate(other, 5, "v") is False          # and v3
+
+
+def test_define_while_another_session_validates(conn, connect):
+    """Defines in one session while another validates in a loop: each of the
+    loop's statements that starts after a define committed sees that version
+    (from its next statement on, never an older one), and none that ended
+    before it does."""
+    other = connect()
+    conn.execute("SELECT pipeline.define('conc', %s)", (spec(10),))
+    runs = []              # (started, ended, verdict) of the loop's statements
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            t0 = time.monotonic()
+            v = validate(other, 5, "conc")
+            runs.append((t0, time.monotonic(), v))
+
+    th = threading.Thread(target=loop)
+    th.start()
+    try:
+        commits = []       # (define began, define committed, verdict it brings)
+        for minimum, verdict in ((0, True), (10, False), (0, True)):
+            n = len(runs)
+            while len(runs) < n + 20 and th.is_alive():
+                time.sleep(0.005)
+            t0 = time.monotonic()
+            conn.execute("SELECT pipeline.define('conc', %s)", (spec(minimum),))
+            commits.append((t0, time.monotonic(), verdict))
+        n = len(runs)
+        while len(runs) < n + 20 and th.is_alive():
+            time.sleep(0.005)
+    finally:
+        stop.set()
+        th.join(10)
+    assert len(runs) >= 80, "the validating session stopped"
+    bounds = [(-1.0, -1.0, False)] + commits + [(float("inf"), float("inf"), None)]
+    wrong = []
+    for (_, committed, verdict), (began_next, _, _) in zip(bounds, bounds[1:]):
+        # started after this version committed, ended before the next began
+        wrong += [r for r in runs if r[0] > committed and r[1] < began_next and r[2] is not verdict]
+    assert not wrong, f"{len(wrong)} statements saw an older version: {wrong[:5]}"
 
 
 def test_prepared_statement_sees_new_version(conn, connect):
