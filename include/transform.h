@@ -206,9 +206,16 @@ extern PlTransform *pl_transform_compile(const JNode *steps);
 extern bool pl_transform_apply(const PlTransform *t, PlDoc *doc, PlErrors *errs);
 extern Jsonb *pl_transform_jsonb(const PlTransform *t, Jsonb *doc, PlErrors *errs, bool *ok);
 
+/*
+ * Value ops.  transform.c calls both files; transform_time.c uses the
+ * string helpers of transform_ops.c, never the other way round.
+ */
+
+/* The longest string a step may produce: what a jsonb string can hold. */
+#define PL_MAX_STRING	JENTRY_OFFLENMASK
+
 /* src/transform_ops.c */
 extern bool pl_step_value(const PlStep *s, JsonbValue *v, char **err);
-extern void pl_numeric_text(Numeric n, JsonbValue *out);
 extern char *pl_case_map(const char *s, int len, bool upper, int *outlen);
 extern int	pl_space_len(const char *s, int len);
 extern void pl_trim_bytes(const char **s, int *len);
@@ -216,6 +223,5 @@ extern void pl_trim_bytes(const char **s, int *len);
 /* src/transform_time.c */
 extern void pl_ts_compile(PlStep *s, const JNode *formats, const JNode *tz, const char *ptr);
 extern bool pl_ts_value(const PlStep *s, JsonbValue *v, char **err);
-extern char *pl_ts_format(TimestampTz t);
 
 #endif

@@ -107,7 +107,10 @@ apply_concat(const PlStep *s, PlDoc *doc, PlErrors *errs)
 		if (v.type == jbvString)
 			text = v;
 		else if (v.type == jbvNumeric)
-			pl_numeric_text(v.val.numeric, &text);
+		{
+			text.val.string.val = pl_number_text(v.val.numeric);
+			text.val.string.len = strlen(text.val.string.val);
+		}
 		else if (v.type == jbvBool)
 		{
 			text.val.string.val = (char *) (v.val.boolean ? "true" : "false");
@@ -116,6 +119,10 @@ apply_concat(const PlStep *s, PlDoc *doc, PlErrors *errs)
 		else
 			return violation(errs, s, s->from[i].text,
 							 psprintf("cannot concatenate %s", pl_value_kind(&v)));
+		if ((int64) buf.len + strlen(s->u.separator) + text.val.string.len > PL_MAX_STRING)
+			return violation(errs, s, s->path.text,
+							 psprintf("result exceeds the maximum string length of %d bytes",
+									  PL_MAX_STRING));
 		if (!first)
 			appendStringInfoString(&buf, s->u.separator);
 		appendBinaryStringInfo(&buf, text.val.string.val, text.val.string.len);
@@ -216,7 +223,7 @@ apply_value(const PlStep *s, PlDoc *doc, PlErrors *errs)
 
 	if (!pl_doc_get(doc, &s->path, &v))
 		return true;
-	if (!pl_step_value(s, &v, &err))
+	if (!(s->op == PL_OP_PARSE_TIMESTAMP ? pl_ts_value(s, &v, &err) : pl_step_value(s, &v, &err)))
 	{
 		if (err)
 			return violation(errs, s, s->path.text, err);
