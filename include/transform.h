@@ -109,6 +109,7 @@ typedef struct PlStep
 	int			nfrom;			/* concat "from" */
 	PlPointer  *from;
 	uint8		kinds;			/* PL_K_* this step may leave at path */
+	int			root_key;		/* path's one token in PlTransform.root_keys, or -1 */
 	union
 	{
 		int64		length;		/* truncate */
@@ -162,11 +163,21 @@ typedef struct PlStep
 	}			u;
 } PlStep;
 
-/* A compiled "transform" array. */
+/* At most this many distinct one-token paths are located once per record. */
+#define PL_MAX_ROOT_KEYS	64
+
+/*
+ * A compiled "transform" array.  The distinct keys of one-token paths
+ * ("/email") of value ops, default and set are listed, in jsonb key order,
+ * so a record's root object is walked once for all of them (transform.c).
+ */
 typedef struct PlTransform
 {
 	int			nsteps;
 	PlStep	   *steps;
+	int			nroot_keys;
+	const char **root_keys;
+	int		   *root_key_lens;
 } PlTransform;
 
 /*

@@ -86,6 +86,10 @@ pl_trim_bytes(const char **s, int *len)
 	int			end = *len;
 	int			n;
 
+	/* the common case: printable ASCII at both ends */
+	if (end > 0 && (unsigned char) ((*s)[0] - 0x21) < 0x5F &&
+		(unsigned char) ((*s)[end - 1] - 0x21) < 0x5F)
+		return;
 	while (start < end && (n = pl_space_len(*s + start, end - start)) > 0)
 		start += n;
 	while (end > start && (n = space_len_before(*s, end)) > 0)
@@ -536,7 +540,10 @@ op_replace(const PlStep *s, JsonbValue *v, char **err)
 static Numeric
 num_tidy(Numeric n)
 {
-	if (pl_numeric_is_integral(n))
+	int			int_digits;
+	int			dscale;
+
+	if (pl_numeric_shape(n, &int_digits, &dscale) && dscale > 0 && pl_numeric_is_integral(n))
 		return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(n)));
 	return n;
 }
