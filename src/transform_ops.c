@@ -9,9 +9,10 @@
  * docs/transforms.md), which the differential test holds us to:
  *
  * - Strings are UTF-8 and counted in code points.  Whitespace is the set
- *   Python's str.isspace() knows; case mapping is Unicode's full mapping
- *   (ß -> SS, final sigma), done by ICU through PostgreSQL's "und-x-icu"
- *   collation, with an ASCII fast path that needs no conversion at all.
+ *   Python's str.isspace() knows; case mapping is Python's str.lower() and
+ *   str.upper() (Unicode's full mapping, ß -> SS, final sigma) from the
+ *   generated tables of case_tables.h, the same on every server, with an
+ *   ASCII fast path.
  * - Numbers stay exact decimals (jsonb numerics): round is half away from
  *   zero, scale multiplies exactly, and an integral result is written
  *   without a fractional part.
@@ -20,7 +21,9 @@
  *   Python's re.sub does (an empty match right after a match is kept).
  *
  * A conversion that fails returns false with a message; the caller turns it
- * into a violation of the step.  Arguments are checked and prepared by
+ * into a violation of the step.  No input makes an op raise an error: what
+ * the PostgreSQL functions called would refuse (numbers beyond numeric's
+ * range, strings beyond jsonb's) is checked before calling them.  Arguments are checked and prepared by
  * transform_compile.c.
  *
  *-------------------------------------------------------------------------
