@@ -432,21 +432,34 @@ op_hash(const PlStep *s, JsonbValue *v)
 	return true;
 }
 
-/* Append the replacement of match m (pieces of s) to out. */
-static void
-append_replacement(StringInfo out, const PlStep *s, const char *str, const int *boff,
-				   const regmatch_t *m)
+/*
+ * Append the replacement of match m (pieces of s) to out (if measure_only,
+ * only count); returns its length in bytes.
+ */
+static int64
+replacement(StringInfo out, const PlStep *s, const char *str, const int *boff,
+			const regmatch_t *m, bool measure_only)
 {
+	int64		n = 0;
+
 	for (int p = 0; p < s->u.replace.npieces; p++)
 	{
 		const PlReplPiece *piece = &s->u.replace.pieces[p];
+		const char *from = piece->text;
+		int			len = piece->len;
 
-		if (piece->text)
-			appendBinaryStringInfo(out, piece->text, piece->len);
-		else if (m[piece->group].rm_so >= 0)
-			appendBinaryStringInfo(out, str + boff[m[piece->group].rm_so],
-								   boff[m[piece->group].rm_eo] - boff[m[piece->group].rm_so]);
+		if (from == NULL)
+		{
+			if (m[piece->group].rm_so < 0)
+				continue;
+			from = str + boff[m[piece->group].rm_so];
+			len = boff[m[piece->group].rm_eo] - boff[m[piece->group].rm_so];
+		}
+		if (!measure_only)
+			appendBinaryStringInfo(out, from, len);
+		n += len;
 	}
+	return n;
 }
 
 /* Why the regex engine failed (rc), as a violation message; interrupts are raised. */
@@ -492,6 +505,7 @@ op_replace(const PlStep *s, JsonbValue *v, char **err)
 	while (pos <= wlen)
 	{
 		int			rc;
+		int64		total;
 
 		CHECK_FOR_INTERRUPTS();
 		rc = pg_regexec(re, wide, wlen, pos, NULL, nmatch, m, 0);
@@ -509,10 +523,12 @@ op_replace(const PlStep *s, JsonbValue *v, char **err)
 			*err = regexec_error(re, rc);
 			return false;
 		}
+		total = (int64) out.len + boff[m[0].rm_so] - boff[done] +
+			replacement(&out, s, str, boff, m, true) + len - boff[m[0].rm_eo];
+		if (total > PL_MAX_STRING)
+			return set_result(v, NULL, total, err);
 		appendBinaryStringInfo(&out, str + boff[done], boff[m[0].rm_so] - boff[done]);
-		append_replacement(&out, s, str, boff, m);
-		if ((int64) out.len + len - boff[m[0].rm_eo] > PL_MAX_STRING)
-			return set_result(v, NULL, (int64) out.len + len - boff[m[0].rm_eo], err);
+		replacement(&out, s, str, boff, m, false);
 		any = true;
 		done = m[0].rm_eo;
 		must_advance = m[0].rm_so == m[0].rm_eo;
