@@ -284,20 +284,20 @@ final_sigma(const unsigned char *s, int len, int i, int clen)
 }
 
 /*
- * Lower- or upper-case s (len bytes) exactly as Python's str.lower() and
- * str.upper() do (include/case_tables.h): the result is palloc'd (at most
- * 3 * len bytes), *outlen set.  No collation, no ICU: the same on every
- * server.
+ * Lower- or upper-case s (len bytes) from byte offset from on, exactly as
+ * Python's str.lower() and str.upper() do (include/case_tables.h), into
+ * out, which has room for 3 * (len - from) bytes; returns the length
+ * written.  The bytes before from are context (final sigma).  No
+ * collation, no ICU: the same on every server.
  */
-char *
-pl_case_map(const char *str, int len, bool upper, int *outlen)
+static int
+case_map_into(const char *str, int len, int from, bool upper, char *out)
 {
 	const unsigned char *s = (const unsigned char *) str;
-	char	   *out = palloc((Size) len * 3 + 1);
 	int			o = 0;
 	int			clen;
 
-	for (int i = 0; i < len; i += clen)
+	for (int i = from; i < len; i += clen)
 	{
 		pg_wchar	mapped[3];
 		int			n;
@@ -323,40 +323,55 @@ pl_case_map(const char *str, int len, bool upper, int *outlen)
 			o += pg_utf_mblen((unsigned char *) out + o);
 		}
 	}
-	out[o] = '\0';
-	*outlen = o;
+	return o;
+}
+
+/* Lower- or upper-case s (len bytes) into a palloc'd string; *outlen set. */
+char *
+pl_case_map(const char *s, int len, bool upper, int *outlen)
+{
+	char	   *out = palloc((Size) len * 3 + 1);
+
+	*outlen = case_map_into(s, len, 0, upper, out);
+	out[*outlen] = '\0';
 	return out;
 }
 
-/* Does s (len bytes) hold a character that case mapping changes or a non-ASCII one? */
-static inline bool
-case_maps(const char *s, int len, bool upper)
+/* Offset of the first byte of s that case mapping may change (len if none). */
+static inline int
+first_to_map(const char *s, int len, bool upper)
 {
 	char		lo = upper ? 'a' : 'A';
+	int			i;
 
-	for (int i = 0; i < len; i++)
+	for (i = 0; i < len; i++)
 	{
 		unsigned char c = s[i];
 
 		if (c >= 0x80 || (unsigned char) (c - lo) < 26)
-			return true;
+			break;
 	}
-	return false;
+	return i;
 }
 
-/* lower, upper. */
+/* lower, upper: the unchanged ASCII prefix is copied, the rest mapped. */
 static bool
 op_case(JsonbValue *v, bool upper, char **err)
 {
-	int			len;
+	const char *s = v->val.string.val;
+	int			len = v->val.string.len;
+	int			start = first_to_map(s, len, upper);
 	char	   *out;
+	int			outlen;
 
-	if (!case_maps(v->val.string.val, v->val.string.len, upper))
+	if (start == len)
 		return false;
-	out = pl_case_map(v->val.string.val, v->val.string.len, upper, &len);
-	if (len == v->val.string.len && memcmp(out, v->val.string.val, len) == 0)
+	out = palloc((Size) len * 3 + 1);
+	memcpy(out, s, start);
+	outlen = start + case_map_into(s, len, start, upper, out + start);
+	if (outlen == len && memcmp(out, s, len) == 0)
 		return false;
-	return set_result(v, out, len, err);
+	return set_result(v, out, outlen, err);
 }
 
 /* Byte offset of code point n in s (len bytes), or len if s is shorter. */
@@ -753,7 +768,8 @@ bool_word(const JsonbValue *v, const char *const *list)
 
 	pl_trim_bytes(&s, &len);
 	for (int i = 0; list[i]; i++)
-		if (strlen(list[i]) == (size_t) len && pg_strncasecmp(list[i], s, len) == 0)
+		if (len > 0 && list[i][0] == pg_ascii_tolower(s[0]) && strlen(list[i]) == (size_t) len &&
+			pg_strncasecmp(list[i], s, len) == 0)
 			return true;
 	return false;
 }
@@ -1024,10 +1040,12 @@ op_map(const PlStep *s, JsonbValue *v)
 
 	if (s->u.map.case_insensitive)
 	{
-		int			len;
-		char	   *key = pl_case_map(v->val.string.val, v->val.string.len, false, &len);
+		char		buf[3 * 64];
+		int			len = v->val.string.len;
+		char	   *key = len <= 64 ? buf : palloc((Size) len * 3 + 1);
 
-		e = map_find(s, key, len);
+		/* keys of up to 64 bytes are folded on the stack */
+		e = map_find(s, key, case_map_into(v->val.string.val, len, 0, false, key));
 	}
 	else
 		e = map_find(s, v->val.string.val, v->val.string.len);

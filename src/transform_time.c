@@ -571,10 +571,16 @@ name_ends(const char *const *names, const char *s, int len, int pos, int *ends)
 {
 	int			n = 0;
 
+	if (pos >= len)
+		return 0;
 	for (int a = 0; names[a]; a++)
 	{
-		int			w = strlen(names[a]);
+		int			w;
 
+		/* names are lowercase ASCII: most differ at their first letter */
+		if (pg_ascii_tolower(s[pos]) != names[a][0])
+			continue;
+		w = strlen(names[a]);
 		if (pos + w <= len && pg_strncasecmp(s + pos, names[a], w) == 0)
 			ends[n++] = pos + w;
 	}
