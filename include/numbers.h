@@ -22,6 +22,20 @@ typedef struct PlNumber
 #define PL_NUMERIC_MAX_INT_DIGITS	131072
 #define PL_NUMERIC_MAX_DSCALE		16383
 
+/* 10^k for 0 <= k <= 18 (inline: the int64 paths of transform steps use it) */
+static inline int64
+pl_pow10(int k)
+{
+	static const int64 p[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+		100000000, 1000000000, INT64CONST(10000000000), INT64CONST(100000000000),
+		INT64CONST(1000000000000), INT64CONST(10000000000000), INT64CONST(100000000000000),
+		INT64CONST(1000000000000000), INT64CONST(10000000000000000),
+	INT64CONST(100000000000000000), INT64CONST(1000000000000000000)};
+
+	Assert(k >= 0 && k <= 18);
+	return p[k];
+}
+
 extern bool pl_numeric_is_integral(Numeric n);
 extern bool pl_numeric_to_int64(Numeric n, int64 *out);
 extern int	pl_numeric_cmp(Numeric a, Numeric b);
@@ -33,7 +47,6 @@ extern bool pl_numeric_eq(Numeric a, Numeric b);
 extern uint32 pl_numeric_hash(Numeric n);
 extern char *pl_number_text(Numeric n);
 extern bool pl_numeric_shape(Numeric n, int *int_digits, int *dscale);
-extern int64 pl_pow10(int k);
 extern bool pl_numeric_scaled(Numeric n, int64 *units, int *dscale);
 extern Numeric pl_numeric_from_scaled(int64 units, int dscale);
 

@@ -251,20 +251,6 @@ pl_numeric_shape(Numeric n, int *int_digits, int *dscale)
 	return true;
 }
 
-/* 10^k for 0 <= k <= 18. */
-int64
-pl_pow10(int k)
-{
-	static const int64 p[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-		100000000, 1000000000, INT64CONST(10000000000), INT64CONST(100000000000),
-		INT64CONST(1000000000000), INT64CONST(10000000000000), INT64CONST(100000000000000),
-		INT64CONST(1000000000000000), INT64CONST(10000000000000000),
-	INT64CONST(100000000000000000), INT64CONST(1000000000000000000)};
-
-	Assert(k >= 0 && k <= 18);
-	return p[k];
-}
-
 /*
  * Read n as *units / 10^*dscale with its own dscale, if that is at most
  * PL_SCALED_MAX_DSCALE and |units| < 10^18 (so sums of two fit int64).

@@ -283,6 +283,15 @@ final_sigma(const unsigned char *s, int len, int i, int clen)
 	return true;
 }
 
+/* ASCII c lower- or upper-cased, inline (pg_ascii_tolower is a call). */
+static inline char
+ascii_case(unsigned char c, bool upper)
+{
+	if (upper)
+		return (unsigned char) (c - 'a') < 26 ? c - ('a' - 'A') : c;
+	return (unsigned char) (c - 'A') < 26 ? c + ('a' - 'A') : c;
+}
+
 /*
  * Lower- or upper-case s (len bytes) from byte offset from on, exactly as
  * Python's str.lower() and str.upper() do (include/case_tables.h), into
@@ -304,7 +313,7 @@ case_map_into(const char *str, int len, int from, bool upper, char *out)
 
 		if (s[i] < 0x80)
 		{
-			out[o++] = upper ? pg_ascii_toupper(s[i]) : pg_ascii_tolower(s[i]);
+			out[o++] = ascii_case(s[i], upper);
 			clen = 1;
 			continue;
 		}
@@ -894,9 +903,14 @@ op_round(const PlStep *s, JsonbValue *v, char **err)
 	Numeric		t;
 	bool		overflow = false;
 
-	if (pl_numeric_scaled(v->val.numeric, &units, &ds) &&
-		round_scaled(units, ds, digits, &units, &ds))
-		return set_scaled(v, units, ds);
+	if (pl_numeric_scaled(v->val.numeric, &units, &ds))
+	{
+		/* already at that scale, and not integral: nothing changes */
+		if (ds == digits && units % pl_pow10(ds) != 0)
+			return false;
+		if (round_scaled(units, ds, digits, &units, &ds))
+			return set_scaled(v, units, ds);
+	}
 	/* x + 0.5e-digits away from zero, truncated: cannot overflow unnoticed */
 	half = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(psprintf("5e%d", -digits - 1)),
 											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));

@@ -245,15 +245,17 @@ fields_to_utc(const TsFields *f, pg_tz *tz, TimestampTz *out)
 	return true;
 }
 
-/* Write v as n decimal digits at p (zero-padded). */
+/* Write v (0 <= v < 10^n, n even) as n decimal digits at p, two at a time. */
 static inline void
 put_digits(char *p, int v, int n)
 {
-	while (n-- > 0)
-	{
-		p[n] = '0' + v % 10;
-		v /= 10;
-	}
+	static const char pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+	for (n -= 2; n >= 0; n -= 2, v /= 100)
+		memcpy(p + n, pairs + 2 * (v % 100), 2);
 }
 
 /* The UTC text written for t (years 1-9999): YYYY-MM-DDTHH:MM:SS[.ffffff]Z. */
@@ -822,12 +824,14 @@ parse_strptime(const PlTsFormat *f, const char *s, int len, TsFields *out)
 {
 	TsMatch		m;
 	int			ampm = -1;
+	int			bounds[2 * 33];
 
 	m.f = f;
 	m.s = s;
 	m.len = len;
-	m.start = palloc((f->nitems + 1) * sizeof(int));
-	m.end = palloc((f->nitems + 1) * sizeof(int));
+	/* formats of up to 32 items keep their captures on the stack */
+	m.start = f->nitems < 33 ? bounds : palloc((f->nitems + 1) * sizeof(int));
+	m.end = f->nitems < 33 ? bounds + 33 : palloc((f->nitems + 1) * sizeof(int));
 	m.budget = MATCH_BUDGET;
 	if (!match_from(&m, 0, 0) || m.end[f->nitems] != len)
 		return false;
