@@ -46,7 +46,7 @@ extern void pl_number_init(PlNumber *pn, Numeric n);
 extern bool pl_numeric_eq(Numeric a, Numeric b);
 extern uint32 pl_numeric_hash(Numeric n);
 extern char *pl_number_text(Numeric n);
-extern bool pl_numeric_shape(Numeric n, int *int_digits, int *dscale);
+extern int	pl_numeric_dscale(Numeric n);
 extern bool pl_numeric_scaled(Numeric n, int64 *units, int *dscale);
 extern Numeric pl_numeric_from_scaled(int64 units, int dscale);
 

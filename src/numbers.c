@@ -238,17 +238,13 @@ pl_number_text(Numeric n)
 	return numeric_normalize(n);
 }
 
-/* Weight (in decimal digits before the point) and dscale of n; false for NaN/Inf. */
-bool
-pl_numeric_shape(Numeric n, int *int_digits, int *dscale)
+/* The display scale of n: decimal digits after the point (0 for NaN/Inf). */
+int
+pl_numeric_dscale(Numeric n)
 {
 	PlDecoded	d;
 
-	if (!pl_numeric_decode(n, &d))
-		return false;
-	*int_digits = d.ndigits == 0 ? 0 : (d.weight + 1) * PL_DEC_DIGITS;
-	*dscale = d.dscale;
-	return true;
+	return pl_numeric_decode(n, &d) ? d.dscale : 0;
 }
 
 /*

@@ -72,6 +72,15 @@ root_slot_touch(PlDoc *doc, const JsonbValue *slot, int step)
 					 doc->root.val.object.pairs] = step;
 }
 
+/* Apply value op s to *v: parse_timestamp is transform_time.c's, the others transform_ops.c's. */
+static inline bool
+step_value(const PlStep *s, JsonbValue *v, char **err)
+{
+	if (s->op == PL_OP_PARSE_TIMESTAMP)
+		return pl_ts_value(s, v, err);
+	return pl_step_value(s, v, err);
+}
+
 /* Add a violation of step s at instance location loc (or stop). */
 static bool
 violation(PlErrors *errs, const PlStep *s, const char *loc, const char *msg)
@@ -273,7 +282,7 @@ apply_value(const PlStep *s, PlDoc *doc, PlErrors *errs)
 
 	if (!pl_doc_get(doc, &s->path, &v))
 		return true;
-	if (!(s->op == PL_OP_PARSE_TIMESTAMP ? pl_ts_value(s, &v, &err) : pl_step_value(s, &v, &err)))
+	if (!step_value(s, &v, &err))
 	{
 		if (err)
 			return violation(errs, s, s->path.text, err);
@@ -311,7 +320,7 @@ apply_root_slot(const PlStep *s, PlDoc *doc, JsonbValue *slot, PlErrors *errs, b
 	if (slot == NULL)
 		return true;
 	v = *slot;
-	if (s->op == PL_OP_PARSE_TIMESTAMP ? pl_ts_value(s, &v, &err) : pl_step_value(s, &v, &err))
+	if (step_value(s, &v, &err))
 	{
 		*slot = v;
 		root_slot_touch(doc, slot, s->index);

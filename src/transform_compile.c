@@ -215,7 +215,6 @@ compile_step(PlStep *s, const JNode *v, int i)
 	compile_args(s, v, ptr);
 }
 
-/* Compile a "transform" array (already known to be a non-empty array). */
 /* Does step s read and write one key of the root in place (cacheable)? */
 static bool
 uses_root_key(const PlStep *s)
@@ -276,6 +275,7 @@ list_root_keys(PlTransform *t)
 	}
 }
 
+/* Compile a "transform" array (already known to be a non-empty array). */
 PlTransform *
 pl_transform_compile(const JNode *steps)
 {

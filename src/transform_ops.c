@@ -583,10 +583,7 @@ op_replace(const PlStep *s, JsonbValue *v, char **err)
 static Numeric
 num_tidy(Numeric n)
 {
-	int			int_digits;
-	int			dscale;
-
-	if (pl_numeric_shape(n, &int_digits, &dscale) && dscale > 0 && pl_numeric_is_integral(n))
+	if (pl_numeric_dscale(n) > 0 && pl_numeric_is_integral(n))
 		return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(n)));
 	return n;
 }
@@ -969,19 +966,14 @@ op_scale(const PlStep *s, JsonbValue *v, char **err)
 {
 	int64		units;
 	int			ds;
-	int			xi,
-				xd,
-				fi,
-				fd;
-	bool		overflow = false;
-	Numeric		r;
+	bool		overflow;
+	Numeric		r = NULL;
 
 	if (scale_scaled(s, v->val.numeric, &units, &ds))
 		return set_scaled(v, units, ds);
 	/* numeric_mul would round a product with more than 16383 decimals */
-	pl_numeric_shape(v->val.numeric, &xi, &xd);
-	pl_numeric_shape(s->u.scale.factor, &fi, &fd);
-	overflow = xd + fd > PL_NUMERIC_MAX_DSCALE;
+	overflow = pl_numeric_dscale(v->val.numeric) + pl_numeric_dscale(s->u.scale.factor) >
+		PL_NUMERIC_MAX_DSCALE;
 	if (!overflow)
 		r = numeric_mul_opt_error(v->val.numeric, s->u.scale.factor, &overflow);
 	if (!overflow)
