@@ -111,6 +111,7 @@ typedef struct PlStep
 	int			nfrom;			/* concat "from" */
 	PlPointer  *from;
 	uint8		kinds;			/* PL_K_* this step may leave at path */
+	int			root_key;		/* path's one token in PlTransform.root_keys, or -1 */
 	union
 	{
 		int64		length;		/* truncate */
@@ -164,11 +165,21 @@ typedef struct PlStep
 	}			u;
 } PlStep;
 
-/* A compiled "transform" array. */
+/* At most this many distinct one-token paths are located once per record. */
+#define PL_MAX_ROOT_KEYS	64
+
+/*
+ * A compiled "transform" array.  The distinct keys of one-token paths
+ * ("/email") of value ops, default and set are listed, in jsonb key order,
+ * so a record's root object is walked once for all of them (transform.c).
+ */
 typedef struct PlTransform
 {
 	int			nsteps;
 	PlStep	   *steps;
+	int			nroot_keys;
+	const char **root_keys;
+	int		   *root_key_lens;
 } PlTransform;
 
 /*
@@ -208,9 +219,16 @@ extern PlTransform *pl_transform_compile(const JNode *steps);
 extern bool pl_transform_apply(const PlTransform *t, PlDoc *doc, PlErrors *errs);
 extern Jsonb *pl_transform_jsonb(const PlTransform *t, Jsonb *doc, PlErrors *errs, bool *ok);
 
+/*
+ * Value ops.  transform.c calls both files; transform_time.c uses the
+ * string helpers of transform_ops.c, never the other way round.
+ */
+
+/* The longest string a step may produce: what a jsonb string can hold. */
+#define PL_MAX_STRING	JENTRY_OFFLENMASK
+
 /* src/transform_ops.c */
 extern bool pl_step_value(const PlStep *s, JsonbValue *v, char **err);
-extern void pl_numeric_text(Numeric n, JsonbValue *out);
 extern char *pl_case_map(const char *s, int len, bool upper, int *outlen);
 extern int	pl_space_len(const char *s, int len);
 extern void pl_trim_bytes(const char **s, int *len);
@@ -218,6 +236,5 @@ extern void pl_trim_bytes(const char **s, int *len);
 /* src/transform_time.c */
 extern void pl_ts_compile(PlStep *s, const JNode *formats, const JNode *tz, const char *ptr);
 extern bool pl_ts_value(const PlStep *s, JsonbValue *v, char **err);
-extern char *pl_ts_format(TimestampTz t);
 
 #endif

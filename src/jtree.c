@@ -524,7 +524,6 @@ enc_bound(const JsonbValue *v)
 {
 	Size		n = 0;
 
-	check_stack_depth();
 	switch (v->type)
 	{
 		case jbvString:
@@ -534,11 +533,13 @@ enc_bound(const JsonbValue *v)
 		case jbvBinary:
 			return v->val.binary.len + 3;
 		case jbvObject:
+			check_stack_depth();	/* only containers recurse */
 			for (int i = 0; i < v->val.object.nPairs; i++)
 				n += v->val.object.pairs[i].key.val.string.len +
 					enc_bound(&v->val.object.pairs[i].value);
 			return n + 3 + sizeof(uint32) + 2 * sizeof(JEntry) * v->val.object.nPairs;
 		case jbvArray:
+			check_stack_depth();
 			for (int i = 0; i < v->val.array.nElems; i++)
 				n += enc_bound(&v->val.array.elems[i]);
 			return n + 3 + sizeof(uint32) + sizeof(JEntry) * v->val.array.nElems;

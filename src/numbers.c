@@ -7,7 +7,10 @@
  * exact decimal arithmetic: 0.3 is a multiple of 0.1, and 1.0 is an integer.
  * The common case, integers that fit in int64, is read straight from the
  * Numeric's stored digits (its on-disk format, which pg_upgrade guarantees
- * stable) without calling into numeric.c.
+ * stable) without calling into numeric.c; so are the decimals transform
+ * steps compute on (pl_numeric_scaled and pl_numeric_from_scaled: a value as
+ * an int64 count of 10^-dscale units), whose results are byte for byte what
+ * numeric.c would have built.
  *
  *-------------------------------------------------------------------------
  */
@@ -25,6 +28,7 @@
 typedef int16 PlNumericDigit;
 
 #define PL_NBASE				10000
+#define PL_DEC_DIGITS			4
 #define PL_SIGN_MASK			0xC000
 #define PL_NEG					0x4000
 #define PL_SHORT				0x8000
@@ -32,12 +36,16 @@ typedef int16 PlNumericDigit;
 #define PL_SHORT_SIGN_MASK		0x2000
 #define PL_SHORT_WEIGHT_SIGN	0x0040
 #define PL_SHORT_WEIGHT_MASK	0x003F
+#define PL_SHORT_DSCALE_SHIFT	7
+#define PL_SHORT_DSCALE_MASK	0x1F80
+#define PL_DSCALE_MASK			0x3FFF
 
 /* The decoded header of a finite Numeric. */
 typedef struct PlDecoded
 {
 	bool		negative;
 	int			weight;			/* NBASE exponent of the first digit */
+	int			dscale;			/* decimal digits shown after the point */
 	int			ndigits;
 	const PlNumericDigit *digits;
 } PlDecoded;
@@ -56,11 +64,13 @@ pl_numeric_decode(Numeric n, PlDecoded *d)
 		d->negative = (header & PL_SHORT_SIGN_MASK) != 0;
 		d->weight = ((header & PL_SHORT_WEIGHT_SIGN) ? ~PL_SHORT_WEIGHT_MASK : 0) |
 			(header & PL_SHORT_WEIGHT_MASK);
+		d->dscale = (header & PL_SHORT_DSCALE_MASK) >> PL_SHORT_DSCALE_SHIFT;
 		d->digits = (const PlNumericDigit *) (p + sizeof(uint16));
 	}
 	else
 	{
 		d->negative = (header & PL_SIGN_MASK) == PL_NEG;
+		d->dscale = header & PL_DSCALE_MASK;
 		d->weight = *(const int16 *) (p + sizeof(uint16));
 		d->digits = (const PlNumericDigit *) (p + 2 * sizeof(uint16));
 	}
@@ -157,6 +167,15 @@ pl_numeric_cmp(Numeric a, Numeric b)
 	return sx * decoded_cmp_abs(&x, &y);
 }
 
+/* The sign of n: -1, 0 or 1 (0 for NaN). */
+int
+pl_numeric_sign(Numeric n)
+{
+	PlDecoded	d;
+
+	return pl_numeric_decode(n, &d) ? decoded_sign(&d) : 0;
+}
+
 /* Are a and b the same number (1 = 1.0)? */
 bool
 pl_numeric_eq(Numeric a, Numeric b)
@@ -207,4 +226,116 @@ pl_number_is_multiple(Numeric value, const PlNumber *divisor)
 	if (have_error || !pl_numeric_decode(rem, &d))
 		return false;
 	return d.ndigits == 0;
+}
+
+/*
+ * The one text of a number in messages and in coerce-to-string: plain
+ * decimal notation, no exponent, no trailing fractional zeros ("1.5" for
+ * 1.50, "1000" for 1e3, "0" for 0.00), as Python's reference writes it.
+ */
+char *
+pl_number_text(Numeric n)
+{
+	return numeric_normalize(n);
+}
+
+/* The display scale of n: decimal digits after the point (0 for NaN/Inf). */
+int
+pl_numeric_dscale(Numeric n)
+{
+	PlDecoded	d;
+
+	return pl_numeric_decode(n, &d) ? d.dscale : 0;
+}
+
+/*
+ * Read n as *units / 10^*dscale with its own dscale, if that is at most
+ * PL_SCALED_MAX_DSCALE and |units| < 10^18 (so sums of two fit int64).
+ */
+bool
+pl_numeric_scaled(Numeric n, int64 *units, int *dscale)
+{
+	PlDecoded	d;
+	uint64		acc = 0;
+	int			frac;			/* decimal fraction digits acc carries */
+
+	if (!pl_numeric_decode(n, &d) || d.dscale > PL_SCALED_MAX_DSCALE)
+		return false;
+	for (int i = 0; i < d.ndigits; i++)
+	{
+		if (acc >= (uint64) PL_SCALED_LIMIT / PL_NBASE)
+			return false;
+		acc = acc * PL_NBASE + (uint64) d.digits[i];
+	}
+	frac = (d.ndigits - 1 - d.weight) * PL_DEC_DIGITS;
+	if (d.ndigits == 0)
+		frac = 0;
+	if (acc >= (uint64) PL_SCALED_LIMIT)
+		return false;
+	if (frac > d.dscale)
+	{
+		int64		div = pl_pow10(frac - d.dscale);
+
+		if (acc % div != 0)
+			return false;
+		acc /= div;
+	}
+	else
+	{
+		int			k = d.dscale - frac;
+
+		if (k > 18 || acc >= (uint64) PL_SCALED_LIMIT / pl_pow10(k))
+			return false;
+		acc *= pl_pow10(k);
+	}
+	*units = d.negative ? -(int64) acc : (int64) acc;
+	*dscale = d.dscale;
+	return true;
+}
+
+/*
+ * The Numeric units / 10^dscale (|units| < 10^18, 0 <= dscale <=
+ * PL_SCALED_MAX_DSCALE), laid out as numeric.c's make_result lays it out:
+ * short format, no leading or trailing zero digits, zero positive.
+ */
+Numeric
+pl_numeric_from_scaled(int64 units, int dscale)
+{
+	uint64		a = units < 0 ? -(uint64) units : (uint64) units;
+	int			pad = (PL_DEC_DIGITS - dscale % PL_DEC_DIGITS) % PL_DEC_DIGITS;
+	uint64		ip = a / (uint64) pl_pow10(dscale);
+	uint64		fp = (a % (uint64) pl_pow10(dscale)) * (uint64) pl_pow10(pad);
+	int			nfrac = (dscale + pad) / PL_DEC_DIGITS;
+	PlNumericDigit buf[10];
+	int			nint = 0;
+	int			first = 0;
+	int			n;
+	int			weight;
+	Numeric		result;
+
+	Assert(a < (uint64) PL_SCALED_LIMIT && dscale >= 0 && dscale <= PL_SCALED_MAX_DSCALE);
+	for (uint64 t = ip; t > 0; t /= PL_NBASE)
+		nint++;
+	for (int i = nint - 1; i >= 0; i--, ip /= PL_NBASE)
+		buf[i] = ip % PL_NBASE;
+	for (int i = nfrac - 1; i >= 0; i--, fp /= PL_NBASE)
+		buf[nint + i] = fp % PL_NBASE;
+	n = nint + nfrac;
+	weight = nint - 1;
+	while (first < n && buf[first] == 0)
+	{
+		first++;
+		weight--;
+	}
+	while (n > first && buf[n - 1] == 0)
+		n--;
+	if (n == first)
+		weight = 0;
+	result = palloc(VARHDRSZ + sizeof(uint16) + (n - first) * sizeof(PlNumericDigit));
+	SET_VARSIZE(result, VARHDRSZ + sizeof(uint16) + (n - first) * sizeof(PlNumericDigit));
+	*(uint16 *) VARDATA(result) = PL_SHORT | (units < 0 && n > first ? PL_SHORT_SIGN_MASK : 0) |
+		(dscale << PL_SHORT_DSCALE_SHIFT) | (weight < 0 ? PL_SHORT_WEIGHT_SIGN : 0) |
+		(weight & PL_SHORT_WEIGHT_MASK);
+	memcpy(VARDATA(result) + sizeof(uint16), buf + first, (n - first) * sizeof(PlNumericDigit));
+	return result;
 }

@@ -22,6 +22,65 @@
 #include "transform.h"
 
 
+/*
+ * Where the root keys of a transform's one-token paths are in the record
+ * (NULL: absent), found by one merge walk of the expanded root object and
+ * kept until a step changes the root's set of keys.
+ */
+typedef struct RootSlots
+{
+	bool		valid;
+	JsonbValue *slot[PL_MAX_ROOT_KEYS];
+} RootSlots;
+
+/* Locate t's root keys in doc's root object (expanded here); false if no object. */
+static bool
+root_slots_fill(const PlTransform *t, PlDoc *doc, RootSlots *rs)
+{
+	JsonbValue *root = &doc->root;
+	int			k = 0;
+
+	if (!pl_is_object(root))
+		return false;
+	if (root->type == jbvBinary)
+		pl_expand(root);
+	for (int i = 0; i < root->val.object.nPairs && k < t->nroot_keys; i++)
+	{
+		JsonbPair  *p = &root->val.object.pairs[i];
+		int			c = 1;
+
+		while (k < t->nroot_keys &&
+			   (c = pl_key_cmp(t->root_keys[k], t->root_key_lens[k],
+							   p->key.val.string.val, p->key.val.string.len)) < 0)
+			rs->slot[k++] = NULL;
+		if (c == 0)
+			rs->slot[k++] = &p->value;
+	}
+	while (k < t->nroot_keys)
+		rs->slot[k++] = NULL;
+	rs->valid = true;
+	return true;
+}
+
+/* Note that the step wrote *slot, a value of the root object. */
+static inline void
+root_slot_touch(PlDoc *doc, const JsonbValue *slot, int step)
+{
+	doc->changed = true;
+	if (doc->row)
+		doc->touched[(const JsonbPair *) ((const char *) slot - offsetof(JsonbPair, value)) -
+					 doc->root.val.object.pairs] = step;
+}
+
+/* Apply value op s to *v: parse_timestamp is transform_time.c's, the others transform_ops.c's. */
+static inline bool
+step_value(const PlStep *s, JsonbValue *v, char **err)
+{
+	if (s->op == PL_OP_PARSE_TIMESTAMP)
+		return pl_ts_value(s, v, err);
+	return pl_step_value(s, v, err);
+}
+
 /* Add a violation of step s at instance location loc (or stop). */
 static bool
 violation(PlErrors *errs, const PlStep *s, const char *loc, const char *msg)
@@ -107,7 +166,10 @@ apply_concat(const PlStep *s, PlDoc *doc, PlErrors *errs)
 		if (v.type == jbvString)
 			text = v;
 		else if (v.type == jbvNumeric)
-			pl_numeric_text(v.val.numeric, &text);
+		{
+			text.val.string.val = pl_number_text(v.val.numeric);
+			text.val.string.len = strlen(text.val.string.val);
+		}
 		else if (v.type == jbvBool)
 		{
 			text.val.string.val = (char *) (v.val.boolean ? "true" : "false");
@@ -116,6 +178,10 @@ apply_concat(const PlStep *s, PlDoc *doc, PlErrors *errs)
 		else
 			return violation(errs, s, s->from[i].text,
 							 psprintf("cannot concatenate %s", pl_value_kind(&v)));
+		if ((int64) buf.len + strlen(s->u.separator) + text.val.string.len > PL_MAX_STRING)
+			return violation(errs, s, s->path.text,
+							 psprintf("result exceeds the maximum string length of %d bytes",
+									  PL_MAX_STRING));
 		if (!first)
 			appendStringInfoString(&buf, s->u.separator);
 		appendBinaryStringInfo(&buf, text.val.string.val, text.val.string.len);
@@ -216,7 +282,7 @@ apply_value(const PlStep *s, PlDoc *doc, PlErrors *errs)
 
 	if (!pl_doc_get(doc, &s->path, &v))
 		return true;
-	if (!pl_step_value(s, &v, &err))
+	if (!step_value(s, &v, &err))
 	{
 		if (err)
 			return violation(errs, s, s->path.text, err);
@@ -225,6 +291,42 @@ apply_value(const PlStep *s, PlDoc *doc, PlErrors *errs)
 	slot = pl_doc_slot(doc, &s->path, false);
 	*slot = v;
 	pl_doc_touch(doc, &s->path, s->index);
+	return true;
+}
+
+/*
+ * A value op, default or set on a root key located in rs: no path walk.
+ * False if the key is absent where the step would add it (the general
+ * path does that).
+ */
+static bool
+apply_root_slot(const PlStep *s, PlDoc *doc, JsonbValue *slot, PlErrors *errs, bool *ok)
+{
+	JsonbValue	v;
+	char	   *err = NULL;
+
+	*ok = true;
+	if (s->op == PL_OP_DEFAULT || s->op == PL_OP_SET)
+	{
+		if (slot == NULL)
+			return false;
+		if ((s->op == PL_OP_DEFAULT && slot->type != jbvNull) ||
+			(slot->type == jbvNull && s->u.value.type == jbvNull))
+			return true;
+		*slot = s->u.value;
+		root_slot_touch(doc, slot, s->index);
+		return true;
+	}
+	if (slot == NULL)
+		return true;
+	v = *slot;
+	if (step_value(s, &v, &err))
+	{
+		*slot = v;
+		root_slot_touch(doc, slot, s->index);
+	}
+	else if (err)
+		*ok = violation(errs, s, s->path.text, err);
 	return true;
 }
 
@@ -238,15 +340,25 @@ bool
 pl_transform_apply(const PlTransform *t, PlDoc *doc, PlErrors *errs)
 {
 	bool		ok = true;
+	RootSlots	rs;
 
 	if (t == NULL)
 		return true;
+	rs.valid = false;
 	for (int i = 0; i < t->nsteps; i++)
 	{
 		const PlStep *s = &t->steps[i];
 		bool		step_ok;
 
 		CHECK_FOR_INTERRUPTS();
+		if (s->root_key >= 0 && (rs.valid || root_slots_fill(t, doc, &rs)) &&
+			apply_root_slot(s, doc, rs.slot[s->root_key], errs, &step_ok))
+		{
+			ok &= step_ok;
+			continue;
+		}
+		/* the general path may add or drop root keys */
+		rs.valid = false;
 		switch (s->op)
 		{
 			case PL_OP_DEFAULT:

@@ -215,6 +215,66 @@ compile_step(PlStep *s, const JNode *v, int i)
 	compile_args(s, v, ptr);
 }
 
+/* Does step s read and write one key of the root in place (cacheable)? */
+static bool
+uses_root_key(const PlStep *s)
+{
+	switch (s->op)
+	{
+		case PL_OP_REMOVE:
+		case PL_OP_RENAME:
+		case PL_OP_COPY:
+		case PL_OP_CONCAT:
+		case PL_OP_KEEP:
+			return false;
+		default:
+			return s->path.ntokens == 1;
+	}
+}
+
+/* Index of key among t's root keys, added in order if new (-1 when full). */
+static int
+root_key_index(PlTransform *t, const char *key, int len)
+{
+	int			i;
+
+	for (i = 0; i < t->nroot_keys; i++)
+		if (pl_key_cmp(t->root_keys[i], t->root_key_lens[i], key, len) >= 0)
+			break;
+	if (i < t->nroot_keys && pl_key_cmp(t->root_keys[i], t->root_key_lens[i], key, len) == 0)
+		return i;
+	if (t->nroot_keys == PL_MAX_ROOT_KEYS)
+		return -1;
+	memmove(&t->root_keys[i + 1], &t->root_keys[i], sizeof(char *) * (t->nroot_keys - i));
+	memmove(&t->root_key_lens[i + 1], &t->root_key_lens[i], sizeof(int) * (t->nroot_keys - i));
+	t->root_keys[i] = key;
+	t->root_key_lens[i] = len;
+	t->nroot_keys++;
+	return i;
+}
+
+/* List the distinct root keys of cacheable steps and point each step at its key. */
+static void
+list_root_keys(PlTransform *t)
+{
+	t->root_keys = palloc(sizeof(char *) * PL_MAX_ROOT_KEYS);
+	t->root_key_lens = palloc(sizeof(int) * PL_MAX_ROOT_KEYS);
+	for (int i = 0; i < t->nsteps; i++)
+		if (uses_root_key(&t->steps[i]))
+			root_key_index(t, t->steps[i].path.tokens[0], t->steps[i].path.lens[0]);
+	for (int i = 0; i < t->nsteps; i++)
+	{
+		PlStep	   *s = &t->steps[i];
+
+		s->root_key = -1;
+		if (uses_root_key(s))
+			for (int k = 0; k < t->nroot_keys; k++)
+				if (pl_key_cmp(t->root_keys[k], t->root_key_lens[k],
+							   s->path.tokens[0], s->path.lens[0]) == 0)
+					s->root_key = k;
+	}
+}
+
 /* Compile a "transform" array (already known to be a non-empty array). */
 PlTransform *
 pl_transform_compile(const JNode *steps)
@@ -232,6 +292,7 @@ pl_transform_compile(const JNode *steps)
 		CHECK_FOR_INTERRUPTS();
 		compile_step(&t->steps[i], steps->items[i], i);
 	}
+	list_root_keys(t);
 	return t;
 }
 

@@ -9,9 +9,10 @@
  * docs/transforms.md), which the differential test holds us to:
  *
  * - Strings are UTF-8 and counted in code points.  Whitespace is the set
- *   Python's str.isspace() knows; case mapping is Unicode's full mapping
- *   (ß -> SS, final sigma), done by ICU through PostgreSQL's "und-x-icu"
- *   collation, with an ASCII fast path that needs no conversion at all.
+ *   Python's str.isspace() knows; case mapping is Python's str.lower() and
+ *   str.upper() (Unicode's full mapping, ß -> SS, final sigma) from the
+ *   generated tables of case_tables.h, the same on every server, with an
+ *   ASCII fast path.
  * - Numbers stay exact decimals (jsonb numerics): round is half away from
  *   zero, scale multiplies exactly, and an integral result is written
  *   without a fractional part.
@@ -20,24 +21,23 @@
  *   Python's re.sub does (an empty match right after a match is kept).
  *
  * A conversion that fails returns false with a message; the caller turns it
- * into a violation of the step.  Arguments are checked and prepared by
+ * into a violation of the step.  No input makes an op raise an error: what
+ * the PostgreSQL functions called would refuse (numbers beyond numeric's
+ * range, strings beyond jsonb's) is checked before calling them.  Arguments are checked and prepared by
  * transform_compile.c.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "catalog/namespace.h"
-#include "catalog/pg_collation_d.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "nodes/value.h"
 #include "utils/builtins.h"
-#include "utils/formatting.h"
 #include "utils/json.h"
 
+#include "case_tables.h"
 #include "transform.h"
 
 /* ----------------------------------------------------------------
@@ -89,6 +89,10 @@ pl_trim_bytes(const char **s, int *len)
 	int			end = *len;
 	int			n;
 
+	/* the common case: printable ASCII at both ends */
+	if (end > 0 && (unsigned char) ((*s)[0] - 0x21) < 0x5F &&
+		(unsigned char) ((*s)[end - 1] - 0x21) < 0x5F)
+		return;
 	while (start < end && (n = pl_space_len(*s + start, end - start)) > 0)
 		start += n;
 	while (end > start && (n = space_len_before(*s, end)) > 0)
@@ -104,6 +108,20 @@ set_string(JsonbValue *v, const char *s, int len)
 	v->type = jbvString;
 	v->val.string.val = (char *) s;
 	v->val.string.len = len;
+}
+
+/* Set *v to a string result of len bytes, or say why it cannot be one. */
+static bool
+set_result(JsonbValue *v, const char *s, int64 len, char **err)
+{
+	if (len > PL_MAX_STRING)
+	{
+		*err = psprintf("result of %lld bytes exceeds the maximum string length of %d bytes",
+						(long long) len, PL_MAX_STRING);
+		return false;
+	}
+	set_string(v, s, (int) len);
+	return true;
 }
 
 /* trim: strip leading and trailing whitespace. */
@@ -152,56 +170,217 @@ op_collapse(JsonbValue *v)
 	return true;
 }
 
-/* The ICU root collation, for Unicode's full case mapping (cached). */
-static Oid
-case_collation(void)
+/* c mapped by the first run of runs (n, sorted) that covers it; c if none. */
+static pg_wchar
+run_map(const PlCaseRun *runs, int n, pg_wchar c)
 {
-	static Oid	collid = InvalidOid;
+	int			lo = 0;
+	int			hi = n;
+	const PlCaseRun *r;
 
-	if (!OidIsValid(collid))
+	while (lo < hi)
 	{
-		collid = get_collation_oid(list_make2(makeString("pg_catalog"), makeString("und-x-icu")), true);
-		if (!OidIsValid(collid))
-			collid = DEFAULT_COLLATION_OID;
+		int			mid = (lo + hi) / 2;
+
+		if ((pg_wchar) runs[mid].start <= c)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return collid;
+	if (lo == 0)
+		return c;
+	r = &runs[lo - 1];
+	if (c < (pg_wchar) (r->start + r->count * r->stride) && (c - r->start) % r->stride == 0)
+		return c + r->delta;
+	return c;
 }
 
-/* Lower- or upper-case s (len bytes); the result is palloc'd, *outlen set. */
+/* Is c in one of the sorted ranges (n)? */
+static bool
+in_ranges(const PlCaseRange *ranges, int n, pg_wchar c)
+{
+	int			lo = 0;
+	int			hi = n;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if ((pg_wchar) ranges[mid].last < c)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && (pg_wchar) ranges[lo].first <= c;
+}
+
+/* The full case mapping of c into out (1 to 3 code points); returns how many. */
+static int
+case_full(pg_wchar c, bool upper, pg_wchar *out)
+{
+	const PlCaseMulti *multi = upper ? upper_multi : lower_multi;
+	int			lo = 0;
+	int			hi = upper ? lengthof(upper_multi) : lengthof(lower_multi);
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if ((pg_wchar) multi[mid].cp == c)
+		{
+			int			n = 0;
+
+			while (n < 3 && multi[mid].to[n] != 0)
+			{
+				out[n] = multi[mid].to[n];
+				n++;
+			}
+			return n;
+		}
+		if ((pg_wchar) multi[mid].cp < c)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	out[0] = upper ? run_map(upper_runs, lengthof(upper_runs), c) :
+		run_map(lower_runs, lengthof(lower_runs), c);
+	return 1;
+}
+
+/* Is c case-ignorable, cased (Unicode's derived properties, Python's tables)? */
+#define CASE_IGNORABLE(c) in_ranges(case_ignorable_ranges, lengthof(case_ignorable_ranges), (c))
+#define CASED(c) in_ranges(cased_ranges, lengthof(cased_ranges), (c))
+
+/*
+ * Does the capital sigma at byte i (clen bytes) of s end a word?  Python's
+ * rule: a cased letter before it and none after it, case-ignorable
+ * characters skipped both ways.
+ */
+static bool
+final_sigma(const unsigned char *s, int len, int i, int clen)
+{
+	pg_wchar	c = 0;
+	int			j = i;
+
+	for (;;)
+	{
+		if (j == 0)
+			return false;
+		while (--j > 0 && (s[j] & 0xC0) == 0x80)
+			;
+		c = utf8_to_unicode(s + j);
+		if (!CASE_IGNORABLE(c))
+			break;
+	}
+	if (!CASED(c))
+		return false;
+	for (j = i + clen; j < len; j += pg_utf_mblen(s + j))
+	{
+		c = utf8_to_unicode(s + j);
+		if (!CASE_IGNORABLE(c))
+			return !CASED(c);
+	}
+	return true;
+}
+
+/* ASCII c lower- or upper-cased, inline (pg_ascii_tolower is a call). */
+static inline char
+ascii_case(unsigned char c, bool upper)
+{
+	if (upper)
+		return (unsigned char) (c - 'a') < 26 ? c - ('a' - 'A') : c;
+	return (unsigned char) (c - 'A') < 26 ? c + ('a' - 'A') : c;
+}
+
+/*
+ * Lower- or upper-case s (len bytes) from byte offset from on, exactly as
+ * Python's str.lower() and str.upper() do (include/case_tables.h), into
+ * out, which has room for 3 * (len - from) bytes; returns the length
+ * written.  The bytes before from are context (final sigma).  No
+ * collation, no ICU: the same on every server.
+ */
+static int
+case_map_into(const char *str, int len, int from, bool upper, char *out)
+{
+	const unsigned char *s = (const unsigned char *) str;
+	int			o = 0;
+	int			clen;
+
+	for (int i = from; i < len; i += clen)
+	{
+		pg_wchar	mapped[3];
+		int			n;
+
+		if (s[i] < 0x80)
+		{
+			out[o++] = ascii_case(s[i], upper);
+			clen = 1;
+			continue;
+		}
+		clen = Min(pg_utf_mblen(s + i), len - i);
+		mapped[0] = utf8_to_unicode(s + i);
+		if (!upper && mapped[0] == 0x3A3)
+		{
+			mapped[0] = final_sigma(s, len, i, clen) ? 0x3C2 : 0x3C3;
+			n = 1;
+		}
+		else
+			n = case_full(mapped[0], upper, mapped);
+		for (int k = 0; k < n; k++)
+		{
+			unicode_to_utf8(mapped[k], (unsigned char *) out + o);
+			o += pg_utf_mblen((unsigned char *) out + o);
+		}
+	}
+	return o;
+}
+
+/* Lower- or upper-case s (len bytes) into a palloc'd string; *outlen set. */
 char *
 pl_case_map(const char *s, int len, bool upper, int *outlen)
 {
-	char	   *out;
-	int			i;
+	char	   *out = palloc((Size) len * 3 + 1);
 
-	for (i = 0; i < len; i++)
-		if ((unsigned char) s[i] >= 0x80)
-			break;
-	if (i == len)
-	{
-		out = palloc(len + 1);
-		for (i = 0; i < len; i++)
-			out[i] = upper ? pg_ascii_toupper(s[i]) : pg_ascii_tolower(s[i]);
-		out[len] = '\0';
-		*outlen = len;
-		return out;
-	}
-	out = upper ? str_toupper(s, len, case_collation()) : str_tolower(s, len, case_collation());
-	*outlen = strlen(out);
+	*outlen = case_map_into(s, len, 0, upper, out);
+	out[*outlen] = '\0';
 	return out;
 }
 
-/* lower, upper. */
-static bool
-op_case(JsonbValue *v, bool upper)
+/* Offset of the first byte of s that case mapping may change (len if none). */
+static inline int
+first_to_map(const char *s, int len, bool upper)
 {
-	int			len;
-	char	   *out = pl_case_map(v->val.string.val, v->val.string.len, upper, &len);
+	char		lo = upper ? 'a' : 'A';
+	int			i;
 
-	if (len == v->val.string.len && memcmp(out, v->val.string.val, len) == 0)
+	for (i = 0; i < len; i++)
+	{
+		unsigned char c = s[i];
+
+		if (c >= 0x80 || (unsigned char) (c - lo) < 26)
+			break;
+	}
+	return i;
+}
+
+/* lower, upper: the unchanged ASCII prefix is copied, the rest mapped. */
+static bool
+op_case(JsonbValue *v, bool upper, char **err)
+{
+	const char *s = v->val.string.val;
+	int			len = v->val.string.len;
+	int			start = first_to_map(s, len, upper);
+	char	   *out;
+	int			outlen;
+
+	if (start == len)
 		return false;
-	set_string(v, out, len);
-	return true;
+	out = palloc((Size) len * 3 + 1);
+	memcpy(out, s, start);
+	outlen = start + case_map_into(s, len, start, upper, out + start);
+	if (outlen == len && memcmp(out, s, len) == 0)
+		return false;
+	return set_result(v, out, outlen, err);
 }
 
 /* Byte offset of code point n in s (len bytes), or len if s is shorter. */
@@ -235,7 +414,7 @@ op_truncate(const PlStep *s, JsonbValue *v)
 
 /* mask: replace all but the last keep_last characters by char. */
 static bool
-op_mask(const PlStep *s, JsonbValue *v)
+op_mask(const PlStep *s, JsonbValue *v, char **err)
 {
 	const char *str = v->val.string.val;
 	int			len = v->val.string.len;
@@ -247,14 +426,15 @@ op_mask(const PlStep *s, JsonbValue *v)
 	if (nmask <= 0)
 		return false;
 	tail = char_offset(str, len, nmask);
+	if ((int64) nmask * s->u.mask.chrlen + len - tail > PL_MAX_STRING)
+		return set_result(v, NULL, (int64) nmask * s->u.mask.chrlen + len - tail, err);
 	initStringInfo(&buf);
 	for (int i = 0; i < nmask; i++)
 		appendBinaryStringInfo(&buf, s->u.mask.chr, s->u.mask.chrlen);
 	appendBinaryStringInfo(&buf, str + tail, len - tail);
 	if (buf.len == len && memcmp(buf.data, str, len) == 0)
 		return false;
-	set_string(v, buf.data, buf.len);
-	return true;
+	return set_result(v, buf.data, buf.len, err);
 }
 
 /* hash: hex SHA-256 of salt followed by the string. */
@@ -277,17 +457,59 @@ op_hash(const PlStep *s, JsonbValue *v)
 }
 
 /*
+ * Append the replacement of match m (pieces of s) to out (if measure_only,
+ * only count); returns its length in bytes.
+ */
+static int64
+replacement(StringInfo out, const PlStep *s, const char *str, const int *boff,
+			const regmatch_t *m, bool measure_only)
+{
+	int64		n = 0;
+
+	for (int p = 0; p < s->u.replace.npieces; p++)
+	{
+		const PlReplPiece *piece = &s->u.replace.pieces[p];
+		const char *from = piece->text;
+		int			len = piece->len;
+
+		if (from == NULL)
+		{
+			if (m[piece->group].rm_so < 0)
+				continue;
+			from = str + boff[m[piece->group].rm_so];
+			len = boff[m[piece->group].rm_eo] - boff[m[piece->group].rm_so];
+		}
+		if (!measure_only)
+			appendBinaryStringInfo(out, from, len);
+		n += len;
+	}
+	return n;
+}
+
+/* Why the regex engine failed (rc), as a violation message; interrupts are raised. */
+static char *
+regexec_error(regex_t *re, int rc)
+{
+	char		msg[128];
+
+	CHECK_FOR_INTERRUPTS();
+	pg_regerror(rc, re, msg, sizeof(msg));
+	return psprintf("pattern could not be matched: %s", msg);
+}
+
+/*
  * replace: every match of the pattern, found as Python's re.sub finds them,
- * becomes the replacement.
+ * becomes the replacement.  A result longer than a jsonb string can be, or
+ * a failure of the regex engine (out of memory), is a violation.
  */
 static bool
-op_replace(const PlStep *s, JsonbValue *v)
+op_replace(const PlStep *s, JsonbValue *v, char **err)
 {
 	const char *str = v->val.string.val;
 	int			len = v->val.string.len;
-	pg_wchar   *wide = palloc((len + 1) * sizeof(pg_wchar));
+	pg_wchar   *wide = palloc_extended((len + 1) * sizeof(pg_wchar), MCXT_ALLOC_HUGE);
 	int			wlen = pg_mb2wchar_with_len(str, wide, len);
-	int		   *boff = palloc((wlen + 1) * sizeof(int));	/* char -> byte offset */
+	int		   *boff = palloc_extended((wlen + 1) * sizeof(int), MCXT_ALLOC_HUGE);
 	regex_t    *re = (regex_t *) &s->u.replace.re;
 	size_t		nmatch = re->re_nsub + 1;
 	regmatch_t *m = palloc(nmatch * sizeof(regmatch_t));
@@ -307,6 +529,7 @@ op_replace(const PlStep *s, JsonbValue *v)
 	while (pos <= wlen)
 	{
 		int			rc;
+		int64		total;
 
 		CHECK_FOR_INTERRUPTS();
 		rc = pg_regexec(re, wide, wlen, pos, NULL, nmatch, m, 0);
@@ -321,25 +544,15 @@ op_replace(const PlStep *s, JsonbValue *v)
 			break;
 		if (rc != REG_OKAY)
 		{
-			char		msg[128];
-
-			CHECK_FOR_INTERRUPTS();
-			pg_regerror(rc, re, msg, sizeof(msg));
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
-					 errmsg("regular expression failed: %s", msg)));
+			*err = regexec_error(re, rc);
+			return false;
 		}
+		total = (int64) out.len + boff[m[0].rm_so] - boff[done] +
+			replacement(&out, s, str, boff, m, true) + len - boff[m[0].rm_eo];
+		if (total > PL_MAX_STRING)
+			return set_result(v, NULL, total, err);
 		appendBinaryStringInfo(&out, str + boff[done], boff[m[0].rm_so] - boff[done]);
-		for (int p = 0; p < s->u.replace.npieces; p++)
-		{
-			const PlReplPiece *piece = &s->u.replace.pieces[p];
-
-			if (piece->text)
-				appendBinaryStringInfo(&out, piece->text, piece->len);
-			else if (m[piece->group].rm_so >= 0)
-				appendBinaryStringInfo(&out, str + boff[m[piece->group].rm_so],
-									   boff[m[piece->group].rm_eo] - boff[m[piece->group].rm_so]);
-		}
+		replacement(&out, s, str, boff, m, false);
 		any = true;
 		done = m[0].rm_eo;
 		must_advance = m[0].rm_so == m[0].rm_eo;
@@ -350,20 +563,27 @@ op_replace(const PlStep *s, JsonbValue *v)
 	appendBinaryStringInfo(&out, str + boff[done], len - boff[done]);
 	if (out.len == len && memcmp(out.data, str, len) == 0)
 		return false;
-	set_string(v, out.data, out.len);
-	return true;
+	return set_result(v, out.data, out.len, err);
 }
 
 /* ----------------------------------------------------------------
  * Numbers
+ *
+ * Values that fit an int64 count of 10^-15 units take pl_numeric_scaled's
+ * exact integer paths; others go through numeric.c, after checking that
+ * the result stays within what a Numeric can hold (131072 digits before the
+ * point, 16383 after), so a hostile number is a violation, not an error.
  * ----------------------------------------------------------------
  */
+
+/* The message of a number result a Numeric cannot hold. */
+#define OUT_OF_RANGE	"result out of range"
 
 /* n written without a fractional part when it is integral. */
 static Numeric
 num_tidy(Numeric n)
 {
-	if (pl_numeric_is_integral(n))
+	if (pl_numeric_dscale(n) > 0 && pl_numeric_is_integral(n))
 		return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(n)));
 	return n;
 }
@@ -380,23 +600,29 @@ set_number(JsonbValue *v, Numeric n)
 	return true;
 }
 
-/*
- * The canonical text of n: plain decimal notation, no exponent, no trailing
- * fractional zeros ("1.5", "1000", "0").  Sets *out to that string.
- */
-void
-pl_numeric_text(Numeric n, JsonbValue *out)
+/* Set *v to units / 10^dscale, without a fractional part when integral. */
+static bool
+set_scaled(JsonbValue *v, int64 units, int dscale)
 {
-	char	   *s = numeric_normalize(n);
-
-	set_string(out, s, strlen(s));
+	if (units % pl_pow10(dscale) == 0)
+	{
+		units /= pl_pow10(dscale);
+		dscale = 0;
+	}
+	return set_number(v, pl_numeric_from_scaled(units, dscale));
 }
 
-/* A number as text for messages. */
-static char *
-num_text(Numeric n)
+/* *units * 10^k, if that stays below PL_SCALED_LIMIT in magnitude. */
+static inline bool
+scaled_shift(int64 *units, int k)
 {
-	return numeric_normalize(n);
+	int64		r;
+
+	if (k > 18 || __builtin_mul_overflow(*units, pl_pow10(k), &r) ||
+		r >= PL_SCALED_LIMIT || r <= -PL_SCALED_LIMIT)
+		return false;
+	*units = r;
+	return true;
 }
 
 /* A string as JSON text for messages. */
@@ -421,88 +647,203 @@ count_digits(const char *s, const char *e)
 	return p - s;
 }
 
-/*
- * Parse a number written as text (after trimming whitespace): an optional
- * sign, digits with an optional fraction, an optional exponent of at most
- * 1000.  Returns NULL with *err set if s is not such a number.
- */
-static Numeric
-parse_number_text(const JsonbValue *v, char **err)
+/* A number text, split: sign, digits before and after the point, exponent. */
+typedef struct NumText
 {
-	JsonbValue	t = *v;
-	const char *p;
-	const char *e;
+	bool		negative;
+	const char *intp;
 	int			intd;
-	int			fracd = 0;
+	const char *fracp;
+	int			fracd;
+	int			exp;			/* |exp| <= 1001 (1001: beyond the limit) */
+} NumText;
 
-	op_trim(&t);
-	p = t.val.string.val;
-	e = p + t.val.string.len;
+/* Read the trimmed text [p, e) as a number text; false if it is none. */
+static bool
+split_number(const char *p, const char *e, NumText *nt)
+{
+	bool		negexp = false;
+
+	nt->negative = p < e && *p == '-';
 	if (p < e && (*p == '+' || *p == '-'))
 		p++;
-	intd = count_digits(p, e);
-	p += intd;
+	nt->intp = p;
+	nt->intd = count_digits(p, e);
+	p += nt->intd;
+	nt->fracd = 0;
 	if (p < e && *p == '.')
-	{
-		p++;
-		fracd = count_digits(p, e);
-		p += fracd;
-	}
-	if (intd + fracd == 0)
-		goto bad;
+		nt->fracd = count_digits(++p, e);
+	nt->fracp = p;
+	p += nt->fracd;
+	nt->exp = 0;
+	if (nt->intd + nt->fracd == 0)
+		return false;
 	if (p < e && (*p == 'e' || *p == 'E'))
 	{
 		int			xd;
-		int64		exp = 0;
 
 		p++;
 		if (p < e && (*p == '+' || *p == '-'))
-			p++;
-		xd = count_digits(p, e);
-		if (xd == 0)
-			goto bad;
-		for (int i = 0; i < xd && exp <= 1000; i++)
-			exp = exp * 10 + (p[i] - '0');
+			negexp = *p++ == '-';
+		if ((xd = count_digits(p, e)) == 0)
+			return false;
+		for (int i = 0; i < xd; i++)
+			nt->exp = Min(nt->exp * 10 + (p[i] - '0'), 1001);
 		p += xd;
-		if (p != e)
-			goto bad;
-		if (exp > 1000)
-		{
-			*err = psprintf("number %s out of range", quoted(v));
-			return NULL;
-		}
+		if (negexp)
+			nt->exp = -nt->exp;
 	}
-	if (p != e)
-		goto bad;
-	return DatumGetNumeric(DirectFunctionCall3(numeric_in,
-											   CStringGetDatum(pnstrdup(t.val.string.val, t.val.string.len)),
-											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-bad:
-	*err = psprintf("cannot coerce %s to a number", quoted(v));
-	return NULL;
+	return p == e;
+}
+
+/* The number text as units / 10^dscale, if it fits pl_numeric_from_scaled. */
+static bool
+number_text_scaled(const NumText *nt, int64 *units, int *dscale)
+{
+	int64		acc = 0;
+	int			sig = 0;
+	int			ds = nt->fracd - nt->exp;
+
+	for (int i = 0; i < nt->intd + nt->fracd; i++)
+	{
+		char		c = i < nt->intd ? nt->intp[i] : nt->fracp[i - nt->intd];
+
+		if (sig > 0 || c != '0')
+			sig++;
+		acc = acc * 10 + (c - '0');
+		if (sig > 17)
+			return false;
+	}
+	if (ds > PL_SCALED_MAX_DSCALE || (ds < 0 && !scaled_shift(&acc, -ds)))
+		return false;
+	*units = nt->negative ? -acc : acc;
+	*dscale = Max(ds, 0);
+	return true;
+}
+
+/*
+ * The number written as text in v (whitespace trimmed): an optional sign,
+ * digits with an optional fraction, an optional exponent of at most 1000;
+ * tidied.  NULL with *err set if the text is no such number or beyond what
+ * a Numeric holds; NULL without *err if integer and it is not integral.
+ */
+static Numeric
+parse_number_text(const JsonbValue *v, bool integer, char **err)
+{
+	JsonbValue	t = *v;
+	NumText		nt;
+	int64		units;
+	int			ds;
+	int			sig_int;
+
+	pl_trim_bytes((const char **) &t.val.string.val, &t.val.string.len);
+	if (!split_number(t.val.string.val, t.val.string.val + t.val.string.len, &nt))
+	{
+		*err = psprintf("cannot coerce %s to a number", quoted(v));
+		return NULL;
+	}
+	if (number_text_scaled(&nt, &units, &ds))
+	{
+		if (integer && units % pl_pow10(ds) != 0)
+			return NULL;
+		if (units % pl_pow10(ds) == 0)
+			return pl_numeric_from_scaled(units / pl_pow10(ds), 0);
+		return pl_numeric_from_scaled(units, ds);
+	}
+	sig_int = nt.intd;
+	for (int i = 0; i < nt.intd && nt.intp[i] == '0'; i++)
+		sig_int--;
+	if (Abs(nt.exp) > 1000 ||
+		(sig_int > 0 && sig_int + nt.exp > PL_NUMERIC_MAX_INT_DIGITS) ||
+		nt.fracd - nt.exp > PL_NUMERIC_MAX_DSCALE)
+	{
+		*err = psprintf("number %s out of range", quoted(v));
+		return NULL;
+	}
+	return num_tidy(DatumGetNumeric(DirectFunctionCall3(numeric_in,
+														CStringGetDatum(pnstrdup(t.val.string.val, t.val.string.len)),
+														ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
 }
 
 /* Is the trimmed string one of the words in list (ASCII case ignored)? */
 static bool
 bool_word(const JsonbValue *v, const char *const *list)
 {
-	JsonbValue	t = *v;
+	const char *s = v->val.string.val;
+	int			len = v->val.string.len;
 
-	op_trim(&t);
+	pl_trim_bytes(&s, &len);
 	for (int i = 0; list[i]; i++)
-		if (strlen(list[i]) == (size_t) t.val.string.len &&
-			pg_strncasecmp(list[i], t.val.string.val, t.val.string.len) == 0)
+		if (len > 0 && list[i][0] == pg_ascii_tolower(s[0]) && strlen(list[i]) == (size_t) len &&
+			pg_strncasecmp(list[i], s, len) == 0)
 			return true;
 	return false;
+}
+
+/* coerce to boolean. */
+static bool
+coerce_boolean(JsonbValue *v, char **err)
+{
+	static const char *const truthy[] = {"true", "t", "yes", "y", "on", "1", NULL};
+	static const char *const falsy[] = {"false", "f", "no", "n", "off", "0", NULL};
+	int64		i;
+	bool		b;
+
+	if (v->type == jbvBool)
+		return false;
+	if (v->type == jbvString)
+	{
+		if (!(b = bool_word(v, truthy)) && !bool_word(v, falsy))
+		{
+			*err = psprintf("cannot coerce %s to boolean", quoted(v));
+			return false;
+		}
+	}
+	else if (pl_numeric_to_int64(v->val.numeric, &i) && (i == 0 || i == 1))
+		b = i == 1;
+	else
+	{
+		*err = psprintf("cannot coerce %s to boolean", pl_number_text(v->val.numeric));
+		return false;
+	}
+	v->type = jbvBool;
+	v->val.boolean = b;
+	return true;
+}
+
+/* coerce to integer or number. */
+static bool
+coerce_number(const PlStep *s, JsonbValue *v, char **err)
+{
+	bool		integer = s->u.to == PL_TO_INTEGER;
+	Numeric		n;
+
+	if (v->type == jbvBool)
+		return set_number(v, pl_numeric_from_scaled(v->val.boolean ? 1 : 0, 0));
+	if (v->type == jbvNumeric)
+	{
+		if (!integer)
+			return false;
+		if (!pl_numeric_is_integral(v->val.numeric))
+		{
+			*err = psprintf("cannot coerce %s to integer", pl_number_text(v->val.numeric));
+			return false;
+		}
+		return set_number(v, num_tidy(v->val.numeric));
+	}
+	n = parse_number_text(v, integer, err);
+	if (n != NULL && integer && !pl_numeric_is_integral(n))
+		n = NULL;
+	if (n == NULL && *err == NULL)
+		*err = psprintf("cannot coerce %s to integer", quoted(v));
+	return n != NULL && set_number(v, n);
 }
 
 /* coerce: lax conversion of a scalar to integer, number, boolean or string. */
 static bool
 op_coerce(const PlStep *s, JsonbValue *v, char **err)
 {
-	static const char *const truthy[] = {"true", "t", "yes", "y", "on", "1", NULL};
-	static const char *const falsy[] = {"false", "f", "no", "n", "off", "0", NULL};
-	Numeric		n;
+	const char *text;
 
 	if (v->type == jbvNull || v->type == jbvBinary)
 		return false;
@@ -511,78 +852,76 @@ op_coerce(const PlStep *s, JsonbValue *v, char **err)
 		case PL_TO_STRING:
 			if (v->type == jbvString)
 				return false;
-			if (v->type == jbvBool)
-				set_string(v, v->val.boolean ? "true" : "false", v->val.boolean ? 4 : 5);
-			else
-				pl_numeric_text(v->val.numeric, v);
+			text = v->type == jbvBool ? (v->val.boolean ? "true" : "false") :
+				pl_number_text(v->val.numeric);
+			set_string(v, text, strlen(text));
 			return true;
 		case PL_TO_BOOLEAN:
-			if (v->type == jbvBool)
-				return false;
-			if (v->type == jbvString)
-			{
-				bool		b;
-
-				if (bool_word(v, truthy))
-					b = true;
-				else if (bool_word(v, falsy))
-					b = false;
-				else
-				{
-					*err = psprintf("cannot coerce %s to boolean", quoted(v));
-					return false;
-				}
-				v->type = jbvBool;
-				v->val.boolean = b;
-				return true;
-			}
-			if (pl_numeric_is_integral(v->val.numeric))
-			{
-				int64		i;
-
-				if (pl_numeric_to_int64(v->val.numeric, &i) && (i == 0 || i == 1))
-				{
-					v->type = jbvBool;
-					v->val.boolean = i == 1;
-					return true;
-				}
-			}
-			*err = psprintf("cannot coerce %s to boolean", num_text(v->val.numeric));
-			return false;
+			return coerce_boolean(v, err);
 		case PL_TO_INTEGER:
 		case PL_TO_NUMBER:
-			if (v->type == jbvBool)
-				return set_number(v, int64_to_numeric(v->val.boolean ? 1 : 0));
-			if (v->type == jbvString)
-			{
-				n = parse_number_text(v, err);
-				if (n == NULL)
-					return false;
-			}
-			else if (s->u.to == PL_TO_NUMBER)
-				return false;
-			else
-				n = v->val.numeric;
-			if (s->u.to == PL_TO_INTEGER && !pl_numeric_is_integral(n))
-			{
-				*err = psprintf("cannot coerce %s to integer",
-								v->type == jbvString ? quoted(v) : num_text(n));
-				return false;
-			}
-			return set_number(v, num_tidy(n));
+			return coerce_number(s, v, err);
 	}
 	return false;
 }
 
+/* round on units / 10^ds (|units| < 10^18); false if the result does not fit. */
+static bool
+round_scaled(int64 units, int ds, int digits, int64 *out, int *outds)
+{
+	if (ds <= digits)
+	{
+		/* nothing to drop: the value, at scale digits */
+		*outds = digits;
+		*out = units;
+		return digits <= PL_SCALED_MAX_DSCALE && scaled_shift(out, digits - ds);
+	}
+	if (ds - digits > 18)
+		*out = 0;				/* |value| < 10^(digits-1): rounds to 0 */
+	else
+	{
+		int64		p = pl_pow10(ds - digits);
+		int64		r = units % p;
+
+		*out = units / p + (2 * Abs(r) >= p ? (units < 0 ? -1 : 1) : 0);
+	}
+	*outds = Max(digits, 0);
+	return scaled_shift(out, Max(-digits, 0));
+}
+
 /* round: to digits decimal places, half away from zero. */
 static bool
-op_round(const PlStep *s, JsonbValue *v)
+op_round(const PlStep *s, JsonbValue *v, char **err)
 {
-	Numeric		r = DatumGetNumeric(DirectFunctionCall2(numeric_round,
-														NumericGetDatum(v->val.numeric),
-														Int32GetDatum(s->u.digits)));
+	int			digits = s->u.digits;
+	int64		units;
+	int			ds;
+	Numeric		half;
+	Numeric		t;
+	bool		overflow = false;
 
-	return set_number(v, num_tidy(r));
+	if (pl_numeric_scaled(v->val.numeric, &units, &ds))
+	{
+		/* already at that scale, and not integral: nothing changes */
+		if (ds == digits && units % pl_pow10(ds) != 0)
+			return false;
+		if (round_scaled(units, ds, digits, &units, &ds))
+			return set_scaled(v, units, ds);
+	}
+	/* x + 0.5e-digits away from zero, truncated: cannot overflow unnoticed */
+	half = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(psprintf("5e%d", -digits - 1)),
+											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	t = pl_numeric_sign(v->val.numeric) < 0 ?
+		numeric_sub_opt_error(v->val.numeric, half, &overflow) :
+		numeric_add_opt_error(v->val.numeric, half, &overflow);
+	if (overflow)
+	{
+		*err = pstrdup(OUT_OF_RANGE);
+		return false;
+	}
+	return set_number(v, num_tidy(DatumGetNumeric(DirectFunctionCall2(numeric_trunc,
+																	  NumericGetDatum(t),
+																	  Int32GetDatum(digits)))));
 }
 
 /* clamp: bound the number by min and max. */
@@ -596,15 +935,55 @@ op_clamp(const PlStep *s, JsonbValue *v)
 	return false;
 }
 
+/* scale on int64 units: false if some part does not fit. */
+static bool
+scale_scaled(const PlStep *s, Numeric x, int64 *out, int *outds)
+{
+	int64		ux,
+				uf,
+				uo;
+	int			dx,
+				df,
+				dof;
+
+	if (!pl_numeric_scaled(x, &ux, &dx) ||
+		!pl_numeric_scaled(s->u.scale.factor, &uf, &df) ||
+		!pl_numeric_scaled(s->u.scale.offset, &uo, &dof) ||
+		dx + df > PL_SCALED_MAX_DSCALE ||
+		__builtin_mul_overflow(ux, uf, out) ||
+		*out >= PL_SCALED_LIMIT || *out <= -PL_SCALED_LIMIT)
+		return false;
+	*outds = Max(dx + df, dof);
+	if (!scaled_shift(out, *outds - dx - df) || !scaled_shift(&uo, *outds - dof))
+		return false;
+	*out += uo;
+	return *out < PL_SCALED_LIMIT && *out > -PL_SCALED_LIMIT;
+}
+
 /* scale: value * factor + offset, exactly. */
 static bool
-op_scale(const PlStep *s, JsonbValue *v)
+op_scale(const PlStep *s, JsonbValue *v, char **err)
 {
-	Datum		r = DirectFunctionCall2(numeric_mul, NumericGetDatum(v->val.numeric),
-										NumericGetDatum(s->u.scale.factor));
+	int64		units;
+	int			ds;
+	bool		overflow;
+	Numeric		r = NULL;
 
-	r = DirectFunctionCall2(numeric_add, r, NumericGetDatum(s->u.scale.offset));
-	return set_number(v, num_tidy(DatumGetNumeric(r)));
+	if (scale_scaled(s, v->val.numeric, &units, &ds))
+		return set_scaled(v, units, ds);
+	/* numeric_mul would round a product with more than 16383 decimals */
+	overflow = pl_numeric_dscale(v->val.numeric) + pl_numeric_dscale(s->u.scale.factor) >
+		PL_NUMERIC_MAX_DSCALE;
+	if (!overflow)
+		r = numeric_mul_opt_error(v->val.numeric, s->u.scale.factor, &overflow);
+	if (!overflow)
+		r = numeric_add_opt_error(r, s->u.scale.offset, &overflow);
+	if (overflow)
+	{
+		*err = pstrdup(OUT_OF_RANGE);
+		return false;
+	}
+	return set_number(v, num_tidy(r));
 }
 
 /* ----------------------------------------------------------------
@@ -667,10 +1046,12 @@ op_map(const PlStep *s, JsonbValue *v)
 
 	if (s->u.map.case_insensitive)
 	{
-		int			len;
-		char	   *key = pl_case_map(v->val.string.val, v->val.string.len, false, &len);
+		char		buf[3 * 64];
+		int			len = v->val.string.len;
+		char	   *key = len <= 64 ? buf : palloc((Size) len * 3 + 1);
 
-		e = map_find(s, key, len);
+		/* keys of up to 64 bytes are folded on the stack */
+		e = map_find(s, key, case_map_into(v->val.string.val, len, 0, false, key));
 	}
 	else
 		e = map_find(s, v->val.string.val, v->val.string.len);
@@ -687,8 +1068,9 @@ op_map(const PlStep *s, JsonbValue *v)
 }
 
 /*
- * Apply value op s to *v.  Returns true if v changed; false if not, with
- * *err set if the value could not be converted.
+ * Apply value op s (not parse_timestamp, see transform_time.c) to *v.
+ * Returns true if v changed; false if not, with *err set if the value could
+ * not be converted.
  */
 bool
 pl_step_value(const PlStep *s, JsonbValue *v, char **err)
@@ -702,9 +1084,9 @@ pl_step_value(const PlStep *s, JsonbValue *v, char **err)
 		case PL_OP_COLLAPSE_WHITESPACE:
 			return str && op_collapse(v);
 		case PL_OP_LOWER:
-			return str && op_case(v, false);
+			return str && op_case(v, false, err);
 		case PL_OP_UPPER:
-			return str && op_case(v, true);
+			return str && op_case(v, true, err);
 		case PL_OP_NULLIF_EMPTY:
 			if (!str || v->val.string.len > 0)
 				return false;
@@ -713,26 +1095,23 @@ pl_step_value(const PlStep *s, JsonbValue *v, char **err)
 		case PL_OP_TRUNCATE:
 			return str && op_truncate(s, v);
 		case PL_OP_REPLACE:
-			return str && op_replace(s, v);
+			return str && op_replace(s, v, err);
 		case PL_OP_COERCE:
 			return op_coerce(s, v, err);
-		case PL_OP_PARSE_TIMESTAMP:
-			return pl_ts_value(s, v, err);
 		case PL_OP_ROUND:
-			return v->type == jbvNumeric && op_round(s, v);
+			return v->type == jbvNumeric && op_round(s, v, err);
 		case PL_OP_CLAMP:
 			return v->type == jbvNumeric && op_clamp(s, v);
 		case PL_OP_SCALE:
-			return v->type == jbvNumeric && op_scale(s, v);
+			return v->type == jbvNumeric && op_scale(s, v, err);
 		case PL_OP_MAP:
 			return str && op_map(s, v);
 		case PL_OP_HASH:
 			return str && op_hash(s, v);
 		case PL_OP_MASK:
-			return str && op_mask(s, v);
+			return str && op_mask(s, v, err);
 		default:
 			elog(ERROR, "op %d is not a value op", (int) s->op);
 	}
 	return false;
 }
-

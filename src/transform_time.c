@@ -245,28 +245,58 @@ fields_to_utc(const TsFields *f, pg_tz *tz, TimestampTz *out)
 	return true;
 }
 
-/* The UTC text written for t: YYYY-MM-DDTHH:MM:SS[.ffffff]Z. */
-char *
-pl_ts_format(TimestampTz t)
+/* Write v (0 <= v < 10^n, n even) as n decimal digits at p, two at a time. */
+static inline void
+put_digits(char *p, int v, int n)
 {
-	struct pg_tm tm;
-	fsec_t		fsec;
-	char		buf[40];
-	int			len;
+	static const char pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
 
-	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
-		elog(ERROR, "timestamp out of range");
-	len = snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d",
-				   tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	if (fsec != 0)
+	for (n -= 2; n >= 0; n -= 2, v /= 100)
+		memcpy(p + n, pairs + 2 * (v % 100), 2);
+}
+
+/* The UTC text written for t (years 1-9999): YYYY-MM-DDTHH:MM:SS[.ffffff]Z. */
+static char *
+ts_format(TimestampTz t, int *len)
+{
+	int64		days = t / USECS_PER_DAY;
+	int64		us = t % USECS_PER_DAY;
+	int			y,
+				m,
+				d;
+	int64		secs;
+	char	   *buf = palloc(32);
+	int			n = 19;
+
+	if (us < 0)
 	{
-		len += snprintf(buf + len, sizeof(buf) - len, ".%06d", (int) fsec);
-		while (buf[len - 1] == '0')
-			len--;
+		days--;
+		us += USECS_PER_DAY;
 	}
-	buf[len++] = 'Z';
-	buf[len] = '\0';
-	return pstrdup(buf);
+	j2date((int) (days + POSTGRES_EPOCH_JDATE), &y, &m, &d);
+	secs = us / USECS_PER_SEC;
+	memcpy(buf, "0000-00-00T00:00:00", 19);
+	put_digits(buf, y, 4);
+	put_digits(buf + 5, m, 2);
+	put_digits(buf + 8, d, 2);
+	put_digits(buf + 11, (int) (secs / 3600), 2);
+	put_digits(buf + 14, (int) (secs / 60 % 60), 2);
+	put_digits(buf + 17, (int) (secs % 60), 2);
+	if (us % USECS_PER_SEC != 0)
+	{
+		buf[n++] = '.';
+		put_digits(buf + n, (int) (us % USECS_PER_SEC), 6);
+		n += 6;
+		while (buf[n - 1] == '0')
+			n--;
+	}
+	buf[n++] = 'Z';
+	buf[n] = '\0';
+	*len = n;
+	return buf;
 }
 
 /* ----------------------------------------------------------------
@@ -386,57 +416,96 @@ parse_iso(const char *s, int len, TsFields *f)
 	return true;
 }
 
-/* Epoch seconds n (exact decimal) as a timestamp; false if out of range. */
+/* Epoch microseconds us as a timestamp; false if it leaves years 1-9999. */
+static bool
+epoch_us_to_ts(int64 us, TimestampTz *out)
+{
+	us -= (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+	if (us < TS_MIN || us >= TS_END)
+		return false;
+	*out = us;
+	return true;
+}
+
+/* The largest epoch seconds read, in magnitude (far beyond year 9999). */
+#define EPOCH_LIMIT		INT64CONST(1000000000000)
+
+/*
+ * Epoch seconds n (exact decimal) as a timestamp, microseconds rounded half
+ * away from zero; false if out of range.  Values with few decimals are read
+ * as integers; others through numeric.c, after the range check (so no
+ * arithmetic can overflow).
+ */
 static bool
 epoch_to_ts(Numeric n, TimestampTz *out)
 {
-	Numeric		limit = int64_to_numeric(INT64CONST(1000000000000));
 	Numeric		us;
-	int64		v;
+	int64		u;
+	int			ds;
 
-	if (pl_numeric_cmp(DatumGetNumeric(DirectFunctionCall1(numeric_abs, NumericGetDatum(n))), limit) > 0)
+	if (pl_numeric_scaled(n, &u, &ds))
+	{
+		if (ds < 6 && Abs(u) > EPOCH_LIMIT * pl_pow10(ds))
+			return false;
+		if (ds <= 6)
+			return epoch_us_to_ts(u * pl_pow10(6 - ds), out);
+		return epoch_us_to_ts(u / pl_pow10(ds - 6) +
+							  (2 * Abs(u % pl_pow10(ds - 6)) >= pl_pow10(ds - 6) ? (u < 0 ? -1 : 1) : 0),
+							  out);
+	}
+	if (pl_numeric_cmp(DatumGetNumeric(DirectFunctionCall1(numeric_abs, NumericGetDatum(n))),
+					   int64_to_numeric(EPOCH_LIMIT)) > 0)
 		return false;
 	us = DatumGetNumeric(DirectFunctionCall2(numeric_mul, NumericGetDatum(n),
 											 NumericGetDatum(int64_to_numeric(USECS_PER_SEC))));
 	us = DatumGetNumeric(DirectFunctionCall2(numeric_round, NumericGetDatum(us), Int32GetDatum(0)));
-	if (!pl_numeric_to_int64(us, &v))
-		return false;
-	v -= (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
-	if (v < TS_MIN || v >= TS_END)
-		return false;
-	*out = v;
-	return true;
+	return pl_numeric_to_int64(us, &u) && epoch_us_to_ts(u, out);
 }
 
-/* "epoch" on text: [+-]digits[.digits]. */
+/*
+ * "epoch" on text: [+-]digits[.digits], read without numeric.c: at most 13
+ * significant digits before the point matter (the range), and only the
+ * first 7 after it (microseconds, rounded half away from zero).
+ */
 static bool
 parse_epoch_text(const char *s, int len, TimestampTz *out)
 {
 	int			i = 0;
 	int			d;
+	bool		neg = len > 0 && s[0] == '-';
+	int64		secs = 0;
+	int64		us = 0;
+	bool		frac_nonzero = false;
 
 	if (i < len && (s[i] == '+' || s[i] == '-'))
 		i++;
-	d = i;
-	while (i < len && s[i] >= '0' && s[i] <= '9')
-		i++;
+	for (d = i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+	{
+		secs = secs * 10 + (s[i] - '0');
+		if (secs > EPOCH_LIMIT)
+			return false;
+	}
 	if (i == d)
 		return false;
 	if (i < len && s[i] == '.')
 	{
-		d = ++i;
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++;
+		for (d = ++i; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		{
+			if (i - d < 6)
+				us = us * 10 + (s[i] - '0');
+			else if (i - d == 6 && s[i] >= '5')
+				us++;
+			frac_nonzero |= s[i] != '0';
+		}
 		if (i == d)
 			return false;
+		for (int k = i - d; k < 6; k++)
+			us *= 10;
 	}
-	if (i != len)
+	if (i != len || (secs == EPOCH_LIMIT && frac_nonzero))
 		return false;
-	return epoch_to_ts(DatumGetNumeric(DirectFunctionCall3(numeric_in,
-														   CStringGetDatum(pnstrdup(s, len)),
-														   ObjectIdGetDatum(InvalidOid),
-														   Int32GetDatum(-1))),
-					   out);
+	us += secs * USECS_PER_SEC;
+	return epoch_us_to_ts(neg ? -us : us, out);
 }
 
 /* ----------------------------------------------------------------
@@ -504,10 +573,16 @@ name_ends(const char *const *names, const char *s, int len, int pos, int *ends)
 {
 	int			n = 0;
 
+	if (pos >= len)
+		return 0;
 	for (int a = 0; names[a]; a++)
 	{
-		int			w = strlen(names[a]);
+		int			w;
 
+		/* names are lowercase ASCII: most differ at their first letter */
+		if (pg_ascii_tolower(s[pos]) != names[a][0])
+			continue;
+		w = strlen(names[a]);
 		if (pos + w <= len && pg_strncasecmp(s + pos, names[a], w) == 0)
 			ends[n++] = pos + w;
 	}
@@ -749,12 +824,14 @@ parse_strptime(const PlTsFormat *f, const char *s, int len, TsFields *out)
 {
 	TsMatch		m;
 	int			ampm = -1;
+	int			bounds[2 * 33];
 
 	m.f = f;
 	m.s = s;
 	m.len = len;
-	m.start = palloc((f->nitems + 1) * sizeof(int));
-	m.end = palloc((f->nitems + 1) * sizeof(int));
+	/* formats of up to 32 items keep their captures on the stack */
+	m.start = f->nitems < 33 ? bounds : palloc((f->nitems + 1) * sizeof(int));
+	m.end = f->nitems < 33 ? bounds + 33 : palloc((f->nitems + 1) * sizeof(int));
 	m.budget = MATCH_BUDGET;
 	if (!match_from(&m, 0, 0) || m.end[f->nitems] != len)
 		return false;
@@ -874,22 +951,23 @@ pl_ts_value(const PlStep *s, JsonbValue *v, char **err)
 {
 	TimestampTz t;
 	char	   *text;
+	int			len;
 
 	if (v->type == jbvNumeric)
 	{
 		if (!epoch_to_ts(v->val.numeric, &t))
 		{
-			*err = psprintf("epoch seconds %s out of range", numeric_normalize(v->val.numeric));
+			*err = psprintf("epoch seconds %s out of range", pl_number_text(v->val.numeric));
 			return false;
 		}
 	}
 	else if (v->type == jbvString)
 	{
 		const char *str = v->val.string.val;
-		int			len = v->val.string.len;
+		int			slen = v->val.string.len;
 
-		pl_trim_bytes(&str, &len);
-		if (!parse_text(s, str, len, &t))
+		pl_trim_bytes(&str, &slen);
+		if (!parse_text(s, str, slen, &t))
 		{
 			StringInfoData buf;
 
@@ -901,12 +979,12 @@ pl_ts_value(const PlStep *s, JsonbValue *v, char **err)
 	}
 	else
 		return false;
-	text = pl_ts_format(t);
-	if (v->type == jbvString && (size_t) v->val.string.len == strlen(text) &&
-		memcmp(v->val.string.val, text, v->val.string.len) == 0)
+	text = ts_format(t, &len);
+	if (v->type == jbvString && v->val.string.len == len &&
+		memcmp(v->val.string.val, text, len) == 0)
 		return false;
 	v->type = jbvString;
 	v->val.string.val = text;
-	v->val.string.len = strlen(text);
+	v->val.string.len = len;
 	return true;
 }

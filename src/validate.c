@@ -256,13 +256,6 @@ type_ok(uint8 bits, const JbRef *v)
 	return false;
 }
 
-/* A Numeric as text, for messages. */
-static char *
-num_text(Numeric n)
-{
-	return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
-}
-
 /* enum and const. */
 static bool
 v_enum_const(VCtx *cx, const SchemaNode *s, const JbRef *v)
@@ -292,19 +285,19 @@ v_number(VCtx *cx, const SchemaNode *s, const JbRef *v)
 
 	if (s->minimum && pl_number_cmp(v->num, s->minimum) < 0)
 		ok = fail(cx, "minimum", "%s is less than the minimum of %s",
-				  num_text(v->num), num_text(s->minimum->num));
+				  pl_number_text(v->num), pl_number_text(s->minimum->num));
 	if ((ok || cx->errs) && s->maximum && pl_number_cmp(v->num, s->maximum) > 0)
 		ok = fail(cx, "maximum", "%s is greater than the maximum of %s",
-				  num_text(v->num), num_text(s->maximum->num));
+				  pl_number_text(v->num), pl_number_text(s->maximum->num));
 	if ((ok || cx->errs) && s->exclusive_minimum && pl_number_cmp(v->num, s->exclusive_minimum) <= 0)
 		ok = fail(cx, s->draft <= PL_DRAFT4 ? "minimum" : "exclusiveMinimum",
-				  "%s is not greater than %s", num_text(v->num), num_text(s->exclusive_minimum->num));
+				  "%s is not greater than %s", pl_number_text(v->num), pl_number_text(s->exclusive_minimum->num));
 	if ((ok || cx->errs) && s->exclusive_maximum && pl_number_cmp(v->num, s->exclusive_maximum) >= 0)
 		ok = fail(cx, s->draft <= PL_DRAFT4 ? "maximum" : "exclusiveMaximum",
-				  "%s is not less than %s", num_text(v->num), num_text(s->exclusive_maximum->num));
+				  "%s is not less than %s", pl_number_text(v->num), pl_number_text(s->exclusive_maximum->num));
 	if ((ok || cx->errs) && s->multiple_of && !pl_number_is_multiple(v->num, s->multiple_of))
 		ok = fail(cx, "multipleOf", "%s is not a multiple of %s",
-				  num_text(v->num), num_text(s->multiple_of->num));
+				  pl_number_text(v->num), pl_number_text(s->multiple_of->num));
 	return ok;
 }
 
