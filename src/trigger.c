@@ -899,7 +899,7 @@ run_steps(const PlTrigPlan *plan, const PlTransform *t, PlRow *row, PlStepMode m
 		return pl_transform_apply(t, doc, errs);
 	for (int i = 0; i < t->nsteps; i++)
 	{
-		PlTransform one = {1, &t->steps[i]};
+		PlTransform one = {1, &t->steps[i], t->nroot_keys, t->root_keys, t->root_key_lens};
 		const PlStepCols *sc = &plan->steps[i];
 
 		if (!step_is_fresh(plan, row, i))
