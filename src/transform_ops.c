@@ -845,7 +845,8 @@ op_coerce(const PlStep *s, JsonbValue *v, char **err)
 {
 	const char *text;
 
-	if (v->type == jbvNull || v->type == jbvBinary)
+	/* only scalars: a container may come expanded (jbvObject) once a step wrote into it */
+	if (v->type != jbvString && v->type != jbvNumeric && v->type != jbvBool)
 		return false;
 	switch (s->u.to)
 	{
