@@ -132,6 +132,34 @@ jb_root(Jsonb *jb, JbRef *out)
 	}
 }
 
+/*
+ * Compare two keys in jsonb order: by length, then bytes.  Keys of equal
+ * length are compared eight bytes at a time (most comparisons in a merge of
+ * sorted keys are between a key and itself), then bytewise where they differ.
+ */
+static inline int
+pl_key_cmp(const char *a, int alen, const char *b, int blen)
+{
+	int			i = 0;
+
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	for (; i + 8 <= alen; i += 8)
+	{
+		uint64		x;
+		uint64		y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			break;
+	}
+	for (; i < alen; i++)
+		if (a[i] != b[i])
+			return (unsigned char) a[i] < (unsigned char) b[i] ? -1 : 1;
+	return 0;
+}
+
 /* Number of elements of an array, or of pairs of an object. */
 static inline int
 jb_size(const JbRef *v)

@@ -19,6 +19,7 @@
 #include "pgtime.h"
 #include "regex/regex.h"
 
+#include "jsonb_read.h"
 #include "schema.h"
 
 typedef enum PlOp
@@ -183,7 +184,6 @@ typedef struct PlDoc
 } PlDoc;
 
 /* src/jtree.c */
-extern int	pl_key_cmp(const char *a, int alen, const char *b, int blen);
 extern void pl_jsonb_value(Jsonb *jb, JsonbValue *out);
 extern void pl_doc_init(PlDoc *doc, Jsonb *jb);
 extern void pl_expand(JsonbValue *v);

@@ -113,15 +113,6 @@ jnode_get(const JNode *obj, const char *key)
 	return NULL;
 }
 
-/* Compare two keys in jsonb order: by length, then bytes. */
-static inline int
-key_cmp(const char *a, int alen, const char *b, int blen)
-{
-	if (alen != blen)
-		return alen < blen ? -1 : 1;
-	return memcmp(a, b, alen);
-}
-
 /* Does object JNode a equal object container c (both in key order)? */
 static bool
 jnode_object_equals(const JNode *a, JsonbContainer *c)
@@ -138,7 +129,7 @@ jnode_object_equals(const JNode *a, JsonbContainer *c)
 	jb_iter_init(&vals, c, a->n);
 	while (jb_iter_next(&keys, &k) && jb_iter_next(&vals, &v))
 	{
-		if (key_cmp(a->pairs[i].key, a->pairs[i].keylen, k.str, k.len) != 0 ||
+		if (pl_key_cmp(a->pairs[i].key, a->pairs[i].keylen, k.str, k.len) != 0 ||
 			!jnode_equals(a->pairs[i].value, &v))
 			return false;
 		i++;

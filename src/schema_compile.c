@@ -797,9 +797,7 @@ jnode_key_cmp(const void *a, const void *b)
 	const JNode *x = *(const JNode *const *) a;
 	const JNode *y = *(const JNode *const *) b;
 
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return memcmp(x->str, y->str, x->len);
+	return pl_key_cmp(x->str, x->len, y->str, y->len);
 }
 
 /*

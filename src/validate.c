@@ -307,9 +307,9 @@ v_number(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	return ok;
 }
 
-/* Number of code points in UTF-8 s: the bytes that do not continue a character. */
+/* Number of code points (not bytes) in UTF-8 s: the bytes that do not continue a character. */
 static int64
-utf8_length(const char *s, int len)
+utf8_code_points(const char *s, int len)
 {
 	int64		n = 0;
 
@@ -346,13 +346,16 @@ v_string(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	bool		ok = true;
 	int64		chars = -1;
 
-	/* a string has at most as many characters as bytes */
-	if (s->min_length >= 0 && v->len >= 0 &&
-		(v->len < s->min_length || (chars = utf8_length(v->str, v->len)) < s->min_length))
+	/*
+	 * a string has at most as many characters as bytes, and at least a
+	 * quarter as many: count them only when the byte length leaves it open
+	 */
+	if (s->min_length >= 0 && v->len / 4 < s->min_length &&
+		(v->len < s->min_length || (chars = utf8_code_points(v->str, v->len)) < s->min_length))
 		ok = fail(cx, "minLength", "string is shorter than %lld characters",
 				  (long long) s->min_length);
 	if ((ok || cx->errs) && s->max_length >= 0 && v->len > s->max_length &&
-		(chars >= 0 ? chars : utf8_length(v->str, v->len)) > s->max_length)
+		(chars >= 0 ? chars : utf8_code_points(v->str, v->len)) > s->max_length)
 		ok = fail(cx, "maxLength", "string is longer than %lld characters",
 				  (long long) s->max_length);
 	if ((ok || cx->errs) && s->pattern && !pl_regex_match(s->pattern, v->str, v->len))
@@ -528,21 +531,6 @@ object_has_key(JsonbContainer *c, const char *key, int len)
 }
 
 /*
- * Compare keys in jsonb order: by length, then bytes.  Keys are short, so an
- * inline loop beats a call to memcmp.
- */
-static inline int
-key_cmp(const char *a, int alen, const char *b, int blen)
-{
-	if (alen != blen)
-		return alen < blen ? -1 : 1;
-	for (int i = 0; i < alen; i++)
-		if (a[i] != b[i])
-			return (unsigned char) a[i] < (unsigned char) b[i] ? -1 : 1;
-	return 0;
-}
-
-/*
  * required: the names are sorted like jsonb keys at compile time, so one
  * merge pass over the object's keys finds every missing one.
  */
@@ -561,7 +549,7 @@ v_required_names(VCtx *cx, const SchemaNode *s, const JbRef *v)
 		int			cmp = -1;
 
 		while (r < s->nrequired &&
-			   (cmp = key_cmp(s->required[r]->str, s->required[r]->len, key.str, key.len)) < 0)
+			   (cmp = pl_key_cmp(s->required[r]->str, s->required[r]->len, key.str, key.len)) < 0)
 		{
 			ok = fail(cx, "required", "required property \"%s\" is missing", s->required[r]->str);
 			if (!cx->errs)
@@ -659,7 +647,7 @@ v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 
 		CHECK_FOR_INTERRUPTS();
 		while (p < s->nprops &&
-			   (cmp = key_cmp(s->props[p].key, s->props[p].keylen, key.str, key.len)) < 0)
+			   (cmp = pl_key_cmp(s->props[p].key, s->props[p].keylen, key.str, key.len)) < 0)
 			p++;
 		if (p < s->nprops && cmp == 0)
 			prop = &s->props[p];
