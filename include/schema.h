@@ -113,6 +113,18 @@ typedef struct PlSchemaList
 #define PL_HAS_ENUM			0x0020
 #define PL_HAS_CONST		0x0040
 
+/*
+ * Shapes of schema the validator decides from an element's JEntry alone,
+ * without a JbRef or a call per element (SchemaNode.fast): "type" and
+ * nothing else; or array keywords only (minItems, maxItems, a list-form-free
+ * "items" of such a shape).  Either way no annotations, no dynamic scope.
+ */
+#define PL_FAST_TYPE		0x01
+#define PL_FAST_ARRAY		0x02
+
+/* A bit per JEntry kind (string, numeric, false, true, null, container) */
+#define PL_JENTRY_BIT(e)	(1 << (((e) & JENTRY_TYPEMASK) >> 28))
+
 /* A resource (a schema with $id, or a document root), for dynamic scope. */
 typedef struct PlResource
 {
@@ -198,6 +210,8 @@ struct SchemaNode
 
 	/* does evaluating this node need annotation results (unevaluated*)? */
 	bool		tracks;
+	uint8		fast;			/* PL_FAST_*: shapes the walk decides from JEntries */
+	uint8		accept;			/* scalar JEntry kinds "type" passes outright, by PL_JENTRY_BIT */
 	uint8		mark;			/* compile-time cycle check: 0 new, 1 on path, 2 done */
 };
 

@@ -1090,6 +1090,42 @@ compile_node(Compiler *c, JNode *n, const JNode *from)
 	return s;
 }
 
+/*
+ * The scalar JEntry kinds that pass "type" bits without a look at the value
+ * (every one when there is no "type"); integers and containers need a look.
+ */
+static uint8
+accepted_entries(uint8 types)
+{
+	uint8		accept = 0;
+
+	if (types == 0 || (types & PL_T_STRING))
+		accept |= PL_JENTRY_BIT(JENTRY_ISSTRING);
+	if (types == 0 || (types & PL_T_NUMBER))
+		accept |= PL_JENTRY_BIT(JENTRY_ISNUMERIC);
+	if (types == 0 || (types & PL_T_BOOLEAN))
+		accept |= PL_JENTRY_BIT(JENTRY_ISBOOL_FALSE) | PL_JENTRY_BIT(JENTRY_ISBOOL_TRUE);
+	if (types == 0 || (types & PL_T_NULL))
+		accept |= PL_JENTRY_BIT(JENTRY_ISNULL);
+	return accept;
+}
+
+/* Decide which PL_FAST_* shape s has (its items' shape first). */
+static uint8
+fast_shape(SchemaNode *s)
+{
+	if (s == NULL || s->constant >= 0 || s->resource || s->tracks)
+		return 0;
+	s->accept = accepted_entries(s->types);
+	if (s->has == 0)
+		s->fast = PL_FAST_TYPE;
+	else if (s->has == PL_HAS_ARRAY_KW && s->prefix_items.n == 0 && s->contains == NULL &&
+			 !s->unique_items && s->unevaluated_items == NULL &&
+			 (s->items == NULL || s->items->constant == 1 || fast_shape(s->items)))
+		s->fast = PL_FAST_ARRAY;
+	return s->fast;
+}
+
 static void check_in_place_cycles(Compiler *c, SchemaNode *s);
 
 /* Check every schema of a list for in-place cycles. */
@@ -1195,6 +1231,7 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 			SchemaNode *node = lfirst(lc);
 
 			check_in_place_cycles(&c, node);
+			fast_shape(node);
 			schema->dynamic |= node->dynamic_name != NULL || node->recursive_ref;
 		}
 	}

@@ -463,6 +463,134 @@ v_contains(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	return true;
 }
 
+/* Does the child with JEntry e, data at base + off, have one of the types in bits? */
+static inline bool
+entry_type_ok(uint8 bits, JEntry e, const char *base, uint32 off)
+{
+	switch (e & JENTRY_TYPEMASK)
+	{
+		case JENTRY_ISSTRING:
+			return bits & PL_T_STRING;
+		case JENTRY_ISNUMERIC:
+			return (bits & PL_T_NUMBER) ||
+				((bits & PL_T_INTEGER) && pl_numeric_is_integral((Numeric) (base + INTALIGN(off))));
+		case JENTRY_ISBOOL_TRUE:
+		case JENTRY_ISBOOL_FALSE:
+			return bits & PL_T_BOOLEAN;
+		case JENTRY_ISNULL:
+			return bits & PL_T_NULL;
+		default:
+			return bits & (JsonContainerIsObject((JsonbContainer *) (base + INTALIGN(off))) ?
+						   PL_T_OBJECT : PL_T_ARRAY);
+	}
+}
+
+static bool fast_children(const SchemaNode *sub, JsonbContainer *c, int first, int end);
+static bool fast_child(const SchemaNode *sub, JEntry e, const char *base, uint32 off);
+
+/* Start of the children's data in container c. */
+static inline const char *
+children_data(JsonbContainer *c)
+{
+	return (const char *) &c->children[JsonContainerIsObject(c) ? 2 * JsonContainerSize(c) : JsonContainerSize(c)];
+}
+
+/*
+ * Do the n elements of array c pass sub, a PL_FAST_TYPE schema?  Most pass
+ * on their JEntry's kind alone; only the others need their data offset.
+ */
+static inline bool
+fast_elements(const SchemaNode *sub, JsonbContainer *c, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!(sub->accept & PL_JENTRY_BIT(c->children[i])) &&
+			!fast_child(sub, c->children[i], children_data(c), getJsonbOffset(c, i)))
+			return false;
+	return true;
+}
+
+/*
+ * Does a child that "type" did not pass outright (sub->accept), with JEntry
+ * e and data at base + off, pass sub?  Exact: v_node's verdict.
+ */
+static bool
+fast_child(const SchemaNode *sub, JEntry e, const char *base, uint32 off)
+{
+	JsonbContainer *c;
+	int			n;
+
+	if (!JBE_ISCONTAINER(e))
+		return sub->types == 0 || entry_type_ok(sub->types, e, base, off);
+	c = (JsonbContainer *) (base + INTALIGN(off));
+	if (JsonContainerIsObject(c))
+		return sub->types == 0 || (sub->types & PL_T_OBJECT);
+	if (sub->types && !(sub->types & PL_T_ARRAY))
+		return false;
+	if (sub->fast == PL_FAST_TYPE)
+		return true;
+	n = JsonContainerSize(c);
+	if ((sub->min_items >= 0 && n < sub->min_items) || (sub->max_items >= 0 && n > sub->max_items))
+		return false;
+	if (sub->items == NULL || sub->items->constant == 1)
+		return true;
+	if (sub->items->fast == PL_FAST_TYPE)
+		return fast_elements(sub->items, c, n);
+	return fast_children(sub->items, c, 0, n);
+}
+
+/*
+ * Is child e (data at base + off) an array whose elements pass sub's items
+ * by kind alone, within sub's item counts?  The common tuple case (GeoJSON
+ * positions, matrix rows) without a call; false only means "look closer".
+ */
+static inline bool
+fast_tuple(const SchemaNode *sub, uint32 item_accept, JEntry e, const char *base, uint32 off)
+{
+	JsonbContainer *t = (JsonbContainer *) (base + INTALIGN(off));
+	uint32		header;
+	int			n;
+
+	if (!JBE_ISCONTAINER(e))
+		return false;
+	header = t->header;
+	n = header & JB_CMASK;
+	if (!(header & JB_FARRAY) || (header & JB_FSCALAR) ||
+		n < sub->min_items || (uint64) n > (uint64) sub->max_items)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (!(item_accept & PL_JENTRY_BIT(t->children[i])))
+			return false;
+	return true;
+}
+
+/*
+ * Do children first..end-1 of container c pass sub (a PL_FAST_* schema)?
+ * One pass over the JEntries, keeping the running data offset.
+ */
+static bool
+fast_children(const SchemaNode *sub, JsonbContainer *c, int first, int end)
+{
+	const char *base = children_data(c);
+	uint32		off = first > 0 ? getJsonbOffset(c, first) : 0;
+	uint32		item_accept = 0;
+
+	CHECK_FOR_INTERRUPTS();
+	if (sub->fast == PL_FAST_ARRAY && (sub->types == 0 || (sub->types & PL_T_ARRAY)))
+		item_accept = sub->items == NULL || sub->items->constant == 1 ? 0xFF :
+			sub->items->fast == PL_FAST_TYPE ? sub->items->accept : 0;
+	for (int i = first; i < end; i++)
+	{
+		JEntry		e = c->children[i];
+
+		if (!(sub->accept & PL_JENTRY_BIT(e)) &&
+			!(item_accept && fast_tuple(sub, item_accept, e, base, off)) &&
+			!fast_child(sub, e, base, off))
+			return false;
+		off = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
+	}
+	return true;
+}
+
 /* prefixItems / items (and the older array form with additionalItems). */
 static bool
 v_items(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
@@ -474,6 +602,12 @@ v_items(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	bool		ok = true;
 	int			i = 0;
 
+	/* one items schema of a JEntry-decidable shape: a tight loop (then report) */
+	if (an == NULL && s->prefix_items.n == 0 && s->items->fast &&
+		fast_children(s->items, v->cont, 0, jb_size(v)))
+		return true;
+	if (an == NULL && s->prefix_items.n == 0 && s->items->fast && !cx->errs)
+		return false;
 	jb_iter_init(&it, v->cont, 0);
 	while (jb_iter_next(&it, &elem))
 	{
