@@ -97,11 +97,35 @@ typedef struct PlDependency
 	JNode	  **names;			/* string JNodes */
 } PlDependency;
 
+/* One branch of a discriminated anyOf/oneOf: the value it requires. */
+typedef struct PlDispatchEntry
+{
+	const JNode *value;
+	int			branch;
+} PlDispatchEntry;
+
+/*
+ * A discriminated anyOf/oneOf: every branch requires property key with a
+ * const (or one-value enum) value, so on an object only the branches whose
+ * value equals the instance's can pass.  String values are sorted in jsonb
+ * key order for a binary search; other values are compared one by one.
+ */
+typedef struct PlDispatch
+{
+	const char *key;
+	int			keylen;
+	int			nstrings;
+	PlDispatchEntry *strings;
+	int			nothers;
+	PlDispatchEntry *others;
+} PlDispatch;
+
 /* A list of subschemas (allOf, anyOf, oneOf, prefixItems). */
 typedef struct PlSchemaList
 {
 	int			n;
 	SchemaNode **items;
+	PlDispatch *dispatch;		/* anyOf/oneOf told apart by a property, or NULL */
 } PlSchemaList;
 
 /* Keyword presence bits (SchemaNode.has), so the walk skips absent groups */

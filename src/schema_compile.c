@@ -1126,6 +1126,133 @@ fast_shape(SchemaNode *s)
 	return s->fast;
 }
 
+/* How deep $ref and allOf are followed to find a discriminator. */
+#define DISPATCH_DEPTH 8
+
+/* The one value s allows (const, or a one-value enum), through $ref and allOf. */
+static const JNode *
+only_value(const SchemaNode *s, int depth)
+{
+	const JNode *v = NULL;
+
+	if (s == NULL || s->constant >= 0 || depth > DISPATCH_DEPTH)
+		return NULL;
+	if (s->has & PL_HAS_CONST)
+		return s->const_value;
+	if ((s->has & PL_HAS_ENUM) && s->nenum == 1)
+		return s->enum_values[0];
+	v = only_value(s->ref, depth + 1);
+	for (int i = 0; v == NULL && i < s->all_of.n; i++)
+		v = only_value(s->all_of.items[i], depth + 1);
+	return v;
+}
+
+/*
+ * What every object passing s has as the value of key: a const of key's
+ * "properties" schema, in s or in what s applies in place ($ref, allOf).
+ */
+static const JNode *
+key_value(const SchemaNode *s, const char *key, int keylen, int depth)
+{
+	const JNode *v = NULL;
+
+	if (s == NULL || s->constant >= 0 || depth > DISPATCH_DEPTH)
+		return NULL;
+	for (int i = 0; v == NULL && i < s->nprops; i++)
+		if (pl_key_cmp(s->props[i].key, s->props[i].keylen, key, keylen) == 0)
+			v = only_value(s->props[i].schema, 0);
+	if (v == NULL)
+		v = key_value(s->ref, key, keylen, depth + 1);
+	for (int i = 0; v == NULL && i < s->all_of.n; i++)
+		v = key_value(s->all_of.items[i], key, keylen, depth + 1);
+	return v;
+}
+
+/* Does every object passing s have key (required by s or in place)? */
+static bool
+requires_key(const SchemaNode *s, const char *key, int keylen, int depth)
+{
+	if (s == NULL || s->constant >= 0 || depth > DISPATCH_DEPTH)
+		return false;
+	for (int i = 0; i < s->nrequired; i++)
+		if (pl_key_cmp(s->required[i]->str, s->required[i]->len, key, keylen) == 0)
+			return true;
+	if (requires_key(s->ref, key, keylen, depth + 1))
+		return true;
+	for (int i = 0; i < s->all_of.n; i++)
+		if (requires_key(s->all_of.items[i], key, keylen, depth + 1))
+			return true;
+	return false;
+}
+
+/* qsort comparator: string dispatch entries in key order, then by branch. */
+static int
+dispatch_entry_cmp(const void *a, const void *b)
+{
+	const PlDispatchEntry *x = a;
+	const PlDispatchEntry *y = b;
+	int			cmp = pl_key_cmp(x->value->str, x->value->len, y->value->str, y->value->len);
+
+	return cmp != 0 ? cmp : x->branch - y->branch;
+}
+
+/* The dispatch table of list on key, or NULL if some branch has no value for it. */
+static PlDispatch *
+dispatch_on(const PlSchemaList *list, const char *key, int keylen)
+{
+	PlDispatch *d;
+
+	for (int b = 0; b < list->n; b++)
+		if (!requires_key(list->items[b], key, keylen, 0) ||
+			key_value(list->items[b], key, keylen, 0) == NULL)
+			return NULL;
+	d = palloc0(sizeof(PlDispatch));
+	d->key = key;
+	d->keylen = keylen;
+	d->strings = palloc(sizeof(PlDispatchEntry) * list->n);
+	d->others = palloc(sizeof(PlDispatchEntry) * list->n);
+	for (int b = 0; b < list->n; b++)
+	{
+		const JNode *v = key_value(list->items[b], key, keylen, 0);
+		PlDispatchEntry *e = v->type == JB_STRING ? &d->strings[d->nstrings++] : &d->others[d->nothers++];
+
+		e->value = v;
+		e->branch = b;
+	}
+	qsort(d->strings, d->nstrings, sizeof(PlDispatchEntry), dispatch_entry_cmp);
+	return d;
+}
+
+/* Try each key s (a node of the first branch, or one it applies in place) requires. */
+static PlDispatch *
+find_dispatch(const PlSchemaList *list, const SchemaNode *s, int depth)
+{
+	PlDispatch *d = NULL;
+
+	if (s == NULL || s->constant >= 0 || depth > DISPATCH_DEPTH)
+		return NULL;
+	for (int i = 0; d == NULL && i < s->nrequired; i++)
+		d = dispatch_on(list, s->required[i]->str, s->required[i]->len);
+	if (d == NULL)
+		d = find_dispatch(list, s->ref, depth + 1);
+	for (int i = 0; d == NULL && i < s->all_of.n; i++)
+		d = find_dispatch(list, s->all_of.items[i], depth + 1);
+	return d;
+}
+
+/*
+ * Give s's anyOf and oneOf a dispatch table when one property tells their
+ * branches apart (after compilation: branches may be references back up).
+ */
+static void
+compile_dispatch(SchemaNode *s)
+{
+	if (s->any_of.n > 1)
+		s->any_of.dispatch = find_dispatch(&s->any_of, s->any_of.items[0], 0);
+	if (s->one_of.n > 1)
+		s->one_of.dispatch = find_dispatch(&s->one_of, s->one_of.items[0], 0);
+}
+
 static void check_in_place_cycles(Compiler *c, SchemaNode *s);
 
 /* Check every schema of a list for in-place cycles. */
@@ -1232,6 +1359,7 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 
 			check_in_place_cycles(&c, node);
 			fast_shape(node);
+			compile_dispatch(node);
 			schema->dynamic |= node->dynamic_name != NULL || node->recursive_ref;
 		}
 	}

@@ -869,11 +869,144 @@ v_try(VCtx *cx, const SchemaNode *sub, const JbRef *v, Annot *an)
 	return ok;
 }
 
-/* Report the failing leaves of every subschema of list (after a silent try failed). */
+/* The value of key in object container c, as a JbRef; false if absent. */
+static bool
+object_get(JsonbContainer *c, const char *key, int len, JbRef *out)
+{
+	JsonbValue	res;
+
+	if (getKeyJsonValueFromContainer(c, key, len, &res) == NULL)
+		return false;
+	switch (res.type)
+	{
+		case jbvString:
+			out->type = JB_STRING;
+			out->str = res.val.string.val;
+			out->len = res.val.string.len;
+			break;
+		case jbvNumeric:
+			out->type = JB_NUMBER;
+			out->num = res.val.numeric;
+			break;
+		case jbvBool:
+			out->type = JB_BOOL;
+			out->boolean = res.val.boolean;
+			break;
+		case jbvBinary:
+			out->cont = res.val.binary.data;
+			out->type = JsonContainerIsObject(out->cont) ? JB_OBJECT : JB_ARRAY;
+			break;
+		default:
+			out->type = JB_NULL;
+			break;
+	}
+	return true;
+}
+
+/*
+ * The branches of an anyOf/oneOf to try on an instance, in branch order:
+ * every branch, or on an object of a discriminated list only those whose
+ * discriminator value equals the instance's (every other branch provably
+ * fails).  String values are a run of the sorted table; others a filter.
+ */
+typedef struct BranchIter
+{
+	const PlSchemaList *list;
+	const PlDispatchEntry *entries;	/* NULL: every branch */
+	int			next;
+	int			end;
+	JbRef		value;			/* the instance's discriminator value */
+} BranchIter;
+
+/* Position it at the first string entry equal to x (or at the end). */
+static void
+branch_iter_strings(BranchIter *it, const PlDispatch *d, const JbRef *x)
+{
+	int			lo = 0;
+	int			hi = d->nstrings;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+		const JNode *m = d->strings[mid].value;
+
+		if (pl_key_cmp(m->str, m->len, x->str, x->len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	it->entries = d->strings;
+	it->next = lo;
+	it->end = d->nstrings;
+}
+
+/* Start iterating over the branches of list that v may pass. */
+static void
+branch_iter_init(BranchIter *it, const PlSchemaList *list, const JbRef *v)
+{
+	const PlDispatch *d = list->dispatch;
+
+	it->list = list;
+	it->entries = NULL;
+	it->next = 0;
+	it->end = list->n;
+	if (d == NULL || v->type != JB_OBJECT)
+		return;
+	it->end = 0;				/* no discriminator: no branch can pass */
+	if (!object_get(v->cont, d->key, d->keylen, &it->value))
+		it->entries = d->others;
+	else if (it->value.type == JB_STRING)
+		branch_iter_strings(it, d, &it->value);
+	else
+	{
+		it->entries = d->others;
+		it->end = d->nothers;
+	}
+}
+
+/* The next branch to try, or -1. */
+static int
+branch_iter_next(BranchIter *it)
+{
+	for (; it->next < it->end; it->next++)
+	{
+		const PlDispatchEntry *e;
+
+		if (it->entries == NULL)
+			return it->next++;
+		e = &it->entries[it->next];
+		if (e->value->type == JB_STRING ?
+			pl_key_cmp(e->value->str, e->value->len, it->value.str, it->value.len) == 0 :
+			jnode_equals(e->value, &it->value))
+		{
+			it->next++;
+			return e->branch;
+		}
+		if (e->value->type == JB_STRING)
+			break;				/* past the run of equal strings */
+	}
+	return -1;
+}
+
+/*
+ * Report the failing leaves of the branches of list (after a silent try
+ * failed): of those the dispatch left, or of every branch when there is no
+ * dispatch or it left none (a missing or unknown discriminator value).
+ */
 static void
 v_report_all(VCtx *cx, const PlSchemaList *list, const char *kw, const JbRef *v)
 {
-	for (int i = 0; i < list->n; i++)
+	BranchIter	it;
+	int			i;
+	bool		any = false;
+
+	branch_iter_init(&it, list, v);
+	while ((i = branch_iter_next(&it)) >= 0)
+	{
+		v_child(cx, list->items[i], kw, i, v, NULL);
+		any = true;
+	}
+	for (i = 0; !any && i < list->n; i++)
 		v_child(cx, list->items[i], kw, i, v, NULL);
 }
 
@@ -882,8 +1015,11 @@ static bool
 v_any_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
 	bool		ok = false;
+	BranchIter	it;
+	int			i;
 
-	for (int i = 0; i < s->any_of.n; i++)
+	branch_iter_init(&it, &s->any_of, v);
+	while ((i = branch_iter_next(&it)) >= 0)
 	{
 		if (v_try(cx, s->any_of.items[i], v, an))
 		{
@@ -903,10 +1039,13 @@ v_one_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
 	int			first = -1;
 	Annot		local;
+	BranchIter	it;
+	int			i;
 
 	if (an)
 		annot_init(&local, v);
-	for (int i = 0; i < s->one_of.n; i++)
+	branch_iter_init(&it, &s->one_of, v);
+	while ((i = branch_iter_next(&it)) >= 0)
 	{
 		if (!v_try(cx, s->one_of.items[i], v, an ? &local : NULL))
 			continue;
