@@ -51,11 +51,14 @@ struct JNode
 	JbType		type;
 	bool		boolean;
 	int			len;			/* string bytes */
-	const char *str;			/* string, NUL-terminated copy */
-	Numeric		num;
+	union						/* by type: one JNode fits a 64-byte chunk */
+	{
+		const char *str;		/* string, NUL-terminated copy */
+		Numeric		num;
+		JNode	  **items;
+		JPair	   *pairs;
+	};
 	int			n;				/* array elements or object pairs */
-	JNode	  **items;
-	JPair	   *pairs;
 	/* set on schema objects by the compiler */
 	const char *pointer;		/* JSON Pointer within its document */
 	const char *base;			/* base URI in effect here */

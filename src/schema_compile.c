@@ -476,6 +476,19 @@ adopt_context(JNode *t, const JNode *from, const char *pointer)
 	}
 }
 
+/*
+ * Give t, reached from n through keyword kw (then tok, if not NULL), the
+ * context of where it lies; its pointer is built only if the index pass did
+ * not reach it (compiled specs keep every string for the backend's life).
+ */
+static void
+adopt_child(JNode *t, const JNode *n, const char *kw, const char *tok)
+{
+	if (t->pointer == NULL)
+		adopt_context(t, n, tok ? pointer_child(pointer_child(n->pointer, kw), tok) :
+					  pointer_child(n->pointer, kw));
+}
+
 /* Resolve reference ref written in schema n to the schema node it names. */
 static JNode *
 resolve_ref(Compiler *c, JNode *n, const char *keyword, const char *ref)
@@ -560,7 +573,7 @@ get_schema(Compiler *c, JNode *n, const char *kw)
 
 	if (v == NULL)
 		return NULL;
-	adopt_context(v, n, pointer_child(n->pointer, kw));
+	adopt_child(v, n, kw, NULL);
 	return compile_node(c, v, n);
 }
 
@@ -581,7 +594,7 @@ get_schema_list(Compiler *c, JNode *n, const char *kw, PlSchemaList *out)
 		char		idx[16];
 
 		snprintf(idx, sizeof(idx), "%d", i);
-		adopt_context(v->items[i], n, pointer_child(pointer_child(n->pointer, kw), idx));
+		adopt_child(v->items[i], n, kw, idx);
 		out->items[i] = compile_node(c, v->items[i], n);
 	}
 }
@@ -600,8 +613,7 @@ get_schema_map(Compiler *c, JNode *n, const char *kw, PlNamedSchema **out)
 	{
 		m[i].key = v->pairs[i].key;
 		m[i].keylen = v->pairs[i].keylen;
-		adopt_context(v->pairs[i].value, n,
-					  pointer_child(pointer_child(n->pointer, kw), v->pairs[i].key));
+		adopt_child(v->pairs[i].value, n, kw, v->pairs[i].key);
 		m[i].schema = compile_node(c, v->pairs[i].value, n);
 	}
 	*out = m;
@@ -857,7 +869,7 @@ compile_dependencies(Compiler *c, JNode *n, SchemaNode *s)
 			s->depschemas = palloc(sizeof(PlNamedSchema) * deps->n);
 		else
 			s->depschemas = repalloc(s->depschemas, sizeof(PlNamedSchema) * (s->ndepschemas + deps->n));
-		adopt_context(v, n, pointer_child(pointer_child(n->pointer, "dependencies"), deps->pairs[i].key));
+		adopt_child(v, n, "dependencies", deps->pairs[i].key);
 		s->depschemas[s->ndepschemas].key = deps->pairs[i].key;
 		s->depschemas[s->ndepschemas].keylen = deps->pairs[i].keylen;
 		s->depschemas[s->ndepschemas++].schema = compile_node(c, v, n);
