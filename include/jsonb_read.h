@@ -133,31 +133,60 @@ jb_root(Jsonb *jb, JbRef *out)
 }
 
 /*
- * Compare two keys in jsonb order: by length, then bytes.  Keys of equal
- * length are compared eight bytes at a time (most comparisons in a merge of
- * sorted keys are between a key and itself), then bytewise where they differ.
+ * Are len bytes at a and b equal?  Words at a time, the last word read
+ * overlapping the one before rather than byte by byte (and never past len).
+ */
+static inline bool
+pl_bytes_equal(const char *a, const char *b, int len)
+{
+	uint64		x,
+				y;
+	uint32		u,
+				w;
+
+	if (len >= 8)
+	{
+		for (int i = 0; i + 8 < len; i += 8)
+		{
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + len - 8, 8);
+		memcpy(&y, b + len - 8, 8);
+		return x == y;
+	}
+	if (len >= 4)
+	{
+		memcpy(&u, a, 4);
+		memcpy(&w, b, 4);
+		if (u != w)
+			return false;
+		memcpy(&u, a + len - 4, 4);
+		memcpy(&w, b + len - 4, 4);
+		return u == w;
+	}
+	for (int i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/*
+ * Compare two keys in jsonb order: by length, then bytes.  Most comparisons
+ * in a merge of sorted keys are of a key with itself: decided by words.
  */
 static inline int
 pl_key_cmp(const char *a, int alen, const char *b, int blen)
 {
-	int			i = 0;
-
 	if (alen != blen)
 		return alen < blen ? -1 : 1;
-	for (; i + 8 <= alen; i += 8)
-	{
-		uint64		x;
-		uint64		y;
-
-		memcpy(&x, a + i, 8);
-		memcpy(&y, b + i, 8);
-		if (x != y)
-			break;
-	}
-	for (; i < alen; i++)
+	if (pl_bytes_equal(a, b, alen))
+		return 0;
+	for (int i = 0;; i++)
 		if (a[i] != b[i])
 			return (unsigned char) a[i] < (unsigned char) b[i] ? -1 : 1;
-	return 0;
 }
 
 /* Number of elements of an array, or of pairs of an object. */

@@ -283,22 +283,50 @@ v_enum_const(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	return ok;
 }
 
+/*
+ * Compare instance number n with an integral bound without decoding it in
+ * numbers.c when n is a short-header Numeric under 10^16 (jsonb's usual
+ * numbers): its integer part and whether a fraction remains decide.  The
+ * layout read is the stored one numbers.c also reads.
+ */
+static inline int
+bound_cmp(Numeric n, const PlNumber *bound)
+{
+	uint16		header = *(const uint16 *) VARDATA(n);
+	const int16 *digits = (const int16 *) (VARDATA(n) + sizeof(uint16));
+	int			ndigits = (VARSIZE(n) - VARHDRSZ - sizeof(uint16)) / sizeof(int16);
+	int			weight = (header & 0x0040) ? (int) (header | ~0x003F) : (int) (header & 0x003F);
+	int64		ip = 0;
+	bool		frac;
+
+	if (!bound->is_int64 || (header & 0xC000) != 0x8000 || weight > 3)
+		return pl_number_cmp(n, bound);
+	for (int i = 0; i <= weight; i++)
+		ip = ip * 10000 + (i < ndigits ? digits[i] : 0);
+	frac = ndigits > weight + 1;
+	if (header & 0x2000)		/* negative: n = -(ip + fraction) */
+		ip = -ip;
+	if (ip != bound->i64)
+		return (ip < bound->i64) ? -1 : 1;
+	return frac ? ((header & 0x2000) ? -1 : 1) : 0;
+}
+
 /* minimum, maximum, exclusive bounds, multipleOf. */
 static bool
 v_number(VCtx *cx, const SchemaNode *s, const JbRef *v)
 {
 	bool		ok = true;
 
-	if (s->minimum && pl_number_cmp(v->num, s->minimum) < 0)
+	if (s->minimum && bound_cmp(v->num, s->minimum) < 0)
 		ok = fail(cx, "minimum", "%s is less than the minimum of %s",
 				  num_text(v->num), num_text(s->minimum->num));
-	if ((ok || cx->errs) && s->maximum && pl_number_cmp(v->num, s->maximum) > 0)
+	if ((ok || cx->errs) && s->maximum && bound_cmp(v->num, s->maximum) > 0)
 		ok = fail(cx, "maximum", "%s is greater than the maximum of %s",
 				  num_text(v->num), num_text(s->maximum->num));
-	if ((ok || cx->errs) && s->exclusive_minimum && pl_number_cmp(v->num, s->exclusive_minimum) <= 0)
+	if ((ok || cx->errs) && s->exclusive_minimum && bound_cmp(v->num, s->exclusive_minimum) <= 0)
 		ok = fail(cx, s->draft <= PL_DRAFT4 ? "minimum" : "exclusiveMinimum",
 				  "%s is not greater than %s", num_text(v->num), num_text(s->exclusive_minimum->num));
-	if ((ok || cx->errs) && s->exclusive_maximum && pl_number_cmp(v->num, s->exclusive_maximum) >= 0)
+	if ((ok || cx->errs) && s->exclusive_maximum && bound_cmp(v->num, s->exclusive_maximum) >= 0)
 		ok = fail(cx, s->draft <= PL_DRAFT4 ? "maximum" : "exclusiveMaximum",
 				  "%s is not less than %s", num_text(v->num), num_text(s->exclusive_maximum->num));
 	if ((ok || cx->errs) && s->multiple_of && !pl_number_is_multiple(v->num, s->multiple_of))
