@@ -107,6 +107,25 @@ jb_iter_next(JbIter *it, JbRef *out)
 	return true;
 }
 
+/* Read the next key of an object (keys come first, and are strings); false at the last. */
+static inline bool
+jb_iter_next_key(JbIter *it, JbRef *out)
+{
+	JEntry		entry;
+	uint32		len;
+
+	if (it->i >= it->nchildren / 2)
+		return false;
+	entry = it->cont->children[it->i];
+	len = JBE_HAS_OFF(entry) ? JBE_OFFLENFLD(entry) - it->offset : JBE_OFFLENFLD(entry);
+	out->type = JB_STRING;
+	out->str = it->base + it->offset;
+	out->len = (int) len;
+	it->offset += len;
+	it->i++;
+	return true;
+}
+
 /* Read child i of container c (random access, O(stride)). */
 static inline void
 jb_child(JsonbContainer *c, int i, JbRef *out)

@@ -81,6 +81,7 @@ typedef struct PlNamedSchema
 {
 	const char *key;
 	int			keylen;
+	bool		required;		/* "properties": also in "required" */
 	SchemaNode *schema;
 } PlNamedSchema;
 
@@ -237,6 +238,7 @@ struct SchemaNode
 
 	/* does evaluating this node need annotation results (unevaluated*)? */
 	bool		tracks;
+	bool		required_in_props;	/* every "required" name is in "properties" */
 	uint8		fast;			/* PL_FAST_*: shapes the walk decides from JEntries */
 	uint8		accept;			/* scalar JEntry kinds "type" passes outright, by PL_JENTRY_BIT */
 	uint8		mark;			/* compile-time cycle check: 0 new, 1 on path, 2 done */

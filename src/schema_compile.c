@@ -613,6 +613,7 @@ get_schema_map(Compiler *c, JNode *n, const char *kw, PlNamedSchema **out)
 	{
 		m[i].key = v->pairs[i].key;
 		m[i].keylen = v->pairs[i].keylen;
+		m[i].required = false;
 		adopt_child(v->pairs[i].value, n, kw, v->pairs[i].key);
 		m[i].schema = compile_node(c, v->pairs[i].value, n);
 	}
@@ -897,6 +898,32 @@ compile_pattern_properties(Compiler *c, JNode *n, SchemaNode *s)
 	}
 }
 
+/*
+ * Mark the "properties" that are also "required" (both in jsonb key order),
+ * and note whether every required name is one, so the validator can check
+ * "required" in the same pass over the object's keys.
+ */
+static void
+mark_required_properties(SchemaNode *s)
+{
+	int			p = 0;
+	int			found = 0;
+
+	for (int r = 0; r < s->nrequired; r++)
+	{
+		const JNode *name = s->required[r];
+
+		while (p < s->nprops && pl_key_cmp(s->props[p].key, s->props[p].keylen, name->str, name->len) < 0)
+			p++;
+		if (p < s->nprops && pl_key_cmp(s->props[p].key, s->props[p].keylen, name->str, name->len) == 0)
+		{
+			s->props[p].required = true;
+			found++;
+		}
+	}
+	s->required_in_props = s->nrequired > 0 && found == s->nrequired;
+}
+
 /* Object keywords. */
 static void
 compile_object(Compiler *c, JNode *n, SchemaNode *s)
@@ -909,6 +936,7 @@ compile_object(Compiler *c, JNode *n, SchemaNode *s)
 	if (required && (n->vocab & PL_VOCAB_VALIDATION))
 		s->required = sorted_names(get_string_list(c, n, "required", required, &s->nrequired),
 								   &s->nrequired);
+	mark_required_properties(s);
 	compile_dependencies(c, n, s);
 	if (n->draft >= PL_DRAFT6)
 		s->property_names = get_schema(c, n, "propertyNames");

@@ -706,7 +706,7 @@ v_required_names(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	bool		ok = true;
 
 	jb_iter_init(&keys, v->cont, 0);
-	while (r < s->nrequired && keys.i < n && jb_iter_next(&keys, &key))
+	while (r < s->nrequired && keys.i < n && jb_iter_next_key(&keys, &key))
 	{
 		int			cmp = -1;
 
@@ -726,11 +726,11 @@ v_required_names(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	return ok;
 }
 
-/* required, and dependentRequired / array-form dependencies. */
+/* required (unless names is false), and dependentRequired / array-form dependencies. */
 static bool
-v_required(VCtx *cx, const SchemaNode *s, const JbRef *v)
+v_required(VCtx *cx, const SchemaNode *s, const JbRef *v, bool names)
 {
-	bool		ok = s->nrequired == 0 || v_required_names(cx, s, v);
+	bool		ok = !names || s->nrequired == 0 || v_required_names(cx, s, v);
 
 	for (int i = 0; i < s->ndepreq && (ok || cx->errs); i++)
 	{
@@ -747,15 +747,32 @@ v_required(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	return ok;
 }
 
+/* Where a child's data lies: its JEntry, and base + off. */
+typedef struct JbSlot
+{
+	JEntry		e;
+	const char *base;
+	uint32		off;
+} JbSlot;
+
+/* Does the child in slot pass sub by its JEntry alone (a PL_FAST_* sub)?  False: not known to. */
+static inline bool
+fast_slot_ok(const SchemaNode *sub, const JbSlot *slot)
+{
+	return sub->fast &&
+		((sub->accept & PL_JENTRY_BIT(slot->e)) || fast_child(sub, slot->e, slot->base, slot->off));
+}
+
 /* Check one property against properties, patternProperties, additionalProperties. */
 static bool
 v_property(VCtx *cx, const SchemaNode *s, const PlNamedSchema *prop,
-		   const JbRef *key, const JbRef *val, bool *evaluated)
+		   const JbRef *key, const JbRef *val, const JbSlot *slot, bool *evaluated)
 {
 	bool		ok = true;
 
 	*evaluated = prop != NULL;
-	if (prop && !v_child_key(cx, prop->schema, "properties", prop->key, val, NULL))
+	if (prop && !fast_slot_ok(prop->schema, slot) &&
+		!v_child_key(cx, prop->schema, "properties", prop->key, val, NULL))
 	{
 		ok = false;
 		if (!cx->errs)
@@ -780,15 +797,18 @@ v_property(VCtx *cx, const SchemaNode *s, const PlNamedSchema *prop,
 	if (s->additional->constant == 0)
 		return fail(cx, "additionalProperties", "property \"%.*s\" is not allowed",
 					key->len, key->str);
+	if (fast_slot_ok(s->additional, slot))
+		return ok;
 	return v_child(cx, s->additional, "additionalProperties", -1, val, NULL) && ok;
 }
 
 /*
  * The per-property keywords, walking the object's keys (in jsonb order) and
  * the schema's "properties" (sorted the same way) together, like a merge.
+ * *nrequired counts the keys found that are required properties.
  */
 static bool
-v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an, int *nrequired)
 {
 	JbIter		keys;
 	JbIter		vals;
@@ -800,21 +820,27 @@ v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 
 	jb_iter_init(&keys, v->cont, 0);
 	jb_iter_init(&vals, v->cont, jb_size(v));
-	while (jb_iter_next(&keys, &key) && jb_iter_next(&vals, &val))
+	*nrequired = 0;
+	while (jb_iter_next_key(&keys, &key))
 	{
 		const PlNamedSchema *prop = NULL;
+		JbSlot		slot = {v->cont->children[vals.i], vals.base, vals.offset};
 		bool		evaluated;
 		int			save;
 		int			cmp = -1;
 
+		jb_iter_next(&vals, &val);
 		CHECK_FOR_INTERRUPTS();
 		while (p < s->nprops &&
 			   (cmp = pl_key_cmp(s->props[p].key, s->props[p].keylen, key.str, key.len)) < 0)
 			p++;
 		if (p < s->nprops && cmp == 0)
+		{
 			prop = &s->props[p];
+			*nrequired += prop->required;
+		}
 		save = push_inst(cx, key.str, key.len);
-		if (!v_property(cx, s, prop, &key, &val, &evaluated))
+		if (!v_property(cx, s, prop, &key, &val, &slot, &evaluated))
 			ok = false;
 		pop_path(&cx->inst, save);
 		/* a property name is not a location: its failures are the object's */
@@ -854,15 +880,20 @@ v_object(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
 	int			n = jb_size(v);
 	bool		ok = true;
+	bool		fold = cx->errs == NULL && s->required_in_props;	/* yes/no: count required
+																	 * properties in passing */
+	int			found = 0;
 
 	if (s->min_props >= 0 && n < s->min_props)
 		ok = fail(cx, "minProperties", "object has fewer than %lld properties", (long long) s->min_props);
 	if ((ok || cx->errs) && s->max_props >= 0 && n > s->max_props)
 		ok = fail(cx, "maxProperties", "object has more than %lld properties", (long long) s->max_props);
-	if ((ok || cx->errs) && (s->nrequired || s->ndepreq) && !v_required(cx, s, v))
+	if ((ok || cx->errs) && ((s->nrequired && !fold) || s->ndepreq) && !v_required(cx, s, v, !fold))
 		ok = false;
 	if ((ok || cx->errs) && (s->nprops || s->npatterns || s->additional || s->property_names) &&
-		!v_properties(cx, s, v, an))
+		!v_properties(cx, s, v, an, &found))
+		ok = false;
+	if (ok && fold && found < s->nrequired)
 		ok = false;
 	if ((ok || cx->errs) && s->ndepschemas && !v_dependent_schemas(cx, s, v, an))
 		ok = false;
