@@ -232,6 +232,23 @@ type_bits_names(uint8 bits)
 	return buf.data;
 }
 
+/*
+ * Is n an integer?  Read inline from a short-header Numeric (stored digits
+ * carry no trailing zeros, so it is one when no digit lies past the point);
+ * other forms go to numbers.c.
+ */
+static inline bool
+numeric_is_integral(Numeric n)
+{
+	uint16		header = *(const uint16 *) VARDATA(n);
+	int			ndigits = (VARSIZE(n) - VARHDRSZ - sizeof(uint16)) / sizeof(int16);
+	int			weight = (header & 0x0040) ? (int) (header | ~0x003F) : (int) (header & 0x003F);
+
+	if ((header & 0xC000) != 0x8000)
+		return pl_numeric_is_integral(n);
+	return ndigits == 0 || weight >= ndigits - 1;
+}
+
 /* Does v have one of the types in bits? */
 static inline bool
 type_ok(uint8 bits, const JbRef *v)
@@ -250,7 +267,7 @@ type_ok(uint8 bits, const JbRef *v)
 			return bits & PL_T_OBJECT;
 		case JB_NUMBER:
 			return (bits & PL_T_NUMBER) ||
-				((bits & PL_T_INTEGER) && pl_numeric_is_integral(v->num));
+				((bits & PL_T_INTEGER) && numeric_is_integral(v->num));
 	}
 	return false;
 }
@@ -501,7 +518,7 @@ entry_type_ok(uint8 bits, JEntry e, const char *base, uint32 off)
 			return bits & PL_T_STRING;
 		case JENTRY_ISNUMERIC:
 			return (bits & PL_T_NUMBER) ||
-				((bits & PL_T_INTEGER) && pl_numeric_is_integral((Numeric) (base + INTALIGN(off))));
+				((bits & PL_T_INTEGER) && numeric_is_integral((Numeric) (base + INTALIGN(off))));
 		case JENTRY_ISBOOL_TRUE:
 		case JENTRY_ISBOOL_FALSE:
 			return bits & PL_T_BOOLEAN;
@@ -525,15 +542,15 @@ children_data(JsonbContainer *c)
 
 /*
  * Do the n elements of array c pass sub, a PL_FAST_TYPE schema?  Most pass
- * on their JEntry's kind alone; only the others need their data offset.
+ * on their JEntry's kind alone; from the first that does not, data offsets
+ * are kept.
  */
 static inline bool
 fast_elements(const SchemaNode *sub, JsonbContainer *c, int n)
 {
 	for (int i = 0; i < n; i++)
-		if (!(sub->accept & PL_JENTRY_BIT(c->children[i])) &&
-			!fast_child(sub, c->children[i], children_data(c), getJsonbOffset(c, i)))
-			return false;
+		if (!(sub->accept & PL_JENTRY_BIT(c->children[i])))
+			return fast_children(sub, c, i, n);
 	return true;
 }
 
