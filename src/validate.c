@@ -636,6 +636,45 @@ fast_children(const SchemaNode *sub, JsonbContainer *c, int first, int end)
 	return true;
 }
 
+/*
+ * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub?
+ * A PL_FAST_* sub is decided from the JEntry; others get a JbRef and v_node.
+ */
+static inline bool
+v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
+{
+	JbRef		val;
+
+	if (sub->fast)
+		return (sub->accept & PL_JENTRY_BIT(e)) || fast_child(sub, e, base, off);
+	jb_fill(e, base, off, len, &val);
+	return v_node(cx, sub, &val, NULL);
+}
+
+/* Yes/no, no annotations: does every element of array v pass sub? */
+static bool
+v_items_quick(VCtx *cx, const SchemaNode *sub, const JbRef *v)
+{
+	JsonbContainer *c = v->cont;
+	int			n = JsonContainerSize(c);
+	const char *base = (const char *) &c->children[n];
+	uint32		off = 0;
+
+	if (sub->constant == 1)
+		return true;
+	for (int i = 0; i < n; i++)
+	{
+		JEntry		e = c->children[i];
+		uint32		end = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
+
+		CHECK_FOR_INTERRUPTS();
+		if (!v_slot(cx, sub, e, base, off, end - off))
+			return false;
+		off = end;
+	}
+	return true;
+}
+
 /* prefixItems / items (and the older array form with additionalItems). */
 static bool
 v_items(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
@@ -653,6 +692,8 @@ v_items(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 		return true;
 	if (an == NULL && s->prefix_items.n == 0 && s->items->fast && !cx->errs)
 		return false;
+	if (an == NULL && s->prefix_items.n == 0 && !cx->errs)
+		return v_items_quick(cx, s->items, v);
 	jb_iter_init(&it, v->cont, 0);
 	while (jb_iter_next(&it, &elem))
 	{
@@ -820,6 +861,48 @@ v_property(VCtx *cx, const SchemaNode *s, const PlNamedSchema *prop,
 }
 
 /*
+ * Yes/no, no annotations, no patternProperties or propertyNames: the merge
+ * of the object's keys with "properties" over the JEntries directly, values
+ * read only where their schema needs more than their JEntry.
+ */
+static bool
+v_properties_quick(VCtx *cx, const SchemaNode *s, const JbRef *v, int *nrequired)
+{
+	JsonbContainer *c = v->cont;
+	int			n = JsonContainerSize(c);
+	const char *base = (const char *) &c->children[2 * n];
+	uint32		koff = 0;
+	uint32		voff = n > 0 ? getJsonbOffset(c, n) : 0;
+	int			p = 0;
+
+	*nrequired = 0;
+	for (int i = 0; i < n; i++)
+	{
+		JEntry		ke = c->children[i];
+		JEntry		ve = c->children[n + i];
+		uint32		kend = JBE_HAS_OFF(ke) ? JBE_OFFLENFLD(ke) : koff + JBE_OFFLENFLD(ke);
+		uint32		vend = JBE_HAS_OFF(ve) ? JBE_OFFLENFLD(ve) : voff + JBE_OFFLENFLD(ve);
+		const SchemaNode *sub = s->additional;
+		int			cmp = -1;
+
+		CHECK_FOR_INTERRUPTS();
+		while (p < s->nprops &&
+			   (cmp = pl_key_cmp(s->props[p].key, s->props[p].keylen, base + koff, kend - koff)) < 0)
+			p++;
+		if (p < s->nprops && cmp == 0)
+		{
+			sub = s->props[p].schema;
+			*nrequired += s->props[p].required;
+		}
+		if (sub && !v_slot(cx, sub, ve, base, voff, vend - voff))
+			return false;
+		koff = kend;
+		voff = vend;
+	}
+	return true;
+}
+
+/*
  * The per-property keywords, walking the object's keys (in jsonb order) and
  * the schema's "properties" (sorted the same way) together, like a merge.
  * *nrequired counts the keys found that are required properties.
@@ -835,6 +918,8 @@ v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an, int *nreq
 	int			i = 0;
 	bool		ok = true;
 
+	if (cx->errs == NULL && an == NULL && s->npatterns == 0 && s->property_names == NULL)
+		return v_properties_quick(cx, s, v, nrequired);
 	jb_iter_init(&keys, v->cont, 0);
 	jb_iter_init(&vals, v->cont, jb_size(v));
 	*nrequired = 0;
