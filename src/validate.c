@@ -290,8 +290,15 @@ v_enum_const(VCtx *cx, const SchemaNode *s, const JbRef *v)
 		int			i;
 
 		for (i = 0; i < s->nenum; i++)
-			if (jnode_equals(s->enum_values[i], v))
+		{
+			const JNode *e = s->enum_values[i];
+
+			/* strings, the usual members, compared here; the rest by jnode_equals */
+			if (v->type == JB_STRING ?
+				(e->type == JB_STRING && e->len == v->len && pl_bytes_equal(e->str, v->str, v->len)) :
+				jnode_equals(e, v))
 				break;
+		}
 		if (i == s->nenum)
 			ok = fail(cx, "enum", "value is not one of the allowed values");
 	}
