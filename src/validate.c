@@ -1346,7 +1346,7 @@ scope_push(VCtx *cx, PlResource *r)
 }
 
 /* The keywords of s on v, in order: generic, by type, applicators, unevaluated. */
-static bool
+static pg_attribute_always_inline bool
 v_keywords(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
 	bool		ok = true;
@@ -1399,16 +1399,12 @@ v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	}
 	if (s->resource && cx->dynamic)
 		scope_push(cx, s->resource);
+	/* annotations of sibling keywords above do not flow into a tracking schema */
 	if (s->tracks)
-	{
-		/* annotations of sibling keywords above do not flow into this schema */
 		annot_init(&local, v);
-		ok = v_keywords(cx, s, v, &local);
-		if (ok && an)
-			annot_merge(an, &local);
-	}
-	else
-		ok = v_keywords(cx, s, v, an);
+	ok = v_keywords(cx, s, v, s->tracks ? &local : an);
+	if (s->tracks && ok && an)
+		annot_merge(an, &local);
 	if (s->resource && cx->dynamic)
 		cx->nscope--;
 	return ok;
