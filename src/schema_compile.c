@@ -1156,6 +1156,7 @@ fast_shape(SchemaNode *s)
 {
 	if (s == NULL || s->constant >= 0 || s->resource || s->tracks)
 		return 0;
+	s->scalar_leaf = !(s->has & PL_HAS_APPLICATOR);
 	s->accept = accepted_entries(s->types);
 	if (s->has == 0)
 		s->fast = PL_FAST_TYPE;

@@ -644,8 +644,27 @@ fast_children(const SchemaNode *sub, JsonbContainer *c, int first, int end)
 }
 
 /*
+ * Yes/no: does scalar v pass s, a schema without applicators, scope or
+ * annotations (s->scalar_leaf)?  Only its generic and scalar keywords apply.
+ */
+static bool
+v_leaf(VCtx *cx, const SchemaNode *s, const JbRef *v)
+{
+	if (s->types && !type_ok(s->types, v))
+		return false;
+	if ((s->has & (PL_HAS_ENUM | PL_HAS_CONST)) && !v_enum_const(cx, s, v))
+		return false;
+	if (v->type == JB_NUMBER && (s->has & PL_HAS_NUMBER_KW))
+		return v_number(cx, s, v);
+	if (v->type == JB_STRING && (s->has & PL_HAS_STRING_KW))
+		return v_string(cx, s, v);
+	return true;
+}
+
+/*
  * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub?
- * A PL_FAST_* sub is decided from the JEntry; others get a JbRef and v_node.
+ * A PL_FAST_* sub is decided from the JEntry; a scalar under a leaf schema
+ * by v_leaf; others by v_node.
  */
 static inline bool
 v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
@@ -655,6 +674,8 @@ v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, 
 	if (sub->fast)
 		return (sub->accept & PL_JENTRY_BIT(e)) || fast_child(sub, e, base, off);
 	jb_fill(e, base, off, len, &val);
+	if (sub->scalar_leaf && !JBE_ISCONTAINER(e))
+		return v_leaf(cx, sub, &val);
 	return v_node(cx, sub, &val, NULL);
 }
 
