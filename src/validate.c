@@ -307,32 +307,49 @@ v_enum_const(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	return ok;
 }
 
+/* An instance number's integer part and sign, read once for all its bounds. */
+typedef struct IntPart
+{
+	bool		valid;			/* a short-header Numeric under 10^16 */
+	bool		negative;
+	bool		fraction;		/* digits remain past the point */
+	int64		ip;				/* signed integer part (truncated toward zero) */
+} IntPart;
+
 /*
- * Compare instance number n with an integral bound without decoding it in
- * numbers.c when n is a short-header Numeric under 10^16 (jsonb's usual
- * numbers): its integer part and whether a fraction remains decide.  The
- * layout read is the stored one numbers.c also reads.
+ * Read n's integer part from its stored digits (the layout numbers.c also
+ * reads) when n is a short-header Numeric under 10^16, jsonb's usual numbers.
  */
-static inline int
-bound_cmp(Numeric n, const PlNumber *bound)
+static inline void
+int_part(Numeric n, IntPart *x)
 {
 	uint16		header = *(const uint16 *) VARDATA(n);
 	const int16 *digits = (const int16 *) (VARDATA(n) + sizeof(uint16));
 	int			ndigits = (VARSIZE(n) - VARHDRSZ - sizeof(uint16)) / sizeof(int16);
 	int			weight = (header & 0x0040) ? (int) (header | ~0x003F) : (int) (header & 0x003F);
-	int64		ip = 0;
-	bool		frac;
 
-	if (!bound->is_int64 || (header & 0xC000) != 0x8000 || weight > 3)
+	x->valid = (header & 0xC000) == 0x8000 && weight <= 3;
+	x->ip = 0;
+	for (int i = 0; x->valid && i <= weight; i++)
+		x->ip = x->ip * 10000 + (i < ndigits ? digits[i] : 0);
+	x->fraction = ndigits > weight + 1;
+	x->negative = (header & 0x2000) != 0;
+	if (x->negative)
+		x->ip = -x->ip;
+}
+
+/*
+ * Compare instance number n (integer part x) with a bound: on the integer
+ * part when the bound is an int64, else in numbers.c.
+ */
+static inline int
+bound_cmp(Numeric n, const IntPart *x, const PlNumber *bound)
+{
+	if (!x->valid || !bound->is_int64)
 		return pl_number_cmp(n, bound);
-	for (int i = 0; i <= weight; i++)
-		ip = ip * 10000 + (i < ndigits ? digits[i] : 0);
-	frac = ndigits > weight + 1;
-	if (header & 0x2000)		/* negative: n = -(ip + fraction) */
-		ip = -ip;
-	if (ip != bound->i64)
-		return (ip < bound->i64) ? -1 : 1;
-	return frac ? ((header & 0x2000) ? -1 : 1) : 0;
+	if (x->ip != bound->i64)
+		return (x->ip < bound->i64) ? -1 : 1;
+	return x->fraction ? (x->negative ? -1 : 1) : 0;
 }
 
 /* minimum, maximum, exclusive bounds, multipleOf. */
@@ -340,17 +357,20 @@ static bool
 v_number(VCtx *cx, const SchemaNode *s, const JbRef *v)
 {
 	bool		ok = true;
+	IntPart		x;
 
-	if (s->minimum && bound_cmp(v->num, s->minimum) < 0)
+	int_part(v->num, &x);
+
+	if (s->minimum && bound_cmp(v->num, &x, s->minimum) < 0)
 		ok = fail(cx, "minimum", "%s is less than the minimum of %s",
 				  num_text(v->num), num_text(s->minimum->num));
-	if ((ok || cx->errs) && s->maximum && bound_cmp(v->num, s->maximum) > 0)
+	if ((ok || cx->errs) && s->maximum && bound_cmp(v->num, &x, s->maximum) > 0)
 		ok = fail(cx, "maximum", "%s is greater than the maximum of %s",
 				  num_text(v->num), num_text(s->maximum->num));
-	if ((ok || cx->errs) && s->exclusive_minimum && bound_cmp(v->num, s->exclusive_minimum) <= 0)
+	if ((ok || cx->errs) && s->exclusive_minimum && bound_cmp(v->num, &x, s->exclusive_minimum) <= 0)
 		ok = fail(cx, s->draft <= PL_DRAFT4 ? "minimum" : "exclusiveMinimum",
 				  "%s is not greater than %s", num_text(v->num), num_text(s->exclusive_minimum->num));
-	if ((ok || cx->errs) && s->exclusive_maximum && bound_cmp(v->num, s->exclusive_maximum) >= 0)
+	if ((ok || cx->errs) && s->exclusive_maximum && bound_cmp(v->num, &x, s->exclusive_maximum) >= 0)
 		ok = fail(cx, s->draft <= PL_DRAFT4 ? "maximum" : "exclusiveMaximum",
 				  "%s is not less than %s", num_text(v->num), num_text(s->exclusive_maximum->num));
 	if ((ok || cx->errs) && s->multiple_of && !pl_number_is_multiple(v->num, s->multiple_of))
