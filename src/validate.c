@@ -295,7 +295,8 @@ v_enum_const(VCtx *cx, const SchemaNode *s, const JbRef *v)
 
 			/* strings, the usual members, compared here; the rest by jnode_equals */
 			if (v->type == JB_STRING ?
-				(e->type == JB_STRING && e->len == v->len && pl_bytes_equal(e->str, v->str, v->len)) :
+				(e->type == JB_STRING && e->len == v->len &&
+				 (v->len == 0 || (e->str[0] == v->str[0] && pl_bytes_equal(e->str, v->str, v->len)))) :
 				jnode_equals(e, v))
 				break;
 		}
