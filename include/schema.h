@@ -208,6 +208,9 @@ struct SchemaNode
 	/* objects */
 	int			nprops;
 	PlNamedSchema *props;
+	int16	   *props_by_len;	/* [L]: first of "properties" at least L bytes long
+								 * (L up to props_maxlen + 1), or NULL */
+	int			props_maxlen;
 	int			npatterns;
 	PlPatternSchema *patterns;
 	SchemaNode *additional;

@@ -924,6 +924,31 @@ mark_required_properties(SchemaNode *s)
 	s->required_in_props = s->nrequired > 0 && found == s->nrequired;
 }
 
+/* Longest property name given a length index (longer ones: the merge). */
+#define PROPS_INDEX_MAXLEN 64
+
+/*
+ * Index "properties" (sorted by length, then bytes) by name length, so the
+ * validator finds a key's entry by comparing it only with names as long.
+ */
+static void
+index_props_by_length(SchemaNode *s)
+{
+	int			maxlen = s->nprops > 0 ? s->props[s->nprops - 1].keylen : 0;
+	int			p = 0;
+
+	if (s->nprops == 0 || maxlen > PROPS_INDEX_MAXLEN)
+		return;
+	s->props_maxlen = maxlen;
+	s->props_by_len = palloc(sizeof(int16) * (maxlen + 2));
+	for (int len = 0; len <= maxlen + 1; len++)
+	{
+		while (p < s->nprops && s->props[p].keylen < len)
+			p++;
+		s->props_by_len[len] = (int16) p;
+	}
+}
+
 /* Object keywords. */
 static void
 compile_object(Compiler *c, JNode *n, SchemaNode *s)
@@ -937,6 +962,7 @@ compile_object(Compiler *c, JNode *n, SchemaNode *s)
 		s->required = sorted_names(get_string_list(c, n, "required", required, &s->nrequired),
 								   &s->nrequired);
 	mark_required_properties(s);
+	index_props_by_length(s);
 	compile_dependencies(c, n, s);
 	if (n->draft >= PL_DRAFT6)
 		s->property_names = get_schema(c, n, "propertyNames");

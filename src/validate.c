@@ -909,6 +909,18 @@ v_property(VCtx *cx, const SchemaNode *s, const PlNamedSchema *prop,
 	return v_child(cx, s->additional, "additionalProperties", -1, val, NULL) && ok;
 }
 
+/* The "properties" entry named key (len bytes), through the index by length. */
+static inline const PlNamedSchema *
+prop_lookup(const SchemaNode *s, const char *key, uint32 len)
+{
+	if (len > (uint32) s->props_maxlen)
+		return NULL;
+	for (int p = s->props_by_len[len]; p < s->props_by_len[len + 1]; p++)
+		if (pl_bytes_equal(s->props[p].key, key, len))
+			return &s->props[p];
+	return NULL;
+}
+
 /*
  * Yes/no, no annotations, no patternProperties or propertyNames: the merge
  * of the object's keys with "properties" over the JEntries directly, values
@@ -932,16 +944,24 @@ v_properties_quick(VCtx *cx, const SchemaNode *s, const JbRef *v, int *nrequired
 		uint32		kend = JBE_HAS_OFF(ke) ? JBE_OFFLENFLD(ke) : koff + JBE_OFFLENFLD(ke);
 		uint32		vend = JBE_HAS_OFF(ve) ? JBE_OFFLENFLD(ve) : voff + JBE_OFFLENFLD(ve);
 		const SchemaNode *sub = s->additional;
+		const PlNamedSchema *prop = NULL;
 		int			cmp = -1;
 
 		CHECK_FOR_INTERRUPTS();
-		while (p < s->nprops &&
-			   (cmp = pl_key_cmp(s->props[p].key, s->props[p].keylen, base + koff, kend - koff)) < 0)
-			p++;
-		if (p < s->nprops && cmp == 0)
+		if (s->props_by_len)
+			prop = prop_lookup(s, base + koff, kend - koff);
+		else
 		{
-			sub = s->props[p].schema;
-			*nrequired += s->props[p].required;
+			while (p < s->nprops &&
+				   (cmp = pl_key_cmp(s->props[p].key, s->props[p].keylen, base + koff, kend - koff)) < 0)
+				p++;
+			if (p < s->nprops && cmp == 0)
+				prop = &s->props[p];
+		}
+		if (prop)
+		{
+			sub = prop->schema;
+			*nrequired += prop->required;
 		}
 		if (sub && !v_slot(cx, sub, ve, base, voff, vend - voff))
 			return false;
