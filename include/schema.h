@@ -243,6 +243,7 @@ struct SchemaNode
 	bool		tracks;
 	bool		required_in_props;	/* every "required" name is in "properties" */
 	bool		scalar_leaf;	/* no applicators, scope or annotations: a scalar needs only v_leaf */
+	bool		ref_only;		/* only "$ref": yes/no walks go straight to its target */
 	uint8		fast;			/* PL_FAST_*: shapes the walk decides from JEntries */
 	uint8		accept;			/* scalar JEntry kinds "type" passes outright, by PL_JENTRY_BIT */
 	uint8		mark;			/* compile-time cycle check: 0 new, 1 on path, 2 done */

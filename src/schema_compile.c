@@ -1183,6 +1183,8 @@ fast_shape(SchemaNode *s)
 	if (s == NULL || s->constant >= 0 || s->resource || s->tracks)
 		return 0;
 	s->scalar_leaf = !(s->has & PL_HAS_APPLICATOR);
+	s->ref_only = s->has == PL_HAS_APPLICATOR && s->types == 0 && s->ref && !s->dynamic_ref &&
+		s->all_of.n == 0 && s->any_of.n == 0 && s->one_of.n == 0 && !s->not && !s->if_;
 	s->accept = accepted_entries(s->types);
 	if (s->has == 0)
 		s->fast = PL_FAST_TYPE;

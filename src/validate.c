@@ -692,6 +692,9 @@ v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, 
 {
 	JbRef		val;
 
+	/* a schema that is only a "$ref" (no scope to enter) passes what its target does */
+	while (sub->ref_only && (sub->ref_scope == NULL || !cx->dynamic))
+		sub = sub->ref;
 	if (sub->fast)
 		return (sub->accept & PL_JENTRY_BIT(e)) || fast_child(sub, e, base, off);
 	jb_fill(e, base, off, len, &val);
