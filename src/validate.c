@@ -25,6 +25,7 @@
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/builtins.h"
 
 #include "schema.h"
@@ -612,27 +613,62 @@ fast_child(const SchemaNode *sub, JEntry e, const char *base, uint32 off)
 }
 
 /*
- * Is child e (data at base + off) an array whose elements pass sub's items
- * by kind alone, within sub's item counts?  The common tuple case (GeoJSON
- * positions, matrix rows) without a call; false only means "look closer".
+ * Are the kinds of the n elements of array t all among the bits of accept?
+ * With one accepted kind (want: its JEntry type bits), by XOR: pairs, the
+ * GeoJSON case, in a few instructions.
  */
 static inline bool
-fast_tuple(const SchemaNode *sub, uint32 item_accept, JEntry e, const char *base, uint32 off)
+tuple_kinds_ok(const JsonbContainer *t, int n, uint32 accept, int64 want)
 {
-	JsonbContainer *t = (JsonbContainer *) (base + INTALIGN(off));
-	uint32		header;
-	int			n;
+	uint32		kinds = 0;
+	uint32		diff = 0;
 
-	if (!JBE_ISCONTAINER(e))
-		return false;
-	header = t->header;
-	n = header & JB_CMASK;
-	if (!(header & JB_FARRAY) || (header & JB_FSCALAR) ||
-		n < sub->min_items || (uint64) n > (uint64) sub->max_items)
-		return false;
+	if (want >= 0 && n == 2)
+		return (((t->children[0] ^ (uint32) want) | (t->children[1] ^ (uint32) want)) & JENTRY_TYPEMASK) == 0;
+	if (want >= 0)
+	{
+		for (int i = 0; i < n; i++)
+			diff |= t->children[i] ^ (uint32) want;
+		return (diff & JENTRY_TYPEMASK) == 0;
+	}
 	for (int i = 0; i < n; i++)
-		if (!(item_accept & PL_JENTRY_BIT(t->children[i])))
+		kinds |= PL_JENTRY_BIT(t->children[i]);
+	return (kinds & ~accept) == 0;
+}
+
+/*
+ * Children first..end-1 of c against sub, a PL_FAST_ARRAY schema whose items
+ * pass by kind (item_accept): arrays within the item counts whose elements
+ * are all of accepted kinds (GeoJSON positions, matrix rows) pass without a
+ * call; anything else goes to fast_child.
+ */
+static bool
+fast_tuples(const SchemaNode *sub, uint32 item_accept, JsonbContainer *c, int first, int end)
+{
+	const char *base = children_data(c);
+	uint32		off = first > 0 ? getJsonbOffset(c, first) : 0;
+	int64		lo = sub->min_items;
+	uint64		hi = (uint64) sub->max_items;	/* -1 (absent): no bound */
+	int64		want = (item_accept & (item_accept - 1)) == 0 ?
+		(int64) pg_rightmost_one_pos32(item_accept) << 28 : -1;
+
+	for (int i = first; i < end; i++)
+	{
+		JEntry		e = c->children[i];
+		uint32		next = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
+		const JsonbContainer *t = (const JsonbContainer *) (base + INTALIGN(off));
+		int			n;
+
+		if (JBE_ISCONTAINER(e) && (t->header & (JB_FARRAY | JB_FSCALAR)) == JB_FARRAY &&
+			(n = t->header & JB_CMASK) >= lo && (uint64) n <= hi && tuple_kinds_ok(t, n, item_accept, want))
+		{
+			off = next;
+			continue;
+		}
+		if (!(sub->accept & PL_JENTRY_BIT(e)) && !fast_child(sub, e, base, off))
 			return false;
+		off = next;
+	}
 	return true;
 }
 
@@ -651,13 +687,13 @@ fast_children(const SchemaNode *sub, JsonbContainer *c, int first, int end)
 	if (sub->fast == PL_FAST_ARRAY && (sub->types == 0 || (sub->types & PL_T_ARRAY)))
 		item_accept = sub->items == NULL || sub->items->constant == 1 ? 0xFF :
 			sub->items->fast == PL_FAST_TYPE ? sub->items->accept : 0;
+	if (item_accept)
+		return fast_tuples(sub, item_accept, c, first, end);
 	for (int i = first; i < end; i++)
 	{
 		JEntry		e = c->children[i];
 
-		if (!(sub->accept & PL_JENTRY_BIT(e)) &&
-			!(item_accept && fast_tuple(sub, item_accept, e, base, off)) &&
-			!fast_child(sub, e, base, off))
+		if (!(sub->accept & PL_JENTRY_BIT(e)) && !fast_child(sub, e, base, off))
 			return false;
 		off = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
 	}
