@@ -92,7 +92,7 @@ def documents(draw, schema):
         return draw(st.lists(numbers, max_size=6))
     if schema["type"] == "array" and draw(st.booleans()):
         # the GeoJSON shape: arrays of number pairs, now and then something else
-        pair = st.one_of(st.tuples(numbers, numbers).map(list), values)
+        pair = st.one_of(st.tuples(numbers, numbers).map(list), st.tuples(scalars, scalars).map(list), values)
         inner = st.lists(pair, max_size=6)
         return draw(st.lists(inner if "minItems" in schema["items"] else pair, max_size=6))
     if schema["type"] == "object":
