@@ -1090,8 +1090,8 @@ v_object(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
 	int			n = jb_size(v);
 	bool		ok = true;
-	bool		fold = cx->errs == NULL && s->required_in_props;	/* yes/no: count required
-																	 * properties in passing */
+	/* yes/no: required names that are all properties are counted in passing */
+	bool		fold = cx->errs == NULL && s->required_in_props;
 	int			found = 0;
 
 	if (s->min_props >= 0 && n < s->min_props)
