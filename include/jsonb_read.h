@@ -107,6 +107,25 @@ jb_iter_next(JbIter *it, JbRef *out)
 	return true;
 }
 
+/* Read the next key of an object (keys come first, and are strings); false at the last. */
+static inline bool
+jb_iter_next_key(JbIter *it, JbRef *out)
+{
+	JEntry		entry;
+	uint32		len;
+
+	if (it->i >= it->nchildren / 2)
+		return false;
+	entry = it->cont->children[it->i];
+	len = JBE_HAS_OFF(entry) ? JBE_OFFLENFLD(entry) - it->offset : JBE_OFFLENFLD(entry);
+	out->type = JB_STRING;
+	out->str = it->base + it->offset;
+	out->len = (int) len;
+	it->offset += len;
+	it->i++;
+	return true;
+}
+
 /* Read child i of container c (random access, O(stride)). */
 static inline void
 jb_child(JsonbContainer *c, int i, JbRef *out)
@@ -130,6 +149,63 @@ jb_root(Jsonb *jb, JbRef *out)
 		out->cont = c;
 		out->type = JsonContainerIsObject(c) ? JB_OBJECT : JB_ARRAY;
 	}
+}
+
+/*
+ * Are len bytes at a and b equal?  Words at a time, the last word read
+ * overlapping the one before rather than byte by byte (and never past len).
+ */
+static inline bool
+pl_bytes_equal(const char *a, const char *b, int len)
+{
+	uint64		x,
+				y;
+	uint32		u,
+				w;
+
+	if (len >= 8)
+	{
+		for (int i = 0; i + 8 < len; i += 8)
+		{
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + len - 8, 8);
+		memcpy(&y, b + len - 8, 8);
+		return x == y;
+	}
+	if (len >= 4)
+	{
+		memcpy(&u, a, 4);
+		memcpy(&w, b, 4);
+		if (u != w)
+			return false;
+		memcpy(&u, a + len - 4, 4);
+		memcpy(&w, b + len - 4, 4);
+		return u == w;
+	}
+	for (int i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/*
+ * Compare two keys in jsonb order: by length, then bytes.  Most comparisons
+ * in a merge of sorted keys are of a key with itself: decided by words.
+ */
+static inline int
+pl_key_cmp(const char *a, int alen, const char *b, int blen)
+{
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	if (pl_bytes_equal(a, b, alen))
+		return 0;
+	for (int i = 0;; i++)
+		if (a[i] != b[i])
+			return (unsigned char) a[i] < (unsigned char) b[i] ? -1 : 1;
 }
 
 /* Number of elements of an array, or of pairs of an object. */

@@ -51,11 +51,14 @@ struct JNode
 	JbType		type;
 	bool		boolean;
 	int			len;			/* string bytes */
-	const char *str;			/* string, NUL-terminated copy */
-	Numeric		num;
+	union						/* by type: one JNode fits a 64-byte chunk */
+	{
+		const char *str;		/* string, NUL-terminated copy */
+		Numeric		num;
+		JNode	  **items;
+		JPair	   *pairs;
+	};
 	int			n;				/* array elements or object pairs */
-	JNode	  **items;
-	JPair	   *pairs;
 	/* set on schema objects by the compiler */
 	const char *pointer;		/* JSON Pointer within its document */
 	const char *base;			/* base URI in effect here */
@@ -78,6 +81,7 @@ typedef struct PlNamedSchema
 {
 	const char *key;
 	int			keylen;
+	bool		required;		/* "properties": also in "required" */
 	SchemaNode *schema;
 } PlNamedSchema;
 
@@ -97,11 +101,35 @@ typedef struct PlDependency
 	JNode	  **names;			/* string JNodes */
 } PlDependency;
 
+/* One branch of a discriminated anyOf/oneOf: the value it requires. */
+typedef struct PlDispatchEntry
+{
+	const JNode *value;
+	int			branch;
+} PlDispatchEntry;
+
+/*
+ * A discriminated anyOf/oneOf: every branch requires property key with a
+ * const (or one-value enum) value, so on an object only the branches whose
+ * value equals the instance's can pass.  String values are sorted in jsonb
+ * key order for a binary search; other values are compared one by one.
+ */
+typedef struct PlDispatch
+{
+	const char *key;
+	int			keylen;
+	int			nstrings;
+	PlDispatchEntry *strings;
+	int			nothers;
+	PlDispatchEntry *others;
+} PlDispatch;
+
 /* A list of subschemas (allOf, anyOf, oneOf, prefixItems). */
 typedef struct PlSchemaList
 {
 	int			n;
 	SchemaNode **items;
+	PlDispatch *dispatch;		/* anyOf/oneOf told apart by a property, or NULL */
 } PlSchemaList;
 
 /* Keyword presence bits (SchemaNode.has), so the walk skips absent groups */
@@ -112,6 +140,18 @@ typedef struct PlSchemaList
 #define PL_HAS_APPLICATOR	0x0010	/* allOf anyOf oneOf not if $ref ... */
 #define PL_HAS_ENUM			0x0020
 #define PL_HAS_CONST		0x0040
+
+/*
+ * Shapes of schema the validator decides from an element's JEntry alone,
+ * without a JbRef or a call per element (SchemaNode.fast): "type" and
+ * nothing else; or array keywords only (minItems, maxItems, a list-form-free
+ * "items" of such a shape).  Either way no annotations, no dynamic scope.
+ */
+#define PL_FAST_TYPE		0x01
+#define PL_FAST_ARRAY		0x02
+
+/* A bit per JEntry kind (string, numeric, false, true, null, container) */
+#define PL_JENTRY_BIT(e)	(1 << (((e) & JENTRY_TYPEMASK) >> 28))
 
 /* A resource (a schema with $id, or a document root), for dynamic scope. */
 typedef struct PlResource
@@ -168,6 +208,9 @@ struct SchemaNode
 	/* objects */
 	int			nprops;
 	PlNamedSchema *props;
+	int16	   *props_by_len;	/* [L]: first of "properties" at least L bytes long
+								 * (L up to props_maxlen + 1), or NULL */
+	int			props_maxlen;
 	int			npatterns;
 	PlPatternSchema *patterns;
 	SchemaNode *additional;
@@ -198,6 +241,11 @@ struct SchemaNode
 
 	/* does evaluating this node need annotation results (unevaluated*)? */
 	bool		tracks;
+	bool		required_in_props;	/* every "required" name is in "properties" */
+	bool		scalar_leaf;	/* no applicators, scope or annotations: a scalar needs only v_leaf */
+	bool		ref_only;		/* only "$ref": yes/no walks go straight to its target */
+	uint8		fast;			/* PL_FAST_*: shapes the walk decides from JEntries */
+	uint8		accept;			/* scalar JEntry kinds "type" passes outright, by PL_JENTRY_BIT */
 	uint8		mark;			/* compile-time cycle check: 0 new, 1 on path, 2 done */
 };
 

@@ -21,6 +21,7 @@
 
 #include "pg_compat.h"
 
+#include "jsonb_read.h"
 #include "schema.h"
 
 typedef enum PlOp
@@ -196,7 +197,6 @@ typedef struct PlDoc
 } PlDoc;
 
 /* src/jtree.c */
-extern int	pl_key_cmp(const char *a, int alen, const char *b, int blen);
 extern void pl_jsonb_value(Jsonb *jb, JsonbValue *out);
 extern void pl_doc_init(PlDoc *doc, Jsonb *jb);
 extern void pl_expand(JsonbValue *v);

@@ -14,12 +14,79 @@
 
 #include "common/hashfn.h"
 #include "miscadmin.h"
+#include "utils/memutils.h"
 
 #include "schema.h"
 
+/*
+ * A JNode tree is built in one allocation of exactly the size it needs:
+ * schemas stay compiled for the backend's life, and per-chunk headers and
+ * power-of-two rounding would otherwise double what they hold.
+ */
+
+/* Bytes the tree of value v takes (nodes, arrays, copies), each part MAXALIGNed. */
+static Size
+jnode_tree_size(const JbRef *v)
+{
+	Size		size = MAXALIGN(sizeof(JNode));
+	JbIter		it;
+	JbRef		child = {0};
+	int			n;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	switch (v->type)
+	{
+		case JB_NUMBER:
+			return size + MAXALIGN(VARSIZE(v->num));
+		case JB_STRING:
+			return size + MAXALIGN(v->len + 1);
+		case JB_OBJECT:
+			n = jb_size(v);
+			size += MAXALIGN(sizeof(JPair) * n);
+			jb_iter_init(&it, v->cont, 0);
+			for (int i = 0; i < n && jb_iter_next(&it, &child); i++)
+				size += MAXALIGN(child.len + 1);	/* the key */
+			while (jb_iter_next(&it, &child))
+				size += jnode_tree_size(&child);
+			return size;
+		case JB_ARRAY:
+			size += MAXALIGN(sizeof(JNode *) * jb_size(v));
+			jb_iter_init(&it, v->cont, 0);
+			while (jb_iter_next(&it, &child))
+				size += jnode_tree_size(&child);
+			return size;
+		default:
+			return size;
+	}
+}
+
+/* Take size bytes from the tree's allocation at *cursor. */
+static inline void *
+take(char **cursor, Size size)
+{
+	void	   *p = *cursor;
+
+	*cursor += MAXALIGN(size);
+	return p;
+}
+
+/* A NUL-terminated copy of len bytes at s, from the tree's allocation. */
+static char *
+take_string(char **cursor, const char *s, int len)
+{
+	char	   *copy = take(cursor, len + 1);
+
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return copy;
+}
+
+static JNode *jnode_build(const JbRef *v, char **cursor);
+
 /* Copy the pairs of object container c into n. */
 static void
-jnode_fill_object(JNode *n, JsonbContainer *c)
+jnode_fill_object(JNode *n, JsonbContainer *c, char **cursor)
 {
 	JbIter		keys;
 	JbIter		vals;
@@ -28,41 +95,41 @@ jnode_fill_object(JNode *n, JsonbContainer *c)
 	int			i = 0;
 
 	n->n = JsonContainerSize(c);
-	n->pairs = palloc(sizeof(JPair) * Max(n->n, 1));
+	n->pairs = take(cursor, sizeof(JPair) * n->n);
 	jb_iter_init(&keys, c, 0);
-	jb_iter_init(&vals, c, n->n);
-	while (jb_iter_next(&keys, &k) && jb_iter_next(&vals, &v))
+	for (i = 0; i < n->n && jb_iter_next(&keys, &k); i++)
 	{
-		n->pairs[i].key = pnstrdup(k.str, k.len);
+		n->pairs[i].key = take_string(cursor, k.str, k.len);
 		n->pairs[i].keylen = k.len;
-		n->pairs[i].value = jnode_from_jbref(&v);
-		i++;
 	}
+	jb_iter_init(&vals, c, n->n);
+	for (i = 0; i < n->n && jb_iter_next(&vals, &v); i++)
+		n->pairs[i].value = jnode_build(&v, cursor);
 }
 
 /* Copy the elements of array container c into n. */
 static void
-jnode_fill_array(JNode *n, JsonbContainer *c)
+jnode_fill_array(JNode *n, JsonbContainer *c, char **cursor)
 {
 	JbIter		it;
 	JbRef		v;
 	int			i = 0;
 
 	n->n = JsonContainerSize(c);
-	n->items = palloc(sizeof(JNode *) * Max(n->n, 1));
+	n->items = take(cursor, sizeof(JNode *) * n->n);
 	jb_iter_init(&it, c, 0);
 	while (jb_iter_next(&it, &v))
-		n->items[i++] = jnode_from_jbref(&v);
+		n->items[i++] = jnode_build(&v, cursor);
 }
 
-/* Build a JNode tree from the value v (recursively). */
-JNode *
-jnode_from_jbref(const JbRef *v)
+/* Build the tree of value v at *cursor (in jnode_tree_size's order). */
+static JNode *
+jnode_build(const JbRef *v, char **cursor)
 {
-	JNode	   *n = palloc0(sizeof(JNode));
+	JNode	   *n = take(cursor, sizeof(JNode));
 
 	check_stack_depth();
-	CHECK_FOR_INTERRUPTS();
+	memset(n, 0, sizeof(JNode));
 	n->type = v->type;
 	switch (v->type)
 	{
@@ -70,23 +137,32 @@ jnode_from_jbref(const JbRef *v)
 			n->boolean = v->boolean;
 			break;
 		case JB_NUMBER:
-			n->num = palloc(VARSIZE(v->num));
+			n->num = take(cursor, VARSIZE(v->num));
 			memcpy(n->num, v->num, VARSIZE(v->num));
 			break;
 		case JB_STRING:
-			n->str = pnstrdup(v->str, v->len);
+			n->str = take_string(cursor, v->str, v->len);
 			n->len = v->len;
 			break;
 		case JB_OBJECT:
-			jnode_fill_object(n, v->cont);
+			jnode_fill_object(n, v->cont, cursor);
 			break;
 		case JB_ARRAY:
-			jnode_fill_array(n, v->cont);
+			jnode_fill_array(n, v->cont, cursor);
 			break;
 		case JB_NULL:
 			break;
 	}
 	return n;
+}
+
+/* Build a JNode tree from the value v, in one allocation. */
+JNode *
+jnode_from_jbref(const JbRef *v)
+{
+	char	   *cursor = MemoryContextAllocHuge(CurrentMemoryContext, jnode_tree_size(v));
+
+	return jnode_build(v, &cursor);
 }
 
 /* Build a JNode tree from a whole jsonb datum. */
@@ -113,15 +189,6 @@ jnode_get(const JNode *obj, const char *key)
 	return NULL;
 }
 
-/* Compare two keys in jsonb order: by length, then bytes. */
-static inline int
-key_cmp(const char *a, int alen, const char *b, int blen)
-{
-	if (alen != blen)
-		return alen < blen ? -1 : 1;
-	return memcmp(a, b, alen);
-}
-
 /* Does object JNode a equal object container c (both in key order)? */
 static bool
 jnode_object_equals(const JNode *a, JsonbContainer *c)
@@ -138,7 +205,7 @@ jnode_object_equals(const JNode *a, JsonbContainer *c)
 	jb_iter_init(&vals, c, a->n);
 	while (jb_iter_next(&keys, &k) && jb_iter_next(&vals, &v))
 	{
-		if (key_cmp(a->pairs[i].key, a->pairs[i].keylen, k.str, k.len) != 0 ||
+		if (pl_key_cmp(a->pairs[i].key, a->pairs[i].keylen, k.str, k.len) != 0 ||
 			!jnode_equals(a->pairs[i].value, &v))
 			return false;
 		i++;

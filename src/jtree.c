@@ -21,15 +21,6 @@
 
 #include "transform.h"
 
-/* Compare two keys in jsonb order: by length, then bytes. */
-int
-pl_key_cmp(const char *a, int alen, const char *b, int blen)
-{
-	if (alen != blen)
-		return alen < blen ? -1 : 1;
-	return memcmp(a, b, alen);
-}
-
 /* ----------------------------------------------------------------
  * Reading and writing paths
  * ----------------------------------------------------------------

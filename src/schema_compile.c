@@ -545,6 +545,19 @@ adopt_context(JNode *t, const JNode *from, const char *pointer)
 	}
 }
 
+/*
+ * Give t, reached from n through keyword kw (then tok, if not NULL), the
+ * context of where it lies; its pointer is built only if the index pass did
+ * not reach it (compiled specs keep every string for the backend's life).
+ */
+static void
+adopt_child(JNode *t, const JNode *n, const char *kw, const char *tok)
+{
+	if (t->pointer == NULL)
+		adopt_context(t, n, tok ? pointer_child(pointer_child(n->pointer, kw), tok) :
+					  pointer_child(n->pointer, kw));
+}
+
 /* Resolve reference ref written in schema n to the schema node it names. */
 static JNode *
 resolve_ref(Compiler *c, JNode *n, const char *keyword, const char *ref)
@@ -629,7 +642,7 @@ get_schema(Compiler *c, JNode *n, const char *kw)
 
 	if (v == NULL)
 		return NULL;
-	adopt_context(v, n, pointer_child(n->pointer, kw));
+	adopt_child(v, n, kw, NULL);
 	return compile_node(c, v, n);
 }
 
@@ -650,7 +663,7 @@ get_schema_list(Compiler *c, JNode *n, const char *kw, PlSchemaList *out)
 		char		idx[16];
 
 		snprintf(idx, sizeof(idx), "%d", i);
-		adopt_context(v->items[i], n, pointer_child(pointer_child(n->pointer, kw), idx));
+		adopt_child(v->items[i], n, kw, idx);
 		out->items[i] = compile_node(c, v->items[i], n);
 	}
 }
@@ -669,8 +682,8 @@ get_schema_map(Compiler *c, JNode *n, const char *kw, PlNamedSchema **out)
 	{
 		m[i].key = v->pairs[i].key;
 		m[i].keylen = v->pairs[i].keylen;
-		adopt_context(v->pairs[i].value, n,
-					  pointer_child(pointer_child(n->pointer, kw), v->pairs[i].key));
+		m[i].required = false;
+		adopt_child(v->pairs[i].value, n, kw, v->pairs[i].key);
 		m[i].schema = compile_node(c, v->pairs[i].value, n);
 	}
 	*out = m;
@@ -870,9 +883,7 @@ jnode_key_cmp(const void *a, const void *b)
 	const JNode *x = *(const JNode *const *) a;
 	const JNode *y = *(const JNode *const *) b;
 
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return memcmp(x->str, y->str, x->len);
+	return pl_key_cmp(x->str, x->len, y->str, y->len);
 }
 
 /*
@@ -932,7 +943,7 @@ compile_dependencies(Compiler *c, JNode *n, SchemaNode *s)
 			s->depschemas = palloc(sizeof(PlNamedSchema) * deps->n);
 		else
 			s->depschemas = repalloc(s->depschemas, sizeof(PlNamedSchema) * (s->ndepschemas + deps->n));
-		adopt_context(v, n, pointer_child(pointer_child(n->pointer, "dependencies"), deps->pairs[i].key));
+		adopt_child(v, n, "dependencies", deps->pairs[i].key);
 		s->depschemas[s->ndepschemas].key = deps->pairs[i].key;
 		s->depschemas[s->ndepschemas].keylen = deps->pairs[i].keylen;
 		s->depschemas[s->ndepschemas++].schema = compile_node(c, v, n);
@@ -960,6 +971,57 @@ compile_pattern_properties(Compiler *c, JNode *n, SchemaNode *s)
 	}
 }
 
+/*
+ * Mark the "properties" that are also "required" (both in jsonb key order),
+ * and note whether every required name is one, so the validator can check
+ * "required" in the same pass over the object's keys.
+ */
+static void
+mark_required_properties(SchemaNode *s)
+{
+	int			p = 0;
+	int			found = 0;
+
+	for (int r = 0; r < s->nrequired; r++)
+	{
+		const JNode *name = s->required[r];
+
+		while (p < s->nprops && pl_key_cmp(s->props[p].key, s->props[p].keylen, name->str, name->len) < 0)
+			p++;
+		if (p < s->nprops && pl_key_cmp(s->props[p].key, s->props[p].keylen, name->str, name->len) == 0)
+		{
+			s->props[p].required = true;
+			found++;
+		}
+	}
+	s->required_in_props = s->nrequired > 0 && found == s->nrequired;
+}
+
+/* Longest property name given a length index (longer ones: the merge). */
+#define PROPS_INDEX_MAXLEN 64
+
+/*
+ * Index "properties" (sorted by length, then bytes) by name length, so the
+ * validator finds a key's entry by comparing it only with names as long.
+ */
+static void
+index_props_by_length(SchemaNode *s)
+{
+	int			maxlen = s->nprops > 0 ? s->props[s->nprops - 1].keylen : 0;
+	int			p = 0;
+
+	if (s->nprops == 0 || maxlen > PROPS_INDEX_MAXLEN)
+		return;
+	s->props_maxlen = maxlen;
+	s->props_by_len = palloc(sizeof(int16) * (maxlen + 2));
+	for (int len = 0; len <= maxlen + 1; len++)
+	{
+		while (p < s->nprops && s->props[p].keylen < len)
+			p++;
+		s->props_by_len[len] = (int16) p;
+	}
+}
+
 /* Object keywords. */
 static void
 compile_object(Compiler *c, JNode *n, SchemaNode *s)
@@ -972,6 +1034,8 @@ compile_object(Compiler *c, JNode *n, SchemaNode *s)
 	if (required && (n->vocab & PL_VOCAB_VALIDATION))
 		s->required = sorted_names(get_string_list(c, n, "required", required, &s->nrequired),
 								   &s->nrequired);
+	mark_required_properties(s);
+	index_props_by_length(s);
 	compile_dependencies(c, n, s);
 	if (n->draft >= PL_DRAFT6)
 		s->property_names = get_schema(c, n, "propertyNames");
@@ -1166,6 +1230,172 @@ compile_node(Compiler *c, JNode *n, const JNode *from)
 	return s;
 }
 
+/*
+ * The scalar JEntry kinds that pass "type" bits without a look at the value
+ * (every one when there is no "type"); integers and containers need a look.
+ */
+static uint8
+accepted_entries(uint8 types)
+{
+	uint8		accept = 0;
+
+	if (types == 0 || (types & PL_T_STRING))
+		accept |= PL_JENTRY_BIT(JENTRY_ISSTRING);
+	if (types == 0 || (types & PL_T_NUMBER))
+		accept |= PL_JENTRY_BIT(JENTRY_ISNUMERIC);
+	if (types == 0 || (types & PL_T_BOOLEAN))
+		accept |= PL_JENTRY_BIT(JENTRY_ISBOOL_FALSE) | PL_JENTRY_BIT(JENTRY_ISBOOL_TRUE);
+	if (types == 0 || (types & PL_T_NULL))
+		accept |= PL_JENTRY_BIT(JENTRY_ISNULL);
+	return accept;
+}
+
+/* Decide which PL_FAST_* shape s has (its items' shape first). */
+static uint8
+fast_shape(SchemaNode *s)
+{
+	if (s == NULL || s->constant >= 0 || s->resource || s->tracks)
+		return 0;
+	s->scalar_leaf = !(s->has & PL_HAS_APPLICATOR);
+	s->ref_only = s->has == PL_HAS_APPLICATOR && s->types == 0 && s->ref && !s->dynamic_ref &&
+		s->all_of.n == 0 && s->any_of.n == 0 && s->one_of.n == 0 && !s->not && !s->if_;
+	s->accept = accepted_entries(s->types);
+	if (s->has == 0)
+		s->fast = PL_FAST_TYPE;
+	else if (s->has == PL_HAS_ARRAY_KW && s->prefix_items.n == 0 && s->contains == NULL &&
+			 !s->unique_items && s->unevaluated_items == NULL &&
+			 (s->items == NULL || s->items->constant == 1 || fast_shape(s->items)))
+		s->fast = PL_FAST_ARRAY;
+	return s->fast;
+}
+
+/* How deep $ref and allOf are followed to find a discriminator. */
+#define DISPATCH_DEPTH 8
+
+/* The one value s allows (const, or a one-value enum), through $ref and allOf. */
+static const JNode *
+only_value(const SchemaNode *s, int depth)
+{
+	const JNode *v = NULL;
+
+	if (s == NULL || s->constant >= 0 || depth > DISPATCH_DEPTH)
+		return NULL;
+	if (s->has & PL_HAS_CONST)
+		return s->const_value;
+	if ((s->has & PL_HAS_ENUM) && s->nenum == 1)
+		return s->enum_values[0];
+	v = only_value(s->ref, depth + 1);
+	for (int i = 0; v == NULL && i < s->all_of.n; i++)
+		v = only_value(s->all_of.items[i], depth + 1);
+	return v;
+}
+
+/*
+ * What every object passing s has as the value of key: a const of key's
+ * "properties" schema, in s or in what s applies in place ($ref, allOf).
+ */
+static const JNode *
+key_value(const SchemaNode *s, const char *key, int keylen, int depth)
+{
+	const JNode *v = NULL;
+
+	if (s == NULL || s->constant >= 0 || depth > DISPATCH_DEPTH)
+		return NULL;
+	for (int i = 0; v == NULL && i < s->nprops; i++)
+		if (pl_key_cmp(s->props[i].key, s->props[i].keylen, key, keylen) == 0)
+			v = only_value(s->props[i].schema, 0);
+	if (v == NULL)
+		v = key_value(s->ref, key, keylen, depth + 1);
+	for (int i = 0; v == NULL && i < s->all_of.n; i++)
+		v = key_value(s->all_of.items[i], key, keylen, depth + 1);
+	return v;
+}
+
+/* Does every object passing s have key (required by s or in place)? */
+static bool
+requires_key(const SchemaNode *s, const char *key, int keylen, int depth)
+{
+	if (s == NULL || s->constant >= 0 || depth > DISPATCH_DEPTH)
+		return false;
+	for (int i = 0; i < s->nrequired; i++)
+		if (pl_key_cmp(s->required[i]->str, s->required[i]->len, key, keylen) == 0)
+			return true;
+	if (requires_key(s->ref, key, keylen, depth + 1))
+		return true;
+	for (int i = 0; i < s->all_of.n; i++)
+		if (requires_key(s->all_of.items[i], key, keylen, depth + 1))
+			return true;
+	return false;
+}
+
+/* qsort comparator: string dispatch entries in key order, then by branch. */
+static int
+dispatch_entry_cmp(const void *a, const void *b)
+{
+	const PlDispatchEntry *x = a;
+	const PlDispatchEntry *y = b;
+	int			cmp = pl_key_cmp(x->value->str, x->value->len, y->value->str, y->value->len);
+
+	return cmp != 0 ? cmp : x->branch - y->branch;
+}
+
+/* The dispatch table of list on key, or NULL if some branch has no value for it. */
+static PlDispatch *
+dispatch_on(const PlSchemaList *list, const char *key, int keylen)
+{
+	PlDispatch *d;
+
+	for (int b = 0; b < list->n; b++)
+		if (!requires_key(list->items[b], key, keylen, 0) ||
+			key_value(list->items[b], key, keylen, 0) == NULL)
+			return NULL;
+	d = palloc0(sizeof(PlDispatch));
+	d->key = key;
+	d->keylen = keylen;
+	d->strings = palloc(sizeof(PlDispatchEntry) * list->n);
+	d->others = palloc(sizeof(PlDispatchEntry) * list->n);
+	for (int b = 0; b < list->n; b++)
+	{
+		const JNode *v = key_value(list->items[b], key, keylen, 0);
+		PlDispatchEntry *e = v->type == JB_STRING ? &d->strings[d->nstrings++] : &d->others[d->nothers++];
+
+		e->value = v;
+		e->branch = b;
+	}
+	qsort(d->strings, d->nstrings, sizeof(PlDispatchEntry), dispatch_entry_cmp);
+	return d;
+}
+
+/* Try each key s (a node of the first branch, or one it applies in place) requires. */
+static PlDispatch *
+find_dispatch(const PlSchemaList *list, const SchemaNode *s, int depth)
+{
+	PlDispatch *d = NULL;
+
+	if (s == NULL || s->constant >= 0 || depth > DISPATCH_DEPTH)
+		return NULL;
+	for (int i = 0; d == NULL && i < s->nrequired; i++)
+		d = dispatch_on(list, s->required[i]->str, s->required[i]->len);
+	if (d == NULL)
+		d = find_dispatch(list, s->ref, depth + 1);
+	for (int i = 0; d == NULL && i < s->all_of.n; i++)
+		d = find_dispatch(list, s->all_of.items[i], depth + 1);
+	return d;
+}
+
+/*
+ * Give s's anyOf and oneOf a dispatch table when one property tells their
+ * branches apart (after compilation: branches may be references back up).
+ */
+static void
+compile_dispatch(SchemaNode *s)
+{
+	if (s->any_of.n > 1)
+		s->any_of.dispatch = find_dispatch(&s->any_of, s->any_of.items[0], 0);
+	if (s->one_of.n > 1)
+		s->one_of.dispatch = find_dispatch(&s->one_of, s->one_of.items[0], 0);
+}
+
 static void check_in_place_cycles(Compiler *c, SchemaNode *s);
 
 /* Check every schema of a list for in-place cycles. */
@@ -1271,6 +1501,8 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 			SchemaNode *node = lfirst(lc);
 
 			check_in_place_cycles(&c, node);
+			fast_shape(node);
+			compile_dispatch(node);
 			schema->dynamic |= node->dynamic_name != NULL || node->recursive_ref;
 		}
 	}

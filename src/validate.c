@@ -25,6 +25,7 @@
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/builtins.h"
 
 #include "pg_compat.h"
@@ -233,6 +234,23 @@ type_bits_names(uint8 bits)
 	return buf.data;
 }
 
+/*
+ * Is n an integer?  Read inline from a short-header Numeric (stored digits
+ * carry no trailing zeros, so it is one when no digit lies past the point);
+ * other forms go to numbers.c.
+ */
+static inline bool
+numeric_is_integral(Numeric n)
+{
+	uint16		header = *(const uint16 *) VARDATA(n);
+	int			ndigits = (VARSIZE(n) - VARHDRSZ - sizeof(uint16)) / sizeof(int16);
+	int			weight = (header & 0x0040) ? (int) (header | ~0x003F) : (int) (header & 0x003F);
+
+	if ((header & 0xC000) != 0x8000)
+		return pl_numeric_is_integral(n);
+	return ndigits == 0 || weight >= ndigits - 1;
+}
+
 /* Does v have one of the types in bits? */
 static inline bool
 type_ok(uint8 bits, const JbRef *v)
@@ -251,7 +269,7 @@ type_ok(uint8 bits, const JbRef *v)
 			return bits & PL_T_OBJECT;
 		case JB_NUMBER:
 			return (bits & PL_T_NUMBER) ||
-				((bits & PL_T_INTEGER) && pl_numeric_is_integral(v->num));
+				((bits & PL_T_INTEGER) && numeric_is_integral(v->num));
 	}
 	return false;
 }
@@ -267,8 +285,16 @@ v_enum_const(VCtx *cx, const SchemaNode *s, const JbRef *v)
 		int			i;
 
 		for (i = 0; i < s->nenum; i++)
-			if (jnode_equals(s->enum_values[i], v))
+		{
+			const JNode *e = s->enum_values[i];
+
+			/* strings, the usual members, compared here; the rest by jnode_equals */
+			if (v->type == JB_STRING ?
+				(e->type == JB_STRING && e->len == v->len &&
+				 (v->len == 0 || (e->str[0] == v->str[0] && pl_bytes_equal(e->str, v->str, v->len)))) :
+				jnode_equals(e, v))
 				break;
+		}
 		if (i == s->nenum)
 			ok = fail(cx, "enum", "value is not one of the allowed values");
 	}
@@ -277,22 +303,70 @@ v_enum_const(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	return ok;
 }
 
+/* An instance number's integer part and sign, read once for all its bounds. */
+typedef struct IntPart
+{
+	bool		valid;			/* a short-header Numeric under 10^16 */
+	bool		negative;
+	bool		fraction;		/* digits remain past the point */
+	int64		ip;				/* signed integer part (truncated toward zero) */
+} IntPart;
+
+/*
+ * Read n's integer part from its stored digits (the layout numbers.c also
+ * reads) when n is a short-header Numeric under 10^16, jsonb's usual numbers.
+ */
+static inline void
+int_part(Numeric n, IntPart *x)
+{
+	uint16		header = *(const uint16 *) VARDATA(n);
+	const int16 *digits = (const int16 *) (VARDATA(n) + sizeof(uint16));
+	int			ndigits = (VARSIZE(n) - VARHDRSZ - sizeof(uint16)) / sizeof(int16);
+	int			weight = (header & 0x0040) ? (int) (header | ~0x003F) : (int) (header & 0x003F);
+
+	x->valid = (header & 0xC000) == 0x8000 && weight <= 3;
+	x->ip = 0;
+	for (int i = 0; x->valid && i <= weight; i++)
+		x->ip = x->ip * 10000 + (i < ndigits ? digits[i] : 0);
+	x->fraction = ndigits > weight + 1;
+	x->negative = (header & 0x2000) != 0;
+	if (x->negative)
+		x->ip = -x->ip;
+}
+
+/*
+ * Compare instance number n (integer part x) with a bound: on the integer
+ * part when the bound is an int64, else in numbers.c.
+ */
+static inline int
+bound_cmp(Numeric n, const IntPart *x, const PlNumber *bound)
+{
+	if (!x->valid || !bound->is_int64)
+		return pl_number_cmp(n, bound);
+	if (x->ip != bound->i64)
+		return (x->ip < bound->i64) ? -1 : 1;
+	return x->fraction ? (x->negative ? -1 : 1) : 0;
+}
+
 /* minimum, maximum, exclusive bounds, multipleOf. */
 static bool
 v_number(VCtx *cx, const SchemaNode *s, const JbRef *v)
 {
 	bool		ok = true;
+	IntPart		x;
 
-	if (s->minimum && pl_number_cmp(v->num, s->minimum) < 0)
+	int_part(v->num, &x);
+
+	if (s->minimum && bound_cmp(v->num, &x, s->minimum) < 0)
 		ok = fail(cx, "minimum", "%s is less than the minimum of %s",
 				  pl_number_text(v->num), pl_number_text(s->minimum->num));
-	if ((ok || cx->errs) && s->maximum && pl_number_cmp(v->num, s->maximum) > 0)
+	if ((ok || cx->errs) && s->maximum && bound_cmp(v->num, &x, s->maximum) > 0)
 		ok = fail(cx, "maximum", "%s is greater than the maximum of %s",
 				  pl_number_text(v->num), pl_number_text(s->maximum->num));
-	if ((ok || cx->errs) && s->exclusive_minimum && pl_number_cmp(v->num, s->exclusive_minimum) <= 0)
+	if ((ok || cx->errs) && s->exclusive_minimum && bound_cmp(v->num, &x, s->exclusive_minimum) <= 0)
 		ok = fail(cx, s->draft <= PL_DRAFT4 ? "minimum" : "exclusiveMinimum",
 				  "%s is not greater than %s", pl_number_text(v->num), pl_number_text(s->exclusive_minimum->num));
-	if ((ok || cx->errs) && s->exclusive_maximum && pl_number_cmp(v->num, s->exclusive_maximum) >= 0)
+	if ((ok || cx->errs) && s->exclusive_maximum && bound_cmp(v->num, &x, s->exclusive_maximum) >= 0)
 		ok = fail(cx, s->draft <= PL_DRAFT4 ? "maximum" : "exclusiveMaximum",
 				  "%s is not less than %s", pl_number_text(v->num), pl_number_text(s->exclusive_maximum->num));
 	if ((ok || cx->errs) && s->multiple_of && !pl_number_is_multiple(v->num, s->multiple_of))
@@ -301,9 +375,9 @@ v_number(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	return ok;
 }
 
-/* Number of code points in UTF-8 s: the bytes that do not continue a character. */
+/* Number of code points (not bytes) in UTF-8 s: the bytes that do not continue a character. */
 static int64
-utf8_length(const char *s, int len)
+utf8_code_points(const char *s, int len)
 {
 	int64		n = 0;
 
@@ -340,13 +414,16 @@ v_string(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	bool		ok = true;
 	int64		chars = -1;
 
-	/* a string has at most as many characters as bytes */
-	if (s->min_length >= 0 && v->len >= 0 &&
-		(v->len < s->min_length || (chars = utf8_length(v->str, v->len)) < s->min_length))
+	/*
+	 * a string has at most as many characters as bytes, and at least a
+	 * quarter as many: count them only when the byte length leaves it open
+	 */
+	if (s->min_length >= 0 && v->len / 4 < s->min_length &&
+		(v->len < s->min_length || (chars = utf8_code_points(v->str, v->len)) < s->min_length))
 		ok = fail(cx, "minLength", "string is shorter than %lld characters",
 				  (long long) s->min_length);
 	if ((ok || cx->errs) && s->max_length >= 0 && v->len > s->max_length &&
-		(chars >= 0 ? chars : utf8_length(v->str, v->len)) > s->max_length)
+		(chars >= 0 ? chars : utf8_code_points(v->str, v->len)) > s->max_length)
 		ok = fail(cx, "maxLength", "string is longer than %lld characters",
 				  (long long) s->max_length);
 	if ((ok || cx->errs) && s->pattern && !pl_regex_match(s->pattern, v->str, v->len))
@@ -454,6 +531,232 @@ v_contains(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	return true;
 }
 
+/* Does the child with JEntry e, data at base + off, have one of the types in bits? */
+static inline bool
+entry_type_ok(uint8 bits, JEntry e, const char *base, uint32 off)
+{
+	switch (e & JENTRY_TYPEMASK)
+	{
+		case JENTRY_ISSTRING:
+			return bits & PL_T_STRING;
+		case JENTRY_ISNUMERIC:
+			return (bits & PL_T_NUMBER) ||
+				((bits & PL_T_INTEGER) && numeric_is_integral((Numeric) (base + INTALIGN(off))));
+		case JENTRY_ISBOOL_TRUE:
+		case JENTRY_ISBOOL_FALSE:
+			return bits & PL_T_BOOLEAN;
+		case JENTRY_ISNULL:
+			return bits & PL_T_NULL;
+		default:
+			return bits & (JsonContainerIsObject((JsonbContainer *) (base + INTALIGN(off))) ?
+						   PL_T_OBJECT : PL_T_ARRAY);
+	}
+}
+
+static bool fast_children(const SchemaNode *sub, JsonbContainer *c, int first, int end);
+static bool fast_child(const SchemaNode *sub, JEntry e, const char *base, uint32 off);
+
+/* Start of the children's data in container c. */
+static inline const char *
+children_data(JsonbContainer *c)
+{
+	return (const char *) &c->children[JsonContainerIsObject(c) ? 2 * JsonContainerSize(c) : JsonContainerSize(c)];
+}
+
+/*
+ * Do the n elements of array c pass sub, a PL_FAST_TYPE schema?  Most pass
+ * on their JEntry's kind alone; from the first that does not, data offsets
+ * are kept.
+ */
+static inline bool
+fast_elements(const SchemaNode *sub, JsonbContainer *c, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!(sub->accept & PL_JENTRY_BIT(c->children[i])))
+			return fast_children(sub, c, i, n);
+	return true;
+}
+
+/*
+ * Does a child that "type" did not pass outright (sub->accept), with JEntry
+ * e and data at base + off, pass sub?  Exact: v_node's verdict.
+ */
+static bool
+fast_child(const SchemaNode *sub, JEntry e, const char *base, uint32 off)
+{
+	JsonbContainer *c;
+	int			n;
+
+	if (!JBE_ISCONTAINER(e))
+		return sub->types == 0 || entry_type_ok(sub->types, e, base, off);
+	c = (JsonbContainer *) (base + INTALIGN(off));
+	if (JsonContainerIsObject(c))
+		return sub->types == 0 || (sub->types & PL_T_OBJECT);
+	if (sub->types && !(sub->types & PL_T_ARRAY))
+		return false;
+	if (sub->fast == PL_FAST_TYPE)
+		return true;
+	n = JsonContainerSize(c);
+	if ((sub->min_items >= 0 && n < sub->min_items) || (sub->max_items >= 0 && n > sub->max_items))
+		return false;
+	if (sub->items == NULL || sub->items->constant == 1)
+		return true;
+	if (sub->items->fast == PL_FAST_TYPE)
+		return fast_elements(sub->items, c, n);
+	return fast_children(sub->items, c, 0, n);
+}
+
+/*
+ * Are the kinds of the n elements of array t all among the bits of accept?
+ * With one accepted kind (want: its JEntry type bits), by XOR: pairs, the
+ * GeoJSON case, in a few instructions.
+ */
+static inline bool
+tuple_kinds_ok(const JsonbContainer *t, int n, uint32 accept, int64 want)
+{
+	uint32		kinds = 0;
+	uint32		diff = 0;
+
+	if (want >= 0 && n == 2)
+		return (((t->children[0] ^ (uint32) want) | (t->children[1] ^ (uint32) want)) & JENTRY_TYPEMASK) == 0;
+	if (want >= 0)
+	{
+		for (int i = 0; i < n; i++)
+			diff |= t->children[i] ^ (uint32) want;
+		return (diff & JENTRY_TYPEMASK) == 0;
+	}
+	for (int i = 0; i < n; i++)
+		kinds |= PL_JENTRY_BIT(t->children[i]);
+	return (kinds & ~accept) == 0;
+}
+
+/*
+ * Children first..end-1 of c against sub, a PL_FAST_ARRAY schema whose items
+ * pass by kind (item_accept): arrays within the item counts whose elements
+ * are all of accepted kinds (GeoJSON positions, matrix rows) pass without a
+ * call; anything else goes to fast_child.
+ */
+static bool
+fast_tuples(const SchemaNode *sub, uint32 item_accept, JsonbContainer *c, int first, int end)
+{
+	const char *base = children_data(c);
+	uint32		off = first > 0 ? getJsonbOffset(c, first) : 0;
+	int64		lo = sub->min_items;
+	uint64		hi = (uint64) sub->max_items;	/* -1 (absent): no bound */
+	int64		want = (item_accept & (item_accept - 1)) == 0 ?
+		(int64) pg_rightmost_one_pos32(item_accept) << 28 : -1;
+
+	for (int i = first; i < end; i++)
+	{
+		JEntry		e = c->children[i];
+		uint32		next = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
+		const JsonbContainer *t = (const JsonbContainer *) (base + INTALIGN(off));
+		int			n;
+
+		if (JBE_ISCONTAINER(e) && (t->header & (JB_FARRAY | JB_FSCALAR)) == JB_FARRAY &&
+			(n = t->header & JB_CMASK) >= lo && (uint64) n <= hi && tuple_kinds_ok(t, n, item_accept, want))
+		{
+			off = next;
+			continue;
+		}
+		if (!(sub->accept & PL_JENTRY_BIT(e)) && !fast_child(sub, e, base, off))
+			return false;
+		off = next;
+	}
+	return true;
+}
+
+/*
+ * Do children first..end-1 of container c pass sub (a PL_FAST_* schema)?
+ * One pass over the JEntries, keeping the running data offset.
+ */
+static bool
+fast_children(const SchemaNode *sub, JsonbContainer *c, int first, int end)
+{
+	const char *base = children_data(c);
+	uint32		off = first > 0 ? getJsonbOffset(c, first) : 0;
+	uint32		item_accept = 0;
+
+	CHECK_FOR_INTERRUPTS();
+	if (sub->fast == PL_FAST_ARRAY && (sub->types == 0 || (sub->types & PL_T_ARRAY)))
+		item_accept = sub->items == NULL || sub->items->constant == 1 ? 0xFF :
+			sub->items->fast == PL_FAST_TYPE ? sub->items->accept : 0;
+	if (item_accept)
+		return fast_tuples(sub, item_accept, c, first, end);
+	for (int i = first; i < end; i++)
+	{
+		JEntry		e = c->children[i];
+
+		if (!(sub->accept & PL_JENTRY_BIT(e)) && !fast_child(sub, e, base, off))
+			return false;
+		off = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
+	}
+	return true;
+}
+
+/*
+ * Yes/no: does scalar v pass s, a schema without applicators, scope or
+ * annotations (s->scalar_leaf)?  Only its generic and scalar keywords apply.
+ */
+static bool
+v_leaf(VCtx *cx, const SchemaNode *s, const JbRef *v)
+{
+	if (s->types && !type_ok(s->types, v))
+		return false;
+	if ((s->has & (PL_HAS_ENUM | PL_HAS_CONST)) && !v_enum_const(cx, s, v))
+		return false;
+	if (v->type == JB_NUMBER && (s->has & PL_HAS_NUMBER_KW))
+		return v_number(cx, s, v);
+	if (v->type == JB_STRING && (s->has & PL_HAS_STRING_KW))
+		return v_string(cx, s, v);
+	return true;
+}
+
+/*
+ * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub?
+ * A PL_FAST_* sub is decided from the JEntry; a scalar under a leaf schema
+ * by v_leaf; others by v_node.
+ */
+static inline bool
+v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
+{
+	JbRef		val;
+
+	/* a schema that is only a "$ref" (no scope to enter) passes what its target does */
+	while (sub->ref_only && (sub->ref_scope == NULL || !cx->dynamic))
+		sub = sub->ref;
+	if (sub->fast)
+		return (sub->accept & PL_JENTRY_BIT(e)) || fast_child(sub, e, base, off);
+	jb_fill(e, base, off, len, &val);
+	if (sub->scalar_leaf && !JBE_ISCONTAINER(e))
+		return v_leaf(cx, sub, &val);
+	return v_node(cx, sub, &val, NULL);
+}
+
+/* Yes/no, no annotations: does every element of array v pass sub? */
+static bool
+v_items_quick(VCtx *cx, const SchemaNode *sub, const JbRef *v)
+{
+	JsonbContainer *c = v->cont;
+	int			n = JsonContainerSize(c);
+	const char *base = (const char *) &c->children[n];
+	uint32		off = 0;
+
+	if (sub->constant == 1)
+		return true;
+	for (int i = 0; i < n; i++)
+	{
+		JEntry		e = c->children[i];
+		uint32		end = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
+
+		CHECK_FOR_INTERRUPTS();
+		if (!v_slot(cx, sub, e, base, off, end - off))
+			return false;
+		off = end;
+	}
+	return true;
+}
+
 /* prefixItems / items (and the older array form with additionalItems). */
 static bool
 v_items(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
@@ -465,6 +768,14 @@ v_items(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	bool		ok = true;
 	int			i = 0;
 
+	/* one items schema of a JEntry-decidable shape: a tight loop (then report) */
+	if (an == NULL && s->prefix_items.n == 0 && s->items->fast &&
+		fast_children(s->items, v->cont, 0, jb_size(v)))
+		return true;
+	if (an == NULL && s->prefix_items.n == 0 && s->items->fast && !cx->errs)
+		return false;
+	if (an == NULL && s->prefix_items.n == 0 && !cx->errs)
+		return v_items_quick(cx, s->items, v);
 	jb_iter_init(&it, v->cont, 0);
 	while (jb_iter_next(&it, &elem))
 	{
@@ -522,21 +833,6 @@ object_has_key(JsonbContainer *c, const char *key, int len)
 }
 
 /*
- * Compare keys in jsonb order: by length, then bytes.  Keys are short, so an
- * inline loop beats a call to memcmp.
- */
-static inline int
-key_cmp(const char *a, int alen, const char *b, int blen)
-{
-	if (alen != blen)
-		return alen < blen ? -1 : 1;
-	for (int i = 0; i < alen; i++)
-		if (a[i] != b[i])
-			return (unsigned char) a[i] < (unsigned char) b[i] ? -1 : 1;
-	return 0;
-}
-
-/*
  * required: the names are sorted like jsonb keys at compile time, so one
  * merge pass over the object's keys finds every missing one.
  */
@@ -550,12 +846,12 @@ v_required_names(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	bool		ok = true;
 
 	jb_iter_init(&keys, v->cont, 0);
-	while (r < s->nrequired && keys.i < n && jb_iter_next(&keys, &key))
+	while (r < s->nrequired && keys.i < n && jb_iter_next_key(&keys, &key))
 	{
 		int			cmp = -1;
 
 		while (r < s->nrequired &&
-			   (cmp = key_cmp(s->required[r]->str, s->required[r]->len, key.str, key.len)) < 0)
+			   (cmp = pl_key_cmp(s->required[r]->str, s->required[r]->len, key.str, key.len)) < 0)
 		{
 			ok = fail(cx, "required", "required property \"%s\" is missing", s->required[r]->str);
 			if (!cx->errs)
@@ -570,11 +866,11 @@ v_required_names(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	return ok;
 }
 
-/* required, and dependentRequired / array-form dependencies. */
+/* required (unless names is false), and dependentRequired / array-form dependencies. */
 static bool
-v_required(VCtx *cx, const SchemaNode *s, const JbRef *v)
+v_required(VCtx *cx, const SchemaNode *s, const JbRef *v, bool names)
 {
-	bool		ok = s->nrequired == 0 || v_required_names(cx, s, v);
+	bool		ok = !names || s->nrequired == 0 || v_required_names(cx, s, v);
 
 	for (int i = 0; i < s->ndepreq && (ok || cx->errs); i++)
 	{
@@ -591,15 +887,32 @@ v_required(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	return ok;
 }
 
+/* Where a child's data lies: its JEntry, and base + off. */
+typedef struct JbSlot
+{
+	JEntry		e;
+	const char *base;
+	uint32		off;
+} JbSlot;
+
+/* Does the child in slot pass sub by its JEntry alone (a PL_FAST_* sub)?  False: not known to. */
+static inline bool
+fast_slot_ok(const SchemaNode *sub, const JbSlot *slot)
+{
+	return sub->fast &&
+		((sub->accept & PL_JENTRY_BIT(slot->e)) || fast_child(sub, slot->e, slot->base, slot->off));
+}
+
 /* Check one property against properties, patternProperties, additionalProperties. */
 static bool
 v_property(VCtx *cx, const SchemaNode *s, const PlNamedSchema *prop,
-		   const JbRef *key, const JbRef *val, bool *evaluated)
+		   const JbRef *key, const JbRef *val, const JbSlot *slot, bool *evaluated)
 {
 	bool		ok = true;
 
 	*evaluated = prop != NULL;
-	if (prop && !v_child_key(cx, prop->schema, "properties", prop->key, val, NULL))
+	if (prop && !fast_slot_ok(prop->schema, slot) &&
+		!v_child_key(cx, prop->schema, "properties", prop->key, val, NULL))
 	{
 		ok = false;
 		if (!cx->errs)
@@ -624,15 +937,80 @@ v_property(VCtx *cx, const SchemaNode *s, const PlNamedSchema *prop,
 	if (s->additional->constant == 0)
 		return fail(cx, "additionalProperties", "property \"%.*s\" is not allowed",
 					key->len, key->str);
+	if (fast_slot_ok(s->additional, slot))
+		return ok;
 	return v_child(cx, s->additional, "additionalProperties", -1, val, NULL) && ok;
+}
+
+/* The "properties" entry named key (len bytes), through the index by length. */
+static inline const PlNamedSchema *
+prop_lookup(const SchemaNode *s, const char *key, uint32 len)
+{
+	if (len > (uint32) s->props_maxlen)
+		return NULL;
+	for (int p = s->props_by_len[len]; p < s->props_by_len[len + 1]; p++)
+		if (pl_bytes_equal(s->props[p].key, key, len))
+			return &s->props[p];
+	return NULL;
+}
+
+/*
+ * Yes/no, no annotations, no patternProperties or propertyNames: the merge
+ * of the object's keys with "properties" over the JEntries directly, values
+ * read only where their schema needs more than their JEntry.
+ */
+static bool
+v_properties_quick(VCtx *cx, const SchemaNode *s, const JbRef *v, int *nrequired)
+{
+	JsonbContainer *c = v->cont;
+	int			n = JsonContainerSize(c);
+	const char *base = (const char *) &c->children[2 * n];
+	uint32		koff = 0;
+	uint32		voff = n > 0 ? getJsonbOffset(c, n) : 0;
+	int			p = 0;
+
+	*nrequired = 0;
+	for (int i = 0; i < n; i++)
+	{
+		JEntry		ke = c->children[i];
+		JEntry		ve = c->children[n + i];
+		uint32		kend = JBE_HAS_OFF(ke) ? JBE_OFFLENFLD(ke) : koff + JBE_OFFLENFLD(ke);
+		uint32		vend = JBE_HAS_OFF(ve) ? JBE_OFFLENFLD(ve) : voff + JBE_OFFLENFLD(ve);
+		const SchemaNode *sub = s->additional;
+		const PlNamedSchema *prop = NULL;
+		int			cmp = -1;
+
+		CHECK_FOR_INTERRUPTS();
+		if (s->props_by_len)
+			prop = prop_lookup(s, base + koff, kend - koff);
+		else
+		{
+			while (p < s->nprops &&
+				   (cmp = pl_key_cmp(s->props[p].key, s->props[p].keylen, base + koff, kend - koff)) < 0)
+				p++;
+			if (p < s->nprops && cmp == 0)
+				prop = &s->props[p];
+		}
+		if (prop)
+		{
+			sub = prop->schema;
+			*nrequired += prop->required;
+		}
+		if (sub && !v_slot(cx, sub, ve, base, voff, vend - voff))
+			return false;
+		koff = kend;
+		voff = vend;
+	}
+	return true;
 }
 
 /*
  * The per-property keywords, walking the object's keys (in jsonb order) and
  * the schema's "properties" (sorted the same way) together, like a merge.
+ * *nrequired counts the keys found that are required properties.
  */
 static bool
-v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an, int *nrequired)
 {
 	JbIter		keys;
 	JbIter		vals;
@@ -642,23 +1020,31 @@ v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	int			i = 0;
 	bool		ok = true;
 
+	if (cx->errs == NULL && an == NULL && s->npatterns == 0 && s->property_names == NULL)
+		return v_properties_quick(cx, s, v, nrequired);
 	jb_iter_init(&keys, v->cont, 0);
 	jb_iter_init(&vals, v->cont, jb_size(v));
-	while (jb_iter_next(&keys, &key) && jb_iter_next(&vals, &val))
+	*nrequired = 0;
+	while (jb_iter_next_key(&keys, &key))
 	{
 		const PlNamedSchema *prop = NULL;
+		JbSlot		slot = {v->cont->children[vals.i], vals.base, vals.offset};
 		bool		evaluated;
 		int			save;
 		int			cmp = -1;
 
+		jb_iter_next(&vals, &val);
 		CHECK_FOR_INTERRUPTS();
 		while (p < s->nprops &&
-			   (cmp = key_cmp(s->props[p].key, s->props[p].keylen, key.str, key.len)) < 0)
+			   (cmp = pl_key_cmp(s->props[p].key, s->props[p].keylen, key.str, key.len)) < 0)
 			p++;
 		if (p < s->nprops && cmp == 0)
+		{
 			prop = &s->props[p];
+			*nrequired += prop->required;
+		}
 		save = push_inst(cx, key.str, key.len);
-		if (!v_property(cx, s, prop, &key, &val, &evaluated))
+		if (!v_property(cx, s, prop, &key, &val, &slot, &evaluated))
 			ok = false;
 		pop_path(&cx->inst, save);
 		/* a property name is not a location: its failures are the object's */
@@ -698,15 +1084,20 @@ v_object(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
 	int			n = jb_size(v);
 	bool		ok = true;
+	/* yes/no: required names that are all properties are counted in passing */
+	bool		fold = cx->errs == NULL && s->required_in_props;
+	int			found = 0;
 
 	if (s->min_props >= 0 && n < s->min_props)
 		ok = fail(cx, "minProperties", "object has fewer than %lld properties", (long long) s->min_props);
 	if ((ok || cx->errs) && s->max_props >= 0 && n > s->max_props)
 		ok = fail(cx, "maxProperties", "object has more than %lld properties", (long long) s->max_props);
-	if ((ok || cx->errs) && (s->nrequired || s->ndepreq) && !v_required(cx, s, v))
+	if ((ok || cx->errs) && ((s->nrequired && !fold) || s->ndepreq) && !v_required(cx, s, v, !fold))
 		ok = false;
 	if ((ok || cx->errs) && (s->nprops || s->npatterns || s->additional || s->property_names) &&
-		!v_properties(cx, s, v, an))
+		!v_properties(cx, s, v, an, &found))
+		ok = false;
+	if (ok && fold && found < s->nrequired)
 		ok = false;
 	if ((ok || cx->errs) && s->ndepschemas && !v_dependent_schemas(cx, s, v, an))
 		ok = false;
@@ -741,11 +1132,144 @@ v_try(VCtx *cx, const SchemaNode *sub, const JbRef *v, Annot *an)
 	return ok;
 }
 
-/* Report the failing leaves of every subschema of list (after a silent try failed). */
+/* The value of key in object container c, as a JbRef; false if absent. */
+static bool
+object_get(JsonbContainer *c, const char *key, int len, JbRef *out)
+{
+	JsonbValue	res;
+
+	if (getKeyJsonValueFromContainer(c, key, len, &res) == NULL)
+		return false;
+	switch (res.type)
+	{
+		case jbvString:
+			out->type = JB_STRING;
+			out->str = res.val.string.val;
+			out->len = res.val.string.len;
+			break;
+		case jbvNumeric:
+			out->type = JB_NUMBER;
+			out->num = res.val.numeric;
+			break;
+		case jbvBool:
+			out->type = JB_BOOL;
+			out->boolean = res.val.boolean;
+			break;
+		case jbvBinary:
+			out->cont = res.val.binary.data;
+			out->type = JsonContainerIsObject(out->cont) ? JB_OBJECT : JB_ARRAY;
+			break;
+		default:
+			out->type = JB_NULL;
+			break;
+	}
+	return true;
+}
+
+/*
+ * The branches of an anyOf/oneOf to try on an instance, in branch order:
+ * every branch, or on an object of a discriminated list only those whose
+ * discriminator value equals the instance's (every other branch provably
+ * fails).  String values are a run of the sorted table; others a filter.
+ */
+typedef struct BranchIter
+{
+	const PlSchemaList *list;
+	const PlDispatchEntry *entries;	/* NULL: every branch */
+	int			next;
+	int			end;
+	JbRef		value;			/* the instance's discriminator value */
+} BranchIter;
+
+/* Position it at the first string entry equal to x (or at the end). */
+static void
+branch_iter_strings(BranchIter *it, const PlDispatch *d, const JbRef *x)
+{
+	int			lo = 0;
+	int			hi = d->nstrings;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+		const JNode *m = d->strings[mid].value;
+
+		if (pl_key_cmp(m->str, m->len, x->str, x->len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	it->entries = d->strings;
+	it->next = lo;
+	it->end = d->nstrings;
+}
+
+/* Start iterating over the branches of list that v may pass. */
+static void
+branch_iter_init(BranchIter *it, const PlSchemaList *list, const JbRef *v)
+{
+	const PlDispatch *d = list->dispatch;
+
+	it->list = list;
+	it->entries = NULL;
+	it->next = 0;
+	it->end = list->n;
+	if (d == NULL || v->type != JB_OBJECT)
+		return;
+	it->end = 0;				/* no discriminator: no branch can pass */
+	if (!object_get(v->cont, d->key, d->keylen, &it->value))
+		it->entries = d->others;
+	else if (it->value.type == JB_STRING)
+		branch_iter_strings(it, d, &it->value);
+	else
+	{
+		it->entries = d->others;
+		it->end = d->nothers;
+	}
+}
+
+/* The next branch to try, or -1. */
+static int
+branch_iter_next(BranchIter *it)
+{
+	for (; it->next < it->end; it->next++)
+	{
+		const PlDispatchEntry *e;
+
+		if (it->entries == NULL)
+			return it->next++;
+		e = &it->entries[it->next];
+		if (e->value->type == JB_STRING ?
+			pl_key_cmp(e->value->str, e->value->len, it->value.str, it->value.len) == 0 :
+			jnode_equals(e->value, &it->value))
+		{
+			it->next++;
+			return e->branch;
+		}
+		if (e->value->type == JB_STRING)
+			break;				/* past the run of equal strings */
+	}
+	return -1;
+}
+
+/*
+ * Report the failing leaves of the branches of list (after a silent try
+ * failed): of those the dispatch left, or of every branch when there is no
+ * dispatch or it left none (a missing or unknown discriminator value).
+ */
 static void
 v_report_all(VCtx *cx, const PlSchemaList *list, const char *kw, const JbRef *v)
 {
-	for (int i = 0; i < list->n; i++)
+	BranchIter	it;
+	int			i;
+	bool		any = false;
+
+	branch_iter_init(&it, list, v);
+	while ((i = branch_iter_next(&it)) >= 0)
+	{
+		v_child(cx, list->items[i], kw, i, v, NULL);
+		any = true;
+	}
+	for (i = 0; !any && i < list->n; i++)
 		v_child(cx, list->items[i], kw, i, v, NULL);
 }
 
@@ -754,8 +1278,11 @@ static bool
 v_any_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
 	bool		ok = false;
+	BranchIter	it;
+	int			i;
 
-	for (int i = 0; i < s->any_of.n; i++)
+	branch_iter_init(&it, &s->any_of, v);
+	while ((i = branch_iter_next(&it)) >= 0)
 	{
 		if (v_try(cx, s->any_of.items[i], v, an))
 		{
@@ -775,10 +1302,13 @@ v_one_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
 	int			first = -1;
 	Annot		local;
+	BranchIter	it;
+	int			i;
 
 	if (an)
 		annot_init(&local, v);
-	for (int i = 0; i < s->one_of.n; i++)
+	branch_iter_init(&it, &s->one_of, v);
+	while ((i = branch_iter_next(&it)) >= 0)
 	{
 		if (!v_try(cx, s->one_of.items[i], v, an ? &local : NULL))
 			continue;
@@ -911,7 +1441,7 @@ scope_push(VCtx *cx, PlResource *r)
 }
 
 /* The keywords of s on v, in order: generic, by type, applicators, unevaluated. */
-static bool
+static pg_attribute_always_inline bool
 v_keywords(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
 	bool		ok = true;
@@ -964,16 +1494,12 @@ v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	}
 	if (s->resource && cx->dynamic)
 		scope_push(cx, s->resource);
+	/* annotations of sibling keywords above do not flow into a tracking schema */
 	if (s->tracks)
-	{
-		/* annotations of sibling keywords above do not flow into this schema */
 		annot_init(&local, v);
-		ok = v_keywords(cx, s, v, &local);
-		if (ok && an)
-			annot_merge(an, &local);
-	}
-	else
-		ok = v_keywords(cx, s, v, an);
+	ok = v_keywords(cx, s, v, s->tracks ? &local : an);
+	if (s->tracks && ok && an)
+		annot_merge(an, &local);
 	if (s->resource && cx->dynamic)
 		cx->nscope--;
 	return ok;

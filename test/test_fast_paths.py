@@ -1,0 +1,137 @@
+"""The validator's yes/no shortcuts never change a verdict.
+
+validate() and the compat functions decide some values from their jsonb
+JEntries alone (arrays whose items schema is only "type", tuples such as
+GeoJSON positions, property values under such schemas), compare integral
+bounds on a Numeric's integer part, look object keys up by name length and
+count "required" properties in the same pass, and go straight through
+schemas that are only a "$ref".  The collecting mode (errors()) keeps the
+ordinary walk.  Hypothesis builds schemas and documents in those shapes,
+with the awkward numbers (1.0, -0.5, 1e20, 10000, -10000.5) and keys of
+equal lengths, and checks each verdict against Python's jsonschema and
+against errors() being empty.
+"""
+
+import json
+import os
+
+import jsonschema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg.types.json import Jsonb
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
+DRAFT7 = "http://json-schema.org/draft-07/schema#"
+TYPES = ["null", "boolean", "object", "array", "number", "string", "integer"]
+# integers, and numbers whose integer part equals a bound below (the fraction decides)
+NUMBERS = [0, 1, -1, 1.0, -0.5, 0.5, 1.5, -1.5, 2, 9999, 10000, 10000.5, -10000, -10000.5,
+           10**8, 100000000.5, 1e20, -1e20, 123456789.25]
+KEYS = ["a", "b", "ab", "ba", "abc", "abd", "key_0001", "key_0002", "long_key_name_1", "long_key_name_2"]
+
+numbers = st.sampled_from(NUMBERS)
+scalars = st.one_of(st.none(), st.booleans(), numbers, st.sampled_from(["", "x", "é", "xyz"]))
+values = st.recursive(scalars, lambda kids: st.one_of(
+    st.lists(kids, max_size=4), st.dictionaries(st.sampled_from(KEYS), kids, max_size=4)), max_leaves=12)
+
+
+@st.composite
+def type_schema(draw):
+    t = draw(st.lists(st.sampled_from(TYPES), min_size=1, max_size=3, unique=True))
+    return {"type": t[0] if len(t) == 1 else t}
+
+
+@st.composite
+def leaf(draw):
+    """A schema of a shape the shortcuts take, or one they do not."""
+    kind = draw(st.sampled_from(["type", "tuple", "bounds", "enum", "ref"]))
+    if kind == "type":
+        return draw(type_schema())
+    if kind == "tuple":
+        s = {"type": draw(st.sampled_from(["array", ["array", "null"]])),
+             "items": draw(type_schema())}
+        if draw(st.booleans()):
+            s["minItems"] = draw(st.integers(0, 3))
+        if draw(st.booleans()):
+            s["maxItems"] = draw(st.integers(0, 3))
+        return s
+    if kind == "bounds":
+        s = {"type": draw(st.sampled_from(["number", "integer"]))}
+        for kw in draw(st.lists(st.sampled_from(["minimum", "maximum", "exclusiveMinimum",
+                                                 "exclusiveMaximum"]), max_size=2, unique=True)):
+            s[kw] = draw(st.sampled_from([0, 1, -1, 10000, -10000, 0.5, 10**8]))
+        return s
+    if kind == "enum":
+        return {"enum": draw(st.lists(scalars, min_size=1, max_size=4))}
+    return {"$ref": "#/definitions/shared"}
+
+
+@st.composite
+def schemas(draw):
+    shape = draw(st.sampled_from(["array", "nested", "object"]))
+    shared = draw(leaf().filter(lambda s: "$ref" not in s))
+    if shape == "array":
+        body = {"type": "array", "items": draw(leaf())}
+    elif shape == "nested":
+        body = {"type": "array", "items": {"type": "array", "minItems": draw(st.integers(0, 2)),
+                                           "items": {"type": "array", "items": draw(leaf())}}}
+    else:
+        props = {k: draw(leaf()) for k in draw(st.lists(st.sampled_from(KEYS), max_size=5, unique=True))}
+        body = {"type": "object", "properties": props}
+        if props and draw(st.booleans()):
+            body["required"] = draw(st.lists(st.sampled_from(list(props)), min_size=1, unique=True))
+        elif draw(st.booleans()):
+            body["required"] = draw(st.lists(st.sampled_from(KEYS), min_size=1, max_size=3, unique=True))
+        if draw(st.booleans()):
+            body["additionalProperties"] = draw(st.one_of(st.booleans(), leaf()))
+    return dict(body, **{"$schema": DRAFT7, "definitions": {"shared": shared}})
+
+
+@st.composite
+def documents(draw, schema):
+    if schema["type"] == "array" and draw(st.integers(0, 2)) == 0:
+        return draw(st.lists(numbers, max_size=6))
+    if schema["type"] == "array" and draw(st.booleans()):
+        # the GeoJSON shape: arrays of number pairs, now and then something else
+        pair = st.one_of(st.tuples(numbers, numbers).map(list), st.tuples(scalars, scalars).map(list), values)
+        inner = st.lists(pair, max_size=6)
+        return draw(st.lists(inner if "minItems" in schema["items"] else pair, max_size=6))
+    if schema["type"] == "object":
+        return draw(st.dictionaries(st.sampled_from(KEYS), st.one_of(numbers, values), max_size=6))
+    return draw(values)
+
+
+@settings(max_examples=max(20, EXAMPLES), deadline=None, database=None,
+          derandomize=os.environ.get("CI") == "true", suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_shortcuts_never_change_a_verdict(conn, data):
+    schema = data.draw(schemas())
+    docs = data.draw(st.lists(documents(schema), min_size=1, max_size=10))
+    validator = jsonschema.Draft7Validator(schema)
+    with conn.cursor() as cur:
+        cur.execute("SELECT pipeline.jsonb_matches_schema(%s::json, d), "
+                    "pipeline.jsonschema_validation_errors(%s::json, d::json) "
+                    "FROM unnest(%s::jsonb[]) WITH ORDINALITY AS u(d, i) ORDER BY i",
+                    (json.dumps(schema), json.dumps(schema), [Jsonb(d) for d in docs]))
+        rows = cur.fetchall()
+    for d, (ok, errs) in zip(docs, rows):
+        ctx = f"\nschema: {json.dumps(schema)}\ndoc: {json.dumps(d)}"
+        assert ok == validator.is_valid(d), "disagrees with Python jsonschema" + ctx
+        assert (not errs) == ok, "errors() disagrees with the verdict" + ctx
+
+
+@settings(max_examples=max(20, EXAMPLES), deadline=None, database=None,
+          derandomize=os.environ.get("CI") == "true", suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]),
+       st.sampled_from([0, 1, -1, 10000, -10000, 10**8, 0.5, -1.5]),
+       st.sampled_from(["number", "integer"]),
+       st.lists(numbers, min_size=1, max_size=12))
+def test_bounds_on_integer_parts(conn, kw, bound, typ, nums):
+    """Bounds decided on a number's integer part agree where the fraction decides."""
+    schema = {"$schema": DRAFT7, "type": "array", "items": {"type": typ, kw: bound}}
+    validator = jsonschema.Draft7Validator(schema["items"])
+    with conn.cursor() as cur:
+        cur.execute("SELECT pipeline.jsonb_matches_schema(%s::json, d) "
+                    "FROM unnest(%s::jsonb[]) WITH ORDINALITY AS u(d, i) ORDER BY i",
+                    (json.dumps(schema), [Jsonb([n]) for n in nums]))
+        got = [r[0] for r in cur.fetchall()]
+    assert got == [validator.is_valid(n) for n in nums], f"{kw} {bound} {typ}: {nums}"
