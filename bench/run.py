@@ -20,6 +20,9 @@ Sections (docs/benchmarks.md says what each measures and why):
   memory      backend RSS before and after many triggered rows; compiled-spec
               memory of large specs
   scaling     cost per record at 10k, 100k (, 1M) rows
+  bigdocs     per document on big documents and a giant schema (bench/bigdocs.py):
+              a ~2 MB GeoJSON, a ~500 kB catalog, a 2 kB FHIR-like resource
+              against a 150-branch discriminated oneOf
   compat      pipeline.jsonb_matches_schema across statements: pgbench INSERTs
               into a table with it in a CHECK vs none; one query per document
               vs one scan
@@ -78,12 +81,14 @@ MODES = {
         runs=3, py_runs=2, pgbench_seconds=5, pgbench_runs=2, pgbench_fsync=False,
         mem_batch=50_000, mem_warmup=1, mem_batches=2, scaling=[10_000, 100_000],
         mig_requests=1_000, mig_block=100, mig_rss_n=100_000, mig_agg_n=8_000, instr_n=500,
+        big_copies=3, big_fhir_copies=500,
     ),
     "full": dict(
         n_sql=100_000, n_py=10_000, n_events=100_000, n_ingest=40_000, n_server=100_000,
         runs=5, py_runs=3, pgbench_seconds=10, pgbench_runs=5, pgbench_fsync=True,
         mem_batch=100_000, mem_warmup=2, mem_batches=10, scaling=[10_000, 100_000, 1_000_000],
         mig_requests=5_000, mig_block=250, mig_rss_n=1_000_000, mig_agg_n=40_000, instr_n=2_000,
+        big_copies=5, big_fhir_copies=2_000,
     ),
 }
 
@@ -671,14 +676,17 @@ class Bench:
             c.close()
 
         log("memory: compiled specs")
+        import bigdocs as B
         big = {"schema": big_schema(500)}
         meta = {"schema": {"$ref": "https://json-schema.org/draft/2020-12/schema"}}
         self.q("SELECT pipeline.define('big500', %s::jsonb)", (json.dumps(big),))
         self.q("SELECT pipeline.define('metaschema', %s::jsonb)", (json.dumps(meta),))
+        self.q("SELECT pipeline.define('fhir', %s::jsonb)", (json.dumps({"schema": B.fhir()}),))
         specs = [("orders", "bench/specs/orders.json"), ("events", "bench/specs/events.json"),
                  ("tweets", "bench/specs/tweets.json"),
                  ("big500", "generated: 500 properties, 8 kinds of property schema, additionalProperties false"),
-                 ("metaschema", 'the 2020-12 metaschema: {"$ref": "https://json-schema.org/draft/2020-12/schema"}')]
+                 ("metaschema", 'the 2020-12 metaschema: {"$ref": "https://json-schema.org/draft/2020-12/schema"}'),
+                 ("fhir", "bench/bigdocs.py fhir(): oneOf over 150 resources told apart by a resourceType const")]
         out["specs"] = []
         for name, what in specs:
             c = self.connect()
@@ -703,8 +711,8 @@ class Bench:
                                      "compile_ms": max(first - second, 0) * 1000})
             finally:
                 c.close()
-        self.q("SELECT pipeline.drop('big500')")
-        self.q("SELECT pipeline.drop('metaschema')")
+        for name in ("big500", "metaschema", "fhir"):
+            self.q("SELECT pipeline.drop(%s)", (name,))
         return out
 
     # -- 5. scaling
@@ -778,7 +786,69 @@ class Bench:
                 "per_query_us": res["per_query"]["best"] / n * 1e6, "one_scan_us": res["one_scan"]["best"] / n * 1e6,
                 "same": res["per_query"]["result"] == res["one_scan"]["result"]}
 
-    # -- 7. instructions per record (callgrind)
+    # -- 7. big documents and a giant schema
+    def bigdocs(self):
+        """Per document: pipeline, ajv, fastjsonschema, jsonschema and the floor on bench/bigdocs.py's shapes."""
+        import bigdocs as B
+        import fastjsonschema
+        cfg = self.cfg
+        work = {"geojson": (*B.geojson(), cfg["big_copies"]), "catalog": (*B.catalog(), cfg["big_copies"]),
+                "fhir": (B.fhir_patient(), B.fhir(), cfg["big_fhir_copies"])}
+        out = {}
+        for name, (doc, schema, copies) in work.items():
+            log(f"big documents: {name}")
+            text = json.dumps(doc, separators=(",", ":"))
+            self.q("SELECT pipeline.define(%s, %s::jsonb)", (f"big_{name}", json.dumps({"schema": schema})))
+            t = f"big_{name}"
+            self.conn.execute(f"DROP TABLE IF EXISTS {t}")
+            self.conn.execute(f"CREATE TABLE {t} AS SELECT g AS id, %s::jsonb AS doc FROM generate_series(1, {copies}) g",
+                              (text,))
+            self.conn.execute(f"VACUUM (FREEZE, ANALYZE) {t}")
+            pg = interleaved({
+                "floor": (None, lambda t=t: self.q(f"SELECT count(*) FILTER (WHERE jsonb_typeof(doc) = 'object') FROM {t}")[0]),
+                "pl_validate": (None, lambda t=t, n=name: self.q(
+                    f"SELECT count(*) FILTER (WHERE pipeline.validate(doc, 'big_{n}')) FROM {t}")[0]),
+            }, runs=cfg["runs"])
+            pj = R.Pipeline({"schema": schema}, validator="jsonschema")
+            pf = R.Pipeline({"schema": schema}, validator="fastjsonschema")
+            dj, df = pj.loads(text), pf.loads(text)
+            fast, Exc = pf._fast, fastjsonschema.JsonSchemaValueException
+
+            def fast_ok(d=df, fast=fast, Exc=Exc):
+                try:
+                    fast(d)
+                    return 1
+                except Exc:
+                    return 0
+            py = interleaved({"py_jsonschema": (None, lambda v=pj._validator, d=dj: int(v.is_valid(d))),
+                              "py_fast": (None, fast_ok)}, runs=cfg["runs"])
+            row_ = {k: {"us": v["best"] / copies * 1e6, "valid": v["result"] == copies} for k, v in pg.items()}
+            row_.update({k: {"us": v["best"] * 1e6, "valid": v["result"] == 1} for k, v in py.items()})
+            ajv = self.ajv_docs(name, schema, text, copies)
+            if ajv:
+                row_["ajv"] = {"us": ajv["best"] / ajv["n"] * 1e6, "valid": ajv["valid"] == ajv["n"]}
+            size = self.q(f"SELECT pg_column_size(doc) FROM {t} LIMIT 1")[0]
+            out[name] = {"copies": copies, "json_bytes": len(text), "jsonb_bytes": size,
+                         "numbers": 2 * 100_000 if name == "geojson" else None, "rows": row_}
+            self.conn.execute(f"DROP TABLE {t}")
+            self.q("SELECT pipeline.drop(%s)", (f"big_{name}",))
+        return out
+
+    def ajv_docs(self, name, schema, text, copies):
+        """ajv over `copies` parsed copies of one document; None without node/ajv."""
+        if not (AJV / "node_modules" / "ajv").is_dir() or not shutil.which("node"):
+            return None
+        sp, dp = self.tmpdir / f"big_{name}.schema.json", self.tmpdir / f"big_{name}.jsonl"
+        sp.write_text(json.dumps(schema))
+        dp.write_text((text + "\n") * copies)
+        p = subprocess.run(["node", str(AJV / "validate.js"), str(sp), str(dp), str(self.cfg["runs"])],
+                           capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            raise RuntimeError(f"ajv failed: {p.stderr.strip()[-500:]}")
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+        return {"best": min(r["times"]), "n": r["n"], "valid": r["valid"]}
+
+    # -- 8. instructions per record (callgrind)
     def instructions(self):
         import instructions
         bindir = subprocess.run([os.environ.get("PG_CONFIG", "pg_config"), "--bindir"], capture_output=True,
@@ -787,7 +857,7 @@ class Bench:
         work = {k: (self.specs[k], self.files[k][min(x for x in self.files[k] if x >= n)]) for k in KINDS}
         return instructions.measure(bindir, work, n)
 
-    # -- 8. migration metrics
+    # -- 9. migration metrics
     def migration(self):
         import migration
         return migration.run(self, self.cfg, SEED)
@@ -808,7 +878,8 @@ class Bench:
                     log(f"no-op C trigger not loaded ({e}); the PL/pgSQL no-op stands in")
             self.find_peers()
             self.load_data()
-            for name in ("per_record", "ingest", "pgbench", "compat", "memory", "scaling", "instructions", "migration"):
+            for name in ("per_record", "ingest", "pgbench", "compat", "memory", "scaling", "bigdocs", "instructions",
+                         "migration"):
                 if name not in sections:
                     continue
                 t0 = time.perf_counter()
@@ -833,8 +904,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (under 3 minutes)")
     ap.add_argument("--noop-trigger", help="path of the compiled bench/noop_trigger.c (.so)")
-    ap.add_argument("--sections", default="per_record,ingest,pgbench,compat,memory,scaling,instructions,migration",
-                    help="comma-separated subset of: per_record, ingest, pgbench, compat, memory, scaling, "
+    ap.add_argument("--sections", default="per_record,ingest,pgbench,compat,memory,scaling,bigdocs,instructions,"
+                                          "migration",
+                    help="comma-separated subset of: per_record, ingest, pgbench, compat, memory, scaling, bigdocs, "
                          "instructions, migration")
     ap.add_argument("--out", help="output directory (default bench/results, quick: bench/results/tmp)")
     ap.add_argument("--name", help="output base name (default latest, quick: quick)")
