@@ -42,7 +42,8 @@ extern bool pl_spec_check(PlSpec *spec, Jsonb *doc, Jsonb **out, PlErrors *errs)
 /* src/cache.c */
 extern void pl_cache_init(void);
 extern PlSpec *pl_cache_lookup(const char *name, FmgrInfo *flinfo);
-extern PlSpec *pl_cache_lookup_text(text *name, FmgrInfo *flinfo);
+extern PlSpec *pl_cache_lookup_text(text *name, int32 version, FmgrInfo *flinfo);
+extern PlSpec *pl_cache_lookup_version(const char *name, int32 version, FmgrInfo *flinfo);
 extern uint64 pl_cache_schemas_generation(void);
 
 #endif
