@@ -181,97 +181,191 @@ output_basic(const PlErrors *errs, const char *base_uri)
 	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }
 
-/* Do the keyword locations of a and b share their first ntok tokens? */
+/* Is token t (len bytes) one of the NULL-terminated words? */
 static bool
-share_tokens(const PlError *a, const PlError *b, int ntok)
+token_in(const char *t, int len, const char *const *words)
 {
-	int			la = pointer_prefix_len(a->keyword_location, ntok);
-
-	return la == pointer_prefix_len(b->keyword_location, ntok) &&
-		memcmp(a->keyword_location, b->keyword_location, la) == 0 &&
-		pointer_depth(a->keyword_location) >= ntok && pointer_depth(b->keyword_location) >= ntok;
+	for (; *words; words++)
+		if ((int) strlen(*words) == len && strncmp(t, *words, len) == 0)
+			return true;
+	return false;
 }
 
-/* Length of the longest token-wise common prefix of JSON Pointers a and b. */
-static int
-common_pointer_len(const char *a, const char *b)
-{
-	int			i = 0;
-	int			last = 0;
+/* Keywords whose subschemas apply to a child of the instance. */
+static const char *const descending_kw[] = {"properties", "patternProperties", "prefixItems", "items",
+	"additionalProperties", "additionalItems", "contains", "unevaluatedItems",
+"unevaluatedProperties", "propertyNames", NULL};
 
-	for (; a[i] && a[i] == b[i]; i++)
-		if (a[i] == '/')
-			last = i;
-	if ((a[i] == '\0' || a[i] == '/') && (b[i] == '\0' || b[i] == '/'))
-		last = i;
-	return last;
+/* Keywords followed by a name or index token rather than a subschema's keywords. */
+static const char *const named_kw[] = {"properties", "patternProperties", "prefixItems", "$defs",
+"definitions", "dependentSchemas", "dependencies", "allOf", "anyOf", "oneOf", NULL};
+
+/*
+ * Length of the instance location of e at its keyword location's first k
+ * tokens: its instanceLocation less one token for each keyword from token
+ * k-1 on that applies its subschema to a child ("/schema/properties/a/type"
+ * at "/a" is at "" for its first 2 tokens, at "/a" for 3).
+ */
+static int
+instance_len_at(const PlError *e, int k)
+{
+	const char *p = e->keyword_location;
+	int			drop = 0;
+	int			len = strlen(e->instance_location);
+	bool		name_next = true;	/* token 0 names a member of the spec */
+
+	for (int i = 0; *p == '/'; i++)
+	{
+		const char *t = p + 1;
+		int			n = strcspn(t, "/");
+
+		if (name_next)
+			name_next = false;
+		else
+		{
+			drop += (i >= k - 1 && token_in(t, n, descending_kw));
+			name_next = token_in(t, n, named_kw) ||
+				(n == 5 && strncmp(t, "items", 5) == 0 && isdigit((unsigned char) t[n + 1]));
+		}
+		p = t + n;
+	}
+	if (strncmp(e->keyword_location, "/schema", 7) != 0)
+		return len;
+	while (drop-- > 0 && len > 0)
+		while (--len > 0 && e->instance_location[len] != '/')
+			;
+	return len;
+}
+
+/* A failure being grouped: its unit's keyword and instance locations, its place. */
+typedef struct Member
+{
+	const PlError *e;
+	int			len;			/* keyword prefix length; -1: too short to group */
+	int			ilen;			/* instance location length at that prefix */
+	int			pos;			/* index in the set: the order of first appearance */
+	int			group_pos;		/* pos of its group's first member */
+} Member;
+
+/* Do members a and b belong to one unit? */
+static inline bool
+same_group(const Member *a, const Member *b)
+{
+	return a->len >= 0 && a->len == b->len && a->ilen == b->ilen &&
+		memcmp(a->e->keyword_location, b->e->keyword_location, a->len) == 0 &&
+		memcmp(a->e->instance_location, b->e->instance_location, a->ilen) == 0;
+}
+
+/* qsort order: members of a unit together, in place order; too-short ones alone. */
+static int
+member_cmp(const void *a, const void *b)
+{
+	const Member *x = a;
+	const Member *y = b;
+	int			c;
+
+	if (x->len < 0 || y->len < 0 || x->len != y->len)
+		return (x->len != y->len) ? (x->len < y->len ? -1 : 1) : (x->pos - y->pos);
+	if ((c = memcmp(x->e->keyword_location, y->e->keyword_location, x->len)) != 0)
+		return c;
+	if (x->ilen != y->ilen)
+		return x->ilen < y->ilen ? -1 : 1;
+	if ((c = memcmp(x->e->instance_location, y->e->instance_location, x->ilen)) != 0)
+		return c;
+	return x->pos - y->pos;
+}
+
+/* qsort order: groups by their first appearance, members in place order. */
+static int
+member_group_cmp(const void *a, const void *b)
+{
+	const Member *x = a;
+	const Member *y = b;
+
+	return x->group_pos != y->group_pos ? x->group_pos - y->group_pos : x->pos - y->pos;
+}
+
+/* Set m up for failure e at its first k keyword tokens. */
+static void
+member_at(Member *m, const PlError *e, int k)
+{
+	m->e = e;
+	m->len = pointer_depth(e->keyword_location) >= k ? pointer_prefix_len(e->keyword_location, k) : -1;
+	m->ilen = m->len >= 0 ? instance_len_at(e, k) : 0;
 }
 
 static void push_children(JsonbParseState **st, const PlErrors *errs, int *set, int n, int d,
 						  const char *base_uri);
 
 /*
- * Push the unit for failures set[0..n) (n >= 2), whose keyword locations
- * share at least d tokens: located at all they share, its children below.
+ * Push the unit of failures set[0..n) (n >= 2), which share their first d
+ * keyword tokens and their instance location there: located as deep as they
+ * stay together, its children below.
  */
 static void
 push_node(JsonbParseState **st, const PlErrors *errs, int *set, int n, int d,
 		  const char *base_uri)
 {
-	const PlError *first = &errs->items[set[0]];
-	int			klen = strlen(first->keyword_location);
-	int			ilen = strlen(first->instance_location);
-	int			depth;
+	Member		a;
+	Member		b;
+	bool		together = true;
 	JsonbValue	k;
 
-	for (int i = 1; i < n; i++)
+	for (; together; d++)
 	{
-		klen = Min(klen, common_pointer_len(first->keyword_location, errs->items[set[i]].keyword_location));
-		ilen = Min(ilen, common_pointer_len(first->instance_location, errs->items[set[i]].instance_location));
+		member_at(&a, &errs->items[set[0]], d + 1);
+		for (int i = 1; i < n && together; i++)
+		{
+			member_at(&b, &errs->items[set[i]], d + 1);
+			together = same_group(&a, &b);
+		}
 	}
-	depth = pointer_depth(pnstrdup(first->keyword_location, klen));
+	d -= 1;						/* the last depth at which all were together */
+	member_at(&a, &errs->items[set[0]], d);
 	pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
 	push_invalid(st);
-	push_pair(st, "keywordLocation", first->keyword_location, klen);
-	push_pair(st, "instanceLocation", first->instance_location, ilen);
+	push_pair(st, "keywordLocation", a.e->keyword_location, a.len);
+	push_pair(st, "instanceLocation", a.e->instance_location, a.ilen);
 	push_pair(st, "error", "a subschema had errors", 22);
 	k.type = jbvString;
 	k.val.string.val = "errors";
 	k.val.string.len = 6;
 	pushJsonbValue(st, WJB_KEY, &k);
-	push_children(st, errs, set, n, Max(depth, d), base_uri);
+	push_children(st, errs, set, n, d, base_uri);
 	pushJsonbValue(st, WJB_END_OBJECT, NULL);
 }
 
 /*
  * Push, as an array, the failures set[0..n), which share their first d
- * keyword tokens, grouped by token d+1 in order of first appearance: a
- * group of one is a leaf, a larger group a nested unit.
+ * keyword tokens, grouped into units by their first d+1 tokens and the
+ * instance location there, in order of first appearance (sorted, so many
+ * failures cost n log n): a group of one is a leaf, a larger one a unit.
  */
 static void
 push_children(JsonbParseState **st, const PlErrors *errs, int *set, int n, int d,
 			  const char *base_uri)
 {
-	bool	   *done = palloc0(sizeof(bool) * n);
+	Member	   *m = palloc(sizeof(Member) * n);
 	int		   *group = palloc(sizeof(int) * n);
 
 	check_stack_depth();
-	pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
+	CHECK_FOR_INTERRUPTS();
 	for (int i = 0; i < n; i++)
 	{
-		int			ng = 0;
-		const PlError *e = &errs->items[set[i]];
-
-		if (done[i])
-			continue;
-		for (int j = i; j < n; j++)
-			if (!done[j] && (j == i || share_tokens(e, &errs->items[set[j]], d + 1)))
-			{
-				done[j] = true;
-				group[ng++] = set[j];
-			}
+		member_at(&m[i], &errs->items[set[i]], d + 1);
+		m[i].pos = i;
+	}
+	qsort(m, n, sizeof(Member), member_cmp);
+	for (int i = 0; i < n; i++)
+		m[i].group_pos = (i > 0 && same_group(&m[i - 1], &m[i])) ? m[i - 1].group_pos : m[i].pos;
+	qsort(m, n, sizeof(Member), member_group_cmp);
+	pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0, ng; i < n; i += ng)
+	{
+		for (ng = 0; i + ng < n && m[i + ng].group_pos == m[i].group_pos; ng++)
+			group[ng] = set[m[i + ng].pos];
 		if (ng == 1)
-			push_unit(st, e, true, base_uri);
+			push_unit(st, &errs->items[group[0]], true, base_uri);
 		else
 			push_node(st, errs, group, ng, d + 1, base_uri);
 	}
@@ -334,18 +428,40 @@ ruled_out_branch(const char *kw)
 	return len;
 }
 
-/* How many of the ruled-out branches (n locations) lie on keyword location kw? */
+/* qsort/bsearch order of branch locations. */
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * How many of the ruled-out branches (n sorted locations) lie on keyword
+ * location kw: each "/oneOf/<i>" or "/anyOf/<i>" on kw's path is looked up.
+ */
 static int
 ruled_out_count(const char *kw, char **branches, int n)
 {
 	int			count = 0;
+	char	   *path = pstrdup(kw);
 
-	for (int i = 0; i < n; i++)
+	for (const char *p = kw; n > 0 && (p = strstr(p, "Of/")) != NULL; p += 3)
 	{
-		int			len = strlen(branches[i]);
+		const char *q = p + 3;
+		char	   *key = path;
+		char		saved;
 
-		if (strncmp(kw, branches[i], len) == 0 && (kw[len] == '/' || kw[len] == '\0'))
-			count++;
+		if (p - kw < 4 || (strncmp(p - 4, "/one", 4) != 0 && strncmp(p - 4, "/any", 4) != 0) ||
+			!isdigit((unsigned char) *q))
+			continue;
+		while (isdigit((unsigned char) *q))
+			q++;
+		if (*q != '/' && *q != '\0')
+			continue;
+		saved = path[q - kw];
+		path[q - kw] = '\0';
+		count += bsearch(&key, branches, n, sizeof(char *), str_cmp) != NULL;
+		path[q - kw] = saved;
 	}
 	return count;
 }
@@ -366,6 +482,7 @@ best_index(const PlErrors *errs)
 		if (len > 0)
 			branches[nbranches++] = pnstrdup(errs->items[i].keyword_location, len);
 	}
+	qsort(branches, nbranches, sizeof(char *), str_cmp);
 	for (int i = 0; i < errs->count; i++)
 	{
 		const PlError *e = &errs->items[i];
