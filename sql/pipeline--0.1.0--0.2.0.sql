@@ -110,3 +110,12 @@ CREATE FUNCTION pipeline.errors(doc jsonb, name text, version integer, format te
 
 REVOKE EXECUTE ON FUNCTION pipeline.define(text, jsonb, boolean), pipeline.activate(text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pipeline.define(text, jsonb, boolean), pipeline.activate(text, integer) TO pipeline_admin;
+
+COMMENT ON AGGREGATE pipeline.profile(jsonb) IS 'per field path: count, nulls, types, min, max, mean, integers, approximate distinct, formats and few values';
+
+-- A JSON Schema (2020-12) that every document a pipeline.profile() result
+-- describes passes (docs/operations.md).  IMMUTABLE: a pure function of its
+-- arguments.
+CREATE FUNCTION pipeline.infer(profile jsonb, options jsonb DEFAULT '{}') RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pipeline_infer'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

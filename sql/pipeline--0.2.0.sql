@@ -295,7 +295,14 @@ CREATE AGGREGATE pipeline.profile(jsonb) (
     DESERIALFUNC = pipeline.profile_deserialfn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE pipeline.profile(jsonb) IS 'per field path: count, nulls, types, min, max, mean, approximate distinct';
+COMMENT ON AGGREGATE pipeline.profile(jsonb) IS 'per field path: count, nulls, types, min, max, mean, integers, approximate distinct, formats and few values';
+
+-- A JSON Schema (2020-12) that every document a pipeline.profile() result
+-- describes passes (docs/operations.md).  IMMUTABLE: a pure function of its
+-- arguments.
+CREATE FUNCTION pipeline.infer(profile jsonb, options jsonb DEFAULT '{}') RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'pipeline_infer'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- Transforms and triggers
 
