@@ -119,3 +119,17 @@ COMMENT ON AGGREGATE pipeline.profile(jsonb) IS 'per field path: count, nulls, t
 CREATE FUNCTION pipeline.infer(profile jsonb, options jsonb DEFAULT '{}') RETURNS jsonb
     AS 'MODULE_PATHNAME', 'pipeline_infer'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+/*
+ * Dry run: a candidate spec against every record of a table or view (rows,
+ * or a jsonb column) and the pipeline's rejects; nothing is written.
+ * VOLATILE: it reads tables through queries of its own.  Callers read the
+ * source with their own rights, and the rejects only when they may.
+ */
+CREATE FUNCTION pipeline.test(name text, spec jsonb, source regclass, column_name name DEFAULT NULL,
+    OUT checked bigint, OUT passed bigint, OUT failed bigint,
+    OUT newly_failing bigint, OUT newly_passing bigint,
+    OUT rejects_checked bigint, OUT rejects_accepted bigint, OUT failures jsonb)
+    AS 'MODULE_PATHNAME', 'pipeline_test'
+    LANGUAGE C;
+COMMENT ON FUNCTION pipeline.test(text, jsonb, regclass, name) IS 'check a candidate spec against stored rows and rejects, writing nothing';
