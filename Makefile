@@ -7,7 +7,7 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 DATA       = sql/pipeline--0.1.0.sql sql/pipeline--0.2.0.sql sql/pipeline--0.1.0--0.2.0.sql
 HEADERS    =
 
-REGRESS      = registry keywords errors compat bad_input profile transform_strings transform_numbers transform_coerce transform_timestamps transform_structure transform_privacy trigger_rows trigger_column trigger_on_error trigger_replay trigger_attach privileges trigger_reentrancy trigger_types trigger_partition trigger_update trigger_generated ops_versions ops_output ops_infer ops_dryrun
+REGRESS      = registry keywords errors compat bad_input profile transform_strings transform_numbers transform_coerce transform_timestamps transform_structure transform_privacy trigger_rows trigger_column trigger_on_error trigger_replay trigger_attach privileges trigger_reentrancy trigger_types trigger_partition trigger_update trigger_generated ops_versions ops_output ops_infer ops_dryrun ops_gate
 REGRESS_OPTS = --load-extension=pipeline
 
 # concurrency: specs/*.spec, run by installcheck after REGRESS (their diffs

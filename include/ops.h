@@ -1,5 +1,6 @@
 /*
- * ops.h: operating pipelines: error output formats (src/output.c).
+ * ops.h: operating pipelines: error output formats (src/output.c) and the
+ * per-statement quality gate (src/gate.c).
  */
 #ifndef PIPELINE_OPS_H
 #define PIPELINE_OPS_H
@@ -19,5 +20,10 @@ typedef enum PlOutputFormat
 extern PlOutputFormat pl_output_format(text *name);
 extern Jsonb *pl_errors_output(const PlErrors *errs, PlOutputFormat format, const char *base_uri);
 extern const char *pl_spec_base_uri(const PlSpec *spec);
+
+/* src/gate.c */
+extern void pl_gate_init(void);
+extern void pl_gate_parse(PlSpec *spec, const JNode *top);
+extern void pl_gate_row(PlSpec *spec, const PlErrors *errs);
 
 #endif

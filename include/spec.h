@@ -25,6 +25,8 @@ typedef struct PlSpec
 	struct PlTransform *transform;	/* NULL: no steps */
 	PlOnError	on_error;
 	bool		formats_assert;
+	double		max_reject_rate;	/* quality gate (src/gate.c); -1: none */
+	int64		min_rows;
 	int			pins;			/* calls walking it (pl_spec_pin) */
 	bool		retired;		/* replaced while pinned: freed at the last unpin */
 	MemoryContext cxt;

@@ -9,8 +9,7 @@ UPDATE pipeline.pipelines p SET active = true
  WHERE p.version = (SELECT max(q.version) FROM pipeline.pipelines q WHERE q.name = p.name);
 CREATE UNIQUE INDEX pipelines_active_idx ON pipeline.pipelines (name) WHERE active;
 GRANT UPDATE (active) ON pipeline.pipelines TO pipeline_admin;
-DROP FUNCTION pipeline.define(text, jsonb);
-CREATE FUNCTION pipeline.define(name text, spec jsonb, activate boolean DEFAULT true) RETURNS integer
+CREATE FUNCTION pipeline.define(name text, sCREATE OR REPLACE FUNCTION pipeline.define(name text, spec jsonb) RETURNS integer
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -21,8 +20,8 @@ BEGIN
         RAISE EXCEPTION 'pipeline name must have 1 to 63 bytes'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF spec IS NULL OR activate IS NULL THEN
-        RAISE EXCEPTION 'spec and activate must not be null'
+    IF spec IS NULL THEN
+        RAISE EXCEPTION 'spec must not be null'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM pipeline._check_spec(spec);
@@ -30,24 +29,51 @@ BEGIN
     LOCK TABLE pipeline.pipelines IN SHARE ROW EXCLUSIVE MODE;
     SELECT coalesce(max(p.version), 0) + 1 INTO v
       FROM pipeline.pipelines p WHERE p.name = define.name;
-    IF v = 1 AND NOT activate THEN
+    -- the new version is the active one
+    UPDATE pipeline.pipelines p SET active = false WHERE p.name = define.name AND p.active;
+    INSERT INTO pipeline.pipelines (name, version, spec, active)
+         VALUES (define.name, v, define.spec, true);
+    PERFORM pipeline._invalidate('pipeline.pipelines'::pg_catalog.regclass);
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION pipeline.define(text, jsonb) IS 'create a pipeline or add a version, and make it active; returns the new version';
+
+-- define(name, spec, activate => false): store a version, keep the active one (staged)
+CREATE FUNCTION pipeline.define(name text, spec jsonb, activate boolean) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v integer;
+    keep integer;
+BEGIN
+    IF activate IS NULL THEN
+        RAISE EXCEPTION 'activate must not be null'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF activate THEN
+        RETURN pipeline.define(name, spec);
+    END IF;
+    -- the same lock define() takes: nobody activates or defines in between
+    LOCK TABLE pipeline.pipelines IN SHARE ROW EXCLUSIVE MODE;
+    SELECT p.version INTO keep FROM pipeline.pipelines p WHERE p.name = define.name AND p.active;
+    -- checks name and spec; one transaction: no session sees the new version active
+    v := pipeline.define(name, spec);
+    IF keep IS NULL THEN
         RAISE EXCEPTION 'cannot stage the first version of pipeline "%"', name
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'A staged version waits while the active one runs, and a new pipeline has none.',
                   HINT = 'Define it with activate => true.';
     END IF;
-    IF activate THEN
-        UPDATE pipeline.pipelines p SET active = false WHERE p.name = define.name AND p.active;
-    END IF;
-    INSERT INTO pipeline.pipelines (name, version, spec, active)
-         VALUES (define.name, v, define.spec, define.activate);
-    PERFORM pipeline._invalidate('pipeline.pipelines'::pg_catalog.regclass);
+    UPDATE pipeline.pipelines p SET active = false WHERE p.name = define.name AND p.version = v;
+    UPDATE pipeline.pipelines p SET active = true WHERE p.name = define.name AND p.version = keep;
     RETURN v;
 END
 $$;
-COMMENT ON FUNCTION pipeline.define(text, jsonb, boolean) IS 'create a pipeline or add a version, active or staged; returns the new version';
+COMMENT ON FUNCTION pipeline.define(text, jsonb, boolean) IS 'define(name, spec, activate => false) stores a version without making it active';
 
-CREATE FUNCTION pipeline.activate(name text, version integer) RETURNS integer
+ version integer) RETURNS integer
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$

@@ -145,8 +145,8 @@ DROP EXTENSION pipeline CASCADE;
 RESET client_min_messages;
 SELECT count(*) FROM pg_roles WHERE rolname = 'pipeline_admin';
 CREATE EXTENSION pipeline;
-SELECT has_function_privilege('pipeline_admin', 'pipeline.define(text, jsonb, boolean)', 'EXECUTE') AS admin_defines,
-       has_function_privilege('regress_pl_user', 'pipeline.define(text, jsonb, boolean)', 'EXECUTE') AS user_defines,
+SELECT has_function_privilege('pipeline_admin', 'pipeline.define(text, jsonb)', 'EXECUTE') AS admin_defines,
+       has_function_privilege('regress_pl_user', 'pipeline.define(text, jsonb)', 'EXECUTE') AS user_defines,
        has_table_privilege('regress_pl_admin', 'pipeline.rejects', 'SELECT') AS admin_reads_rejects,
        has_table_privilege('regress_pl_user', 'pipeline.rejects', 'SELECT') AS user_reads_rejects;
 
