@@ -9,7 +9,7 @@ UPDATE pipeline.pipelines p SET active = true
  WHERE p.version = (SELECT max(q.version) FROM pipeline.pipelines q WHERE q.name = p.name);
 CREATE UNIQUE INDEX pipelines_active_idx ON pipeline.pipelines (name) WHERE active;
 GRANT UPDATE (active) ON pipeline.pipelines TO pipeline_admin;
-CREATE FUNCTION pipeline.define(name text, sCREATE OR REPLACE FUNCTION pipeline.define(name text, spec jsonb) RETURNS integer
+CREATE OR REPLACE FUNCTION pipeline.define(name text, spec jsonb) RETURNS integer
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -73,7 +73,7 @@ END
 $$;
 COMMENT ON FUNCTION pipeline.define(text, jsonb, boolean) IS 'define(name, spec, activate => false) stores a version without making it active';
 
- version integer) RETURNS integer
+CREATE FUNCTION pipeline.activate(name text, version integer) RETURNS integer
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
