@@ -32,6 +32,10 @@ BEGIN;
 INSERT INTO gate_t SELECT i, 'a' FROM generate_series(1, 10) i;
 INSERT INTO gate_t SELECT -i, 'a' FROM generate_series(1, 10) i;
 ROLLBACK;
+-- a statement that never finishes (EXPLAIN) leaves nothing behind for the next one
+EXPLAIN (COSTS OFF) INSERT INTO gate_t SELECT -i, 'a' FROM generate_series(1, 20) i;
+INSERT INTO gate_t SELECT i, 'a' FROM generate_series(1, 20) i;
+DELETE FROM gate_t WHERE n > 0 AND ctid IN (SELECT ctid FROM gate_t ORDER BY ctid DESC LIMIT 20);
 CREATE FUNCTION gate_load(bad int) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO gate_t SELECT i, 'a' FROM generate_series(1, 20) i;

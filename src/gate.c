@@ -9,7 +9,8 @@
  * ProcessUtility for COPY ... FROM, which fires triggers without the
  * executor), checked and popped by ExecutorFinish (or after the COPY).
  * A statement over its rate raises there, so the rows and the rejects it
- * wrote go with it.  Frames of statements an error cut short are dropped
+ * wrote go with it.  ExecutorEnd drops the frame of a statement that never
+ * finished (EXPLAIN); frames of statements an error cut short are dropped
  * when their subtransaction aborts, and all at transaction end.  Per row:
  * one comparison when the spec has no gate, else a lookup among the few
  * pipelines of the statement; no catalog access.
@@ -69,6 +70,7 @@ static MemoryContext gate_cxt = NULL;	/* counts; reset when no frame is left */
 
 static ExecutorStart_hook_type prev_start = NULL;
 static ExecutorFinish_hook_type prev_finish = NULL;
+static ExecutorEnd_hook_type prev_end = NULL;
 static ProcessUtility_hook_type prev_utility = NULL;
 
 /* Read "max_reject_rate" and "min_rows" of spec object top into spec. */
@@ -267,6 +269,22 @@ gate_finish(QueryDesc *qd)
 	gate_end(qd);
 }
 
+/* ExecutorEnd: a statement that never finished (EXPLAIN, an error) leaves no frame. */
+static void
+gate_end_executor(QueryDesc *qd)
+{
+	for (int i = nframes - 1; i >= 0; i--)
+		if (frames[i].owner == qd)
+		{
+			gate_truncate(i);
+			break;
+		}
+	if (prev_end)
+		prev_end(qd);
+	else
+		standard_ExecutorEnd(qd);
+}
+
 /* ProcessUtility: COPY ... FROM fires triggers outside the executor. */
 static void
 gate_utility(PlannedStmt *pstmt, const char *query, bool readonly, ProcessUtilityContext context,
@@ -316,6 +334,8 @@ pl_gate_init(void)
 	ExecutorStart_hook = gate_start;
 	prev_finish = ExecutorFinish_hook;
 	ExecutorFinish_hook = gate_finish;
+	prev_end = ExecutorEnd_hook;
+	ExecutorEnd_hook = gate_end_executor;
 	prev_utility = ProcessUtility_hook;
 	ProcessUtility_hook = gate_utility;
 	RegisterXactCallback(gate_xact, NULL);

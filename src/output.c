@@ -127,10 +127,9 @@ static void
 push_absolute(JsonbParseState **st, const char *kw, int len, const char *base_uri)
 {
 	char	   *abs;
-	const char *rest = kw;
+	char	   *rest;
 
-	if (base_uri == NULL || strncmp(kw, "/schema", 7) != 0 ||
-		(kw[7] != '/' && kw[7] != '\0') || len < 7)
+	if (base_uri == NULL || strncmp(kw, "/schema", 7) != 0 || (kw[7] != '/' && kw[7] != '\0'))
 		return;
 	rest = pnstrdup(kw + 7, len - 7);
 	if (strstr(rest, "/$ref") || strstr(rest, "/$dynamicRef") || strstr(rest, "/$recursiveRef"))
