@@ -25,6 +25,8 @@ typedef struct PlSpec
 	struct PlTransform *transform;	/* NULL: no steps */
 	PlOnError	on_error;
 	bool		formats_assert;
+	double		max_reject_rate;	/* quality gate (src/gate.c); -1: none */
+	int64		min_rows;
 	int			pins;			/* calls walking it (pl_spec_pin) */
 	bool		retired;		/* replaced while pinned: freed at the last unpin */
 	MemoryContext cxt;
@@ -42,6 +44,7 @@ extern bool pl_spec_check(PlSpec *spec, Jsonb *doc, Jsonb **out, PlErrors *errs)
 /* src/cache.c */
 extern void pl_cache_init(void);
 extern PlSpec *pl_cache_lookup(const char *name, FmgrInfo *flinfo);
-extern PlSpec *pl_cache_lookup_text(text *name, FmgrInfo *flinfo);
+extern PlSpec *pl_cache_lookup_text(text *name, int32 version, FmgrInfo *flinfo);
+extern PlSpec *pl_cache_lookup_version(const char *name, int32 version, FmgrInfo *flinfo);
 
 #endif

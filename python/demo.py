@@ -361,8 +361,23 @@ def step_profile(demo):
         demo.say("  " + line)
 
 
+def step_dry_run(demo):
+    """Before tightening the rules: what would a stricter version do to the stored
+    orders and to the quarantined ones? (pipeline.test writes nothing)"""
+    stricter = json.loads(json.dumps(INGEST_SPEC))
+    stricter["schema"]["properties"]["amount"]["maximum"] = 1000
+    r = demo.conn.execute(
+        "SELECT checked, failed, newly_failing, rejects_checked, rejects_accepted, failures"
+        "  FROM pipeline.test(%s, %s, 'demo_orders', 'doc')", (INGEST, Jsonb(stricter))).fetchone()
+    demo.say("\ndry run of a stricter version (amount at most 1000) against the stored orders:")
+    demo.say(f"  {r[0]} checked, {r[1]} would fail ({r[2]} of them pass today); "
+             f"{r[4]} of {r[3]} quarantined records it would accept")
+    for f in r[5][:3]:
+        demo.say(f"  {f['count']:>5} x {f['keywordLocation']}: e.g. {f['example']['error']}")
+
+
 STEPS = [step_setup, step_define, step_generate, step_validate, step_report, step_crosscheck,
-         step_ingest, step_quarantine, step_profile]
+         step_ingest, step_dry_run, step_quarantine, step_profile]
 
 
 def main(argv=None):

@@ -1,11 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * cache.c
- *	  Per-backend cache of compiled pipeline specs, by name.
+ *	  Per-backend cache of compiled pipeline specs, by name (the active
+ *	  version) and by name and version (pinned calls).
  *
  * Design: a spec is compiled once per backend and version and kept in
  * CacheMemoryContext.  Freshness follows PostgreSQL's own relcache
- * protocol rather than polling: define(), drop() and register_schema()
+ * protocol rather than polling: define(), activate(), drop() and register_schema()
  * queue a relcache invalidation of pipeline.pipelines or pipeline.schemas
  * (pipeline._invalidate), which every backend receives when the writing
  * transaction has committed, at its next statement.  Our relcache callback
@@ -13,15 +14,15 @@
  *
  * A lookup then costs one comparison when nothing changed: the caller's
  * FmgrInfo.fn_extra remembers the entry and the generation it was checked
- * in.  After a bump, the next lookup re-reads the current version of that
+ * in.  After a bump, the next lookup re-reads the active (or pinned) version of that
  * name (one indexed query) and recompiles only if the version differs or the
  * registered schemas changed.  A statement therefore sees one version per
  * row, and a new version from the next statement after the define commits.
  *
- * Only pipelines that exist have entries: a lookup of an unknown name enters
- * nothing (any role may look up any name, and each entry would stay for the
- * life of the backend), and a pipeline found dropped is removed.  The cache
- * is therefore bounded by the registry.
+ * Only pipelines (and pinned versions) that exist have entries: a lookup of
+ * an unknown name enters nothing (any role may look up any name, and each
+ * entry would stay for the life of the backend), and one found dropped is
+ * removed.  The cache is therefore bounded by the registry.
  *
  *-------------------------------------------------------------------------
  */
@@ -39,10 +40,17 @@
 #include "registry.h"
 #include "spec.h"
 
-/* One pipeline name and its current compiled version. */
+/* Hash key: a pipeline name and a pinned version, 0 for the active one. */
+typedef struct PlCacheKey
+{
+	char		name[NAMEDATALEN];	/* zero-padded: the key is hashed as bytes */
+	int32		version;
+} PlCacheKey;
+
+/* One pipeline name (and pinned version) and its compiled spec. */
 typedef struct PlCacheEntry
 {
-	char		name[NAMEDATALEN];	/* hash key */
+	PlCacheKey	key;
 	PlSpec	   *spec;			/* NULL until compiled */
 	uint64		checked;		/* generation in which spec was last confirmed */
 	uint64		schemas_seen;	/* schemas generation spec was compiled in */
@@ -88,11 +96,11 @@ pl_cache_create(void)
 {
 	HASHCTL		ctl;
 
-	ctl.keysize = NAMEDATALEN;
+	ctl.keysize = sizeof(PlCacheKey);
 	ctl.entrysize = sizeof(PlCacheEntry);
 	ctl.hcxt = CacheMemoryContext;
 	pl_cache = hash_create("pipeline spec cache", 64, &ctl,
-						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 /* Learn our tables' OIDs so the callback can ignore other relations. */
@@ -106,15 +114,16 @@ pl_cache_learn_relids(void)
 }
 
 /*
- * Read the current version and spec of name, and the xmin of its row (a
- * dropped and re-created pipeline starts again at version 1, so the version
- * alone does not identify a spec); false if there is none.
+ * Read the active version (pinned 0) or version pinned of name, its spec and
+ * the xmin of its row (a dropped and re-created pipeline starts again at
+ * version 1, so the version alone does not identify a spec); false if there
+ * is none.
  */
 static bool
-pl_cache_read(const char *name, int32 *version, TransactionId *xmin, Jsonb **spec)
+pl_cache_read(const char *name, int32 pinned, int32 *version, TransactionId *xmin, Jsonb **spec)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {CStringGetTextDatum(name)};
+	Oid			argtypes[2] = {TEXTOID, INT4OID};
+	Datum		args[2] = {CStringGetTextDatum(name), Int32GetDatum(pinned)};
 	bool		found = false;
 	bool		isnull;
 
@@ -131,8 +140,9 @@ pl_cache_read(const char *name, int32 *version, TransactionId *xmin, Jsonb **spe
 	 */
 	PushActiveSnapshot(GetCatalogSnapshot(pl_pipelines_relid));
 	SPI_execute_with_args("SELECT version, spec, xmin FROM pipeline.pipelines"
-						  " WHERE name OPERATOR(pg_catalog.=) $1 ORDER BY version DESC LIMIT 1",
-						  1, argtypes, args, NULL, true, 1);
+						  " WHERE name OPERATOR(pg_catalog.=) $1 AND CASE $2 WHEN 0 THEN active"
+						  " ELSE version OPERATOR(pg_catalog.=) $2 END",
+						  2, argtypes, args, NULL, true, 1);
 	PopActiveSnapshot();
 	if (SPI_processed == 1)
 	{
@@ -148,36 +158,41 @@ pl_cache_read(const char *name, int32 *version, TransactionId *xmin, Jsonb **spe
 	return found;
 }
 
-/* Raise the error of a lookup of a pipeline that does not exist. */
-static void
+/* Raise the error of a lookup of a pipeline (or pinned version) that does not exist. */
 pg_attribute_noreturn()
-pl_cache_no_such(const char *name)
+static void
+pl_cache_no_such(const PlCacheKey *key)
 {
+	if (key->version == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("pipeline \"%s\" does not exist", key->name),
+				 errhint("Create it with pipeline.define().")));
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("pipeline \"%s\" does not exist", name),
-			 errhint("Create it with pipeline.define().")));
+			 errmsg("version %d of pipeline \"%s\" does not exist", key->version, key->name),
+			 errhint("The versions of a pipeline are listed in pipeline.pipelines.")));
 }
 
-/* Forget entry e (its pipeline was dropped) and free its spec. */
+/* Forget entry e (its pipeline or version was dropped) and free its spec. */
 static void
 pl_cache_remove(PlCacheEntry *e)
 {
 	PlSpec	   *spec = e->spec;
 
-	hash_search(pl_cache, e->name, HASH_REMOVE, NULL);
+	hash_search(pl_cache, &e->key, HASH_REMOVE, NULL);
 	if (spec)
-		pl_spec_free(spec);
+		pl_spec_retire(spec);
 }
 
 /*
- * The entry of pipeline name brought up to date with the registry (e, if
- * not NULL, is its current entry), recompiling if needed.  Nothing is
- * entered for a name that does not exist or a spec that does not compile,
- * so lookups of unknown names leave no memory behind.
+ * The entry of key brought up to date with the registry (e, if not NULL, is
+ * its current entry), recompiling if needed.  Nothing is entered for a name
+ * or version that does not exist or a spec that does not compile, so lookups
+ * of unknown names leave no memory behind.
  */
 static PlCacheEntry *
-pl_cache_refresh(const char *name, PlCacheEntry *e)
+pl_cache_refresh(const PlCacheKey *key, PlCacheEntry *e)
 {
 	int32		version;
 	TransactionId xmin;
@@ -187,11 +202,11 @@ pl_cache_refresh(const char *name, PlCacheEntry *e)
 	uint64		sgen = pl_schemas_generation;
 
 	pl_cache_learn_relids();
-	if (!pl_cache_read(name, &version, &xmin, &spec_jb))
+	if (!pl_cache_read(key->name, key->version, &version, &xmin, &spec_jb))
 	{
 		if (e)
 			pl_cache_remove(e);
-		pl_cache_no_such(name);
+		pl_cache_no_such(key);
 	}
 	if (e && e->spec && e->spec->version == version && e->row_xmin == xmin && e->schemas_seen == sgen)
 	{
@@ -199,12 +214,12 @@ pl_cache_refresh(const char *name, PlCacheEntry *e)
 		return e;
 	}
 	spec = pl_spec_compile(spec_jb, pl_registry_schema);
-	spec->name = MemoryContextStrdup(spec->cxt, name);
+	spec->name = MemoryContextStrdup(spec->cxt, key->name);
 	spec->version = version;
 	MemoryContextSetParent(spec->cxt, CacheMemoryContext);
 	if (e == NULL)
 	{
-		e = hash_search(pl_cache, name, HASH_ENTER, NULL);
+		e = hash_search(pl_cache, key, HASH_ENTER, NULL);
 		e->spec = NULL;
 	}
 	if (e->spec)
@@ -216,42 +231,60 @@ pl_cache_refresh(const char *name, PlCacheEntry *e)
 	return e;
 }
 
-/*
- * pl_cache_lookup for a text name: the per-call-site shortcut compares the
- * text in place, so the common call makes no copy of the name.
- */
-PlSpec *
-pl_cache_lookup_text(text *name, FmgrInfo *flinfo)
+/* Does call-site cache cc hold name (len bytes, not terminated) at version? */
+static inline bool
+pl_call_cache_hit(const PlCallCache *cc, const char *name, int len, int32 version)
 {
-	PlCallCache *cc = (PlCallCache *) flinfo->fn_extra;
-	int			len = VARSIZE_ANY_EXHDR(name);
-
-	if (cc && cc->checked == pl_generation && len < NAMEDATALEN &&
-		strncmp(cc->entry->name, VARDATA_ANY(name), len) == 0 &&
-		cc->entry->name[len] == '\0')
-		return cc->entry->spec;
-	return pl_cache_lookup(text_to_cstring(name), flinfo);
+	return cc && cc->checked == pl_generation && len < NAMEDATALEN &&
+		cc->entry->key.version == version &&
+		strncmp(cc->entry->key.name, name, len) == 0 && cc->entry->key.name[len] == '\0';
 }
 
 /*
- * The current compiled version of pipeline name.  flinfo, if given, keeps a
- * per-call-site shortcut in fn_extra so repeated calls skip the hash lookup.
+ * pl_cache_lookup_version for a text name: the per-call-site shortcut
+ * compares the text in place, so the common call makes no copy of the name.
  */
+PlSpec *
+pl_cache_lookup_text(text *name, int32 version, FmgrInfo *flinfo)
+{
+	PlCallCache *cc = (PlCallCache *) flinfo->fn_extra;
+
+	if (pl_call_cache_hit(cc, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name), version))
+		return cc->entry->spec;
+	return pl_cache_lookup_version(text_to_cstring(name), version, flinfo);
+}
+
+/* The active compiled version of pipeline name (see pl_cache_lookup_version). */
 PlSpec *
 pl_cache_lookup(const char *name, FmgrInfo *flinfo)
 {
+	return pl_cache_lookup_version(name, 0, flinfo);
+}
+
+/*
+ * Version of pipeline name compiled, the active one when version is 0.
+ * flinfo, if given, keeps a per-call-site shortcut in fn_extra so repeated
+ * calls skip the hash lookup.
+ */
+PlSpec *
+pl_cache_lookup_version(const char *name, int32 version, FmgrInfo *flinfo)
+{
 	PlCallCache *cc = flinfo ? (PlCallCache *) flinfo->fn_extra : NULL;
+	PlCacheKey	key;
 	PlCacheEntry *e;
 
-	if (cc && cc->checked == pl_generation && strcmp(cc->entry->name, name) == 0)
+	if (pl_call_cache_hit(cc, name, strlen(name), version))
 		return cc->entry->spec;
+	memset(&key, 0, sizeof(key));
+	strlcpy(key.name, name, NAMEDATALEN);
+	key.version = version;
 	if (strlen(name) >= NAMEDATALEN)
-		pl_cache_no_such(name);
+		pl_cache_no_such(&key);
 	if (pl_cache == NULL)
 		pl_cache_create();
-	e = hash_search(pl_cache, name, HASH_FIND, NULL);
+	e = hash_search(pl_cache, &key, HASH_FIND, NULL);
 	if (e == NULL || e->checked != pl_generation)
-		e = pl_cache_refresh(name, e);
+		e = pl_cache_refresh(&key, e);
 	if (flinfo)
 	{
 		if (cc == NULL)

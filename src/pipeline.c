@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * pipeline.c
- *	  Module entry: GUCs and cache invalidation set-up.
+ *	  Module entry: GUCs, cache invalidation and the quality gate's hooks.
  *
  * pipeline validates and transforms JSON records inside PostgreSQL: specs
  * are compiled once per backend (schema_compile.c, spec.c), cached by name
@@ -14,6 +14,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "ops.h"
 #include "spec.h"
 
 PG_MODULE_MAGIC;
@@ -57,4 +58,5 @@ _PG_init(void)
 	EmitWarningsOnPlaceholders("pipeline");
 #endif
 	pl_cache_init();
+	pl_gate_init();
 }

@@ -6,10 +6,12 @@
  * The state is a hash table from field path to running statistics: how many
  * documents have the field, how many of them hold null, the JSON types seen,
  * min, max and mean of its numbers, and a HyperLogLog sketch for the
- * approximate number of distinct values.  Paths are JSON Pointers; the
+ * approximate number of distinct values, how many numbers are integers,
+ * which formats every string satisfies, and the strings themselves while
+ * there are few and short (for pipeline.infer).  Paths are JSON Pointers; the
  * elements of an array share one path, the array's path plus the token "*".  Every part of the
  * state merges exactly (counts add, min/max compare, sketches take the
- * register-wise maximum), so partial states from parallel workers combine
+ * register-wise maximum, value sets unite, format failures accumulate), so partial states from parallel workers combine
  * into the same answer a single scan gives.
  *
  * A document with a very large number of distinct paths could make the state
@@ -32,7 +34,9 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
+#include "formats.h"
 #include "jsonb_read.h"
+#include "numbers.h"
 #include "pipeline.h"
 
 PG_FUNCTION_INFO_V1(pipeline_profile_transfn);
@@ -45,6 +49,13 @@ PG_FUNCTION_INFO_V1(pipeline_profile_finalfn);
 #define PROFILE_PATH_LEN	256		/* longer paths are cut (and so share stats) */
 #define HLL_BITS			10
 #define HLL_REGISTERS		(1 << HLL_BITS)
+#define PROFILE_MAX_VALUES	16		/* strings kept per path, for enums */
+#define PROFILE_VALUE_LEN	48		/* longer strings are not kept */
+
+/* The formats profile checks on every string, in the order infer prefers them. */
+static const PlFormat profile_formats[] = {PL_FORMAT_UUID, PL_FORMAT_DATE_TIME, PL_FORMAT_DATE,
+PL_FORMAT_IPV4, PL_FORMAT_EMAIL, PL_FORMAT_URI};
+static const char *const profile_format_names[] = {"uuid", "date-time", "date", "ipv4", "email", "uri"};
 
 /* Statistics of one path. */
 typedef struct FieldStats
@@ -58,6 +69,12 @@ typedef struct FieldStats
 	double		max;
 	double		sum;
 	uint8		hll[HLL_REGISTERS];
+	int64		integers;		/* numbers with no fractional part */
+	uint32		format_fails;	/* bit i: some string fails profile_formats[i] */
+	bool		values_overflow;	/* more strings than kept, or a long one */
+	int32		nvalues;
+	uint8		value_lens[PROFILE_MAX_VALUES];
+	char		values[PROFILE_MAX_VALUES][PROFILE_VALUE_LEN];
 } FieldStats;
 
 /* The aggregate state. */
@@ -171,6 +188,33 @@ hll_estimate(const uint8 *hll)
 	return e;
 }
 
+/* Keep string s (len bytes) among f's values, or note that they overflow. */
+static void
+field_add_value(FieldStats *f, const char *s, int len)
+{
+	if (f->values_overflow)
+		return;
+	for (int i = 0; i < f->nvalues; i++)
+		if (f->value_lens[i] == len && memcmp(f->values[i], s, len) == 0)
+			return;
+	if (len >= PROFILE_VALUE_LEN || f->nvalues == PROFILE_MAX_VALUES)
+	{
+		f->values_overflow = true;
+		return;
+	}
+	memcpy(f->values[f->nvalues], s, len);
+	f->value_lens[f->nvalues++] = (uint8) len;
+}
+
+/* Note in f which of the profiled formats string s (len bytes) fails. */
+static void
+field_check_formats(FieldStats *f, const char *s, int len)
+{
+	for (int i = 0; i < (int) lengthof(profile_formats); i++)
+		if (!(f->format_fails & (1u << i)) && !pl_format_check(profile_formats[i], s, len))
+			f->format_fails |= 1u << i;
+}
+
 /* Record scalar or container v at path into st, then its members. */
 static void
 profile_value(ProfileState *st, StringInfo path, const JbRef *v)
@@ -196,6 +240,12 @@ profile_value(ProfileState *st, StringInfo path, const JbRef *v)
 			f->max = f->numbers == 0 || d > f->max ? d : f->max;
 			f->sum += d;
 			f->numbers++;
+			f->integers += pl_numeric_is_integral(v->num);
+		}
+		if (v->type == JB_STRING)
+		{
+			field_add_value(f, v->str, v->len);
+			field_check_formats(f, v->str, v->len);
 		}
 		if (v->type != JB_ARRAY && v->type != JB_OBJECT)
 			hll_add(f->hll, value_hash(v));
@@ -266,6 +316,11 @@ field_merge(FieldStats *dst, const FieldStats *src)
 	dst->sum += src->sum;
 	for (int i = 0; i < HLL_REGISTERS; i++)
 		dst->hll[i] = Max(dst->hll[i], src->hll[i]);
+	dst->integers += src->integers;
+	dst->format_fails |= src->format_fails;
+	dst->values_overflow |= src->values_overflow;
+	for (int i = 0; i < Min(src->nvalues, PROFILE_MAX_VALUES); i++)
+		field_add_value(dst, src->values[i], Min(src->value_lens[i], PROFILE_VALUE_LEN - 1));
 }
 
 /* Merge state src into dst. */
@@ -373,6 +428,68 @@ double_numeric(double d)
 	return DatumGetNumeric(DirectFunctionCall1(float8_numeric, Float8GetDatum(d)));
 }
 
+/* qsort comparator: kept values (indexes into a FieldStats) by bytes. */
+static int
+value_cmp(const void *a, const void *b, void *arg)
+{
+	const FieldStats *f = arg;
+	int			i = *(const int *) a;
+	int			j = *(const int *) b;
+	int			c = memcmp(f->values[i], f->values[j], Min(f->value_lens[i], f->value_lens[j]));
+
+	return c ? c : (int) f->value_lens[i] - (int) f->value_lens[j];
+}
+
+/* Push key: an array of the n strings strs (lens[i] bytes each). */
+static void
+push_string_array(JsonbParseState **ps, const char *key, const char *const *strs, const int *lens, int n)
+{
+	JsonbValue	k = {.type = jbvString,.val.string = {(int) strlen(key), (char *) key}};
+
+	pushJsonbValue(ps, WJB_KEY, &k);
+	pushJsonbValue(ps, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < n; i++)
+	{
+		JsonbValue	v = {.type = jbvString,.val.string = {lens[i], (char *) strs[i]}};
+
+		pushJsonbValue(ps, WJB_ELEM, &v);
+	}
+	pushJsonbValue(ps, WJB_END_ARRAY, NULL);
+}
+
+/*
+ * Push "formats": the profiled formats every string satisfies (when any),
+ * and "values": the distinct strings, sorted, when all were kept.
+ */
+static void
+push_strings(JsonbParseState **ps, const FieldStats *f)
+{
+	const char *strs[Max(PROFILE_MAX_VALUES, lengthof(profile_formats))];
+	int			lens[lengthof(strs)];
+	int			idx[PROFILE_MAX_VALUES];
+	int			n = 0;
+
+	for (int i = 0; i < (int) lengthof(profile_formats); i++)
+		if (!(f->format_fails & (1u << i)))
+		{
+			strs[n] = profile_format_names[i];
+			lens[n++] = strlen(profile_format_names[i]);
+		}
+	if (n > 0)
+		push_string_array(ps, "formats", strs, lens, n);
+	if (f->values_overflow)
+		return;
+	for (int i = 0; i < f->nvalues; i++)
+		idx[i] = i;
+	qsort_arg(idx, f->nvalues, sizeof(int), value_cmp, (void *) f);
+	for (int i = 0; i < f->nvalues; i++)
+	{
+		strs[i] = f->values[idx[i]];
+		lens[i] = f->value_lens[idx[i]];
+	}
+	push_string_array(ps, "values", strs, lens, f->nvalues);
+}
+
 /* Push the statistics of one path as a jsonb object value. */
 static void
 push_field(JsonbParseState **ps, const FieldStats *f)
@@ -396,8 +513,12 @@ push_field(JsonbParseState **ps, const FieldStats *f)
 		push_number(ps, "max", double_numeric(f->max));
 		push_number(ps, "mean", double_numeric(f->sum / f->numbers));
 	}
+	if (f->numbers > 0)
+		push_number(ps, "integers", int64_to_numeric(f->integers));
 	if (f->count > f->types[JB_ARRAY] + f->types[JB_OBJECT])
 		push_number(ps, "distinct", int64_to_numeric((int64) rint(hll_estimate(f->hll))));
+	if (f->types[JB_STRING] > 0)
+		push_strings(ps, f);
 	pushJsonbValue(ps, WJB_END_OBJECT, NULL);
 }
 

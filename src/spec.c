@@ -13,6 +13,7 @@
 
 #include "utils/memutils.h"
 
+#include "ops.h"
 #include "spec.h"
 #include "transform.h"
 
@@ -50,7 +51,8 @@ spec_choice(const JNode *spec, const char *key, const char *const *allowed, int 
 static void
 spec_check_members(const JNode *spec)
 {
-	static const char *const known[] = {"schema", "transform", "on_error", "formats", "description"};
+	static const char *const known[] = {"schema", "transform", "on_error", "formats", "description",
+	"max_reject_rate", "min_rows"};
 
 	for (int i = 0; i < spec->n; i++)
 	{
@@ -66,7 +68,7 @@ spec_check_members(const JNode *spec)
 			initStringInfo(&ptr);
 			pl_pointer_append_token(&ptr, spec->pairs[i].key, spec->pairs[i].keylen);
 			spec_error(ptr.data, psprintf("unknown member \"%s\"", spec->pairs[i].key),
-					   "A spec has the members \"schema\", \"transform\", \"on_error\", \"formats\" and \"description\".");
+					   "A spec has the members \"schema\", \"transform\", \"on_error\", \"formats\", \"description\", \"max_reject_rate\" and \"min_rows\".");
 		}
 	}
 }
@@ -121,6 +123,7 @@ pl_spec_compile(Jsonb *spec_jb, PlSchemaResolver resolve)
 	spec_check_members(top);
 	spec->on_error = (PlOnError) spec_choice(top, "on_error", on_error, PL_ON_ERROR_RAISE);
 	spec->formats_assert = spec_choice(top, "formats", formats, 0) == 0;
+	pl_gate_parse(spec, top);
 	spec->transform = spec_check_transform(top);
 	spec->schema = spec_compile_schema(spec_jb, spec->formats_assert, resolve);
 	MemoryContextSwitchTo(old);

@@ -4,7 +4,8 @@
  *	  SQL entry points that check documents against a named pipeline.
  *
  * Each looks the pipeline up through the per-backend cache (one pointer
- * comparison per call when nothing changed), then transforms and validates
+ * comparison per call when nothing changed): its active version, or the
+ * version given as the third argument (pinned).  Then each transforms and validates
  * the document in place.  Memory comes from the caller's per-call context,
  * which the executor resets between rows.
  *
@@ -16,45 +17,78 @@
 #include "utils/builtins.h"
 #include "utils/elog.h"
 
+#include "ops.h"
 #include "spec.h"
 
 PG_FUNCTION_INFO_V1(pipeline_validate);
 PG_FUNCTION_INFO_V1(pipeline_errors);
 PG_FUNCTION_INFO_V1(pipeline_transform);
 PG_FUNCTION_INFO_V1(pipeline_process);
+PG_FUNCTION_INFO_V1(pipeline_errors_version);
 
-/* The pipeline named by text argument n, compiled. */
+/*
+ * The pipeline named by text argument n, compiled: the version in integer
+ * argument version_arg, or the active version when version_arg is past the
+ * call's arguments.
+ */
 static PlSpec *
-spec_arg(FunctionCallInfo fcinfo, int n)
+spec_arg(FunctionCallInfo fcinfo, int n, int version_arg)
 {
-	return pl_cache_lookup_text(PG_GETARG_TEXT_PP(n), fcinfo->flinfo);
+	int32		version = 0;
+
+	if (PG_NARGS() > version_arg)
+	{
+		version = PG_GETARG_INT32(version_arg);
+		if (version <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pipeline version must be positive, not %d", version)));
+	}
+	return pl_cache_lookup_text(PG_GETARG_TEXT_PP(n), version, fcinfo->flinfo);
 }
 
-/* validate(doc, name): does doc pass the pipeline (after its transforms)? */
+/* validate(doc, name [, version]): does doc pass the pipeline (after its transforms)? */
 Datum
 pipeline_validate(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
-	PlSpec	   *spec = spec_arg(fcinfo, 1);
+	PlSpec	   *spec = spec_arg(fcinfo, 1, 2);
 
 	PG_RETURN_BOOL(pl_spec_check(spec, doc, NULL, NULL));
 }
 
-/* errors(doc, name): every violation as jsonb, [] when valid. */
+/* The violations of doc against spec in the output format named by text argument n. */
+static Datum
+errors_as(FunctionCallInfo fcinfo, PlSpec *spec, int n)
+{
+	PlOutputFormat format = PG_NARGS() > n ? pl_output_format(PG_GETARG_TEXT_PP(n)) : PL_OUTPUT_LIST;
+	PlErrors	errs;
+	Jsonb	   *res;
+
+	pl_errors_init(&errs);
+	pl_spec_check(spec, PG_GETARG_JSONB_P(0), NULL, &errs);
+	res = pl_errors_output(&errs, format, pl_spec_base_uri(spec));
+	if (res == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_JSONB_P(res);
+}
+
+/* errors(doc, name [, format]): every violation as jsonb, [] when valid ('list'). */
 Datum
 pipeline_errors(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
-	PlSpec	   *spec = spec_arg(fcinfo, 1);
-	PlErrors	errs;
+	return errors_as(fcinfo, spec_arg(fcinfo, 1, PG_NARGS()), 2);
+}
 
-	pl_errors_init(&errs);
-	pl_spec_check(spec, doc, NULL, &errs);
-	PG_RETURN_JSONB_P(pl_errors_to_jsonb(&errs));
+/* errors(doc, name, version [, format]): the same against a pinned version. */
+Datum
+pipeline_errors_version(PG_FUNCTION_ARGS)
+{
+	return errors_as(fcinfo, spec_arg(fcinfo, 1, 2), 3);
 }
 
 /*
- * transform(doc, name): the document after the pipeline's transform steps.
+ * transform(doc, name [, version]): the document after the pipeline's transform steps.
  * A step that cannot convert its input leaves the value as it was; errors()
  * and process() report it as a violation.
  */
@@ -62,17 +96,17 @@ Datum
 pipeline_transform(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
-	PlSpec	   *spec = spec_arg(fcinfo, 1);
+	PlSpec	   *spec = spec_arg(fcinfo, 1, 2);
 
 	PG_RETURN_JSONB_P(pl_spec_transform(spec, doc, NULL));
 }
 
-/* process(doc, name): transform and validate; raise 23514 on any violation. */
+/* process(doc, name [, version]): transform and validate; raise 23514 on any violation. */
 Datum
 pipeline_process(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
-	PlSpec	   *spec = spec_arg(fcinfo, 1);
+	PlSpec	   *spec = spec_arg(fcinfo, 1, 2);
 	Jsonb	   *out;
 
 	if (!pl_spec_check(spec, doc, &out, NULL))

@@ -66,6 +66,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "ops.h"
 #include "trigger.h"
 
 PG_FUNCTION_INFO_V1(pipeline_trigger);
@@ -1373,12 +1374,16 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	moving = row_load(plan, spec, row, td, call->entry, &mode);
 	pl_errors_init(&errs);
 	if (judge(plan, spec, row, mode, &errs, &record, &newdoc))
+	{
 		changed = row_changed(plan, row, newdoc);
+		pl_gate_row(spec, NULL, rel, td);
+	}
 	else
 	{
 		if (moving)
 			raise_moving(plan, spec, rel, &errs);
 		reject(plan, spec, rel, td, &errs);
+		pl_gate_row(spec, &errs, rel, td);
 		result = NULL;
 	}
 	MemoryContextSwitchTo(caller);
