@@ -48,3 +48,10 @@ fuzz:
 
 check-asan:
 	bash scripts/asan.sh
+
+# scale-out (docs/scale-out.md): the test/citus suite on a coordinator and two
+# workers, private servers; Citus is built once per machine outside the
+# repository (exit status 77: skipped, no Citus source beside the repository)
+.PHONY: check-citus
+check-citus:
+	bash scripts/citus.sh

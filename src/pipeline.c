@@ -14,6 +14,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "citus.h"
 #include "spec.h"
 
 PG_MODULE_MAGIC;
@@ -41,4 +42,5 @@ _PG_init(void)
 	EmitWarningsOnPlaceholders("pipeline");
 #endif
 	pl_cache_init();
+	pl_cluster_init();
 }
