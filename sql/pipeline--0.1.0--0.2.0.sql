@@ -222,10 +222,12 @@ COMMENT ON FUNCTION pipeline.cluster_rejects(text) IS 'the quarantined records o
 REVOKE EXECUTE ON FUNCTION
     pipeline._cluster_propagate(text, integer), pipeline._cluster_apply(text, integer),
     pipeline._cluster_check(regclass, text, jsonb), pipeline._cluster_sync_pipelines(),
-    pipeline._cluster_sync_schemas(), pipeline.cluster_rejects(text), pipeline.cluster_replay(text)
+    pipeline._cluster_sync_schemas(), pipeline._cluster_self(), pipeline._cluster_shard(text),
+    pipeline.cluster_rejects(text), pipeline.cluster_replay(text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     pipeline._cluster_propagate(text, integer), pipeline._cluster_apply(text, integer),
     pipeline._cluster_check(regclass, text, jsonb), pipeline._cluster_sync_pipelines(),
-    pipeline._cluster_sync_schemas(), pipeline.cluster_rejects(text), pipeline.cluster_replay(text)
+    pipeline._cluster_sync_schemas(), pipeline._cluster_self(), pipeline._cluster_shard(text),
+    pipeline.cluster_rejects(text), pipeline.cluster_replay(text)
 TO pipeline_admin;
