@@ -551,6 +551,31 @@ BEGIN
     END LOOP;
 END
 $$;
+/*
+ * Make every worker's registry a copy of this coordinator's, in one
+ * distributed transaction: for a node added to the cluster after pipelines
+ * were defined (Citus creates the extension there, empty), or one restored
+ * from an older backup.
+ */
+CREATE FUNCTION pipeline.cluster_sync() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        RETURN;
+    END IF;
+    PERFORM pipeline._cluster_propagate(format(
+        'DELETE FROM pipeline.pipelines; DELETE FROM pipeline.schemas;'
+        ' INSERT INTO pipeline.schemas SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::pipeline.schemas, %L);'
+        ' INSERT INTO pipeline.pipelines SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::pipeline.pipelines, %L);'
+        ' SELECT pipeline._invalidate(''pipeline.schemas''), pipeline._invalidate(''pipeline.pipelines'')',
+        (SELECT coalesce(jsonb_agg(s), '[]') FROM pipeline.schemas s),
+        (SELECT coalesce(jsonb_agg(p), '[]') FROM pipeline.pipelines p)), NULL);
+END
+$$;
+COMMENT ON FUNCTION pipeline.cluster_sync() IS 'copy the coordinator''s pipelines and schemas to every Citus worker';
+
 COMMENT ON FUNCTION pipeline.cluster_replay(text) IS 'replay a pipeline''s quarantined records on every Citus node, in one distributed transaction';
 COMMENT ON FUNCTION pipeline.cluster_rejects(text) IS 'the quarantined records of every Citus node, with node and shard';
 
@@ -558,11 +583,11 @@ REVOKE EXECUTE ON FUNCTION
     pipeline._cluster_propagate(text, integer), pipeline._cluster_apply(text, integer),
     pipeline._cluster_check(regclass, text, jsonb), pipeline._cluster_sync_pipelines(),
     pipeline._cluster_sync_schemas(), pipeline._cluster_self(), pipeline._cluster_shard(text),
-    pipeline.cluster_rejects(text), pipeline.cluster_replay(text)
+    pipeline.cluster_rejects(text), pipeline.cluster_replay(text), pipeline.cluster_sync()
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     pipeline._cluster_propagate(text, integer), pipeline._cluster_apply(text, integer),
     pipeline._cluster_check(regclass, text, jsonb), pipeline._cluster_sync_pipelines(),
     pipeline._cluster_sync_schemas(), pipeline._cluster_self(), pipeline._cluster_shard(text),
-    pipeline.cluster_rejects(text), pipeline.cluster_replay(text)
+    pipeline.cluster_rejects(text), pipeline.cluster_replay(text), pipeline.cluster_sync()
 TO pipeline_admin;

@@ -85,6 +85,25 @@ def test_worker_with_a_diverged_registry_fails_the_define(coord, node_conns, nod
             w1.execute("DELETE FROM pipeline.pipelines WHERE name = 'reg_div'")
 
 
+def test_cluster_sync_copies_the_coordinators_registry(coord, node_conns, nodes):
+    forget(coord, "reg_sync", "reg_sync_extra")
+    coord.execute("SELECT pipeline.define('reg_sync', %s)", (json.dumps(STRICT),))
+    # worker 1 loses reg_sync and gains a pipeline the coordinator does not have
+    with nodes[1].conn() as w1:
+        w1.execute("SET session_replication_role = replica")
+        w1.execute("DELETE FROM pipeline.pipelines WHERE name = 'reg_sync'")
+        w1.execute("INSERT INTO pipeline.pipelines (name, version, spec) VALUES ('reg_sync_extra', 1, '{}')")
+        w1.execute("SELECT pipeline._invalidate('pipeline.pipelines')")
+    with pytest.raises(psycopg.errors.UndefinedObject):
+        node_conns[1].execute("SELECT pipeline.validate('{}', 'reg_sync')")
+    coord.execute("SELECT pipeline.cluster_sync()")
+    every = "SELECT name, version, spec FROM pipeline.pipelines ORDER BY 1, 2"
+    for c in node_conns:
+        assert c.execute(every).fetchall() == coord.execute(every).fetchall()
+        assert c.execute("SELECT pipeline.validate('{}', 'reg_sync')").fetchone()[0] is False
+    coord.execute("SELECT pipeline.drop('reg_sync')")
+
+
 def test_functions_are_parallel_safe(coord):
     unsafe = coord.execute(
         "SELECT p.oid::regprocedure::text FROM pg_proc p"
