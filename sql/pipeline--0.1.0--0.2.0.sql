@@ -193,7 +193,6 @@ CREATE FUNCTION pipeline.cluster_replay(name text)
 AS $$
 DECLARE
     w record;
-    manual text;
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
         RETURN QUERY SELECT pipeline._cluster_self(), r.replayed, r.rejected FROM pipeline.replay(name) r;
@@ -203,11 +202,7 @@ BEGIN
         'SELECT pg_catalog.create_intermediate_result(''pipeline_replay_'' OPERATOR(pg_catalog.||)'
         ' (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g), %L)',
         format('SELECT r.replayed, r.rejected FROM pipeline.replay(%L) r', name)), NULL);
-    -- placements of reference tables on this node are shards too
-    manual := current_setting('citus.enable_manual_changes_to_shards');
-    PERFORM set_config('citus.enable_manual_changes_to_shards', 'on', true);
     RETURN QUERY SELECT pipeline._cluster_self(), r.replayed, r.rejected FROM pipeline.replay(name) r;
-    PERFORM set_config('citus.enable_manual_changes_to_shards', manual, true);
     FOR w IN SELECT n.nodename, n.nodeport, n.groupid FROM pg_dist_node n
               WHERE n.groupid <> 0 AND n.isactive AND n.noderole = 'primary' ORDER BY n.groupid LOOP
         PERFORM fetch_intermediate_results(ARRAY['pipeline_replay_' || w.groupid], w.nodename, w.nodeport);
