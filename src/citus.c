@@ -14,8 +14,12 @@
  * applying (so the call is not sent on again) and checks that the worker
  * computed the same version as the coordinator.
  *
- * Nothing here runs without the citus extension in the database: every
- * entry point returns at once when it is absent.
+ * attach (trigger.c) asks pl_cluster_check whether Citus can run the
+ * pipeline on the table; a shard's raise error names its distributed table
+ * (pl_cluster_logical_relation); and an error hook on the coordinator gives
+ * the pipeline's errors that Citus relays from workers their fields back.
+ * Without the citus extension in the database every entry point returns at
+ * once (the hook after a few comparisons).
  *
  *-------------------------------------------------------------------------
  */
@@ -65,17 +69,20 @@ spi_copy(const char *s)
 	return r;
 }
 
-/* The first column of the first row of a query (NULL if none), in the caller's context. */
+/*
+ * The first column of the last statement's single row (NULL if none), in
+ * the caller's context; sql may hold several statements.
+ */
 static char *
-query_value(const char *sql)
+query_value(const char *sql, bool read_only)
 {
 	char	   *v = NULL;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(sql, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute(sql, read_only, 0) < 0)
 		elog(ERROR, "could not run: %s", sql);
-	if (SPI_processed == 1)
+	if (SPI_processed == 1 && SPI_tuptable)
 		v = spi_copy(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
 	SPI_finish();
 	return v;
@@ -89,7 +96,7 @@ node_role(void)
 
 	if (!OidIsValid(get_extension_oid("citus", true)))
 		return PL_NODE_ALONE;
-	group = query_value("SELECT groupid FROM pg_catalog.pg_dist_local_group");
+	group = query_value("SELECT groupid FROM pg_catalog.pg_dist_local_group", true);
 	return (group == NULL || strcmp(group, "0") == 0) ? PL_NODE_COORDINATOR : PL_NODE_WORKER;
 }
 
@@ -102,7 +109,7 @@ require_synced_workers(void)
 {
 	char	   *stale = query_value("SELECT pg_catalog.string_agg(nodename || ':' || nodeport, ', ')"
 									" FROM pg_catalog.pg_dist_node WHERE groupid <> 0 AND isactive"
-									" AND noderole = 'primary' AND NOT hasmetadata");
+									" AND noderole = 'primary' AND NOT hasmetadata", true);
 
 	if (stale)
 		ereport(ERROR,
@@ -158,7 +165,7 @@ pipeline_cluster_propagate(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* Run call as a registry change sent by the coordinator; its first value, or NULL. */
+/* Run call as a registry change sent by the coordinator; its value, or NULL. */
 static char *
 apply_call(const char *call)
 {
@@ -167,13 +174,7 @@ apply_call(const char *call)
 	pl_applying = true;
 	PG_TRY();
 	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute(call, false, 0) < 0)
-			elog(ERROR, "could not run: %s", call);
-		if (SPI_processed == 1 && SPI_tuptable)
-			result = spi_copy(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-		SPI_finish();
+		result = query_value(call, false);
 	}
 	PG_FINALLY();
 	{
@@ -193,6 +194,8 @@ pipeline_cluster_apply(PG_FUNCTION_ARGS)
 {
 	char	   *got;
 
+	if (PG_ARGISNULL(0))
+		PG_RETURN_VOID();
 	if (node_role() != PL_NODE_WORKER)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -204,7 +207,7 @@ pipeline_cluster_apply(PG_FUNCTION_ARGS)
 				 errmsg("the pipeline registry of this worker differs from the coordinator's"),
 				 errdetail("The call gave %s here and %d on the coordinator.",
 						   got ? got : "nothing", PG_GETARG_INT32(1)),
-				 errhint("Copy the coordinator's pipeline.pipelines and pipeline.schemas to this node.")));
+				 errhint("Run pipeline.cluster_sync() on the coordinator to copy its registry to every worker.")));
 	PG_RETURN_VOID();
 }
 
