@@ -79,8 +79,8 @@ install_citus_deps() {
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     echo "citus.sh: installing ${missing[*]}" >&2
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # build_citus: configure, build and stage Citus once per machine; a lock
@@ -153,7 +153,10 @@ cleanup() {
         rm -rf "$WORK"
     fi
 }
-[ "$MODE" = serve ] || trap cleanup EXIT
+if [ "$MODE" != serve ]; then
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM    # through the EXIT trap
+fi
 
 echo "== private installation in $PRIV"
 rm -rf "$PRIV" "$BUILD"

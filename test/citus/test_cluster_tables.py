@@ -155,6 +155,24 @@ def test_quarantine_and_skip_row_and_column_mode(coord, node_conns, kind):
                 c.execute("DELETE FROM pipeline.rejects WHERE pipeline = %s", (table,))
 
 
+def test_rejects_commit_and_abort_with_the_rows(coord, nodes):
+    fresh_table(coord, "ct_tx", "distributed")
+    fresh_pipeline(coord, "ct_tx", spec("quarantine"))
+    coord.execute("SELECT pipeline.attach('ct_tx', 'ct_tx')")
+    rows = [(i, "ok" if i % 2 else "far too long") for i in range(1, 21)]
+    for commit in (False, True):
+        with nodes[0].conn(autocommit=False) as c:
+            with c.cursor().copy("COPY ct_tx FROM STDIN") as cp:
+                for r in rows:
+                    cp.write_row(r)
+            c.commit() if commit else c.rollback()
+        stored = coord.execute("SELECT count(*) FROM ct_tx").fetchone()[0]
+        rejected = sum(rejects_by_node(coord, "ct_tx").values())
+        assert (stored, rejected) == ((10, 10) if commit else (0, 0))
+    coord.execute("DROP TABLE ct_tx")
+    coord.execute("SELECT run_command_on_all_nodes(%s)", ("DELETE FROM pipeline.rejects WHERE pipeline = 'ct_tx'",))
+
+
 def test_update_moving_a_row_to_another_shard_keeps_it_once(coord):
     fresh_table(coord, "ct_move", "distributed")
     fresh_pipeline(coord, "ct_move", spec("quarantine"))
