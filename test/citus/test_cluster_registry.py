@@ -104,6 +104,27 @@ def test_cluster_sync_copies_the_coordinators_registry(coord, node_conns, nodes)
     coord.execute("SELECT pipeline.drop('reg_sync')")
 
 
+def test_a_pipeline_admin_who_is_not_superuser_changes_every_node(coord, node_conns, nodes):
+    forget(coord, "reg_admin")
+    coord.execute("DROP ROLE IF EXISTS regress_citus_admin")
+    coord.execute("CREATE ROLE regress_citus_admin LOGIN")      # Citus creates it on the workers
+    coord.execute("GRANT pipeline_admin TO regress_citus_admin")
+    try:
+        with psycopg.connect(host="127.0.0.1", port=nodes[0].port, user="regress_citus_admin",
+                             dbname="postgres", autocommit=True) as c:
+            assert c.execute("SELECT pipeline.define('reg_admin', '{}')").fetchone()[0] == 1
+            assert c.execute("SELECT sum(replayed) FROM pipeline.cluster_replay('reg_admin')").fetchone()[0] == 0
+        for n in node_conns:
+            assert [v for v, _ in registry(n, "reg_admin")] == [1]
+        with psycopg.connect(host="127.0.0.1", port=nodes[0].port, user="regress_citus_admin",
+                             dbname="postgres", autocommit=True) as c:
+            c.execute("SELECT pipeline.drop('reg_admin')")
+        for n in node_conns:
+            assert registry(n, "reg_admin") == []
+    finally:
+        coord.execute("DROP ROLE regress_citus_admin")
+
+
 def test_functions_are_parallel_safe(coord):
     unsafe = coord.execute(
         "SELECT p.oid::regprocedure::text FROM pg_proc p"
