@@ -11,7 +11,8 @@
 #
 # Environment:
 #   CITUS_SRC      directory holding citus-<version>.tar.gz and its PostgreSQL
-#                  15 patch (default: ../shared/citus beside the repository)
+#                  15 patch (default: shared/citus in the directory that
+#                  holds the repository)
 #   CITUS_CACHE    where Citus is built once per machine
 #                  (default /var/cache/pipeline-citus)
 #   CITUS_PORT     coordinator port; the workers use the next two (default 5450)

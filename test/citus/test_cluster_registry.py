@@ -135,6 +135,27 @@ def test_functions_are_parallel_safe(coord):
     assert unsafe == []
 
 
+
+def test_validate_runs_in_parallel_workers(coord):
+    coord.execute("DROP TABLE IF EXISTS reg_scan")
+    coord.execute("CREATE TABLE reg_scan (doc jsonb)")     # local to the coordinator
+    coord.execute("INSERT INTO reg_scan SELECT jsonb_build_object('a', i) FROM generate_series(1, 1000) i")
+    forget(coord, "reg_scan")
+    coord.execute("SELECT pipeline.define('reg_scan', %s)", (json.dumps(STRICT),))
+    with coord.transaction():
+        for s in ("max_parallel_workers_per_gather = 2", "parallel_setup_cost = 0", "parallel_tuple_cost = 0",
+                  "min_parallel_table_scan_size = 0"):
+            coord.execute("SET LOCAL " + s)
+        plan = "\n".join(r[0] for r in coord.execute(
+            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*)"
+            " FILTER (WHERE pipeline.validate(doc, 'reg_scan')) FROM reg_scan").fetchall())
+        count = coord.execute("SELECT count(*) FILTER (WHERE pipeline.validate(doc, 'reg_scan'))"
+                              " FROM reg_scan").fetchone()[0]
+    assert "Workers Planned: 2" in plan and "Parallel Seq Scan" in plan, plan
+    assert count == 1000
+    coord.execute("DROP TABLE reg_scan")
+    coord.execute("SELECT pipeline.drop('reg_scan')")
+
 # last: stopping a worker breaks the module's sessions to it
 def test_worker_stopped_during_define_leaves_every_node_unchanged(coord, node_conns, nodes):
     forget(coord, "reg_down", "reg_down_new")
