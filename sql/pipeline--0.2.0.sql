@@ -509,7 +509,8 @@ AS $$
 BEGIN
     IF relname ~ '_[0-9]+$' AND EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
         SELECT s.shardid, s.logicalrelid::text INTO shardid, relation
-          FROM pg_dist_shard s WHERE s.shardid = substring(relname FROM '_([0-9]+)$')::bigint;
+          FROM pg_dist_shard s WHERE s.shardid = substring(relname FROM '_([0-9]+)$')::bigint
+           AND shard_name(s.logicalrelid, s.shardid) = relname;
     END IF;
 END
 $$;

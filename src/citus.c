@@ -374,7 +374,11 @@ pl_cluster_logical_relation(Relation rel)
 		SPI_processed == 1)
 		logical = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
-	return OidIsValid(logical) ? relation_open(logical, AccessShareLock) : rel;
+	/* a table that only ends in digits is not a shard */
+	if (!OidIsValid(logical) || get_rel_namespace(logical) != RelationGetNamespace(rel) ||
+		strcmp(psprintf("%s_" INT64_FORMAT, get_rel_name(logical), shard), RelationGetRelationName(rel)) != 0)
+		return rel;
+	return relation_open(logical, AccessShareLock);
 }
 
 /* ----------------------------------------------------------------
