@@ -30,6 +30,9 @@ def fresh_table(coord, table, kind, columns="id bigint, name text"):
 
 
 def fresh_pipeline(coord, name, s):
+    """Define pipeline name afresh, without what an earlier run left."""
+    coord.execute("SELECT run_command_on_all_nodes(%s)",
+                  (f"DELETE FROM pipeline.rejects WHERE pipeline = '{name}'",))
     coord.execute("SELECT pipeline.drop(%s) WHERE EXISTS (SELECT FROM pipeline.pipelines WHERE name = %s)",
                   (name, name))
     coord.execute("SELECT pipeline.define(%s, %s)", (name, s))
@@ -192,3 +195,29 @@ def test_update_moving_a_row_to_another_shard_keeps_it_once(coord):
     assert coord.execute("SELECT count(*), count(DISTINCT name) FROM ct_move").fetchone() == (20, 20)
     assert coord.execute("SELECT operation FROM pipeline.cluster_rejects('ct_move')").fetchall() == [("UPDATE",)]
     coord.execute("DROP TABLE ct_move")
+
+
+# last: stopping a worker breaks the module's sessions to it
+def test_worker_stopped_during_replay_leaves_every_node_unchanged(coord, nodes):
+    fresh_table(coord, "ct_down", "distributed")
+    fresh_pipeline(coord, "ct_down", spec("quarantine"))
+    coord.execute("SELECT pipeline.attach('ct_down', 'ct_down')")
+    coord.execute("INSERT INTO ct_down SELECT i, 'much too long' FROM generate_series(1, 40) i")
+    before = rejects_by_node(coord, "ct_down")
+    assert sorted(before) == [nodes[1].name, nodes[2].name]
+    coord.execute("SELECT pipeline.define('ct_down', %s)", (json.dumps({"on_error": "quarantine"}),))
+    nodes[2].stop()
+    try:
+        with pytest.raises(psycopg.Error, match=str(nodes[2].port)):
+            coord.execute("SELECT * FROM pipeline.cluster_replay('ct_down')")
+        with nodes[1].conn() as w1:
+            assert w1.execute("SELECT count(*) FROM pipeline.rejects WHERE pipeline = 'ct_down'").fetchone()[0] \
+                == before[nodes[1].name]
+    finally:
+        nodes[2].start()
+    assert rejects_by_node(coord, "ct_down") == before
+    assert coord.execute("SELECT count(*) FROM ct_down").fetchone()[0] == 0
+    assert coord.execute("SELECT sum(replayed) FROM pipeline.cluster_replay('ct_down')").fetchone()[0] == 40
+    assert coord.execute("SELECT count(*) FROM ct_down").fetchone()[0] == 40
+    assert rejects_by_node(coord, "ct_down") == {}
+    coord.execute("DROP TABLE ct_down")
