@@ -110,7 +110,7 @@ build_citus() {
     echo "== building $CITUS_VERSION in $src (once per machine)"
     (cd "$src" && ./configure -q --without-libcurl PG_CONFIG="$PG_CONFIG" >/dev/null &&
         make -s -j"$(nproc)" with_llvm=no >/dev/null 2>"$src/build.err" &&
-        make -s install with_llvm=no DESTDIR="$STAGE" >/dev/null) || {
+        make -s install with_llvm=no DESTDIR="$STAGE" >/dev/null 2>>"$src/build.err") || {
         tail -30 "$src/build.err" >&2 || true
         exit 1
     }
