@@ -18,6 +18,9 @@
 #   CITUS_PORT     coordinator port; the workers use the next two (default 5450)
 #   CITUS_WORK     work directory (default: a new one under /tmp; kept if given)
 #   PYTEST_ARGS    pytest arguments (default: test/citus)
+#   SANITIZE=1     build this extension with ASan and UBSan and fail on any
+#                  report (as scripts/asan.sh does for one node; Citus itself
+#                  is not instrumented)
 #
 # Exit status 77 (skipped) when the Citus source is not there.
 #
@@ -168,7 +171,23 @@ cp -a "$STAGE/." "$PRIV/"
 rm -f "$PRIV/.complete"
 tar -C "$ROOT" --exclude=.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' --exclude=results \
     --exclude=output_iso --exclude=__pycache__ --exclude=.hypothesis -cf - . | tar -C "$BUILD" -xf -
-make -s -C "$BUILD" -j"$(nproc)" PG_CONFIG="$PG_CONFIG" with_llvm=no COPT=-O2 >/dev/null
+COPT="-O2"
+ENVS=()
+REPORTS=$WORK/reports
+mkdir -p "$REPORTS"
+chmod 777 "$REPORTS"
+if [ "${SANITIZE:-0}" = 1 ]; then
+    COPT="-g -O2 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-address-use-after-scope"
+    # the runtime by LD_PRELOAD, and the swift_demangle stub that keeps its
+    # lazy start out of a glibc locale lock (scripts/asan.sh says why)
+    printf 'char *swift_demangle(const char *m, unsigned long l, char *o, unsigned long *os, unsigned f);\nchar *swift_demangle(const char *m, unsigned long l, char *o, unsigned long *os, unsigned f) { return 0; }\n' \
+        > "$WORK/swift_stub.c"
+    gcc -shared -fPIC -O2 -o "$WORK/swift_stub.so" "$WORK/swift_stub.c"
+    ENVS=(LD_PRELOAD="$(gcc -print-file-name=libasan.so) $WORK/swift_stub.so"
+          ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_odr_violation=0:log_path=$REPORTS/asan:verify_asan_link_order=0"
+          UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:log_path=$REPORTS/ubsan")
+fi
+make -s -C "$BUILD" -j"$(nproc)" PG_CONFIG="$PG_CONFIG" with_llvm=no COPT="$COPT" >/dev/null
 make -s -C "$BUILD" install PG_CONFIG="$PG_CONFIG" with_llvm=no DESTDIR="$PRIV" >/dev/null
 test -f "$PRIV$PKGLIBDIR/pipeline.so" && test -f "$PRIV$PKGLIBDIR/citus.so"
 
@@ -197,7 +216,7 @@ fsync = off
 synchronous_commit = off
 log_min_messages = warning
 CONF
-    as_pg "$PRIV$BINDIR/pg_ctl" -D "$WORK/$n" -l "$WORK/$n.log" -w start >/dev/null
+    as_pg "${ENVS[@]}" "$PRIV$BINDIR/pg_ctl" -D "$WORK/$n" -l "$WORK/$n.log" -w start >/dev/null
 done
 
 psql_node() {
@@ -213,7 +232,10 @@ psql_node "$PORT" "SELECT pg_catalog.citus_add_node('127.0.0.1', $((PORT + 2)))"
 export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres
 export CITUS_PORTS="$PORT $((PORT + 1)) $((PORT + 2))"
 export CITUS_DATA="$WORK/node0 $WORK/node1 $WORK/node2"
-export CITUS_PG_CTL="$PRIV$BINDIR/pg_ctl"
+# the tests stop and start a worker: through a pg_ctl that sets what the servers need
+printf '#!/bin/sh\nexec env %s "%s" "$@"\n' "${ENVS[*]@Q}" "$PRIV$BINDIR/pg_ctl" > "$WORK/pg_ctl"
+chmod 755 "$WORK/pg_ctl"
+export CITUS_PG_CTL="$WORK/pg_ctl"
 export PATH="$BINDIR:$PATH"
 
 if [ "$MODE" = serve ]; then
@@ -228,6 +250,14 @@ status=0
 # shellcheck disable=SC2086
 (cd "$BUILD" && /usr/bin/python3 -m pytest -q -p no:cacheprovider ${PYTEST_ARGS:-test/citus}) || status=1
 echo "== tests took $(( $(date +%s) - start ))s"
+stop_nodes
+reports=$(ls "$REPORTS" | wc -l)
+crashes=$(cat "$WORK"/node[0-9].log | grep -c -E "terminated by signal|AddressSanitizer|runtime error:" || true)
+echo "== sanitizer reports: $reports; crash lines in the server logs: $crashes"
+if [ "$reports" -gt 0 ] || [ "$crashes" -gt 0 ]; then
+    head -60 "$REPORTS"/* 2>/dev/null || true
+    status=1
+fi
 if [ $status -ne 0 ]; then
     for i in 0 1 2; do
         echo "---- ${NODES[$i]} log (last lines)"
