@@ -36,7 +36,17 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
         RETURN NULL;
     END IF;
-    IF TG_OP = 'INSERT' THEN
+    IF TG_OP = 'UPDATE' THEN
+        -- any other change of versions (such as marking one active): the rows as they are now
+        IF EXISTS (SELECT FROM new_rows) THEN
+            PERFORM pipeline._cluster_propagate(format(
+                'DELETE FROM pipeline.pipelines p USING pg_catalog.jsonb_populate_recordset(NULL::pipeline.pipelines, %L) o'
+                ' WHERE p.name OPERATOR(pg_catalog.=) o.name AND p.version OPERATOR(pg_catalog.=) o.version;'
+                ' INSERT INTO pipeline.pipelines SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::pipeline.pipelines, %L);'
+                ' SELECT pipeline._invalidate(''pipeline.pipelines'')',
+                (SELECT jsonb_agg(o) FROM old_rows o), (SELECT jsonb_agg(n) FROM new_rows n)), NULL);
+        END IF;
+    ELSIF TG_OP = 'INSERT' THEN
         FOR r IN SELECT n.name, n.version, n.spec FROM new_rows n ORDER BY n.name, n.version LOOP
             -- a new version must not change the distribution column of a table running it
             FOR rel IN SELECT t.tgrelid FROM pg_trigger t
@@ -94,6 +104,9 @@ CREATE TRIGGER cluster_sync_insert AFTER INSERT ON pipeline.pipelines
     FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_pipelines();
 CREATE TRIGGER cluster_sync_delete AFTER DELETE ON pipeline.pipelines
     REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_pipelines();
+CREATE TRIGGER cluster_sync_update AFTER UPDATE ON pipeline.pipelines
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_pipelines();
 CREATE TRIGGER cluster_sync_insert AFTER INSERT ON pipeline.schemas
     REFERENCING NEW TABLE AS new_rows

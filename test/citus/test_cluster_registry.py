@@ -125,6 +125,21 @@ def test_a_pipeline_admin_who_is_not_superuser_changes_every_node(coord, node_co
         coord.execute("DROP ROLE regress_citus_admin")
 
 
+def test_an_update_of_the_registry_reaches_every_node(coord, node_conns):
+    # what a later registry function (activating a version, say) would do
+    forget(coord, "reg_upd")
+    coord.execute("SELECT pipeline.define('reg_upd', %s)", (json.dumps(STRICT),))
+    for c in node_conns:
+        assert c.execute("SELECT pipeline.validate('{}', 'reg_upd')").fetchone()[0] is False
+    with coord.transaction():
+        coord.execute("UPDATE pipeline.pipelines SET spec = %s WHERE name = 'reg_upd'", (json.dumps(LOOSE),))
+        coord.execute("SELECT pipeline._invalidate('pipeline.pipelines')")
+    for c in node_conns:
+        assert c.execute("SELECT pipeline.validate('{}', 'reg_upd')").fetchone()[0] is True
+        assert registry(c, "reg_upd") == registry(coord, "reg_upd")
+    coord.execute("SELECT pipeline.drop('reg_upd')")
+
+
 def test_functions_are_parallel_safe(coord):
     unsafe = coord.execute(
         "SELECT p.oid::regprocedure::text FROM pg_proc p"
