@@ -65,3 +65,9 @@ check-asan:
 .PHONY: check-pg17
 check-pg17:
 	bash scripts/pg17.sh
+# scale-out (docs/scale-out.md): the test/citus suite on a coordinator and two
+# workers, private servers; Citus is built once per machine outside the
+# repository (exit status 77: skipped, no Citus source beside the repository)
+.PHONY: check-citus
+check-citus:
+	bash scripts/citus.sh

@@ -135,11 +135,28 @@ if [ "$MODE" = full ]; then
     fi
 fi
 
+# Scale-out: the test/citus suite on a coordinator and two workers
+# (scripts/citus.sh; skipped, exit 77, without the Citus source beside the
+# repository).
+CITUS_NOTE="citus: not part of make check (make check-citus runs it)"
+if [ "$MODE" = full ]; then
+    echo "== Citus"
+    rc=0
+    bash scripts/citus.sh > "$OUT/citus" 2>&1 || rc=$?
+    case $rc in
+        0) CITUS_NOTE="citus: ok ($(grep -E '^[0-9]+ passed' "$OUT/citus" | tail -n 1))" ;;
+        77) CITUS_NOTE="citus: skipped ($(tail -n 1 "$OUT/citus"))" ;;
+        *) CITUS_NOTE="citus: FAILED (make check-citus runs it alone)"; status=1; tail -n 80 "$OUT/citus" ;;
+    esac
+    echo "$CITUS_NOTE"
+fi
+
 # Repeat the verdicts after the clusters are gone, pytest's summary line last.
 echo "== summary"
 echo "pg_regress: $(cat "$OUT/regress" 2>/dev/null || echo 'did not run')"
 echo "$SUITE_NOTE"
 echo "$PG17_NOTE"
+echo "$CITUS_NOTE"
 if [ -s "$OUT/pytest" ]; then
     tail -n 1 "$OUT/pytest"
 else

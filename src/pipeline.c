@@ -15,6 +15,7 @@
 #include "utils/guc.h"
 
 #include "ops.h"
+#include "citus.h"
 #include "spec.h"
 
 PG_MODULE_MAGIC;
@@ -59,4 +60,5 @@ _PG_init(void)
 #endif
 	pl_cache_init();
 	pl_gate_init();
+	pl_cluster_init();
 }

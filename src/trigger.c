@@ -67,6 +67,7 @@
 #include "utils/syscache.h"
 
 #include "ops.h"
+#include "citus.h"
 #include "trigger.h"
 
 PG_FUNCTION_INFO_V1(pipeline_trigger);
@@ -1086,6 +1087,7 @@ reject(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErrors *
 	switch (spec->on_error)
 	{
 		case PL_ON_ERROR_RAISE:
+			rel = pl_cluster_logical_relation(rel);	/* a shard: name its table */
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("new row for relation \"%s\" violates pipeline \"%s\"",
@@ -1424,5 +1426,6 @@ pipeline_check_attach(PG_FUNCTION_ARGS)
 				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel))));
 	MemoryContextDelete(plan_build(rel, spec, PG_ARGISNULL(2) ? NULL : NameStr(*PG_GETARG_NAME(2)))->cxt);
 	table_close(rel, AccessShareLock);
+	pl_cluster_check(relid, spec->name, PG_ARGISNULL(2) ? NULL : NameStr(*PG_GETARG_NAME(2)), NULL);
 	PG_RETURN_VOID();
 }
