@@ -50,4 +50,11 @@ extern int	pl_numeric_dscale(Numeric n);
 extern bool pl_numeric_scaled(Numeric n, int64 *units, int *dscale);
 extern Numeric pl_numeric_from_scaled(int64 units, int dscale);
 
+/* |x| (PostgreSQL 16 dropped its Abs macro). */
+static inline int64
+pl_abs64(int64 x)
+{
+	return x < 0 ? -x : x;
+}
+
 #endif

@@ -10,9 +10,11 @@
 #include "common/base64.h"
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
+#include "storage/proc.h"
 #include "utils/datetime.h"
 
 #if PG_VERSION_NUM >= 160000
+#include "nodes/miscnodes.h"
 #include "varatt.h"				/* VARDATA, VARSIZE: out of postgres.h since 16 */
 #endif
 
@@ -51,6 +53,54 @@ pl_adjust_timestamp(Timestamp *ts, int32 typmod)
 	(void) AdjustTimestampForTypmod(ts, typmod, NULL);
 #else
 	AdjustTimestampForTypmod(ts, typmod);
+#endif
+}
+
+/*
+ * Input functions report bad input softly since 16; before, they raise, so a
+ * caller that must survive bad input calls them in a subtransaction.
+ */
+#define PL_INPUT_FUNCTIONS_RAISE (PG_VERSION_NUM < 160000)
+
+/* Run an input function; false (with *err) on input it refuses softly. */
+static inline bool
+pl_input_call(FmgrInfo *flinfo, char *str, Oid ioparam, int32 typmod, Datum *d, char **err)
+{
+#if PG_VERSION_NUM >= 160000
+	ErrorSaveContext escontext = {.type = T_ErrorSaveContext, .details_wanted = true};
+
+	if (!InputFunctionCallSafe(flinfo, str, ioparam, typmod, (Node *) &escontext, d))
+	{
+		*err = escontext.error_data->message;
+		return false;
+	}
+#else
+	*d = InputFunctionCall(flinfo, str, ioparam, typmod);
+#endif
+	return true;
+}
+
+/* DecodeDateTime (16 added an argument for error details). */
+static inline int
+pl_decode_datetime(char **field, int *ftype, int nf, int *dtype, struct pg_tm *tm, fsec_t *fsec, int *tz)
+{
+#if PG_VERSION_NUM >= 160000
+	DateTimeErrorExtra extra;
+
+	return DecodeDateTime(field, ftype, nf, dtype, tm, fsec, tz, &extra);
+#else
+	return DecodeDateTime(field, ftype, nf, dtype, tm, fsec, tz);
+#endif
+}
+
+/* This backend's local transaction id (moved into vxid in 17). */
+static inline LocalTransactionId
+pl_local_xid(void)
+{
+#if PG_VERSION_NUM >= 170000
+	return MyProc->vxid.lxid;
+#else
+	return MyProc->lxid;
 #endif
 }
 

@@ -53,11 +53,7 @@ _PG_init(void)
 							PGC_USERSET,
 							GUC_UNIT_MB,
 							NULL, NULL, NULL);
-#if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("pipeline");
-#else
-	EmitWarningsOnPlaceholders("pipeline");
-#endif
 	pl_cache_init();
 	pl_gate_init();
 	pl_cluster_init();

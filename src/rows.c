@@ -35,9 +35,6 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
-#if PG_VERSION_NUM >= 160000
-#include "nodes/miscnodes.h"
-#endif
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -149,12 +146,8 @@ pl_column_init(PlColumn *col, Oid typid, int32 typmod, MemoryContext cxt)
 			fmgr_info_cxt(func, &col->infunc, cxt);
 			break;
 	}
-#if PG_VERSION_NUM >= 160000
-	col->guarded = col->is_domain || (col->elem && col->elem->guarded);
-#else
-	col->guarded = col->is_domain || col->kind == PL_COL_OTHER || col->kind == PL_COL_COMPOSITE ||
-		(col->elem && col->elem->guarded);
-#endif
+	col->guarded = col->is_domain || (col->elem && col->elem->guarded) ||
+		(PL_INPUT_FUNCTIONS_RAISE && (col->kind == PL_COL_OTHER || col->kind == PL_COL_COMPOSITE));
 }
 
 /* The JSON kinds (PL_K_*) a column's values render as. */
@@ -526,9 +519,6 @@ to_datetime(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 	fsec_t		fsec;
 	int			tz;
 	int			dterr;
-#if PG_VERSION_NUM >= 160000
-	DateTimeErrorExtra extra;
-#endif
 
 	if (v->type != jbvString)
 	{
@@ -539,11 +529,7 @@ to_datetime(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 	dterr = v->val.string.len > MAXDATELEN ? DTERR_BAD_FORMAT :
 		ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype, MAXDATEFIELDS, &nf);
 	if (dterr == 0)
-#if PG_VERSION_NUM >= 160000
-		dterr = DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz, &extra);
-#else
-		dterr = DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz);
-#endif
+		dterr = pl_decode_datetime(field, ftype, nf, &dtype, &tm, &fsec, &tz);
 	if (dterr == 0 && dtype == DTK_DATE)
 	{
 		Timestamp	ts;
@@ -677,22 +663,7 @@ to_other(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 		*err = cannot_store(col, v);
 		return false;
 	}
-#if PG_VERSION_NUM >= 160000
-	{
-		ErrorSaveContext escontext = {T_ErrorSaveContext};
-
-		escontext.details_wanted = true;
-		if (!InputFunctionCallSafe((FmgrInfo *) &col->infunc, pnstrdup(s, len), col->ioparam,
-								   col->typmod, (Node *) &escontext, d))
-		{
-			*err = escontext.error_data->message;
-			return false;
-		}
-	}
-#else
-	*d = InputFunctionCall((FmgrInfo *) &col->infunc, pnstrdup(s, len), col->ioparam, col->typmod);
-#endif
-	return true;
+	return pl_input_call((FmgrInfo *) &col->infunc, pnstrdup(s, len), col->ioparam, col->typmod, d, err);
 }
 
 /* Convert v into a datum of col (see pl_value_to_datum); may raise if col->guarded. */

@@ -753,7 +753,7 @@ parse_number_text(const JsonbValue *v, bool integer, char **err)
 	sig_int = nt.intd;
 	for (int i = 0; i < nt.intd && nt.intp[i] == '0'; i++)
 		sig_int--;
-	if (Abs(nt.exp) > 1000 ||
+	if (pl_abs64(nt.exp) > 1000 ||
 		(sig_int > 0 && sig_int + nt.exp > PL_NUMERIC_MAX_INT_DIGITS) ||
 		nt.fracd - nt.exp > PL_NUMERIC_MAX_DSCALE)
 	{
@@ -884,7 +884,7 @@ round_scaled(int64 units, int ds, int digits, int64 *out, int *outds)
 		int64		p = pl_pow10(ds - digits);
 		int64		r = units % p;
 
-		*out = units / p + (2 * Abs(r) >= p ? (units < 0 ? -1 : 1) : 0);
+		*out = units / p + (2 * pl_abs64(r) >= p ? (units < 0 ? -1 : 1) : 0);
 	}
 	*outds = Max(digits, 0);
 	return scaled_shift(out, Max(-digits, 0));

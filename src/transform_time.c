@@ -445,12 +445,12 @@ epoch_to_ts(Numeric n, TimestampTz *out)
 
 	if (pl_numeric_scaled(n, &u, &ds))
 	{
-		if (ds < 6 && Abs(u) > EPOCH_LIMIT * pl_pow10(ds))
+		if (ds < 6 && pl_abs64(u) > EPOCH_LIMIT * pl_pow10(ds))
 			return false;
 		if (ds <= 6)
 			return epoch_us_to_ts(u * pl_pow10(6 - ds), out);
 		return epoch_us_to_ts(u / pl_pow10(ds - 6) +
-							  (2 * Abs(u % pl_pow10(ds - 6)) >= pl_pow10(ds - 6) ? (u < 0 ? -1 : 1) : 0),
+							  (2 * pl_abs64(u % pl_pow10(ds - 6)) >= pl_pow10(ds - 6) ? (u < 0 ? -1 : 1) : 0),
 							  out);
 	}
 	if (pl_numeric_cmp(DatumGetNumeric(DirectFunctionCall1(numeric_abs, NumericGetDatum(n))),

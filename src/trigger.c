@@ -180,17 +180,6 @@ typedef struct PlMove
 	MemoryContext cxt;
 } PlMove;
 
-/* This backend's local transaction id (renamed in PostgreSQL 17). */
-static inline LocalTransactionId
-local_xid(void)
-{
-#if PG_VERSION_NUM >= 170000
-	return MyProc->vxid.lxid;
-#else
-	return MyProc->lxid;
-#endif
-}
-
 static HTAB *trig_plans = NULL;
 static SPIPlanPtr reject_plan = NULL;
 static PlFrame *frames = NULL;
@@ -1186,7 +1175,7 @@ excluded_slot(const PlTrigEntry *e, const PlTrigPlan *plan)
 {
 	TupleTableSlot *slot = e->inserted;
 
-	if (slot == NULL || e->inserted_lxid != local_xid() ||
+	if (slot == NULL || e->inserted_lxid != pl_local_xid() ||
 		e->inserted_cid != GetCurrentCommandId(false) ||
 		TTS_EMPTY(slot) || slot->tts_tupleDescriptor->natts != plan->natts)
 		return NULL;
@@ -1243,7 +1232,7 @@ move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
 	strlcpy(move.name, spec->name, NAMEDATALEN);
 	move.version = spec->version;
 	move.root = plan->root;
-	move.lxid = local_xid();
+	move.lxid = pl_local_xid();
 	move.stmt = GetCurrentStatementStartTimestamp();
 	move.ncols = plan->ncols;
 	move.active = true;
@@ -1259,7 +1248,7 @@ static bool
 move_arrived(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
 {
 	if (!move.active || !OidIsValid(plan->root) || plan->root != move.root ||
-		move.lxid != local_xid() || move.stmt != GetCurrentStatementStartTimestamp() ||
+		move.lxid != pl_local_xid() || move.stmt != GetCurrentStatementStartTimestamp() ||
 		move.ncols != plan->ncols || move.version != spec->version || strcmp(move.name, spec->name) != 0)
 		return false;
 	for (int i = 0; i < plan->ncols; i++)
@@ -1343,7 +1332,7 @@ remember_insert(PlTrigEntry *entry, TriggerData *td)
 {
 	entry->inserted = td->tg_trigslot;
 	entry->inserted_cid = GetCurrentCommandId(false);
-	entry->inserted_lxid = local_xid();
+	entry->inserted_lxid = pl_local_xid();
 }
 
 /*
