@@ -52,8 +52,8 @@ typedef struct InferField
 static const char *const infer_type_names[] = {"null", "boolean", "number", "string", "array", "object"};
 
 /* Raise the error for a profile infer cannot read. */
-static void
 pg_attribute_noreturn()
+static void
 bad_profile(const char *detail, const char *path)
 {
 	ereport(ERROR,

@@ -1268,8 +1268,8 @@ move_arrived(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
  * on_error says, since keeping it out would delete it from the partition it
  * leaves.
  */
-static void
 pg_attribute_noreturn()
+static void
 raise_moving(const PlTrigPlan *plan, const PlSpec *spec, Relation rel, PlErrors *errs)
 {
 	ereport(ERROR,
