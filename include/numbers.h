@@ -18,11 +18,21 @@ typedef struct PlNumber
 #define PL_SCALED_LIMIT			INT64CONST(1000000000000000000)
 #define PL_SCALED_MAX_DSCALE	15
 
+/* the largest k of pl_pow10: 10^18 is the largest power of ten in an int64 */
+#define PL_POW10_MAX			18
+
+/*
+ * The largest exponent a number written as text may have (coerce), and the
+ * most digits round may keep or drop: numeric itself reaches 10^131072, but a
+ * record's value beyond 10^1000 is a typo or an attack, never an amount.
+ */
+#define PL_MAX_EXPONENT			1000
+
 /* numeric.c's limits: digits before the point, and dscale */
 #define PL_NUMERIC_MAX_INT_DIGITS	131072
 #define PL_NUMERIC_MAX_DSCALE		16383
 
-/* 10^k for 0 <= k <= 18 (inline: the int64 paths of transform steps use it) */
+/* 10^k for 0 <= k <= PL_POW10_MAX (inline: the int64 paths of transform steps use it) */
 static inline int64
 pl_pow10(int k)
 {
@@ -32,7 +42,7 @@ pl_pow10(int k)
 		INT64CONST(1000000000000000), INT64CONST(10000000000000000),
 	INT64CONST(100000000000000000), INT64CONST(1000000000000000000)};
 
-	Assert(k >= 0 && k <= 18);
+	Assert(k >= 0 && k <= PL_POW10_MAX);
 	return p[k];
 }
 

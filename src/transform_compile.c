@@ -663,7 +663,7 @@ compile_args(PlStep *s, const JNode *v, const char *ptr)
 			break;
 		case PL_OP_ROUND:
 			a = jnode_get(v, "digits");
-			s->u.digits = a ? (int) int_arg(a, SUB("digits"), -1000, 1000) : 0;
+			s->u.digits = a ? (int) int_arg(a, SUB("digits"), -PL_MAX_EXPONENT, PL_MAX_EXPONENT) : 0;
 			s->kinds = PL_K_NUMBER;
 			break;
 		case PL_OP_CLAMP:

@@ -618,7 +618,7 @@ scaled_shift(int64 *units, int k)
 {
 	int64		r;
 
-	if (k > 18 || __builtin_mul_overflow(*units, pl_pow10(k), &r) ||
+	if (k > PL_POW10_MAX || __builtin_mul_overflow(*units, pl_pow10(k), &r) ||
 		r >= PL_SCALED_LIMIT || r <= -PL_SCALED_LIMIT)
 		return false;
 	*units = r;
@@ -723,7 +723,7 @@ number_text_scaled(const NumText *nt, int64 *units, int *dscale)
 
 /*
  * The number written as text in v (whitespace trimmed): an optional sign,
- * digits with an optional fraction, an optional exponent of at most 1000;
+ * digits with an optional fraction, an optional exponent of at most PL_MAX_EXPONENT;
  * tidied.  NULL with *err set if the text is no such number or beyond what
  * a Numeric holds; NULL without *err if integer and it is not integral.
  */
@@ -753,7 +753,7 @@ parse_number_text(const JsonbValue *v, bool integer, char **err)
 	sig_int = nt.intd;
 	for (int i = 0; i < nt.intd && nt.intp[i] == '0'; i++)
 		sig_int--;
-	if (pl_abs64(nt.exp) > 1000 ||
+	if (pl_abs64(nt.exp) > PL_MAX_EXPONENT ||
 		(sig_int > 0 && sig_int + nt.exp > PL_NUMERIC_MAX_INT_DIGITS) ||
 		nt.fracd - nt.exp > PL_NUMERIC_MAX_DSCALE)
 	{
@@ -877,7 +877,7 @@ round_scaled(int64 units, int ds, int digits, int64 *out, int *outds)
 		*out = units;
 		return digits <= PL_SCALED_MAX_DSCALE && scaled_shift(out, digits - ds);
 	}
-	if (ds - digits > 18)
+	if (ds - digits > PL_POW10_MAX)
 		*out = 0;				/* |value| < 10^(digits-1): rounds to 0 */
 	else
 	{
