@@ -159,7 +159,10 @@ pl_cache_no_such(const char *name)
 			 errhint("Create it with pipeline.define().")));
 }
 
-/* Forget entry e (its pipeline was dropped) and free its spec. */
+/*
+ * Forget entry e (its pipeline was dropped) and retire its spec: a trigger
+ * whose row ran the drop may still be walking it (freed at its unpin).
+ */
 static void
 pl_cache_remove(PlCacheEntry *e)
 {
@@ -167,7 +170,7 @@ pl_cache_remove(PlCacheEntry *e)
 
 	hash_search(pl_cache, e->name, HASH_REMOVE, NULL);
 	if (spec)
-		pl_spec_free(spec);
+		pl_spec_retire(spec);
 }
 
 /*
