@@ -201,6 +201,23 @@ static PlMove move;
  * ----------------------------------------------------------------
  */
 
+/*
+ * A plan went stale: free it unless a call is using it (that call's trigger
+ * keeps the entry and the next row rebuilds).  A dropped table's plans are
+ * freed here, so plans of tables that come and go do not accumulate.
+ */
+static void
+plan_stale(PlTrigEntry *e)
+{
+	PlTrigPlan *plan = e->plan;
+
+	plan->valid = false;
+	if (plan->pins > 0)
+		return;
+	e->plan = NULL;
+	MemoryContextDelete(plan->cxt);
+}
+
 /* Relcache callback: plans of relation relid (or all) are stale. */
 static void
 plans_relcache_callback(Datum arg, Oid relid)
@@ -211,7 +228,7 @@ plans_relcache_callback(Datum arg, Oid relid)
 	hash_seq_init(&st, trig_plans);
 	while ((e = hash_seq_search(&st)) != NULL)
 		if (e->plan && (relid == InvalidOid || e->plan->relid == relid))
-			e->plan->valid = false;
+			plan_stale(e);
 }
 
 /* Reset callback of a spec's memory: plans built on that spec are stale. */
@@ -227,8 +244,8 @@ plans_spec_freed(void *arg)
 	while ((e = hash_seq_search(&st)) != NULL)
 		if (e->plan && e->plan->spec == (PlSpec *) arg)
 		{
-			e->plan->valid = false;
 			e->plan->spec = NULL;
+			plan_stale(e);
 		}
 }
 
