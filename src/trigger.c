@@ -101,8 +101,9 @@ typedef struct PlStepCols
 typedef enum PlStepMode
 {
 	PL_STEPS_ALL,				/* INSERT */
-	PL_STEPS_CHANGED,			/* UPDATE: those reading a changed column */
-	PL_STEPS_NONE				/* the INSERT half of a row moving between partitions */
+	PL_STEPS_CHANGED			/* UPDATE, and the INSERT half of a row moving
+								 * between partitions: those reading a changed
+								 * column */
 } PlStepMode;
 
 /* A trigger's plan: the spec and the table's shape, prepared; read-only during a call. */
@@ -910,7 +911,7 @@ run_steps(const PlTrigPlan *plan, const PlTransform *t, PlRow *row, PlStepMode m
 {
 	bool		ok = true;
 
-	if (t == NULL || mode == PL_STEPS_NONE)
+	if (t == NULL)
 		return true;
 	if (mode == PL_STEPS_ALL)
 		return pl_transform_apply(t, doc, errs);
@@ -952,7 +953,7 @@ judge_document(const PlTrigPlan *plan, PlSpec *spec, PlRow *row, PlStepMode mode
 	bool		ok = true;
 
 	pl_doc_init(&doc, jb);
-	if (mode == PL_STEPS_ALL || (mode == PL_STEPS_CHANGED && row->fresh[plan->record_col]))
+	if (mode == PL_STEPS_ALL || row->fresh[plan->record_col])
 		ok = pl_transform_apply(spec->transform, &doc, errs);
 	*record = doc.changed ? pl_doc_encode(&doc.root) : jb;
 	if (doc.changed)
@@ -1265,12 +1266,15 @@ move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
 
 /*
  * Is this INSERT the arrival of the row the last such UPDATE let through, in
- * this statement, under the same partitioned table and pipeline version,
- * with the same values (generated columns aside: the executor computed them
- * since)?  It then goes through no step again.
+ * this statement, under the same partitioned table and pipeline version?
+ * Then it is that UPDATE's second half: a column counts as changed only if
+ * it differs from what the UPDATE let through (a later BEFORE UPDATE
+ * trigger on the old partition, or a BEFORE INSERT trigger on the new one,
+ * set it), so the steps do not run twice on the rest (generated columns
+ * aside: the executor computed them since).
  */
 static bool
-move_arrived(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
+move_arrived(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row)
 {
 	if (!move.active || !OidIsValid(plan->root) || plan->root != move.root ||
 		move.lxid != local_xid() || move.stmt != GetCurrentStatementStartTimestamp() ||
@@ -1280,9 +1284,8 @@ move_arrived(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
 	{
 		const PlColumn *col = &plan->cols[i];
 
-		if (!col->generated &&
-			!pl_datum_same(col, move.values[i], move.nulls[i], row->values[col->attno], row->nulls[col->attno]))
-			return false;
+		row->fresh[i] = !col->generated &&
+			!pl_datum_same(col, move.values[i], move.nulls[i], row->values[col->attno], row->nulls[col->attno]);
 	}
 	move.active = false;
 	return true;
@@ -1327,7 +1330,7 @@ row_load(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row, TriggerData *td
 		return update_fresh(plan, row, td->tg_trigtuple, excluded_slot(entry, plan));
 	if (move.active && move_arrived(plan, spec, row))
 	{
-		*mode = PL_STEPS_NONE;
+		*mode = PL_STEPS_CHANGED;
 		return true;
 	}
 	return false;
