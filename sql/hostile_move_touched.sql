@@ -3,7 +3,7 @@
 -- again (the amount was scaled twice).  It runs only the steps on what
 -- changed since the UPDATE half.
 CREATE TABLE hm (id int, region text, amount numeric, note text) PARTITION BY LIST (region);
-CREATE TABLE hm_e PARTITION OF hm FOR VALUES IN ('e');
+CREATE TABLE hm_e PARTITION OF hm FOR VALUES IN ('e', 'e2');
 CREATE TABLE hm_w PARTITION OF hm FOR VALUES IN ('w');
 SELECT pipeline.define('hm', '{"transform": [{"op": "scale", "path": "/amount", "factor": 100},
   {"op": "upper", "path": "/note"}], "schema": {"properties": {"amount": {"maximum": 100000}}}}');
@@ -26,6 +26,17 @@ SELECT tableoid::regclass, * FROM hm ORDER BY id;
 -- a move that fails is raised, as before
 UPDATE hm SET region = 'e', amount = 5000 WHERE id = 1;
 SELECT tableoid::regclass, * FROM hm ORDER BY id;
+-- a key change that keeps the row in its partition, then a new row with the
+-- same key and amount in the same statement: the new row is no move's arrival
+CREATE FUNCTION hm_stay() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE hm SET region = 'e2' WHERE id = 3;
+  INSERT INTO hm VALUES (4, 'e2', 500, 'new');
+END $$;
+INSERT INTO hm VALUES (3, 'e', 5, 'new');
+SELECT hm_stay();
+SELECT tableoid::regclass, * FROM hm WHERE id IN (3, 4) ORDER BY id;
 DROP TABLE hm;
 DROP FUNCTION hm_touch();
+DROP FUNCTION hm_stay();
 SELECT pipeline.drop('hm');

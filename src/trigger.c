@@ -44,6 +44,7 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
@@ -55,6 +56,7 @@
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
+#include "storage/bufmgr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -169,6 +171,8 @@ typedef struct PlMove
 {
 	bool		active;
 	Oid			root;
+	Oid			from;			/* the partition it leaves, and its row there */
+	ItemPointerData tid;
 	char		name[NAMEDATALEN];	/* the pipeline and version that judged it */
 	int32		version;
 	LocalTransactionId lxid;
@@ -1234,9 +1238,9 @@ update_fresh(const PlTrigPlan *plan, PlRow *row, HeapTuple oldtuple, TupleTableS
 	return moves;
 }
 
-/* Remember the row an UPDATE that may move it let through (see PlMove). */
+/* Remember the row an UPDATE that may move it let through, and where it was (see PlMove). */
 static void
-move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
+move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row, HeapTuple stored)
 {
 	MemoryContext old;
 
@@ -1258,6 +1262,8 @@ move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
 	strlcpy(move.name, spec->name, NAMEDATALEN);
 	move.version = spec->version;
 	move.root = plan->root;
+	move.from = plan->relid;
+	move.tid = stored->t_self;
 	move.lxid = local_xid();
 	move.stmt = GetCurrentStatementStartTimestamp();
 	move.ncols = plan->ncols;
@@ -1265,8 +1271,43 @@ move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
 }
 
 /*
+ * Did the row the move remembered leave its partition?  PostgreSQL deletes
+ * it (marking it moved) before it inserts it into the new one; a row that
+ * stayed was updated in place.  A source that is not a heap table is taken
+ * at its word.
+ */
+static bool
+move_left(void)
+{
+	Relation	rel = try_table_open(move.from, NoLock);
+	bool		left = true;
+
+	if (rel == NULL)
+		return false;
+	if (rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_tableam == GetHeapamTableAmRoutine() &&
+		ItemPointerIsValid(&move.tid))
+	{
+		Buffer		buf = ReadBuffer(rel, ItemPointerGetBlockNumber(&move.tid));
+		Page		page;
+		OffsetNumber off = ItemPointerGetOffsetNumber(&move.tid);
+		ItemId		lp;
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		lp = off <= PageGetMaxOffsetNumber(page) ? PageGetItemId(page, off) : NULL;
+		left = lp && ItemIdIsNormal(lp) &&
+			HeapTupleHeaderIndicatesMovedPartitions((HeapTupleHeader) PageGetItem(page, lp));
+		UnlockReleaseBuffer(buf);
+	}
+	table_close(rel, NoLock);
+	return left;
+}
+
+/*
  * Is this INSERT the arrival of the row the last such UPDATE let through, in
- * this statement, under the same partitioned table and pipeline version?
+ * this statement, under the same partitioned table and pipeline version, with
+ * the same partition keys, having left its partition (another row inserted
+ * in the statement is not)?
  * Then it is that UPDATE's second half: a column counts as changed only if
  * it differs from what the UPDATE let through (a later BEFORE UPDATE
  * trigger on the old partition, or a BEFORE INSERT trigger on the new one,
@@ -1279,6 +1320,16 @@ move_arrived(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row)
 	if (!move.active || !OidIsValid(plan->root) || plan->root != move.root ||
 		move.lxid != local_xid() || move.stmt != GetCurrentStatementStartTimestamp() ||
 		move.ncols != plan->ncols || move.version != spec->version || strcmp(move.name, spec->name) != 0)
+		return false;
+	for (int i = 0; i < plan->ncols; i++)
+	{
+		const PlColumn *col = &plan->cols[i];
+
+		if (col->partkey &&
+			!pl_datum_same(col, move.values[i], move.nulls[i], row->values[col->attno], row->nulls[col->attno]))
+			return false;
+	}
+	if (!move_left())
 		return false;
 	for (int i = 0; i < plan->ncols; i++)
 	{
@@ -1405,7 +1456,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	if (changed)
 		result = rebuild(plan, row, tuple);
 	if (update && moving && result)
-		move_remember(plan, spec, row);
+		move_remember(plan, spec, row, td->tg_trigtuple);
 	if (!update && result)
 		remember_insert(call->entry, td);
 	frame_pop();
