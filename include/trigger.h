@@ -82,6 +82,7 @@ typedef struct PlReplay
 	int32		version;
 	Jsonb	   *errors;
 	MemoryContext cxt;			/* where errors go */
+	struct PlReplay *outer;		/* the replay whose insert this one runs in */
 } PlReplay;
 
 /* src/replay.c */

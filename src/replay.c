@@ -369,6 +369,7 @@ insert_as_owner(const ReplayTarget *t, PlReplay *state, Datum *args, const char 
 						   SECURITY_RESTRICTED_OPERATION);
 	save_nestlevel = NewGUCNestLevel();
 	state->relid = t->relid;
+	state->outer = outer;
 	state->depth = trigger_depth() + 1;
 	state->captured = state->moved = false;
 	pl_active_replay = state;
@@ -475,6 +476,22 @@ replay_one(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datu
 	PG_END_TRY();
 }
 
+/*
+ * Refuse a replay of name inside a row that a replay of name inserts: the
+ * rejects that replay has taken are locked by this very transaction, so
+ * this one would take them too and insert each row again.
+ */
+static void
+check_not_replaying(const char *name)
+{
+	for (const PlReplay *r = pl_active_replay; r; r = r->outer)
+		if (strcmp(r->name, name) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("pipeline \"%s\" is being replayed", name),
+					 errdetail("A row that pipeline.replay() inserts cannot replay the same pipeline.")));
+}
+
 /* Prepare the statements on pipeline.rejects; returns the locked INSERT rejects of name. */
 static SPITupleTable *
 rejects_open(ReplayRejects *rj, Datum name, uint64 *nrows)
@@ -534,6 +551,7 @@ pipeline_replay(PG_FUNCTION_ARGS)
 	uint64		nrows;
 	MemoryContext rowcxt;
 
+	check_not_replaying(name);
 	rj.version = pl_cache_lookup(name, NULL)->version;	/* the pipeline must exist */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
