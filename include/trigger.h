@@ -79,6 +79,7 @@ typedef struct PlReplay
 	int			depth;
 	bool		captured;		/* refused by pipeline name: version, errors */
 	bool		moved;			/* quarantined by another pipeline */
+	bool		judged;			/* pipeline name's trigger saw the row */
 	int32		version;
 	Jsonb	   *errors;
 	MemoryContext cxt;			/* where errors go */

@@ -371,7 +371,7 @@ insert_as_owner(const ReplayTarget *t, PlReplay *state, Datum *args, const char 
 	state->relid = t->relid;
 	state->outer = outer;
 	state->depth = trigger_depth() + 1;
-	state->captured = state->moved = false;
+	state->captured = state->moved = state->judged = false;
 	pl_active_replay = state;
 	PG_TRY();
 	{
@@ -407,6 +407,22 @@ reject_update(const ReplayRejects *rj, Datum id, int32 version, Jsonb *errors,
 	rejects_exec(rj->update, args, nulls);
 }
 
+/*
+ * The row went in without the pipeline's trigger seeing it (the row's own
+ * code detached the pipeline or disabled the trigger since the table was
+ * checked): undo it, as a row of a table without the trigger is never
+ * replayed.
+ */
+static void
+pg_attribute_noreturn()
+unjudged(const ReplayTarget *t, const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table %s has no trigger for pipeline \"%s\"", t->relname, name),
+			 errdetail("The row was stored without the pipeline's trigger seeing it; it is not replayed.")));
+}
+
 /* Insert one reject's row and settle its reject; raises what the insert raises. */
 static void
 replay_row(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datum id,
@@ -414,6 +430,8 @@ replay_row(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datu
 {
 	if (insert_as_owner(t, state, args, nulls) == 1)
 	{
+		if (!state->judged)
+			unjudged(t, state->name);
 		rejects_exec(rj->delete, &id, NULL);
 		tally->replayed++;
 		return;

@@ -1090,10 +1090,9 @@ quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErro
  * it came from (the row's reject moves rather than doubles).
  */
 static void
-reject(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErrors *errs)
+reject(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErrors *errs,
+	   PlReplay *replay)
 {
-	PlReplay   *replay = pl_replay_row(rel, td);
-
 	if (replay && strcmp(replay->name, spec->name) == 0)
 	{
 		MemoryContext old = MemoryContextSwitchTo(replay->cxt);
@@ -1433,6 +1432,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	MemoryContext caller = CurrentMemoryContext;
 	PlStepMode	mode;
 	bool		moving;
+	PlReplay   *replay;
 	PlErrors	errs;
 	Jsonb	   *record;
 	Jsonb	   *newdoc;
@@ -1441,6 +1441,9 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 
 	MemoryContextReset(row->cxt);
 	MemoryContextSwitchTo(row->cxt);
+	replay = pl_replay_row(rel, td);
+	if (replay && strcmp(replay->name, spec->name) == 0)
+		replay->judged = true;
 	moving = row_load(plan, spec, row, td, call->entry, &mode);
 	pl_errors_init(&errs);
 	if (judge(plan, spec, row, mode, &errs, &record, &newdoc))
@@ -1449,7 +1452,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	{
 		if (moving)
 			raise_moving(plan, spec, rel, &errs);
-		reject(plan, spec, rel, td, &errs);
+		reject(plan, spec, rel, td, &errs, replay);
 		result = NULL;
 	}
 	MemoryContextSwitchTo(caller);
