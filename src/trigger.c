@@ -165,7 +165,8 @@ typedef struct PlFrame
 /*
  * The row a BEFORE UPDATE let through after its statement changed a
  * partition key column: if it leaves the partition, the BEFORE INSERT on the
- * destination that comes next sees the same values (by column name).
+ * destination that comes next sees the same values (by column name), except
+ * where a trigger that fired in between changed them.
  */
 typedef struct PlMove
 {
