@@ -79,9 +79,11 @@ typedef struct PlReplay
 	int			depth;
 	bool		captured;		/* refused by pipeline name: version, errors */
 	bool		moved;			/* quarantined by another pipeline */
+	bool		judged;			/* pipeline name's trigger saw the row */
 	int32		version;
 	Jsonb	   *errors;
 	MemoryContext cxt;			/* where errors go */
+	struct PlReplay *outer;		/* the replay whose insert this one runs in */
 } PlReplay;
 
 /* src/replay.c */

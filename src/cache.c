@@ -174,7 +174,10 @@ pl_cache_no_such(const PlCacheKey *key)
 			 errhint("The versions of a pipeline are listed in pipeline.pipelines.")));
 }
 
-/* Forget entry e (its pipeline or version was dropped) and free its spec. */
+/*
+ * Forget entry e (its pipeline or version was dropped) and retire its spec: a trigger
+ * whose row ran the drop may still be walking it (freed at its unpin).
+ */
 static void
 pl_cache_remove(PlCacheEntry *e)
 {

@@ -369,8 +369,9 @@ insert_as_owner(const ReplayTarget *t, PlReplay *state, Datum *args, const char 
 						   SECURITY_RESTRICTED_OPERATION);
 	save_nestlevel = NewGUCNestLevel();
 	state->relid = t->relid;
+	state->outer = outer;
 	state->depth = trigger_depth() + 1;
-	state->captured = state->moved = false;
+	state->captured = state->moved = state->judged = false;
 	pl_active_replay = state;
 	PG_TRY();
 	{
@@ -406,6 +407,22 @@ reject_update(const ReplayRejects *rj, Datum id, int32 version, Jsonb *errors,
 	rejects_exec(rj->update, args, nulls);
 }
 
+/*
+ * The row went in without the pipeline's trigger seeing it (the row's own
+ * code detached the pipeline or disabled the trigger since the table was
+ * checked): undo it, as a row of a table without the trigger is never
+ * replayed.
+ */
+static void
+pg_attribute_noreturn()
+unjudged(const ReplayTarget *t, const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table %s has no trigger for pipeline \"%s\"", t->relname, name),
+			 errdetail("The row was stored without the pipeline's trigger seeing it; it is not replayed.")));
+}
+
 /* Insert one reject's row and settle its reject; raises what the insert raises. */
 static void
 replay_row(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datum id,
@@ -413,6 +430,8 @@ replay_row(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datu
 {
 	if (insert_as_owner(t, state, args, nulls) == 1)
 	{
+		if (!state->judged)
+			unjudged(t, state->name);
 		rejects_exec(rj->delete, &id, NULL);
 		tally->replayed++;
 		return;
@@ -475,6 +494,22 @@ replay_one(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datu
 	PG_END_TRY();
 }
 
+/*
+ * Refuse a replay of name inside a row that a replay of name inserts: the
+ * rejects that replay has taken are locked by this very transaction, so
+ * this one would take them too and insert each row again.
+ */
+static void
+check_not_replaying(const char *name)
+{
+	for (const PlReplay *r = pl_active_replay; r; r = r->outer)
+		if (strcmp(r->name, name) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("pipeline \"%s\" is being replayed", name),
+					 errdetail("A row that pipeline.replay() inserts cannot replay the same pipeline.")));
+}
+
 /* Prepare the statements on pipeline.rejects; returns the locked INSERT rejects of name. */
 static SPITupleTable *
 rejects_open(ReplayRejects *rj, Datum name, uint64 *nrows)
@@ -534,6 +569,7 @@ pipeline_replay(PG_FUNCTION_ARGS)
 	uint64		nrows;
 	MemoryContext rowcxt;
 
+	check_not_replaying(name);
 	rj.version = pl_cache_lookup(name, NULL)->version;	/* the pipeline must exist */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

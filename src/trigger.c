@@ -44,6 +44,7 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
@@ -55,6 +56,7 @@
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
+#include "storage/bufmgr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -103,8 +105,9 @@ typedef struct PlStepCols
 typedef enum PlStepMode
 {
 	PL_STEPS_ALL,				/* INSERT */
-	PL_STEPS_CHANGED,			/* UPDATE: those reading a changed column */
-	PL_STEPS_NONE				/* the INSERT half of a row moving between partitions */
+	PL_STEPS_CHANGED			/* UPDATE, and the INSERT half of a row moving
+								 * between partitions: those reading a changed
+								 * column */
 } PlStepMode;
 
 /* A trigger's plan: the spec and the table's shape, prepared; read-only during a call. */
@@ -164,12 +167,15 @@ typedef struct PlFrame
 /*
  * The row a BEFORE UPDATE let through after its statement changed a
  * partition key column: if it leaves the partition, the BEFORE INSERT on the
- * destination that comes next sees the same values (by column name).
+ * destination that comes next sees the same values (by column name), except
+ * where a trigger that fired in between changed them.
  */
 typedef struct PlMove
 {
 	bool		active;
 	Oid			root;
+	Oid			from;			/* the partition it leaves, and its row there */
+	ItemPointerData tid;
 	char		name[NAMEDATALEN];	/* the pipeline and version that judged it */
 	int32		version;
 	LocalTransactionId lxid;
@@ -192,6 +198,23 @@ static PlMove move;
  * ----------------------------------------------------------------
  */
 
+/*
+ * A plan went stale: free it unless a call is using it (that call's trigger
+ * keeps the entry and the next row rebuilds).  A dropped table's plans are
+ * freed here, so plans of tables that come and go do not accumulate.
+ */
+static void
+plan_stale(PlTrigEntry *e)
+{
+	PlTrigPlan *plan = e->plan;
+
+	plan->valid = false;
+	if (plan->pins > 0)
+		return;
+	e->plan = NULL;
+	MemoryContextDelete(plan->cxt);
+}
+
 /* Relcache callback: plans of relation relid (or all) are stale. */
 static void
 plans_relcache_callback(Datum arg, Oid relid)
@@ -202,7 +225,7 @@ plans_relcache_callback(Datum arg, Oid relid)
 	hash_seq_init(&st, trig_plans);
 	while ((e = hash_seq_search(&st)) != NULL)
 		if (e->plan && (relid == InvalidOid || e->plan->relid == relid))
-			e->plan->valid = false;
+			plan_stale(e);
 }
 
 /* Reset callback of a spec's memory: plans built on that spec are stale. */
@@ -218,8 +241,8 @@ plans_spec_freed(void *arg)
 	while ((e = hash_seq_search(&st)) != NULL)
 		if (e->plan && e->plan->spec == (PlSpec *) arg)
 		{
-			e->plan->valid = false;
 			e->plan->spec = NULL;
+			plan_stale(e);
 		}
 }
 
@@ -884,7 +907,7 @@ run_steps(const PlTrigPlan *plan, const PlTransform *t, PlRow *row, PlStepMode m
 {
 	bool		ok = true;
 
-	if (t == NULL || mode == PL_STEPS_NONE)
+	if (t == NULL)
 		return true;
 	if (mode == PL_STEPS_ALL)
 		return pl_transform_apply(t, doc, errs);
@@ -926,7 +949,7 @@ judge_document(const PlTrigPlan *plan, PlSpec *spec, PlRow *row, PlStepMode mode
 	bool		ok = true;
 
 	pl_doc_init(&doc, jb);
-	if (mode == PL_STEPS_ALL || (mode == PL_STEPS_CHANGED && row->fresh[plan->record_col]))
+	if (mode == PL_STEPS_ALL || row->fresh[plan->record_col])
 		ok = pl_transform_apply(spec->transform, &doc, errs);
 	*record = doc.changed ? pl_doc_encode(&doc.root) : jb;
 	if (doc.changed)
@@ -1059,10 +1082,9 @@ quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErro
  * it came from (the row's reject moves rather than doubles).
  */
 static void
-reject(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErrors *errs)
+reject(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErrors *errs,
+	   PlReplay *replay)
 {
-	PlReplay   *replay = pl_replay_row(rel, td);
-
 	if (replay && strcmp(replay->name, spec->name) == 0)
 	{
 		MemoryContext old = MemoryContextSwitchTo(replay->cxt);
@@ -1208,9 +1230,9 @@ update_fresh(const PlTrigPlan *plan, PlRow *row, HeapTuple oldtuple, TupleTableS
 	return moves;
 }
 
-/* Remember the row an UPDATE that may move it let through (see PlMove). */
+/* Remember the row an UPDATE that may move it let through, and where it was (see PlMove). */
 static void
-move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
+move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row, HeapTuple stored)
 {
 	MemoryContext old;
 
@@ -1232,6 +1254,8 @@ move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
 	strlcpy(move.name, spec->name, NAMEDATALEN);
 	move.version = spec->version;
 	move.root = plan->root;
+	move.from = plan->relid;
+	move.tid = stored->t_self;
 	move.lxid = pl_local_xid();
 	move.stmt = GetCurrentStatementStartTimestamp();
 	move.ncols = plan->ncols;
@@ -1239,13 +1263,51 @@ move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
 }
 
 /*
- * Is this INSERT the arrival of the row the last such UPDATE let through, in
- * this statement, under the same partitioned table and pipeline version,
- * with the same values (generated columns aside: the executor computed them
- * since)?  It then goes through no step again.
+ * Did the row the move remembered leave its partition?  PostgreSQL deletes
+ * it (marking it moved) before it inserts it into the new one; a row that
+ * stayed was updated in place.  A source that is not a heap table is taken
+ * at its word.
  */
 static bool
-move_arrived(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
+move_left(void)
+{
+	Relation	rel = try_table_open(move.from, NoLock);
+	bool		left = true;
+
+	if (rel == NULL)
+		return false;
+	if (rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_tableam == GetHeapamTableAmRoutine() &&
+		ItemPointerIsValid(&move.tid))
+	{
+		Buffer		buf = ReadBuffer(rel, ItemPointerGetBlockNumber(&move.tid));
+		Page		page;
+		OffsetNumber off = ItemPointerGetOffsetNumber(&move.tid);
+		ItemId		lp;
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		lp = off <= PageGetMaxOffsetNumber(page) ? PageGetItemId(page, off) : NULL;
+		left = lp && ItemIdIsNormal(lp) &&
+			HeapTupleHeaderIndicatesMovedPartitions((HeapTupleHeader) PageGetItem(page, lp));
+		UnlockReleaseBuffer(buf);
+	}
+	table_close(rel, NoLock);
+	return left;
+}
+
+/*
+ * Is this INSERT the arrival of the row the last such UPDATE let through, in
+ * this statement, under the same partitioned table and pipeline version, with
+ * the same partition keys, having left its partition (another row inserted
+ * in the statement is not)?
+ * Then it is that UPDATE's second half: a column counts as changed only if
+ * it differs from what the UPDATE let through (a later BEFORE UPDATE
+ * trigger on the old partition, or a BEFORE INSERT trigger on the new one,
+ * set it), so the steps do not run twice on the rest (generated columns
+ * aside: the executor computed them since).
+ */
+static bool
+move_arrived(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row)
 {
 	if (!move.active || !OidIsValid(plan->root) || plan->root != move.root ||
 		move.lxid != pl_local_xid() || move.stmt != GetCurrentStatementStartTimestamp() ||
@@ -1255,9 +1317,18 @@ move_arrived(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
 	{
 		const PlColumn *col = &plan->cols[i];
 
-		if (!col->generated &&
+		if (col->partkey &&
 			!pl_datum_same(col, move.values[i], move.nulls[i], row->values[col->attno], row->nulls[col->attno]))
 			return false;
+	}
+	if (!move_left())
+		return false;
+	for (int i = 0; i < plan->ncols; i++)
+	{
+		const PlColumn *col = &plan->cols[i];
+
+		row->fresh[i] = !col->generated &&
+			!pl_datum_same(col, move.values[i], move.nulls[i], row->values[col->attno], row->nulls[col->attno]);
 	}
 	move.active = false;
 	return true;
@@ -1302,7 +1373,7 @@ row_load(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row, TriggerData *td
 		return update_fresh(plan, row, td->tg_trigtuple, excluded_slot(entry, plan));
 	if (move.active && move_arrived(plan, spec, row))
 	{
-		*mode = PL_STEPS_NONE;
+		*mode = PL_STEPS_CHANGED;
 		return true;
 	}
 	return false;
@@ -1354,6 +1425,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	MemoryContext caller = CurrentMemoryContext;
 	PlStepMode	mode;
 	bool		moving;
+	PlReplay   *replay;
 	PlErrors	errs;
 	Jsonb	   *record;
 	Jsonb	   *newdoc;
@@ -1362,6 +1434,9 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 
 	MemoryContextReset(row->cxt);
 	MemoryContextSwitchTo(row->cxt);
+	replay = pl_replay_row(rel, td);
+	if (replay && strcmp(replay->name, spec->name) == 0)
+		replay->judged = true;
 	moving = row_load(plan, spec, row, td, call->entry, &mode);
 	pl_errors_init(&errs);
 	if (judge(plan, spec, row, mode, &errs, &record, &newdoc))
@@ -1373,7 +1448,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	{
 		if (moving)
 			raise_moving(plan, spec, rel, &errs);
-		reject(plan, spec, rel, td, &errs);
+		reject(plan, spec, rel, td, &errs, replay);
 		pl_gate_row(spec, &errs, rel, td);
 		result = NULL;
 	}
@@ -1381,7 +1456,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	if (changed)
 		result = rebuild(plan, row, tuple);
 	if (update && moving && result)
-		move_remember(plan, spec, row);
+		move_remember(plan, spec, row, td->tg_trigtuple);
 	if (!update && result)
 		remember_insert(call->entry, td);
 	frame_pop();
