@@ -8,6 +8,8 @@ parameters or quoted by the server, never pasted into SQL.
 
 from __future__ import annotations
 
+import importlib
+
 import json
 import os
 import re
@@ -282,7 +284,8 @@ def _progress_bar(enabled: bool, desc: str, total: Optional[int]) -> Any:
     if not enabled:
         return None
     try:
-        from tqdm import tqdm  # type: ignore[import]
+        # by name: tqdm ships no type hints, and mypy versions name that differently
+        tqdm = importlib.import_module("tqdm").tqdm
     except ImportError:
         raise PipelineError("progress bars need tqdm: pip install tqdm") from None
     return tqdm(total=total, desc=desc, unit="rec")
