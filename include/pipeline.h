@@ -43,5 +43,7 @@ extern void pl_errors_add(PlErrors *errs, const char *instance_location,
 extern Jsonb *pl_errors_to_jsonb(const PlErrors *errs);
 extern char *pl_errors_detail(const PlErrors *errs);
 extern void pl_pointer_append_token(StringInfo ptr, const char *token, int len);
+extern bool pl_subxact(void (*fn) (void *arg), void *arg, bool (*caught) (int sqlerrcode),
+					   ErrorData **err);
 
 #endif

@@ -12,6 +12,9 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "utils/resowner.h"
+
 #include "utils/jsonb.h"
 
 #include "pipeline.h"
@@ -138,4 +141,46 @@ pl_errors_detail(const PlErrors *errs)
 						 errs->items[i].message);
 	}
 	return buf.data;
+}
+
+/*
+ * Run fn(arg) in a subtransaction, so that an error leaves nothing of it
+ * behind: true if fn finished.  An error for which caught(sqlerrcode) is
+ * true is rolled back and returned in *err (if err is not NULL), and false
+ * returned; any other is rolled back and raised again.
+ */
+bool
+pl_subxact(void (*fn) (void *arg), void *arg, bool (*caught) (int sqlerrcode), ErrorData **err)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *ed;
+
+		MemoryContextSwitchTo(cxt);
+		ed = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (!caught(ed->sqlerrcode))
+			ReThrowError(ed);
+		if (err)
+			*err = ed;
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return ok;
 }

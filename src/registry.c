@@ -94,6 +94,13 @@ pl_registry_schema(const char *uri)
 	return result;
 }
 
+/* Is sqlerrcode the error of a bad schema or spec? */
+static bool
+is_invalid_value(int sqlerrcode)
+{
+	return sqlerrcode == ERRCODE_INVALID_PARAMETER_VALUE;
+}
+
 /*
  * Run fn(arg) in a subtransaction, so that an error leaves nothing behind;
  * true if it finished.  An error of SQLSTATE 22023 (a bad schema or spec)
@@ -103,37 +110,7 @@ pl_registry_schema(const char *uri)
 bool
 pl_try_invalid(void (*fn) (void *arg), void *arg, ErrorData **err)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = true;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		fn(arg);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *ed;
-
-		MemoryContextSwitchTo(cxt);
-		ed = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (ed->sqlerrcode != ERRCODE_INVALID_PARAMETER_VALUE)
-			ReThrowError(ed);
-		if (err)
-			*err = ed;
-		ok = false;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return ok;
+	return pl_subxact(fn, arg, is_invalid_value, err);
 }
 
 /* The registry as a resolver that notes whether the watched URI was asked for. */

@@ -454,6 +454,33 @@ ends_replay(int sqlerrcode)
 		cat == ERRCODE_INTERNAL_ERROR;
 }
 
+/* replay_row's arguments, for pl_subxact. */
+typedef struct ReplayCall
+{
+	const ReplayTarget *t;
+	const ReplayRejects *rj;
+	PlReplay   *state;
+	Datum		id;
+	Datum	   *args;
+	const char *nulls;
+	ReplayTally *tally;
+} ReplayCall;
+
+static void
+replay_call(void *arg)
+{
+	ReplayCall *c = arg;
+
+	replay_row(c->t, c->rj, c->state, c->id, c->args, c->nulls, c->tally);
+}
+
+/* Is sqlerrcode the failure of one row's attempt only? */
+static bool
+fails_row(int sqlerrcode)
+{
+	return !ends_replay(sqlerrcode);
+}
+
 /*
  * Replay one reject in a subtransaction of its own: an error of the row
  * rolls back its insert and is stored in the reject as its errors.  Any
@@ -464,34 +491,13 @@ static void
 replay_one(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datum id,
 		   Datum *args, const char *nulls, ReplayTally *tally)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	ReplayCall	c = {t, rj, state, id, args, nulls, tally};
+	ErrorData  *edata;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		replay_row(t, rj, state, id, args, nulls, tally);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (ends_replay(edata->sqlerrcode))
-			ReThrowError(edata);
-		reject_update(rj, id, rj->version, NULL, edata);
-		tally->failed++;
-	}
-	PG_END_TRY();
+	if (pl_subxact(replay_call, &c, fails_row, &edata))
+		return;
+	reject_update(rj, id, rj->version, NULL, edata);
+	tally->failed++;
 }
 
 /*

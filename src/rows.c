@@ -742,7 +742,7 @@ convert(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char *
 }
 
 /* Is code an error about the data (22xxx, 23xxx) rather than about the session? */
-static inline bool
+static bool
 is_data_error(int code)
 {
 	return ERRCODE_TO_CATEGORY(code) == ERRCODE_DATA_EXCEPTION ||
@@ -751,6 +751,26 @@ is_data_error(int code)
 
 typedef bool (*PlStoreFn) (const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char **err);
 
+/* A store function's call, for pl_subxact. */
+typedef struct StoreCall
+{
+	PlStoreFn	fn;
+	const PlColumn *col;
+	const JsonbValue *v;
+	Datum	   *d;
+	bool	   *isnull;
+	char	  **err;
+	bool		ok;
+} StoreCall;
+
+static void
+store_call(void *arg)
+{
+	StoreCall  *c = arg;
+
+	c->ok = c->fn(c->col, c->v, c->d, c->isnull, c->err);
+}
+
 /*
  * Run fn in a subtransaction: the data error it raises becomes *err (false);
  * any other error is raised again once the subtransaction is rolled back.
@@ -758,36 +778,13 @@ typedef bool (*PlStoreFn) (const PlColumn *col, const JsonbValue *v, Datum *d, b
 static bool
 guarded(PlStoreFn fn, const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char **err)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = false;
+	StoreCall	c = {fn, col, v, d, isnull, err, false};
+	ErrorData  *edata;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		ok = fn(col, v, d, isnull, err);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (!is_data_error(edata->sqlerrcode))
-			ReThrowError(edata);
-		*err = edata->message;
-		ok = false;
-	}
-	PG_END_TRY();
-	return ok;
+	if (pl_subxact(store_call, &c, is_data_error, &edata))
+		return c.ok;
+	*err = edata->message;
+	return false;
 }
 
 /*
