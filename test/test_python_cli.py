@@ -157,9 +157,10 @@ def test_missing_server(cli, tmp_path):
 def test_refused_by_server(cli, conn, tmp_path):
     """A role without pipeline_admin may not define: exit 4, the server's words."""
     conn.execute("DROP ROLE IF EXISTS pp_cli_user")
-    conn.execute("CREATE ROLE pp_cli_user LOGIN")
+    # a password: pg_virtualenv's clusters authenticate TCP logins by password
+    conn.execute("CREATE ROLE pp_cli_user LOGIN PASSWORD 'pp_cli_pw'")
     try:
-        r = cli("define", "o", write(tmp_path, "s.json", "{}"), env={"PGUSER": "pp_cli_user"})
+        r = cli("define", "o", write(tmp_path, "s.json", "{}"), env={"PGUSER": "pp_cli_user", "PGPASSWORD": "pp_cli_pw"})
         assert r.returncode == 4
         assert "permission denied for function define (SQLSTATE 42501)" in r.stderr
     finally:
