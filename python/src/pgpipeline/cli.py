@@ -11,9 +11,10 @@ another reason (a privilege, the extension missing, ...).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 import psycopg
 
@@ -82,9 +83,8 @@ def cmd_ingest(conn: Conn, a: argparse.Namespace) -> int:
     """ingest FILE --table T [--column C]: COPY through the table's triggers."""
     progress = a.progress
     if progress:
-        try:
-            import tqdm  # type: ignore[import]  # noqa: F401
-        except ImportError:
+        # by name: tqdm ships no type hints, and mypy versions name that differently
+        if importlib.util.find_spec("tqdm") is None:
             _err("--progress needs tqdm (pip install tqdm); going on without a progress bar")
             progress = False
     try:
