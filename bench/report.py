@@ -366,6 +366,10 @@ def markdown(res, png_name=None):
     if big:
         add("## Big documents and a giant schema")
         add("")
+        if res.get("bigdocs_run"):
+            r = res["bigdocs_run"]
+            add(f"(This section: {r['note']}, {r['date']}, commit {r['commit']}.)")
+            add("")
         add("Per document, us (best of the runs; SQL: a scan over copies of the document, divided by the copies). "
             "Shapes from `bench/bigdocs.py`: a GeoJSON FeatureCollection of 100k [lon, lat] pairs under a schema of "
             "types and array lengths; an event catalog of nested objects, maps and arrays; a FHIR-like Patient "
