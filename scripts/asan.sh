@@ -29,20 +29,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-BINDIR=$("$PG_CONFIG" --bindir)
-SHAREDIR=$("$PG_CONFIG" --sharedir)
-PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
 SANITIZE=${SANITIZE:-1}
 MODE=${1:-run}
-
-as_pg() {
-    # postgres refuses to run as root: run the server's tools as "postgres"
-    if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- env "$@"
-    else
-        env "$@"
-    fi
-}
+source scripts/private_pg.sh
 
 if [ "$MODE" = stop ]; then
     as_pg "$BINDIR/pg_ctl" -D "$2/data" stop -m fast || true
@@ -51,18 +40,8 @@ fi
 
 bash scripts/deps.sh >/dev/null
 
-if [ -n "${ASAN_WORK:-}" ]; then
-    WORK=$ASAN_WORK
-    KEEP=1
-    mkdir -p "$WORK"
-else
-    WORK=$(mktemp -d -t pipeline-asan.XXXXXX)
-    KEEP=0
-fi
+private_workdir pipeline-asan "${ASAN_WORK:-}"
 [ "$MODE" = serve ] && KEEP=1
-chmod 755 "$WORK"
-PRIV=$WORK/pg            # private copy of the installation
-BUILD=$WORK/build        # copy of the source tree, built with sanitizers
 REPORTS=$WORK/reports
 LOG=$WORK/server.log
 SOCK=$WORK/sock
@@ -78,50 +57,16 @@ cleanup() {
 }
 [ "$MODE" = serve ] || trap cleanup EXIT
 
-echo "== private installation in $PRIV"
-rm -rf "$PRIV"
-mkdir -p "$PRIV$(dirname "$BINDIR")" "$PRIV$(dirname "$SHAREDIR")"
-cp -a "$(dirname "$BINDIR")" "$PRIV$(dirname "$(dirname "$BINDIR")")/"
-cp -a "$SHAREDIR" "$PRIV$(dirname "$SHAREDIR")/"
-
-echo "== build (sanitizers: $SANITIZE)"
-rm -rf "$BUILD"
-mkdir -p "$BUILD"
-tar -C "$ROOT" --exclude=.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' --exclude=results \
-    --exclude=output_iso --exclude=__pycache__ --exclude=.hypothesis -cf - . | tar -C "$BUILD" -xf -
-COPT="-g -O2 -fno-omit-frame-pointer"
-if [ "$SANITIZE" = 1 ]; then
-    COPT="$COPT -fsanitize=address,undefined -fno-sanitize-address-use-after-scope"
-fi
-make -s -C "$BUILD" -j"$(nproc)" PG_CONFIG="$PG_CONFIG" with_llvm=no COPT="$COPT" >/dev/null
-make -s -C "$BUILD" install PG_CONFIG="$PG_CONFIG" with_llvm=no DESTDIR="$PRIV" >/dev/null
-test -f "$PRIV$PKGLIBDIR/pipeline.so"
+private_install "$SANITIZE"
 
 mkdir -p "$REPORTS" "$SOCK"
 rm -f "$REPORTS"/*
 chmod 777 "$REPORTS" "$SOCK"
-[ "$(id -u)" -eq 0 ] && chown -R postgres "$WORK"
-# the home of the cluster must be reachable by the postgres user
-d=$WORK; while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
+private_reachable
 
-PRELOAD=
 ENVS=()
 if [ "$SANITIZE" = 1 ]; then
-    PRELOAD=$(gcc -print-file-name=libasan.so)
-    [ -f "$PRELOAD" ] || { echo "asan.sh: libasan not found (apt-get install libasan8)" >&2; exit 2; }
-    # The runtime initializes lazily, on the first malloc, which in the
-    # postgres binary happens inside a library constructor (p11-kit's
-    # newlocale, gnutls's bindtextdomain) that holds a glibc locale lock.  Its
-    # init then calls dlsym("swift_demangle"), whose failure makes dlerror()
-    # run gettext, which takes and releases that same lock: the lock is
-    # corrupted and the process hangs in bindtextdomain.  Providing the
-    # symbol keeps dlerror() out of it.
-    printf '#include <stddef.h>\n#include <stdint.h>\nchar *swift_demangle(const char *m, size_t l, char *o, size_t *os, uint32_t f);\nchar *swift_demangle(const char *m, size_t l, char *o, size_t *os, uint32_t f) { return NULL; }\n' \
-        > "$WORK/swift_stub.c"
-    gcc -shared -fPIC -O2 -o "$WORK/swift_stub.so" "$WORK/swift_stub.c"
-    ENVS=(LD_PRELOAD="$PRELOAD $WORK/swift_stub.so"
-          ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_odr_violation=0:log_path=$REPORTS/asan:verify_asan_link_order=0"
-          UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:log_path=$REPORTS/ubsan")
+    sanitizer_env "$REPORTS"
 fi
 
 echo "== cluster in $WORK/data (socket $SOCK, port $PORT)"

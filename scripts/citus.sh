@@ -35,22 +35,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-BINDIR=$("$PG_CONFIG" --bindir)
-SHAREDIR=$("$PG_CONFIG" --sharedir)
-PKGLIBDIR=$("$PG_CONFIG" --pkglibdir)
 CITUS_SRC=${CITUS_SRC:-$ROOT/../shared/citus}
 CITUS_CACHE=${CITUS_CACHE:-/var/cache/pipeline-citus}
 PORT=${CITUS_PORT:-5450}
 MODE=${1:-run}
 
-as_pg() {
-    # postgres refuses to run as root: run the server's tools as "postgres"
-    if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- env "$@"
-    else
-        env "$@"
-    fi
-}
+source scripts/private_pg.sh
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then
@@ -127,18 +117,8 @@ build_citus
 
 bash scripts/deps.sh >/dev/null
 
-if [ -n "${CITUS_WORK:-}" ]; then
-    WORK=$CITUS_WORK
-    KEEP=1
-    mkdir -p "$WORK"
-else
-    WORK=$(mktemp -d -t pipeline-citus.XXXXXX)
-    KEEP=0
-fi
+private_workdir pipeline-citus "${CITUS_WORK:-}"
 [ "$MODE" = serve ] && KEEP=1
-chmod 755 "$WORK"
-PRIV=$WORK/pg            # private copy of the installation
-BUILD=$WORK/build        # copy of the source tree
 SOCK=$WORK/sock
 NODES=(node0 node1 node2)  # coordinator, worker, worker
 
@@ -162,40 +142,20 @@ if [ "$MODE" != serve ]; then
     trap 'exit 130' INT TERM    # through the EXIT trap
 fi
 
-echo "== private installation in $PRIV"
-rm -rf "$PRIV" "$BUILD"
-mkdir -p "$PRIV$(dirname "$BINDIR")" "$PRIV$(dirname "$SHAREDIR")" "$BUILD"
-cp -a "$(dirname "$BINDIR")" "$PRIV$(dirname "$(dirname "$BINDIR")")/"
-cp -a "$SHAREDIR" "$PRIV$(dirname "$SHAREDIR")/"
-cp -a "$STAGE/." "$PRIV/"
-rm -f "$PRIV/.complete"
-tar -C "$ROOT" --exclude=.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' --exclude=results \
-    --exclude=output_iso --exclude=__pycache__ --exclude=.hypothesis -cf - . | tar -C "$BUILD" -xf -
-COPT="-O2"
-ENVS=()
 REPORTS=$WORK/reports
+ENVS=()
+private_install "${SANITIZE:-0}" "$STAGE"
+rm -f "$PRIV/.complete"
+test -f "$PRIV$PKGLIBDIR/citus.so"
 mkdir -p "$REPORTS"
 chmod 777 "$REPORTS"
 if [ "${SANITIZE:-0}" = 1 ]; then
-    COPT="-g -O2 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-address-use-after-scope"
-    # the runtime by LD_PRELOAD, and the swift_demangle stub that keeps its
-    # lazy start out of a glibc locale lock (scripts/asan.sh says why)
-    printf 'char *swift_demangle(const char *m, unsigned long l, char *o, unsigned long *os, unsigned f);\nchar *swift_demangle(const char *m, unsigned long l, char *o, unsigned long *os, unsigned f) { return 0; }\n' \
-        > "$WORK/swift_stub.c"
-    gcc -shared -fPIC -O2 -o "$WORK/swift_stub.so" "$WORK/swift_stub.c"
-    ENVS=(LD_PRELOAD="$(gcc -print-file-name=libasan.so) $WORK/swift_stub.so"
-          ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_odr_violation=0:log_path=$REPORTS/asan:verify_asan_link_order=0"
-          UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:log_path=$REPORTS/ubsan")
+    sanitizer_env "$REPORTS"    # Citus itself is not instrumented
 fi
-make -s -C "$BUILD" -j"$(nproc)" PG_CONFIG="$PG_CONFIG" with_llvm=no COPT="$COPT" >/dev/null
-make -s -C "$BUILD" install PG_CONFIG="$PG_CONFIG" with_llvm=no DESTDIR="$PRIV" >/dev/null
-test -f "$PRIV$PKGLIBDIR/pipeline.so" && test -f "$PRIV$PKGLIBDIR/citus.so"
 
 mkdir -p "$SOCK"
 chmod 777 "$SOCK"
-[ "$(id -u)" -eq 0 ] && chown -R postgres "$WORK"
-# the home of the clusters must be reachable by the postgres user
-d=$WORK; while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
+private_reachable
 
 echo "== coordinator on 127.0.0.1:$PORT, workers on :$((PORT + 1)) and :$((PORT + 2))"
 stop_nodes
