@@ -753,37 +753,52 @@ class Bench:
 
     # -- 6. compat functions across statements
     def compat(self):
-        """A CHECK (pipeline.jsonb_matches_schema(...)) on single-row INSERTs, and one query per document."""
+        """A CHECK (pipeline.jsonb_matches_schema(...)) on single-row INSERTs, and one query per document.
+
+        Each beside its baseline: a CHECK on the same schema constant that does no work (PostgreSQL reads a
+        CHECK's expression, constant included, back from the catalog text for every statement), and one
+        query per document that sends and parses the same schema and document but calls nothing.
+        """
         cfg = self.cfg
         schema = json.dumps(json.loads(self.specs["tweets"])["schema"])
         doc = self.q("SELECT doc::text FROM tweets_tx WHERE pipeline.validate(doc, 'tweets_schema') ORDER BY id LIMIT 1")[0]
         lit = sql.Literal(schema).as_string(self.conn)
-        self.conn.execute("DROP TABLE IF EXISTS pgb_nocheck, pgb_check")
-        self.conn.execute("CREATE TABLE pgb_nocheck (id bigserial PRIMARY KEY, doc jsonb NOT NULL)")
-        self.conn.execute(f"CREATE TABLE pgb_check (id bigserial PRIMARY KEY, doc jsonb NOT NULL "
-                          f"CHECK (pipeline.jsonb_matches_schema({lit}::json, doc)))")
+        checks = {"pgb_nocheck": "", "pgb_const": f", CHECK ({lit}::json IS NOT NULL AND doc IS NOT NULL)",
+                  "pgb_check": f", CHECK (pipeline.jsonb_matches_schema({lit}::json, doc))"}
         scripts = {}
-        for which, table in (("plain", "pgb_nocheck"), ("trigger", "pgb_check")):
-            scripts[which] = self.tmpdir / f"compat_{which}.sql"
-            scripts[which].write_text(f"INSERT INTO {table} (doc) VALUES ({sql.Literal(doc).as_string(self.conn)}::jsonb);\n")
+        for table, check in checks.items():
+            self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+            self.conn.execute(f"CREATE TABLE {table} (id bigserial PRIMARY KEY, doc jsonb NOT NULL{check})")
+            scripts[table] = self.tmpdir / f"compat_{table}.sql"
+            scripts[table].write_text(f"INSERT INTO {table} (doc) VALUES ({sql.Literal(doc).as_string(self.conn)}::jsonb);\n")
         pgbench = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
         env = dict(os.environ, PGDATABASE=self.dbname)
-        series = self.pgbench_series("CHECK (jsonb_matches_schema) vs none", pgbench, env, scripts,
+        series = self.pgbench_series("CHECK (jsonb_matches_schema) vs none", pgbench, env,
+                                     {"plain": scripts["pgb_nocheck"], "trigger": scripts["pgb_check"]},
                                      ("pgb_nocheck", "pgb_check"))
+        const = self.pgbench_series("CHECK (jsonb_matches_schema) vs CHECK on the constant alone", pgbench, env,
+                                    {"plain": scripts["pgb_const"], "trigger": scripts["pgb_check"]},
+                                    ("pgb_const", "pgb_check"))
         # one query per document through psycopg, against the same documents in one scan
         docs = [d for (d,) in self.conn.execute(f"SELECT doc::text FROM tweets_tx ORDER BY id LIMIT {cfg['n_py']}")]
         stmt = "SELECT pipeline.jsonb_matches_schema(%s::json, %s::jsonb)"
+        empty = "SELECT %s::json IS NOT NULL AND %s::jsonb IS NOT NULL"
         scan = (f"SELECT count(*) FILTER (WHERE pipeline.jsonb_matches_schema({lit}::json, doc)) FROM "
                 f"(SELECT doc FROM tweets_tx ORDER BY id LIMIT {cfg['n_py']}) s")
+
+        def per_query(text):
+            return lambda: sum(1 for d in docs if self.conn.execute(text, (schema, d), prepare=True).fetchone()[0])
         res = interleaved({
-            "per_query": (None, lambda: sum(1 for d in docs if self.conn.execute(stmt, (schema, d), prepare=True)
-                                             .fetchone()[0])),
+            "per_query": (None, per_query(stmt)),
+            "empty_query": (None, per_query(empty)),
             "one_scan": (None, lambda: self.q(scan)[0]),
         }, runs=cfg["runs"])
-        self.conn.execute("DROP TABLE pgb_nocheck, pgb_check")
+        self.conn.execute("DROP TABLE " + ", ".join(checks))
         n = len(docs)
-        return {"pgbench": series, "n": n,
-                "per_query_us": res["per_query"]["best"] / n * 1e6, "one_scan_us": res["one_scan"]["best"] / n * 1e6,
+        return {"pgbench": series, "pgbench_const": const, "n": n,
+                "per_query_us": res["per_query"]["best"] / n * 1e6,
+                "empty_query_us": res["empty_query"]["best"] / n * 1e6,
+                "one_scan_us": res["one_scan"]["best"] / n * 1e6,
                 "same": res["per_query"]["result"] == res["one_scan"]["result"]}
 
     # -- 7. big documents and a giant schema
