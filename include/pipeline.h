@@ -46,4 +46,15 @@ extern void pl_pointer_append_token(StringInfo ptr, const char *token, int len);
 extern bool pl_subxact(void (*fn) (void *arg), void *arg, bool (*caught) (int sqlerrcode),
 					   ErrorData **err);
 
+/* murmur3's 64-bit finalizer: every input bit reaches every output bit. */
+static inline uint64
+pl_mix64(uint64 h)
+{
+	h ^= h >> 33;
+	h *= UINT64CONST(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	return h ^ (h >> 33);
+}
+
 #endif

@@ -144,22 +144,11 @@ value_hash(const JbRef *v)
 	}
 }
 
-/* murmur3's 64-bit finalizer: every input bit reaches every output bit. */
-static inline uint64
-mix64(uint64 h)
-{
-	h ^= h >> 33;
-	h *= UINT64CONST(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
-	return h ^ (h >> 33);
-}
-
 /* Add hash h to a HyperLogLog sketch: register by the top bits, rank of the rest. */
 static void
 hll_add(uint8 *hll, uint64 hash)
 {
-	uint64		h = mix64(hash);
+	uint64		h = pl_mix64(hash);
 	int			reg = (int) (h >> (64 - HLL_BITS));
 	uint64		rest = (h << HLL_BITS) | (UINT64CONST(1) << (HLL_BITS - 1));
 	uint8		rank = (uint8) (64 - pg_leftmost_one_pos64(rest));	/* leading zeros + 1 */
