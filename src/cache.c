@@ -216,7 +216,7 @@ pl_cache_refresh(const PlCacheKey *key, PlCacheEntry *e)
 		e->checked = gen;
 		return e;
 	}
-	spec = pl_spec_compile(spec_jb, pl_registry_schema);
+	spec = pl_spec_compile(spec_jb, &pl_registry_resolver);
 	spec->name = MemoryContextStrdup(spec->cxt, key->name);
 	spec->version = version;
 	MemoryContextSetParent(spec->cxt, CacheMemoryContext);
