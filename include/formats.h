@@ -64,6 +64,9 @@ typedef struct PlCustomFormat
 	bool		busy;			/* a call is running (a nested one keeps its memory) */
 } PlCustomFormat;
 
+/* Has this backend compiled a function format?  (cache.c then watches pg_proc) */
+extern bool pl_function_formats_compiled;
+
 /* Prepare function format fn for calls, in CurrentMemoryContext. */
 extern PlCustomFormat *pl_custom_format_function(Oid fn);
 

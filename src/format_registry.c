@@ -53,14 +53,29 @@ pl_registry_format(const char *name, const char *where, PlFormatDef *def)
 	SPI_connect();
 	/* as it is now, like schemas in pl_registry_schema() */
 	PushActiveSnapshot(GetCatalogSnapshot(InvalidOid));
-	SPI_execute_with_args("SELECT f.pattern, f.function::pg_catalog.oid FROM pipeline.formats f"
+	SPI_execute_with_args("SELECT f.pattern, f.function::pg_catalog.oid,"
+						  " f.function IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_proc p"
+						  " WHERE p.oid OPERATOR(pg_catalog.=) f.function"
+						  " AND p.provolatile OPERATOR(pg_catalog.=) 'i') FROM pipeline.formats f"
 						  " WHERE f.name OPERATOR(pg_catalog.=) $1",
 						  1, argtypes, args, NULL, true, 1);
 	PopActiveSnapshot();
 	if (SPI_processed == 1)
 	{
 		char	   *pattern = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		Datum		check = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+		Datum		check;
+
+		/*
+		 * a function dropped, or replaced by one that is not IMMUTABLE:
+		 * say so, rather than fail on its OID at the call; 22023 like
+		 * every reason a spec does not compile
+		 */
+		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the function of format \"%s\" no longer exists or is no longer IMMUTABLE", name),
+					 errhint("Register the format again with an existing function, or unregister it.")));
+		check = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 
 		def->pattern = pattern ? MemoryContextStrdup(outer, pattern) : NULL;
 		def->check = isnull ? InvalidOid : DatumGetObjectId(check);
@@ -179,12 +194,20 @@ pipeline_check_format(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* The registry as a format resolver that notes where the watched name was asked for. */
+/*
+ * The registry as a format resolver that notes where the watched name was
+ * asked for, and answers for it that it is not registered (it may be
+ * broken: its function dropped).
+ */
 static bool
 format_watching(const char *name, const char *where, PlFormatDef *def)
 {
-	if (watched_format && watched_where == NULL && strcmp(name, watched_format) == 0)
-		watched_where = MemoryContextStrdup(watched_cxt, where);
+	if (watched_format && strcmp(name, watched_format) == 0)
+	{
+		if (watched_where == NULL)
+			watched_where = MemoryContextStrdup(watched_cxt, where);
+		return false;
+	}
 	return pl_registry_format(name, where, def);
 }
 

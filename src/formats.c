@@ -181,6 +181,9 @@ pl_format_check(PlFormat f, const char *s, int len)
  * ---------------------------------------------------------------------
  */
 
+/* Has this backend compiled a function format? */
+bool		pl_function_formats_compiled = false;
+
 /*
  * Prepare function format fn for calls, in CurrentMemoryContext (the
  * compiled schema's): looked up once per compile, never per row.
@@ -190,6 +193,7 @@ pl_custom_format_function(Oid fn)
 {
 	PlCustomFormat *f = palloc0(sizeof(PlCustomFormat));
 
+	pl_function_formats_compiled = true;
 	f->check = palloc0(sizeof(FmgrInfo));
 	fmgr_info_cxt(fn, f->check, CurrentMemoryContext);
 	f->call_cxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline format call",
