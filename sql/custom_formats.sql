@@ -10,12 +10,12 @@ EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END
 $$;
-CREATE FUNCTION cf_even(s text) RETURNS boolean LANGUAGE sql IMMUTABLE
+CREATE FUNCTION cf_even(s text) RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT s ~ '^[0-9]*[02468]$' $$;
 -- NULL for "maybe": a NULL verdict is not valid
-CREATE FUNCTION cf_maybe(s text) RETURNS boolean LANGUAGE sql IMMUTABLE
+CREATE FUNCTION cf_maybe(s text) RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT CASE WHEN s = 'yes' THEN true WHEN s = 'no' THEN false END $$;
-CREATE FUNCTION cf_raises(s text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE
+CREATE FUNCTION cf_raises(s text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $$ BEGIN IF s = 'boom' THEN RAISE EXCEPTION 'cf_raises: % is not allowed', s USING ERRCODE = 'P0001'; END IF; RETURN true; END $$;
 
 -- registered formats assert in a pipeline, like built-in ones
@@ -58,8 +58,9 @@ SELECT pipeline.register_format('sku', '^[A-Z]{3}-\d{4}$');
 CREATE FUNCTION cf_int(s integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT true $$;
 CREATE FUNCTION cf_two(s text, t text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT true $$;
 CREATE FUNCTION cf_text(s text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT s $$;
-CREATE FUNCTION cf_stable(s text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;
+CREATE FUNCTION cf_stable(s text) RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT true $$;
 CREATE FUNCTION cf_volatile(s text) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+CREATE FUNCTION cf_unsafe(s text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT true $$;
 CREATE FUNCTION cf_set(s text) RETURNS SETOF boolean LANGUAGE sql IMMUTABLE AS $$ SELECT true $$;
 CREATE PROCEDURE cf_proc(s text) LANGUAGE sql AS $$ SELECT 1 $$;
 SELECT q, pg_temp.try(q) FROM (VALUES
@@ -78,6 +79,7 @@ SELECT q, pg_temp.try(q) FROM (VALUES
     ($$SELECT pipeline.register_format('x', 'cf_proc(text)'::regprocedure)$$),
     ($$SELECT pipeline.register_format('x', 'cf_stable(text)'::regprocedure)$$),
     ($$SELECT pipeline.register_format('x', 'cf_volatile(text)'::regprocedure)$$),
+    ($$SELECT pipeline.register_format('x', 'cf_unsafe(text)'::regprocedure)$$),
     ($$INSERT INTO pipeline.formats (name, pattern, function) VALUES ('x', '.', 'cf_even(text)')$$),
     ($$INSERT INTO pipeline.formats (name) VALUES ('x')$$)) v(q);
 SELECT name, pattern, function FROM pipeline.formats ORDER BY name;
@@ -86,7 +88,7 @@ SELECT name, pattern, function FROM pipeline.formats ORDER BY name;
 -- registering role needs EXECUTE on the function
 CREATE ROLE regress_cf_user;
 CREATE ROLE regress_cf_admin IN ROLE pipeline_admin;
-CREATE FUNCTION cf_private(s text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT true $$;
+CREATE FUNCTION cf_private(s text) RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT true $$;
 REVOKE EXECUTE ON FUNCTION cf_private(text) FROM PUBLIC;
 SET ROLE regress_cf_user;
 SELECT q, pg_temp.try(q) FROM (VALUES
@@ -135,14 +137,14 @@ SELECT name FROM pipeline.formats ORDER BY name;
 -- a function dropped under a registered format: pipelines that assert it
 -- say so (22023) at the next statement, in this session too, instead of
 -- failing on its OID; and it can be unregistered
-CREATE FUNCTION cf_doomed(s text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT s = 'ok' $$;
+CREATE FUNCTION cf_doomed(s text) RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT s = 'ok' $$;
 SELECT pipeline.register_format('doomed', 'cf_doomed(text)'::regprocedure);
 SELECT pipeline.define('cf_doomed', '{"schema": {"format": "doomed"}, "on_error": "quarantine"}');
 SELECT pipeline.validate('"ok"', 'cf_doomed'), pipeline.validate('"no"', 'cf_doomed');
 -- replaced by one that is not IMMUTABLE: refused at the next statement too
 CREATE OR REPLACE FUNCTION cf_doomed(s text) RETURNS boolean LANGUAGE sql VOLATILE AS $$ SELECT s = 'ok' $$;
 SELECT pg_temp.try($$SELECT pipeline.validate('"ok"', 'cf_doomed')$$);
-CREATE OR REPLACE FUNCTION cf_doomed(s text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT s = 'fine' $$;
+CREATE OR REPLACE FUNCTION cf_doomed(s text) RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT s = 'fine' $$;
 SELECT pipeline.validate('"fine"', 'cf_doomed'), pipeline.validate('"ok"', 'cf_doomed');
 DROP FUNCTION cf_doomed(text);
 SELECT pg_temp.try($$SELECT pipeline.validate('"ok"', 'cf_doomed')$$);
@@ -156,6 +158,6 @@ SELECT pipeline.drop(name) FROM (VALUES ('cf'), ('cf_annotate'), ('cf_unknown'),
 SELECT pipeline.unregister_format(name) FROM pipeline.formats;
 DELETE FROM pipeline.schemas WHERE uri = 'https://example.com/cf/s.json';
 DROP FUNCTION cf_even(text), cf_maybe(text), cf_raises(text), cf_int(integer), cf_two(text, text), cf_text(text),
-              cf_stable(text), cf_volatile(text), cf_set(text), cf_private(text);
+              cf_stable(text), cf_volatile(text), cf_unsafe(text), cf_set(text), cf_private(text);
 DROP PROCEDURE cf_proc(text);
 DROP ROLE regress_cf_user, regress_cf_admin;

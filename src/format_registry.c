@@ -56,7 +56,8 @@ pl_registry_format(const char *name, const char *where, PlFormatDef *def)
 	SPI_execute_with_args("SELECT f.pattern, f.function::pg_catalog.oid,"
 						  " f.function IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_proc p"
 						  " WHERE p.oid OPERATOR(pg_catalog.=) f.function"
-						  " AND p.provolatile OPERATOR(pg_catalog.=) 'i') FROM pipeline.formats f"
+						  " AND p.provolatile OPERATOR(pg_catalog.=) 'i' AND p.proparallel OPERATOR(pg_catalog.=) 's')"
+						  " FROM pipeline.formats f"
 						  " WHERE f.name OPERATOR(pg_catalog.=) $1",
 						  1, argtypes, args, NULL, true, 1);
 	PopActiveSnapshot();
@@ -66,14 +67,14 @@ pl_registry_format(const char *name, const char *where, PlFormatDef *def)
 		Datum		check;
 
 		/*
-		 * a function dropped, or replaced by one that is not IMMUTABLE:
+		 * a function dropped, or made VOLATILE, STABLE or parallel unsafe:
 		 * say so, rather than fail on its OID at the call; 22023 like
 		 * every reason a spec does not compile
 		 */
 		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the function of format \"%s\" no longer exists or is no longer IMMUTABLE", name),
+					 errmsg("the function of format \"%s\" no longer exists or is no longer IMMUTABLE and PARALLEL SAFE", name),
 					 errhint("Register the format again with an existing function, or unregister it.")));
 		check = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 
@@ -143,8 +144,8 @@ is_format_signature(Form_pg_proc p)
 /*
  * Refuse a function that cannot check format name: not (text) RETURNS
  * boolean, not IMMUTABLE (compiled specs keep the verdict's rule for the
- * life of a backend), or one the registering role may not execute (as
- * CREATE TRIGGER checks its function).
+ * life of a backend) and PARALLEL SAFE (validate() is), or one the
+ * registering role may not execute (as CREATE TRIGGER checks its function).
  */
 static void
 check_format_function(const char *name, Oid fn)
@@ -161,11 +162,13 @@ check_format_function(const char *name, Oid fn)
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("function %s cannot check format \"%s\"", format_procedure(fn), name),
 				 errdetail("A format function takes one argument of type text and returns boolean.")));
-	if (p->provolatile != PROVOLATILE_IMMUTABLE)
+	if (p->provolatile != PROVOLATILE_IMMUTABLE || p->proparallel != PROPARALLEL_SAFE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("function %s of format \"%s\" must be IMMUTABLE", format_procedure(fn), name),
-				 errdetail("Compiled pipelines keep a format's checks for the life of a session.")));
+				 errmsg("function %s of format \"%s\" must be IMMUTABLE and PARALLEL SAFE",
+						format_procedure(fn), name),
+				 errdetail("Compiled pipelines keep a format's checks for the life of a session, and validate() may run in parallel workers."),
+				 errhint("If it only looks at its argument, declare it so with ALTER FUNCTION ... IMMUTABLE PARALLEL SAFE.")));
 	ReleaseSysCache(tup);
 	acl = pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE);
 	if (acl != ACLCHECK_OK)
