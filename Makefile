@@ -7,12 +7,12 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 DATA       = sql/pipeline--0.1.0.sql sql/pipeline--0.2.0.sql sql/pipeline--0.1.0--0.2.0.sql
 HEADERS    =
 
-REGRESS      = registry keywords errors compat bad_input profile transform_strings transform_numbers transform_coerce transform_timestamps transform_structure transform_privacy trigger_rows trigger_column trigger_on_error trigger_replay replay_two_pipelines replay_trusts_rejects replay_dropped_table replay_global_state replay_column_defaults trigger_attach privileges trigger_reentrancy trigger_types trigger_partition trigger_update trigger_generated trigger_name_collision cache_miss_memory register_schema_dependents compat_immutable defs_not_keyword content_follows_formats ref_beside_id refusal_names_document compat_cache transform_hostile transform_case number_text transform_coerce_container ops_versions ops_output ops_infer ops_dryrun ops_gate hostile_drop_mid_row hostile_plan_per_table hostile_move_touched hostile_replay_nested hostile_replay_detached
+REGRESS      = registry keywords errors compat bad_input profile transform_strings transform_numbers transform_coerce transform_timestamps transform_structure transform_privacy trigger_rows trigger_column trigger_on_error trigger_replay replay_two_pipelines replay_trusts_rejects replay_dropped_table replay_global_state replay_column_defaults trigger_attach privileges trigger_reentrancy trigger_types trigger_partition trigger_update trigger_generated trigger_name_collision cache_miss_memory register_schema_dependents compat_immutable defs_not_keyword content_follows_formats ref_beside_id refusal_names_document compat_cache transform_hostile transform_case number_text transform_coerce_container ops_versions ops_output ops_infer ops_dryrun ops_gate hostile_drop_mid_row hostile_plan_per_table hostile_move_touched hostile_replay_nested hostile_replay_detached custom_formats
 REGRESS_OPTS = --load-extension=pipeline
 
 # concurrency: specs/*.spec, run by installcheck after REGRESS (their diffs
 # go to ./regression.diffs too, where scripts/test.sh looks)
-ISOLATION      = define_during_insert replay_concurrent drop_attached register_during_define ops_activate
+ISOLATION      = define_during_insert replay_concurrent drop_attached register_during_define ops_activate format_registered_elsewhere
 ISOLATION_OPTS = --load-extension=pipeline --outputdir=.
 
 PG_CPPFLAGS = -I$(srcdir)/include

@@ -190,6 +190,7 @@ struct SchemaNode
 	PlRegex    *pattern;
 	PlFormat	format;
 	const char *format_name;
+	PlCustomFormat *custom_format;	/* format PL_FORMAT_CUSTOM: the registered one */
 	bool		format_assert;
 	bool		content_base64;	/* draft-07 contentEncoding: "base64" */
 	bool		content_json;	/* draft-07 contentMediaType: "application/json" */
@@ -274,10 +275,18 @@ extern uint32 jbref_hash(const JbRef *v);
 typedef Jsonb *(*PlSchemaResolver) (const char *uri);
 
 /*
+ * Where a "format" that is not built in is looked up, where it asserts: true
+ * and *def filled if name is registered.  where is the JSON Pointer of the
+ * keyword (prefixed by its document's URI when not in the schema itself).
+ */
+typedef bool (*PlFormatResolver) (const char *name, const char *where, PlFormatDef *def);
+
+/*
  * Options of one compilation.  ptr_prefix names where the schema sits in what
  * the user wrote ("/schema" in a spec, "" for a bare schema), for messages
  * and keywordLocations.  resolve is NULL when only the built-in metaschemas
- * may be referenced.
+ * may be referenced; resolve_format is NULL when only the built-in formats
+ * assert (the IMMUTABLE compat functions).
  */
 typedef struct PlCompileOptions
 {
@@ -285,6 +294,7 @@ typedef struct PlCompileOptions
 	bool		formats_assert;
 	int			default_draft;
 	PlSchemaResolver resolve;
+	PlFormatResolver resolve_format;
 } PlCompileOptions;
 
 /* src/schema_compile.c */

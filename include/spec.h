@@ -16,6 +16,13 @@ typedef enum PlOnError
 
 struct PlTransform;
 
+/* What a spec compiles against: registered schemas ("$ref") and formats. */
+typedef struct PlResolver
+{
+	PlSchemaResolver schema;
+	PlFormatResolver format;
+} PlResolver;
+
 /* One version of a pipeline, compiled. */
 typedef struct PlSpec
 {
@@ -33,7 +40,7 @@ typedef struct PlSpec
 } PlSpec;
 
 /* src/spec.c */
-extern PlSpec *pl_spec_compile(Jsonb *spec, PlSchemaResolver resolve);
+extern PlSpec *pl_spec_compile(Jsonb *spec, const PlResolver *resolve);
 extern void pl_spec_free(PlSpec *spec);
 extern void pl_spec_retire(PlSpec *spec);
 extern void pl_spec_pin(PlSpec *spec);

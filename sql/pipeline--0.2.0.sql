@@ -778,3 +778,100 @@ GRANT EXECUTE ON FUNCTION
     pipeline._cluster_sync_schemas(), pipeline._cluster_self(), pipeline._cluster_shard(text),
     pipeline.cluster_rejects(text), pipeline.cluster_replay(text), pipeline.cluster_sync()
 TO pipeline_admin;
+
+/*
+ * Custom formats (docs/validation.md).  A "format" that is not built in
+ * asserts, where formats assert, if it is registered here: by an ECMA-262
+ * pattern, or by an IMMUTABLE function (text) RETURNS boolean that runs
+ * with the privileges of whoever validates.  Specs compile against this
+ * table like against pipeline.schemas, and a change sends the same
+ * invalidation (of pipeline.schemas), so every backend recompiles its specs
+ * at its next use of them.  The compat functions never read it.
+ */
+CREATE TABLE pipeline.formats (
+    name          text          PRIMARY KEY,
+    pattern       text,
+    function      regprocedure,
+    registered_at timestamptz   NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT formats_one_check CHECK (pg_catalog.num_nonnulls(pattern, function) OPERATOR(pg_catalog.=) 1)
+);
+COMMENT ON TABLE pipeline.formats IS 'formats a spec''s "format" may name besides the built-in ones';
+SELECT pg_catalog.pg_extension_config_dump('pipeline.formats', '');
+
+-- Raise the error of what is wrong with a format: its name (empty, built
+-- in), its pattern (2201B) or its function (signature, volatility, EXECUTE
+-- for the caller).  VOLATILE: it reads the catalog and the caller's privileges.
+CREATE FUNCTION pipeline._check_format(name text, pattern text, function regprocedure) RETURNS void
+    AS 'MODULE_PATHNAME', 'pipeline_check_format'
+    LANGUAGE C;
+
+-- Raise 2BP01 if the current version of a pipeline asserts format name.
+-- VOLATILE: the answer depends on the registry.
+CREATE FUNCTION pipeline._check_format_users(name text) RETURNS void
+    AS 'MODULE_PATHNAME', 'pipeline_check_format_users'
+    LANGUAGE C STRICT;
+
+-- Store a checked format, replacing one of the same name, and invalidate
+-- every backend's compiled specs at commit.
+CREATE FUNCTION pipeline._store_format(name text, pattern text, function regprocedure) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pipeline._check_format(name, pattern, function);
+    -- no define() between our change and our commit (as register_schema)
+    LOCK TABLE pipeline.pipelines IN SHARE MODE;
+    LOCK TABLE pipeline.formats IN SHARE ROW EXCLUSIVE MODE;
+    INSERT INTO pipeline.formats AS f (name, pattern, function)
+         VALUES (_store_format.name, _store_format.pattern, _store_format.function)
+    ON CONFLICT ON CONSTRAINT formats_pkey
+    DO UPDATE SET pattern = excluded.pattern, function = excluded.function,
+                  registered_at = pg_catalog.now();
+    PERFORM pipeline._invalidate('pipeline.schemas'::pg_catalog.regclass);
+END
+$$;
+
+CREATE FUNCTION pipeline.register_format(name text, pattern text) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pipeline._store_format(name, pattern, NULL) $$;
+COMMENT ON FUNCTION pipeline.register_format(text, text) IS 'make "format": name assert an ECMA-262 pattern (replaces a format of that name)';
+
+CREATE FUNCTION pipeline.register_format(name text, function regprocedure) RETURNS void
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pipeline._store_format(name, NULL, function) $$;
+COMMENT ON FUNCTION pipeline.register_format(text, regprocedure) IS 'make "format": name assert an IMMUTABLE function (text) RETURNS boolean (replaces a format of that name)';
+
+CREATE FUNCTION pipeline.unregister_format(name text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    LOCK TABLE pipeline.pipelines IN SHARE MODE;
+    LOCK TABLE pipeline.formats IN SHARE ROW EXCLUSIVE MODE;
+    IF NOT EXISTS (SELECT 1 FROM pipeline.formats f WHERE f.name = unregister_format.name) THEN
+        RAISE EXCEPTION 'format "%" is not registered', name
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    -- a pipeline that asserts it would silently stop checking: refuse
+    PERFORM pipeline._check_format_users(name);
+    DELETE FROM pipeline.formats f WHERE f.name = unregister_format.name;
+    PERFORM pipeline._invalidate('pipeline.schemas'::pg_catalog.regclass);
+END
+$$;
+COMMENT ON FUNCTION pipeline.unregister_format(text) IS 'remove a registered format that no pipeline asserts';
+
+-- read by every validating role (specs compile as the caller); changed by administrators
+GRANT SELECT ON pipeline.formats TO PUBLIC;
+GRANT INSERT, UPDATE, DELETE ON pipeline.formats TO pipeline_admin;
+REVOKE EXECUTE ON FUNCTION
+    pipeline.register_format(text, text), pipeline.register_format(text, regprocedure),
+    pipeline.unregister_format(text), pipeline._store_format(text, text, regprocedure),
+    pipeline._check_format(text, text, regprocedure), pipeline._check_format_users(text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    pipeline.register_format(text, text), pipeline.register_format(text, regprocedure),
+    pipeline.unregister_format(text), pipeline._store_format(text, text, regprocedure),
+    pipeline._check_format(text, text, regprocedure), pipeline._check_format_users(text)
+TO pipeline_admin;

@@ -36,6 +36,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "registry.h"
 #include "spec.h"
@@ -83,11 +84,24 @@ pl_relcache_callback(Datum arg, Oid relid)
 	}
 }
 
-/* Register the invalidation callback; called once from _PG_init. */
+/*
+ * Syscache callback on pg_proc: once a spec of this backend called a
+ * function format (pipeline.register_format), any function may be the one
+ * that was dropped or replaced, so every spec recompiles.
+ */
+static void
+pl_proc_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	if (pl_function_formats_compiled)
+		pl_relcache_callback(arg, InvalidOid);
+}
+
+/* Register the invalidation callbacks; called once from _PG_init. */
 void
 pl_cache_init(void)
 {
 	CacheRegisterRelcacheCallback(pl_relcache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(PROCOID, pl_proc_callback, (Datum) 0);
 }
 
 /* Create the hash table on first use. */
@@ -216,7 +230,7 @@ pl_cache_refresh(const PlCacheKey *key, PlCacheEntry *e)
 		e->checked = gen;
 		return e;
 	}
-	spec = pl_spec_compile(spec_jb, pl_registry_schema);
+	spec = pl_spec_compile(spec_jb, &pl_registry_resolver);
 	spec->name = MemoryContextStrdup(spec->cxt, key->name);
 	spec->version = version;
 	MemoryContextSetParent(spec->cxt, CacheMemoryContext);

@@ -324,7 +324,7 @@ pl_cluster_check(Oid tbl, const char *name, const char *column, Jsonb *spec_jb)
 				 errhint("SET citus.enable_unsafe_triggers = on, then attach again.")));
 	if (dcol == NULL)
 		return;
-	spec = spec_jb ? pl_spec_compile(spec_jb, pl_registry_schema) : pl_cache_lookup(name, NULL);
+	spec = spec_jb ? pl_spec_compile(spec_jb, &pl_registry_resolver) : pl_cache_lookup(name, NULL);
 	check_distribution_column(tbl, name, spec, column, dcol);
 	if (spec_jb)
 		pl_spec_free(spec);

@@ -74,7 +74,8 @@ compat_refuse_registry(const char *uri)
 static PlSchema *
 compat_compile(text *t, MemoryContext parent)
 {
-	PlCompileOptions opts = {"", pipeline_format_assertion, PL_DRAFT2020, compat_refuse_registry};
+	/* no format resolver: registered formats never change an IMMUTABLE verdict */
+	PlCompileOptions opts = {"", pipeline_format_assertion, PL_DRAFT2020, compat_refuse_registry, NULL};
 	PlSchema   *schema = pl_schema_compile(json_text_to_jsonb(t), &opts);
 
 	MemoryContextSetParent(schema->cxt, parent);
@@ -229,7 +230,7 @@ metaschema(const char *uri)
 	static const char *uris[8];
 	static PlSchema *compiled[8];
 	int			i;
-	PlCompileOptions opts = {"", false, PL_DRAFT2020, NULL};
+	PlCompileOptions opts = {"", false, PL_DRAFT2020, NULL, NULL};
 
 	for (i = 0; i < (int) lengthof(uris) && uris[i]; i++)
 		if (strcmp(uris[i], uri) == 0)

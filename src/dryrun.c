@@ -328,7 +328,7 @@ dry_init(DryRun *dr, const char *name, Jsonb *spec)
 
 	memset(dr, 0, sizeof(DryRun));
 	dr->name = name;
-	dr->candidate = pl_spec_compile(spec, pl_registry_schema);
+	dr->candidate = pl_spec_compile(spec, &pl_registry_resolver);
 	dr->keep_cxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline dry run", ALLOCSET_DEFAULT_SIZES);
 	dr->row_cxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline dry run row", ALLOCSET_DEFAULT_SIZES);
 	ctl.keysize = sizeof(char *);

@@ -18,10 +18,16 @@
  * - regex: ECMA-262 syntax with the "u" flag (what the test suite expects),
  *   decided by the pattern translator's own parser (ecma_regex.c); the
  *   names and values inside \p{...} are not checked.
+ *
+ * Formats registered with pipeline.register_format() are checked at the end
+ * of this file: a pattern by the regex engine, a function through fmgr.
  */
 #include "postgres.h"
 
+#include "catalog/pg_collation.h"
 #include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "ascii.h"
 #include "ecma_regex.h"
@@ -126,6 +132,7 @@ pl_format_check(PlFormat f, const char *s, int len)
 	switch (f)
 	{
 		case PL_FORMAT_UNKNOWN:
+		case PL_FORMAT_CUSTOM:	/* pl_custom_format_check's */
 			return true;
 		case PL_FORMAT_DATE_TIME:
 			return pl_fmt_date_time(s, len);
@@ -167,4 +174,76 @@ pl_format_check(PlFormat f, const char *s, int len)
 			return pl_fmt_relative_json_pointer(s, len);
 	}
 	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Registered formats (pipeline.register_format)
+ * ---------------------------------------------------------------------
+ */
+
+/* Has this backend compiled a function format? */
+bool		pl_function_formats_compiled = false;
+
+/*
+ * Prepare function format fn for calls, in CurrentMemoryContext (the
+ * compiled schema's): looked up once per compile, never per row.
+ */
+PlCustomFormat *
+pl_custom_format_function(Oid fn)
+{
+	PlCustomFormat *f = palloc0(sizeof(PlCustomFormat));
+
+	pl_function_formats_compiled = true;
+	f->check = palloc0(sizeof(FmgrInfo));
+	fmgr_info_cxt(fn, f->check, CurrentMemoryContext);
+	f->call_cxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline format call",
+										ALLOCSET_SMALL_SIZES);
+	return f;
+}
+
+/* Call f's function on text arg; a NULL result means not valid. */
+static bool
+custom_format_call(PlCustomFormat *f, text *arg)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fcinfo, f->check, 1, DEFAULT_COLLATION_OID, NULL, NULL);
+	fcinfo->args[0].value = PointerGetDatum(arg);
+	fcinfo->args[0].isnull = false;
+	result = FunctionCallInvoke(fcinfo);
+	return !fcinfo->isnull && DatumGetBool(result);
+}
+
+/*
+ * Is the UTF-8 string s (len bytes) valid for registered format f?  The
+ * function's allocations go to f's call context, reset after each call, so
+ * rows leave nothing behind; a call nested in another (the function itself
+ * validates) allocates in the caller's context instead.  Errors the
+ * function raises propagate.
+ */
+bool
+pl_custom_format_check(PlCustomFormat *f, const char *s, int len)
+{
+	MemoryContext old;
+	bool		ok;
+
+	if (f->pattern)
+		return pl_regex_match(f->pattern, s, len);
+	if (f->busy)
+		return custom_format_call(f, cstring_to_text_with_len(s, len));
+	old = MemoryContextSwitchTo(f->call_cxt);
+	f->busy = true;
+	PG_TRY();
+	{
+		ok = custom_format_call(f, cstring_to_text_with_len(s, len));
+	}
+	PG_FINALLY();
+	{
+		f->busy = false;
+		MemoryContextSwitchTo(old);
+	}
+	PG_END_TRY();
+	MemoryContextReset(f->call_cxt);
+	return ok;
 }

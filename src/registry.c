@@ -35,11 +35,14 @@ PG_FUNCTION_INFO_V1(pipeline_normalize_uri);
 static const char *watched_uri = NULL;
 static bool watched_reached = false;
 
-/* Compile the spec and throw it away: raises 22023 if anything is wrong. */
+/*
+ * Compile the spec and throw it away: raises 22023 if anything is wrong, and
+ * warns of formats that would assert but are neither built in nor registered.
+ */
 Datum
 pipeline_check_spec(PG_FUNCTION_ARGS)
 {
-	PlSpec	   *spec = pl_spec_compile(PG_GETARG_JSONB_P(0), pl_registry_schema);
+	PlSpec	   *spec = pl_spec_compile(PG_GETARG_JSONB_P(0), &pl_registry_define_resolver);
 
 	pl_spec_free(spec);
 	PG_RETURN_BOOL(true);
@@ -126,29 +129,31 @@ registry_watching(const char *uri)
 static void
 compile_watching(void *arg)
 {
-	pl_spec_free(pl_spec_compile((Jsonb *) arg, registry_watching));
+	static const PlResolver watching = {registry_watching, pl_registry_format};
+
+	pl_spec_free(pl_spec_compile((Jsonb *) arg, &watching));
 }
 
 /*
- * The current version of every pipeline that may reach another document,
- * as parallel arrays of names and specs copied out of SPI's memory; returns
- * how many.  Reaching one starts at a keyword of the spec's own schema that
- * begins with "$" ("$ref", "$schema", ...): specs without one are left out
- * unread.
+ * The current version of every pipeline whose spec's text contains needle
+ * (every pipeline if needle is NULL), as parallel arrays of names and specs
+ * copied out of SPI's memory; returns how many.
  */
-static int
-registry_current_specs(char ***names, Jsonb ***specs)
+int
+pl_registry_current_specs(const char *needle, char ***names, Jsonb ***specs)
 {
 	MemoryContext outer = CurrentMemoryContext;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {needle ? CStringGetTextDatum(needle) : (Datum) 0};
 	int			n;
 
 	SPI_connect();
 	/* as it is now, this transaction's registration included */
 	PushActiveSnapshot(GetCatalogSnapshot(InvalidOid));
-	SPI_execute("SELECT c.name, c.spec FROM (SELECT DISTINCT ON (name) name, spec"
-				" FROM pipeline.pipelines ORDER BY name, version DESC) c"
-				" WHERE pg_catalog.strpos(c.spec::pg_catalog.text, '\"$') OPERATOR(pg_catalog.>) 0",
-				true, 0);
+	SPI_execute_with_args("SELECT c.name, c.spec FROM (SELECT DISTINCT ON (name) name, spec"
+						  " FROM pipeline.pipelines ORDER BY name, version DESC) c"
+						  " WHERE $1 IS NULL OR pg_catalog.strpos(c.spec::pg_catalog.text, $1) OPERATOR(pg_catalog.>) 0",
+						  1, argtypes, args, needle ? NULL : "n", true, 0);
 	PopActiveSnapshot();
 	n = (int) SPI_processed;
 	*names = MemoryContextAlloc(outer, sizeof(char *) * Max(n, 1));
@@ -179,7 +184,13 @@ pipeline_check_dependents(PG_FUNCTION_ARGS)
 	char	   *uri = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	char	  **names;
 	Jsonb	  **specs;
-	int			n = registry_current_specs(&names, &specs);
+
+	/*
+	 * reaching another document starts at a keyword of the spec's own schema
+	 * that begins with "$" ("$ref", "$schema", ...): specs without one are
+	 * left out unread
+	 */
+	int			n = pl_registry_current_specs("\"$", &names, &specs);
 
 	for (int i = 0; i < n; i++)
 	{

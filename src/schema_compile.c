@@ -15,7 +15,8 @@
  * Documents other than the schema itself are loaded on demand: the built-in
  * metaschemas, then whatever the caller's resolver finds (the registry of
  * pipeline.register_schema() for specs; nothing for the IMMUTABLE compat
- * functions).
+ * functions).  Likewise a "format" that is not built in is looked up, where
+ * it asserts, by the caller's format resolver (pipeline.register_format()).
  * Everything is allocated in one memory context that the caller keeps for
  * the life of the compiled spec; regexes compiled outside that context are
  * released by a reset callback on it.
@@ -60,8 +61,16 @@ typedef struct Compiler
 	List	   *anchors;		/* AnchorEntry * */
 	List	   *regexes;		/* PlRegex * to free with the context */
 	List	   *nodes;			/* every SchemaNode compiled, for the cycle check */
+	List	   *formats;		/* FormatEntry *: registered formats found so far */
 	const char *doc;			/* document being indexed (NULL: the schema itself) */
 } Compiler;
+
+/* A registered format, compiled once per compilation however often it is used. */
+typedef struct FormatEntry
+{
+	const char *name;
+	PlCustomFormat *format;
+} FormatEntry;
 
 static SchemaNode pl_true_node = {.constant = 1,.min_length = -1,.max_length = -1,.max_contains = -1,.min_items = -1,.max_items = -1,.min_props = -1,.max_props = -1};
 static SchemaNode pl_false_node = {.constant = 0,.min_length = -1,.max_length = -1,.max_contains = -1,.min_items = -1,.max_items = -1,.min_props = -1,.max_props = -1};
@@ -781,6 +790,62 @@ compile_numeric(Compiler *c, JNode *n, SchemaNode *s)
 		s->has |= PL_HAS_NUMBER_KW;
 }
 
+/* ---------------------------------------------------------------------
+ * Registered formats (pipeline.register_format): the caller's resolver
+ * says what a name is, at compile time only
+ * ---------------------------------------------------------------------
+ */
+
+/* Where keyword "format" of n is, for the resolver's messages (palloc'd). */
+static char *
+format_where(Compiler *c, const JNode *n)
+{
+	const char *doc = document_of(c, n);
+	char	   *ptr = pointer_child(n->pointer ? n->pointer : "", "format");
+	char	   *where = doc ? psprintf("%s#%s", doc, ptr) : psprintf("%s%s", c->opts->ptr_prefix, ptr);
+
+	pfree(ptr);
+	return where;
+}
+
+/*
+ * The registered format that "format" (fmt) of n names, compiled; NULL if
+ * the resolver knows none by that name.  Each name is resolved once per
+ * compilation.
+ */
+static PlCustomFormat *
+custom_format(Compiler *c, JNode *n, const JNode *fmt)
+{
+	PlFormatDef def = {NULL, InvalidOid};
+	FormatEntry *e;
+	char	   *where;
+	bool		found;
+	ListCell   *lc;
+
+	foreach(lc, c->formats)
+		if (strcmp(((FormatEntry *) lfirst(lc))->name, fmt->str) == 0)
+			return ((FormatEntry *) lfirst(lc))->format;
+	where = format_where(c, n);
+	found = (int) strlen(fmt->str) == fmt->len && c->opts->resolve_format(fmt->str, where, &def);
+	pfree(where);
+	if (!found)
+		return NULL;
+	e = palloc(sizeof(FormatEntry));
+	e->name = fmt->str;
+	if (def.pattern)
+	{
+		JNode		src = {.type = JB_STRING,.str = def.pattern,.len = strlen(def.pattern)};
+
+		e->format = palloc0(sizeof(PlCustomFormat));
+		e->format->pattern = palloc0(sizeof(PlRegex));
+		compile_regex(c, n, "format", e->format->pattern, &src);
+	}
+	else
+		e->format = pl_custom_format_function(def.check);
+	c->formats = lappend(c->formats, e);
+	return e->format;
+}
+
 /* minLength, maxLength, pattern, format. */
 static void
 compile_string(Compiler *c, JNode *n, SchemaNode *s)
@@ -806,6 +871,9 @@ compile_string(Compiler *c, JNode *n, SchemaNode *s)
 		s->format = pl_format_lookup(format->str, format->len);
 		s->format_name = format->str;
 		s->format_assert = asserts;
+		if (s->format == PL_FORMAT_UNKNOWN && asserts && c->opts->resolve_format &&
+			(s->custom_format = custom_format(c, n, format)) != NULL)
+			s->format = PL_FORMAT_CUSTOM;
 	}
 	if (n->draft <= PL_DRAFT7)
 	{

@@ -88,11 +88,11 @@ spec_check_transform(const JNode *spec)
 
 /* Compile the "schema" member, if any, in the spec's context. */
 static PlSchema *
-spec_compile_schema(Jsonb *spec_jb, bool formats_assert, PlSchemaResolver resolve)
+spec_compile_schema(Jsonb *spec_jb, bool formats_assert, const PlResolver *resolve)
 {
 	JsonbValue	v;
 	JsonbValue *sv;
-	PlCompileOptions opts = {"/schema", formats_assert, PL_DRAFT2020, resolve};
+	PlCompileOptions opts = {"/schema", formats_assert, PL_DRAFT2020, resolve->schema, resolve->format};
 
 	sv = getKeyJsonValueFromContainer(&spec_jb->root, "schema", 6, &v);
 	if (sv == NULL)
@@ -104,10 +104,11 @@ spec_compile_schema(Jsonb *spec_jb, bool formats_assert, PlSchemaResolver resolv
 
 /*
  * Compile a whole spec into a new memory context (child of the current one);
- * resolve finds the documents its schema "$ref"s by absolute URI.
+ * resolve finds the documents its schema "$ref"s by absolute URI and the
+ * formats registered by name.
  */
 PlSpec *
-pl_spec_compile(Jsonb *spec_jb, PlSchemaResolver resolve)
+pl_spec_compile(Jsonb *spec_jb, const PlResolver *resolve)
 {
 	static const char *const on_error[] = {"raise", "quarantine", "skip", NULL};
 	static const char *const formats[] = {"assert", "annotate", NULL};

@@ -431,7 +431,8 @@ v_string(VCtx *cx, const SchemaNode *s, const JbRef *v)
 				  pg_mbcliplen(s->pattern->source, strlen(s->pattern->source), 64),
 				  s->pattern->source, strlen(s->pattern->source) > 64 ? "..." : "");
 	if ((ok || cx->errs) && s->format_assert && s->format != PL_FORMAT_UNKNOWN &&
-		!pl_format_check(s->format, v->str, v->len))
+		!(s->custom_format ? pl_custom_format_check(s->custom_format, v->str, v->len) :
+		  pl_format_check(s->format, v->str, v->len)))
 		ok = fail(cx, "format", "string is not a valid %s", s->format_name);
 	if ((ok || cx->errs) && (s->content_base64 || s->content_json) && !content_ok(s, v))
 		ok = fail(cx, s->content_json ? "contentMediaType" : "contentEncoding",
