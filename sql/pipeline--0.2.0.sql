@@ -753,15 +753,17 @@ BEGIN
         RETURN;
     END IF;
     PERFORM pipeline._cluster_propagate(format(
-        'DELETE FROM pipeline.pipelines; DELETE FROM pipeline.schemas;'
+        'DELETE FROM pipeline.pipelines; DELETE FROM pipeline.schemas; DELETE FROM pipeline.formats;'
         ' INSERT INTO pipeline.schemas SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::pipeline.schemas, %L);'
+        ' INSERT INTO pipeline.formats SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::pipeline.formats, %L);'
         ' INSERT INTO pipeline.pipelines SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::pipeline.pipelines, %L);'
         ' SELECT pipeline._invalidate(''pipeline.schemas''), pipeline._invalidate(''pipeline.pipelines'')',
         (SELECT coalesce(jsonb_agg(s), '[]') FROM pipeline.schemas s),
+        (SELECT coalesce(jsonb_agg(f), '[]') FROM pipeline.formats f),
         (SELECT coalesce(jsonb_agg(p), '[]') FROM pipeline.pipelines p)), NULL);
 END
 $$;
-COMMENT ON FUNCTION pipeline.cluster_sync() IS 'copy the coordinator''s pipelines and schemas to every Citus worker';
+COMMENT ON FUNCTION pipeline.cluster_sync() IS 'copy the coordinator''s pipelines, schemas and formats to every Citus worker';
 
 COMMENT ON FUNCTION pipeline.cluster_replay(text) IS 'replay a pipeline''s quarantined records on every Citus node, in one distributed transaction';
 COMMENT ON FUNCTION pipeline.cluster_rejects(text) IS 'the quarantined records of every Citus node, with node and shard';
@@ -875,3 +877,49 @@ GRANT EXECUTE ON FUNCTION
     pipeline.unregister_format(text), pipeline._store_format(text, text, regprocedure),
     pipeline._check_format(text, text, regprocedure), pipeline._check_format_users(text)
 TO pipeline_admin;
+
+/*
+ * Citus: a format registered or unregistered on the coordinator is
+ * registered or unregistered on every worker in the same distributed
+ * transaction, as register_schema() is (a function format's function must
+ * exist on the workers too).  On a worker, _cluster_propagate refuses the
+ * change unless the coordinator sent it.
+ */
+CREATE FUNCTION pipeline._cluster_sync_formats() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        FOR r IN SELECT o.name FROM old_rows o ORDER BY o.name LOOP
+            PERFORM pipeline._cluster_propagate(format('SELECT pipeline.unregister_format(%L)', r.name), NULL);
+        END LOOP;
+    ELSE
+        FOR r IN SELECT n.name, n.pattern, n.function FROM new_rows n ORDER BY n.name LOOP
+            PERFORM pipeline._cluster_propagate(CASE WHEN r.pattern IS NOT NULL
+                THEN format('SELECT pipeline.register_format(%L, %L::pg_catalog.text)', r.name, r.pattern)
+                ELSE format('SELECT pipeline.register_format(%L, %L::pg_catalog.regprocedure)', r.name,
+                            r.function::text) END, NULL);
+        END LOOP;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER cluster_sync_insert AFTER INSERT ON pipeline.formats
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_formats();
+CREATE TRIGGER cluster_sync_update AFTER UPDATE ON pipeline.formats
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_formats();
+CREATE TRIGGER cluster_sync_delete AFTER DELETE ON pipeline.formats
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_formats();
+
+REVOKE EXECUTE ON FUNCTION pipeline._cluster_sync_formats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pipeline._cluster_sync_formats() TO pipeline_admin;

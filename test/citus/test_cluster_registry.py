@@ -54,6 +54,39 @@ def test_register_schema_reaches_every_node(coord, node_conns):
     coord.execute("SELECT pipeline.drop('reg_ref')")
 
 
+def formats(conn):
+    return conn.execute("SELECT name, pattern, function::text FROM pipeline.formats ORDER BY name").fetchall()
+
+
+def test_register_format_reaches_every_node(coord, node_conns, nodes):
+    forget(coord, "reg_fmt")
+    coord.execute("SELECT pipeline.unregister_format(name) FROM pipeline.formats WHERE name = 'reg_sku'")
+    coord.execute("SELECT pipeline.register_format('reg_sku', '^[A-Z]{3}-[0-9]{4}$')")
+    coord.execute("SELECT pipeline.define('reg_fmt', %s)",
+                  (json.dumps({"schema": {"properties": {"sku": {"format": "reg_sku"}}}}),))
+    for c in node_conns:
+        assert formats(c) == formats(coord) != []
+        assert c.execute("SELECT pipeline.validate('{\"sku\": \"AB-1\"}', 'reg_fmt')").fetchone()[0] is False
+        assert c.execute("SELECT pipeline.validate('{\"sku\": \"ABC-1234\"}', 'reg_fmt')").fetchone()[0] is True
+    # replaced on every node, then refused on a worker
+    coord.execute("SELECT pipeline.register_format('reg_sku', '^AB-')")
+    for c in node_conns:
+        assert c.execute("SELECT pipeline.validate('{\"sku\": \"AB-1\"}', 'reg_fmt')").fetchone()[0] is True
+    with pytest.raises(psycopg.errors.FeatureNotSupported, match="on the Citus coordinator"):
+        node_conns[1].execute("SELECT pipeline.register_format('reg_worker_only', '^x$')")
+    # a worker that lost it gets it back from cluster_sync()
+    with nodes[2].conn() as w2:
+        w2.execute("SET session_replication_role = replica")
+        w2.execute("DELETE FROM pipeline.formats")
+    coord.execute("SELECT pipeline.cluster_sync()")
+    for c in node_conns:
+        assert formats(c) == formats(coord)
+    coord.execute("SELECT pipeline.drop('reg_fmt')")
+    coord.execute("SELECT pipeline.unregister_format('reg_sku')")
+    for c in node_conns:
+        assert [n for n, _, _ in formats(c)].count("reg_sku") == 0
+
+
 def test_define_in_rolled_back_transaction_changes_no_node(coord, node_conns, nodes):
     with nodes[0].conn(autocommit=False) as c:
         c.execute("SELECT pipeline.define('reg_rollback', '{}')")
