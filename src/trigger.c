@@ -70,6 +70,7 @@
 
 #include "ops.h"
 #include "citus.h"
+#include "stats.h"
 #include "trigger.h"
 
 PG_FUNCTION_INFO_V1(pipeline_trigger);
@@ -1122,6 +1123,19 @@ reject(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErrors *
  * ----------------------------------------------------------------
  */
 
+/* What becomes of a failing row, as pipeline.stats counts it (before any raise). */
+static inline PlStatOutcome
+reject_outcome(const PlSpec *spec, const PlReplay *replay, bool moving)
+{
+	if (moving)
+		return PL_STAT_RAISED;
+	if (replay && strcmp(replay->name, spec->name) == 0)
+		return PL_STAT_FAILED;	/* its reject stays, with the new errors */
+	if (spec->on_error == PL_ON_ERROR_RAISE)
+		return PL_STAT_RAISED;
+	return spec->on_error == PL_ON_ERROR_QUARANTINE ? PL_STAT_QUARANTINED : PL_STAT_SKIPPED;
+}
+
 /* Check how the trigger was fired and declared; returns the trigger data. */
 static TriggerData *
 trigger_data(FunctionCallInfo fcinfo)
@@ -1423,6 +1437,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	PlTrigPlan *plan = plan_get(call, rel, spec, tg->tgnargs > 1 ? tg->tgargs[1] : NULL);
 	PlRow	   *row = call_begin(plan, spec);
 	MemoryContext caller = CurrentMemoryContext;
+	PlStatsCall sc;
 	PlStepMode	mode;
 	bool		moving;
 	PlReplay   *replay;
@@ -1432,6 +1447,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	HeapTuple	result = tuple;
 	bool		changed = false;
 
+	pl_stats_begin(&sc, spec);
 	MemoryContextReset(row->cxt);
 	MemoryContextSwitchTo(row->cxt);
 	replay = pl_replay_row(rel, td);
@@ -1443,9 +1459,11 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	{
 		changed = row_changed(plan, row, newdoc);
 		pl_gate_row(spec, NULL, rel, td);
+		pl_stats_end(&sc, PL_STAT_PASSED, changed);
 	}
 	else
 	{
+		pl_stats_end(&sc, reject_outcome(spec, replay, moving), false);
 		if (moving)
 			raise_moving(plan, spec, rel, &errs);
 		reject(plan, spec, rel, td, &errs, replay);
