@@ -199,13 +199,13 @@ pl_stats_init(void)
 	DefineCustomBoolVariable("pipeline.track_stats",
 							 "Counts the records each pipeline version checks, for pipeline.stats.",
 							 NULL, &pipeline_track_stats, true, PGC_SUSET, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("pipeline.stats_max",
-							"Pipeline versions pipeline.stats keeps counts for, cluster-wide.",
-							"Used when the library is in shared_preload_libraries.",
-							&stats_max, 1000, 10, 1000000, PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	RegisterXactCallback(stats_xact, NULL);
 	if (!process_shared_preload_libraries_in_progress)
-		return;
+		return;					/* session scope */
+	DefineCustomIntVariable("pipeline.stats_max",
+							"Pipeline versions pipeline.stats keeps counts for, cluster-wide.",
+							"Needs the library in shared_preload_libraries.",
+							&stats_max, 1000, 10, 1000000, PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	stats_cluster = true;
 	prev_shmem_request = shmem_request_hook;
 	shmem_request_hook = stats_shmem_request;
