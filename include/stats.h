@@ -40,9 +40,10 @@ typedef struct PlStatsCounts
 	double		time_ms;		/* estimated from the timed calls */
 } PlStatsCounts;
 
-/* Hash key: a pipeline name (zero-padded) and version. */
+/* Hash key: a database, a pipeline name (zero-padded) and version. */
 typedef struct PlStatsKey
 {
+	Oid			dbid;
 	char		name[NAMEDATALEN];
 	int32		version;
 } PlStatsKey;

@@ -6,8 +6,9 @@
  *
  * Two scopes.  With the library in shared_preload_libraries, counts are
  * cluster-wide: a fixed-size table in shared memory (pipeline.stats_max
- * entries, one per pipeline name and version) holds the totals of every
- * backend.  Otherwise each session counts its own calls only.
+ * entries, one per database, pipeline name and version) holds the totals
+ * of every backend; the view shows the current database's.  Otherwise each
+ * session counts its own calls only.
  *
  * The hot path takes no lock and touches no shared memory: a call adds to a
  * backend-local entry the compiled spec points to (the entry is found by
@@ -235,6 +236,7 @@ pl_stats_attach(PlSpec *spec)
 								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	memset(&key, 0, sizeof(key));
+	key.dbid = MyDatabaseId;
 	strlcpy(key.name, spec->name, NAMEDATALEN);
 	key.version = spec->version;
 	l = hash_search(stats_local, &key, HASH_ENTER, &found);
@@ -305,6 +307,8 @@ stats_rows_shared(ReturnSetInfo *rsinfo)
 	{
 		PlStatsCounts c;
 
+		if (e->key.dbid != MyDatabaseId)
+			continue;
 		SpinLockAcquire(&e->mutex);
 		c = e->counts;
 		SpinLockRelease(&e->mutex);
@@ -339,16 +343,17 @@ pipeline_stats(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* Is key pipeline name's (all pipelines when name is NULL)? */
+/* Is key pipeline name's in this database (all its pipelines when name is NULL)? */
 static inline bool
 key_matches(const PlStatsKey *key, const char *name)
 {
-	return name == NULL || strcmp(key->name, name) == 0;
+	return key->dbid == MyDatabaseId && (name == NULL || strcmp(key->name, name) == 0);
 }
 
 /*
  * pipeline.reset_stats(name text DEFAULT NULL): forget the counts of one
- * pipeline or all: the shared entries (cluster scope) and the caller's own.
+ * pipeline or all of the current database: the shared entries (cluster
+ * scope) and the caller's own.
  */
 Datum
 pipeline_reset_stats(PG_FUNCTION_ARGS)
