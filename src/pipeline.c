@@ -55,9 +55,9 @@ _PG_init(void)
 							PGC_USERSET,
 							GUC_UNIT_MB,
 							NULL, NULL, NULL);
+	pl_stats_init();			/* its GUCs too, before the prefix is reserved */
 	MarkGUCPrefixReserved("pipeline");
 	pl_cache_init();
 	pl_gate_init();
 	pl_cluster_init();
-	pl_stats_init();
 }

@@ -148,3 +148,14 @@ def test_session_scope_is_private(scope, conn, connect):
     assert counts(a, "st_private")[:2] == (1, 1)
     assert counts(a, "st_private")[5] == "session"
     assert counts(conn, "st_private")[0] == 0
+
+
+def test_track_stats_set_before_the_library_loads(conn, connect):
+    """A session's SET pipeline.track_stats before its first pipeline call holds
+    (the setting is defined before the library reserves the prefix)."""
+    define(conn, "st_early")
+    a = connect()
+    a.execute("SET pipeline.track_stats = off")
+    validate(a, "st_early", {"n": 1})
+    assert a.execute("SHOW pipeline.track_stats").fetchone()[0] == "off"
+    assert counts(a, "st_early")[0] == 0
