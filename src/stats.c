@@ -161,7 +161,7 @@ stats_flush(void)
 		return;
 	LWLockAcquire(stats_lock, LW_SHARED);
 	for (l = stats_pending; l; l = l->next)
-		missing += !(l->flushed = shared_add(l, false));
+		missing += !(l->flushed = counts_empty(&l->counts) || shared_add(l, false));
 	LWLockRelease(stats_lock);
 	if (missing > 0)
 	{
