@@ -26,8 +26,7 @@ typedef enum PlStatOutcome
 	PL_STAT_RAISED,
 	PL_STAT_NONE,				/* transform(): no verdict, not checked */
 	PL_STAT_TRANSFORMED,		/* a transform step changed the record */
-	PL_STAT_CHECKED,			/* every outcome but PL_STAT_NONE */
-	PL_STAT_NCOUNTS
+	PL_STAT_NCOUNTS				/* checked: the sum of the outcomes but PL_STAT_NONE */
 } PlStatOutcome;
 
 /* 1 call in PL_STATS_SAMPLE is timed, and stands for the calls since the last timed one. */
@@ -53,8 +52,8 @@ typedef struct PlStatsLocal
 {
 	PlStatsKey	key;
 	PlStatsCounts counts;
-	uint32		untimed;		/* calls since the last timed one */
-	uint32		next_timed;		/* time the call that brings untimed to this */
+	int32		until_timed;	/* calls before the next timed one; <= 0: time this one */
+	int32		stands_for;		/* calls the next timed one stands for (less until_timed) */
 	bool		pending;		/* on the list to flush */
 	bool		flushed;		/* added to its shared entry (during a flush) */
 	struct PlStatsLocal *next;
@@ -76,23 +75,23 @@ extern PlStatsLocal *pl_stats_attach(PlSpec *spec);
 extern void pl_stats_pending(PlStatsLocal *local);
 extern void pl_stats_clock_stop(PlStatsCall *call);
 
-/* Start counting a call of spec (not counted when tracking is off or spec has no name). */
+/* Start counting a call of spec, a pipeline version from the cache (none when tracking is off). */
 static inline void
 pl_stats_begin(PlStatsCall *call, PlSpec *spec)
 {
-	PlStatsLocal *l;
+	PlStatsLocal *l = NULL;
 
-	call->local = NULL;
 	call->timed = false;
-	if (!pipeline_track_stats || spec->name == NULL)
-		return;
-	l = spec->stats ? spec->stats : pl_stats_attach(spec);
-	call->local = l;
-	if (++l->untimed >= l->next_timed)
+	if (pipeline_track_stats)
 	{
-		call->timed = true;
-		INSTR_TIME_SET_CURRENT(call->start);
+		l = spec->stats ? spec->stats : pl_stats_attach(spec);
+		if (--l->until_timed <= 0)
+		{
+			call->timed = true;
+			INSTR_TIME_SET_CURRENT(call->start);
+		}
 	}
+	call->local = l;
 }
 
 /* The call ended with outcome, having changed the record (transformed) or not. */
@@ -106,7 +105,6 @@ pl_stats_end(PlStatsCall *call, PlStatOutcome outcome, bool transformed)
 	if (!l->pending)
 		pl_stats_pending(l);
 	l->counts.n[outcome]++;
-	l->counts.n[PL_STAT_CHECKED] += outcome != PL_STAT_NONE;
 	l->counts.n[PL_STAT_TRANSFORMED] += transformed;
 	if (call->timed)
 		pl_stats_clock_stop(call);

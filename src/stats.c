@@ -23,7 +23,8 @@
  *
  * Time: reading the clock for every record would cost more than the rest
  * of the bookkeeping, so 1 call in PL_STATS_SAMPLE is timed (the first call
- * of each entry too), and counts for the calls since the previous timed one.
+ * of each entry too), and counts for the calls since the previous timed one
+ * (a countdown per entry).
  *
  *-------------------------------------------------------------------------
  */
@@ -243,8 +244,8 @@ pl_stats_attach(PlSpec *spec)
 	if (!found)
 	{
 		memset(&l->counts, 0, sizeof(l->counts));
-		l->untimed = 0;
-		l->next_timed = 1;
+		l->until_timed = 1;		/* the first call is timed, and stands for itself */
+		l->stands_for = 1;
 		l->pending = false;
 		l->next = NULL;
 	}
@@ -269,26 +270,30 @@ pl_stats_clock_stop(PlStatsCall *call)
 
 	INSTR_TIME_SET_CURRENT(now);
 	INSTR_TIME_SUBTRACT(now, call->start);
-	call->local->counts.time_ms += INSTR_TIME_GET_MILLISEC(now) * call->local->untimed;
-	call->local->untimed = 0;
-	call->local->next_timed = PL_STATS_SAMPLE;
+	/* until_timed is below 0 when timed calls before this one raised */
+	call->local->counts.time_ms += INSTR_TIME_GET_MILLISEC(now) *
+		(call->local->stands_for - call->local->until_timed);
+	call->local->until_timed = call->local->stands_for = PL_STATS_SAMPLE;
 }
 
 /* Append one row of pipeline.stats. */
 static void
 stats_row(ReturnSetInfo *rsinfo, const PlStatsKey *key, const PlStatsCounts *c)
 {
-	static const PlStatOutcome order[] = {PL_STAT_CHECKED, PL_STAT_PASSED, PL_STAT_FAILED,
-		PL_STAT_TRANSFORMED, PL_STAT_QUARANTINED, PL_STAT_SKIPPED, PL_STAT_RAISED};
+	static const PlStatOutcome order[] = {PL_STAT_PASSED, PL_STAT_FAILED, PL_STAT_TRANSFORMED,
+	PL_STAT_QUARANTINED, PL_STAT_SKIPPED, PL_STAT_RAISED};
 	Datum		values[11];
 	bool		nulls[11] = {0};
+	int64		checked = c->n[PL_STAT_PASSED] + c->n[PL_STAT_FAILED] + c->n[PL_STAT_QUARANTINED] +
+		c->n[PL_STAT_SKIPPED] + c->n[PL_STAT_RAISED];
 
 	if (counts_empty(c))
 		return;
 	values[0] = CStringGetTextDatum(key->name);
 	values[1] = Int32GetDatum(key->version);
+	values[2] = Int64GetDatum(checked);
 	for (int i = 0; i < (int) lengthof(order); i++)
-		values[2 + i] = Int64GetDatum(c->n[order[i]]);
+		values[3 + i] = Int64GetDatum(c->n[order[i]]);
 	values[9] = Float8GetDatum(c->time_ms);
 	values[10] = CStringGetTextDatum(stats_cluster ? "cluster" : "session");
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
