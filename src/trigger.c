@@ -1438,6 +1438,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	PlRow	   *row = call_begin(plan, spec);
 	MemoryContext caller = CurrentMemoryContext;
 	PlStatsCall sc;
+	PlStatOutcome outcome = PL_STAT_PASSED;
 	PlStepMode	mode;
 	bool		moving;
 	PlReplay   *replay;
@@ -1459,11 +1460,12 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	{
 		changed = row_changed(plan, row, newdoc);
 		pl_gate_row(spec, NULL, rel, td);
-		pl_stats_end(&sc, PL_STAT_PASSED, changed);
 	}
 	else
 	{
-		pl_stats_end(&sc, reject_outcome(spec, replay, moving), false);
+		outcome = reject_outcome(spec, replay, moving);
+		if (outcome == PL_STAT_RAISED)
+			pl_stats_end(&sc, outcome, false);	/* counted before the error below */
 		if (moving)
 			raise_moving(plan, spec, rel, &errs);
 		reject(plan, spec, rel, td, &errs, replay);
@@ -1477,6 +1479,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 		move_remember(plan, spec, row, td->tg_trigtuple);
 	if (!update && result)
 		remember_insert(call->entry, td);
+	pl_stats_end(&sc, outcome, changed);
 	frame_pop();
 	return PointerGetDatum(result);
 }
