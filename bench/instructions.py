@@ -8,7 +8,8 @@ by `--toggle-collect`. The floor is `jsonb_typeof(doc)` over the same rows.
 Instructions per record = collected instructions / records, for the whole
 statement (`ExecutorRun`: scan, detoast, the function) and for
 `pipeline_validate` alone; a 1-record run is subtracted, so compiling the spec
-on the first call is not counted.
+on the first call is not counted.  The validate statement is measured again
+with `pipeline.track_stats = off`: what the statistics cost a call.
 
 Used by bench/run.py's `instructions` section; by hand:
     /usr/bin/python3 bench/instructions.py BINDIR SPEC.json RECORDS.copy N
@@ -51,7 +52,8 @@ def _ir(outfile):
 
 
 def measure(bindir, workloads, n):
-    """workloads: {name: (spec_text, copy_file)} -> {name: {floor, validate, validate_fn, validate_spec, n}}."""
+    """workloads: {name: (spec_text, copy_file)} ->
+    {name: {floor, validate, validate_fn, validate_spec, validate_nostats, validate_fn_nostats, n}}."""
     if not shutil.which("valgrind"):
         raise RuntimeError("valgrind is not installed")
     work = Path(tempfile.mkdtemp(prefix="pipeline-callgrind-"))
@@ -77,20 +79,23 @@ def measure(bindir, workloads, n):
             out[name] = {"n": n}
             floor = f"SELECT count(*) FILTER (WHERE jsonb_typeof(doc) = 'object') FROM {name}_tx"
             validate = f"SELECT count(*) FILTER (WHERE pipeline.validate(doc, '{name}_schema')) FROM {name}_tx"
-            for key, fn, stmt in (
-                    ("floor", "ExecutorRun", floor),
-                    ("validate", "ExecutorRun", validate),
-                    ("validate_fn", "pipeline_validate", validate),
+            nostats = ("SET pipeline.track_stats = off",)
+            for key, fn, stmt, before in (
+                    ("floor", "ExecutorRun", floor, ()),
+                    ("validate", "ExecutorRun", validate, ()),
+                    ("validate_fn", "pipeline_validate", validate, ()),
+                    ("validate_nostats", "ExecutorRun", validate, nostats),
+                    ("validate_fn_nostats", "pipeline_validate", validate, nostats),
                     ("validate_spec", "ExecutorRun",
                      f"SELECT count(*) FILTER (WHERE pipeline.validate(doc, '{name}')) FROM {name}_raw "
-                     f"WHERE ctid IN (SELECT ctid FROM {name}_raw LIMIT {n})")):
+                     f"WHERE ctid IN (SELECT ctid FROM {name}_raw LIMIT {n})", ())):
                 # the first call compiles the spec: count a 1-record run and subtract it
                 ir = {}
                 for rows in (1, n):
                     cg = work / f"cg.{name}.{key}.{rows}"
                     one = stmt.replace(f"LIMIT {n}", f"LIMIT {rows}") if "LIMIT" in stmt else \
                         stmt.replace(f"FROM {name}_tx", f"FROM (SELECT doc FROM {name}_tx LIMIT {rows}) s")
-                    _single(bindir, data, [one], prefix=(
+                    _single(bindir, data, [*before, one], prefix=(
                         "valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}", "--collect-atstart=no",
                         f"--toggle-collect={fn}"))
                     ir[rows] = _ir(cg)

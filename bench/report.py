@@ -24,6 +24,7 @@ GOAL_PGBENCH = 0.95
 GOAL_RSS_KB_PER_1M = 1024
 GOAL_VS_AJV = 1.0               # pipeline.validate at or under ajv's time, schema only
 GOAL_INSTR_VS_FLOOR = 4.0       # validate's instructions per record / the detoast floor's (orders)
+GOAL_STATS_OVERHEAD = 0.02      # pipeline.stats: validate's instructions with track_stats on / off, less 1
 GOAL_STEPS_US = 0.6             # what the orders spec's 17 steps add to validate, per record
 GOAL_COMPILED_KB = {"big500": 1024, "orders": 32}
 GOAL_COMPAT_TPS = 0.90          # INSERTs with a jsonb_matches_schema CHECK / without
@@ -133,6 +134,11 @@ def goals(res):
         x = o["validate"] / o["floor"]
         out.append((f"validate <= {GOAL_INSTR_VS_FLOOR:.0f}x the detoast floor in instructions per record (orders)",
                     f"{x:.1f}x ({o['validate']:,.0f} vs {o['floor']:,.0f})", x <= GOAL_INSTR_VS_FLOOR))
+        if "validate_nostats" in o:
+            over = o["validate"] / o["validate_nostats"] - 1
+            out.append((f"pipeline.stats adds <= {GOAL_STATS_OVERHEAD:.0%} to validate's instructions per record (orders)",
+                        f"{over:+.2%} ({o['validate']:,.0f} vs {o['validate_nostats']:,.0f} with track_stats off)",
+                        over <= GOAL_STATS_OVERHEAD))
     cp = res.get("compat")
     if cp:
         st = cp["pgbench"]

@@ -15,6 +15,7 @@ typedef enum PlOnError
 } PlOnError;
 
 struct PlTransform;
+struct PlStatsLocal;
 
 /* What a spec compiles against: registered schemas ("$ref") and formats. */
 typedef struct PlResolver
@@ -36,6 +37,7 @@ typedef struct PlSpec
 	int64		min_rows;
 	int			pins;			/* calls walking it (pl_spec_pin) */
 	bool		retired;		/* replaced while pinned: freed at the last unpin */
+	struct PlStatsLocal *stats;	/* its counts (src/stats.c); NULL until the first call */
 	MemoryContext cxt;
 } PlSpec;
 

@@ -294,6 +294,7 @@ def step_ingest(demo):
     pp.define(c, INGEST, INGEST_SPEC)
     c.execute("SELECT pipeline.attach('demo_orders', %s, 'doc')", (INGEST,))
     c.execute("DELETE FROM pipeline.rejects WHERE pipeline = %s", (INGEST,))
+    pp.reset_stats(c, INGEST)
     rng = random.Random(demo.args.seed + 1)
     demo.sent = sent = [messy(o, rng) for o, _ in demo.records]
     t0 = time.perf_counter()
@@ -304,6 +305,12 @@ def step_ingest(demo):
              "(the trigger's own share is a few us: docs/triggers.md)")
     if r.sent != r.stored + r.quarantined + r.skipped:
         demo.problems.append(f"ingest counts do not add up: {r}")
+    for st in pp.stats(c, INGEST):
+        demo.say(f"  pipeline.stats ({st.scope} scope): version {st.version} checked {st.checked}, "
+                 f"passed {st.passed} ({st.transformed} transformed), quarantined {st.quarantined}, "
+                 f"about {st.time_ms:.0f} ms in the trigger")
+        if (st.checked, st.quarantined) != (r.sent, r.quarantined):
+            demo.problems.append(f"pipeline.stats says {st}, the ingest {r}")
 
     # Why fewer were quarantined than failed validation: the ingest spec's
     # transforms repair some records before they are checked.
@@ -346,6 +353,12 @@ def step_quarantine(demo):
     r = pp.replay(c, INGEST)
     demo.say(f"  version {v} also coerces /amount and /id from strings; replay: {r.replayed} stored, "
              f"{r.rejected} still quarantined")
+    rows = c.execute("SELECT version, keyword_location, count"
+                     "  FROM pipeline.reject_summary WHERE pipeline = %s"
+                     " ORDER BY count DESC, keyword_location LIMIT 5", (INGEST,)).fetchall()
+    demo.say("  pipeline.reject_summary (rejects by version and failing rule):")
+    for version, where, n in rows:
+        demo.say(f"  {n:>7}  version {version}  {where}")
 
 
 def step_profile(demo):

@@ -14,6 +14,8 @@
 #   SANITIZE=0     build without sanitizers (a private server for debugging)
 #   ASAN_WORK      work directory (default: a new one under /tmp; kept if given)
 #   PYTEST_ARGS    extra pytest arguments (default: the fuzz and limits suites)
+#   ASAN_PRELOAD=1 the library in shared_preload_libraries (pipeline.stats
+#                  cluster-wide, as in scripts/test.sh); default: loaded per session
 #
 # Nothing touches the system's installation: the server binaries and share
 # files are copied to a private tree (PostgreSQL finds its share and lib
@@ -86,6 +88,9 @@ fsync = off
 max_stack_depth = 3MB
 log_min_messages = warning
 EOF
+if [ "${ASAN_PRELOAD:-0}" = 1 ]; then
+    echo "shared_preload_libraries = 'pipeline'" >> "$WORK/data/postgresql.conf"
+fi
 as_pg "${ENVS[@]}" "$PRIV$BINDIR/pg_ctl" -D "$WORK/data" -l "$LOG" -w start >/dev/null
 
 export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres PIPELINE_SERVER_LOG=$LOG

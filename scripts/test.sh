@@ -62,9 +62,12 @@ echo "== tests on a throwaway cluster ($MODE)"
 # pg_regress and pytest share one cluster, dropped afterwards.  The inner
 # command always exits 0 (its verdict goes to $OUT/status): pg_virtualenv
 # would otherwise dump the last 100 lines of every server log it can see;
-# on failure the lines that matter are printed here instead.
+# on failure the lines that matter are printed here instead.  The library is
+# preloaded, so pipeline.stats is cluster-wide here (test/test_stats.py's
+# cluster tests run); the other servers (pg17.sh, asan.sh) run it
+# per session, and the pg_regress output is the same in both.
 run_tests() {
-    pg_virtualenv -v 15 -t bash -c '
+    pg_virtualenv -v 15 -o shared_preload_libraries=pipeline -t bash -c '
         set -uo pipefail
         root=$1 out=$2; shift 2
         touch "$out/started"

@@ -923,3 +923,50 @@ CREATE TRIGGER cluster_sync_delete AFTER DELETE ON pipeline.formats
 
 REVOKE EXECUTE ON FUNCTION pipeline._cluster_sync_formats() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pipeline._cluster_sync_formats() TO pipeline_admin;
+
+/*
+ * Statistics (docs/operations.md, "Statistics").  pipeline.stats: what each
+ * pipeline version did, counted by the named-pipeline functions, the
+ * trigger and replay; cluster-wide when the library is in
+ * shared_preload_libraries, else the current session's ("scope" says
+ * which).  VOLATILE: the counts change with every call.
+ */
+CREATE FUNCTION pipeline._stats(
+    OUT pipeline text, OUT version integer, OUT checked bigint, OUT passed bigint,
+    OUT failed bigint, OUT transformed bigint, OUT quarantined bigint, OUT skipped bigint,
+    OUT raised bigint, OUT time_ms double precision, OUT scope text)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'pipeline_stats'
+    LANGUAGE C VOLATILE;
+CREATE VIEW pipeline.stats AS
+    SELECT s.pipeline, s.version, s.checked, s.passed, s.failed, s.transformed,
+           s.quarantined, s.skipped, s.raised, s.time_ms, s.scope
+      FROM pipeline._stats() s;
+COMMENT ON VIEW pipeline.stats IS 'records checked per pipeline version and what became of them';
+
+-- forget the counts of one pipeline (all versions), or of all when name is NULL
+CREATE FUNCTION pipeline.reset_stats(name text DEFAULT NULL) RETURNS void
+    AS 'MODULE_PATHNAME', 'pipeline_reset_stats'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION pipeline.reset_stats(text) IS 'forget the counts of pipeline.stats';
+
+/*
+ * The rejects grouped by pipeline, version, table and failing keywordLocation
+ * (of the errors stored with each reject): how many rejects failed there, the
+ * first and the last time (a reject without errors counts under a NULL
+ * location).  security_invoker: the caller's own privileges on
+ * pipeline.rejects apply, as if the caller queried it.
+ */
+CREATE VIEW pipeline.reject_summary WITH (security_invoker = true) AS
+    SELECT r.pipeline, r.version, r.relation, e.value ->> 'keywordLocation' AS keyword_location,
+           pg_catalog.count(DISTINCT r.id) AS count,
+           pg_catalog.min(r.rejected_at) AS first_seen, pg_catalog.max(r.rejected_at) AS last_seen
+      FROM pipeline.rejects r
+      LEFT JOIN LATERAL pg_catalog.jsonb_array_elements(
+                CASE pg_catalog.jsonb_typeof(r.errors) WHEN 'array' THEN r.errors END) e ON true
+     GROUP BY r.pipeline, r.version, r.relation, e.value ->> 'keywordLocation';
+COMMENT ON VIEW pipeline.reject_summary IS 'quarantined records per pipeline, version, table and failing rule';
+
+GRANT SELECT ON pipeline.stats, pipeline.reject_summary TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION pipeline.reset_stats(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pipeline.reset_stats(text) TO pipeline_admin;

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * pipeline.c
- *	  Module entry: GUCs, cache invalidation and the quality gate's hooks.
+ *	  Module entry: GUCs, cache invalidation, the quality gate's hooks and
+ *	  the statistics.
  *
  * pipeline validates and transforms JSON records inside PostgreSQL: specs
  * are compiled once per backend (schema_compile.c, spec.c), cached by name
@@ -17,6 +18,7 @@
 #include "ops.h"
 #include "citus.h"
 #include "spec.h"
+#include "stats.h"
 
 PG_MODULE_MAGIC;
 
@@ -53,6 +55,7 @@ _PG_init(void)
 							PGC_USERSET,
 							GUC_UNIT_MB,
 							NULL, NULL, NULL);
+	pl_stats_init();			/* its GUCs too, before the prefix is reserved */
 	MarkGUCPrefixReserved("pipeline");
 	pl_cache_init();
 	pl_gate_init();

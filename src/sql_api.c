@@ -7,7 +7,8 @@
  * comparison per call when nothing changed): its active version, or the
  * version given as the third argument (pinned).  Then each transforms and validates
  * the document in place.  Memory comes from the caller's per-call context,
- * which the executor resets between rows.
+ * which the executor resets between rows.  Each call is counted in
+ * pipeline.stats (stats.h: a few additions, no lookup).
  *
  *-------------------------------------------------------------------------
  */
@@ -19,6 +20,7 @@
 
 #include "ops.h"
 #include "spec.h"
+#include "stats.h"
 
 PG_FUNCTION_INFO_V1(pipeline_validate);
 PG_FUNCTION_INFO_V1(pipeline_errors);
@@ -53,8 +55,14 @@ pipeline_validate(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
 	PlSpec	   *spec = spec_arg(fcinfo, 1, 2);
+	PlStatsCall sc;
+	Jsonb	   *out;
+	bool		ok;
 
-	PG_RETURN_BOOL(pl_spec_check(spec, doc, NULL, NULL));
+	pl_stats_begin(&sc, spec);
+	ok = pl_spec_check(spec, doc, &out, NULL);
+	pl_stats_end(&sc, ok ? PL_STAT_PASSED : PL_STAT_FAILED, ok && out != doc);
+	PG_RETURN_BOOL(ok);
 }
 
 /* The violations of doc against spec in the output format named by text argument n. */
@@ -62,11 +70,17 @@ static Datum
 errors_as(FunctionCallInfo fcinfo, PlSpec *spec, int n)
 {
 	PlOutputFormat format = PG_NARGS() > n ? pl_output_format(PG_GETARG_TEXT_PP(n)) : PL_OUTPUT_LIST;
+	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
 	PlErrors	errs;
+	PlStatsCall sc;
+	Jsonb	   *out;
 	Jsonb	   *res;
+	bool		ok;
 
+	pl_stats_begin(&sc, spec);
 	pl_errors_init(&errs);
-	pl_spec_check(spec, PG_GETARG_JSONB_P(0), NULL, &errs);
+	ok = pl_spec_check(spec, doc, &out, &errs);
+	pl_stats_end(&sc, ok ? PL_STAT_PASSED : PL_STAT_FAILED, ok && out != doc);
 	res = pl_errors_output(&errs, format, pl_spec_base_uri(spec));
 	if (res == NULL)
 		PG_RETURN_NULL();
@@ -97,8 +111,13 @@ pipeline_transform(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
 	PlSpec	   *spec = spec_arg(fcinfo, 1, 2);
+	PlStatsCall sc;
+	Jsonb	   *out;
 
-	PG_RETURN_JSONB_P(pl_spec_transform(spec, doc, NULL));
+	pl_stats_begin(&sc, spec);
+	out = pl_spec_transform(spec, doc, NULL);
+	pl_stats_end(&sc, PL_STAT_NONE, out != doc);
+	PG_RETURN_JSONB_P(out);
 }
 
 /* process(doc, name [, version]): transform and validate; raise 23514 on any violation. */
@@ -107,12 +126,15 @@ pipeline_process(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
 	PlSpec	   *spec = spec_arg(fcinfo, 1, 2);
+	PlStatsCall sc;
 	Jsonb	   *out;
 
+	pl_stats_begin(&sc, spec);
 	if (!pl_spec_check(spec, doc, &out, NULL))
 	{
 		PlErrors	errs;
 
+		pl_stats_end(&sc, PL_STAT_RAISED, false);
 		pl_errors_init(&errs);
 		pl_spec_check(spec, doc, NULL, &errs);
 		ereport(ERROR,
@@ -121,5 +143,6 @@ pipeline_process(PG_FUNCTION_ARGS)
 				 errdetail("%s", pl_errors_detail(&errs)),
 				 err_generic_string(PG_DIAG_CONSTRAINT_NAME, spec->name)));
 	}
+	pl_stats_end(&sc, PL_STAT_PASSED, out != doc);
 	PG_RETURN_JSONB_P(out);
 }

@@ -70,6 +70,7 @@
 
 #include "ops.h"
 #include "citus.h"
+#include "stats.h"
 #include "trigger.h"
 
 PG_FUNCTION_INFO_V1(pipeline_trigger);
@@ -1122,6 +1123,19 @@ reject(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErrors *
  * ----------------------------------------------------------------
  */
 
+/* What becomes of a failing row, as pipeline.stats counts it (before any raise). */
+static inline PlStatOutcome
+reject_outcome(const PlSpec *spec, const PlReplay *replay, bool moving)
+{
+	if (moving)
+		return PL_STAT_RAISED;
+	if (replay && strcmp(replay->name, spec->name) == 0)
+		return PL_STAT_FAILED;	/* its reject stays, with the new errors */
+	if (spec->on_error == PL_ON_ERROR_RAISE)
+		return PL_STAT_RAISED;
+	return spec->on_error == PL_ON_ERROR_QUARANTINE ? PL_STAT_QUARANTINED : PL_STAT_SKIPPED;
+}
+
 /* Check how the trigger was fired and declared; returns the trigger data. */
 static TriggerData *
 trigger_data(FunctionCallInfo fcinfo)
@@ -1423,6 +1437,8 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	PlTrigPlan *plan = plan_get(call, rel, spec, tg->tgnargs > 1 ? tg->tgargs[1] : NULL);
 	PlRow	   *row = call_begin(plan, spec);
 	MemoryContext caller = CurrentMemoryContext;
+	PlStatsCall sc;
+	PlStatOutcome outcome = PL_STAT_PASSED;
 	PlStepMode	mode;
 	bool		moving;
 	PlReplay   *replay;
@@ -1432,6 +1448,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	HeapTuple	result = tuple;
 	bool		changed = false;
 
+	pl_stats_begin(&sc, spec);
 	MemoryContextReset(row->cxt);
 	MemoryContextSwitchTo(row->cxt);
 	replay = pl_replay_row(rel, td);
@@ -1446,6 +1463,9 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	}
 	else
 	{
+		outcome = reject_outcome(spec, replay, moving);
+		if (outcome == PL_STAT_RAISED)
+			pl_stats_end(&sc, outcome, false);	/* counted before the error below */
 		if (moving)
 			raise_moving(plan, spec, rel, &errs);
 		reject(plan, spec, rel, td, &errs, replay);
@@ -1459,6 +1479,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 		move_remember(plan, spec, row, td->tg_trigtuple);
 	if (!update && result)
 		remember_insert(call->entry, td);
+	pl_stats_end(&sc, outcome, changed);
 	frame_pop();
 	return PointerGetDatum(result);
 }

@@ -339,6 +339,19 @@ def test_replay_after_fixing_the_spec(fresh):
 
 # -- profile
 
+def test_stats_and_reset(fresh):
+    pp.define(fresh, "st_py", {"schema": SCHEMA})
+    pp.reset_stats(fresh, "st_py")
+    assert pp.validate_many(fresh, "st_py", [{"id": 1, "email": "a@example.com"}, {"id": "x"}])
+    [s] = pp.stats(fresh, "st_py")
+    # validate_many: validate() on each record, then errors() on the failing one
+    assert (s.pipeline, s.version, s.checked, s.passed, s.failed) == ("st_py", 1, 3, 1, 2)
+    assert s.time_ms >= 0 and s.scope in ("cluster", "session")
+    assert any(x.pipeline == "st_py" for x in pp.stats(fresh))
+    pp.reset_stats(fresh, "st_py")
+    assert pp.stats(fresh, "st_py") == []
+
+
 def test_profile_row_and_column(fresh):
     fresh.execute("CREATE TABLE t_row (id integer, email text, doc jsonb)")
     fresh.execute("""INSERT INTO t_row VALUES (1, 'a', '{"k": 1}'), (2, NULL, '{"k": 3}'),

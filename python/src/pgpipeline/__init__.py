@@ -10,10 +10,10 @@ See docs/python.md in the extension's repository; `pgpipeline --help` for
 the command-line tool.
 """
 
-from ._types import (Failure, IngestResult, KeywordCount, PipelineVersion, Profile, Reject,
-                     ReplayResult, Violation)
+from ._types import (Failure, IngestResult, KeywordCount, PipelineStats, PipelineVersion, Profile,
+                     Reject, ReplayResult, Violation)
 from .api import (check_batches, define, drop, ingest, process, profile, rejects,
-                  rejects_summary, replay, spec_from, validate_many, versions)
+                  rejects_summary, replay, reset_stats, spec_from, stats, validate_many, versions)
 from .errors import (ExtensionMissing, PipelineError, PipelineViolation, SourceError,
                      UnknownPipeline, translated)
 
@@ -21,8 +21,8 @@ __version__ = "0.2.0"
 
 __all__ = [
     "define", "drop", "versions", "spec_from", "validate_many", "check_batches", "process",
-    "ingest", "rejects", "rejects_summary", "replay", "profile", "translated",
+    "ingest", "rejects", "rejects_summary", "replay", "profile", "stats", "reset_stats", "translated",
     "Violation", "Failure", "IngestResult", "Reject", "KeywordCount", "ReplayResult",
-    "PipelineVersion", "Profile",
+    "PipelineVersion", "PipelineStats", "Profile",
     "PipelineError", "PipelineViolation", "UnknownPipeline", "ExtensionMissing", "SourceError",
 ]

@@ -112,6 +112,28 @@ class ReplayResult:
 
 
 @dataclass(frozen=True)
+class PipelineStats:
+    """One row of pipeline.stats: what a pipeline version did.
+
+    checked == passed + failed + quarantined + skipped + raised; time_ms is an
+    estimate (1 call in 64 is timed); scope is "cluster" (the library is in
+    shared_preload_libraries) or "session" (this connection's calls only).
+    """
+
+    pipeline: str
+    version: int
+    checked: int
+    passed: int
+    failed: int
+    transformed: int
+    quarantined: int
+    skipped: int
+    raised: int
+    time_ms: float
+    scope: str
+
+
+@dataclass(frozen=True)
 class PipelineVersion:
     """One row of pipeline.pipelines."""
 

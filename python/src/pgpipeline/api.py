@@ -21,7 +21,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from ._types import (Failure, IngestResult, KeywordCount, PipelineVersion, Profile, Reject,
+from ._types import (Failure, IngestResult, KeywordCount, PipelineStats, PipelineVersion, Profile, Reject,
                      ReplayResult, Violation, violations_from_json)
 from .errors import PipelineError, PipelineViolation, SourceError, UnknownPipeline, translated
 from .sources import Source, numbered
@@ -413,6 +413,28 @@ def replay(conn: Conn, name: str) -> ReplayResult:
         row = conn.execute("SELECT replayed, rejected FROM pipeline.replay(%s)",
                            (name,)).fetchone()
     return ReplayResult(int(row[0]), int(row[1])) if row else ReplayResult(0, 0)
+
+
+# -- statistics
+
+def stats(conn: Conn, name: Optional[str] = None) -> List[PipelineStats]:
+    """pipeline.stats: per pipeline version (of `name`, or all), what its calls did."""
+    with translated(name):
+        rows = conn.execute(
+            """SELECT pipeline, version, checked, passed, failed, transformed, quarantined, skipped,
+                      raised, time_ms, scope
+                 FROM pipeline.stats WHERE %s::text IS NULL OR pipeline = %s
+                ORDER BY pipeline, version""", (name, name)).fetchall()
+    return [PipelineStats(pipeline=str(r[0]), version=int(r[1]), checked=int(r[2]), passed=int(r[3]),
+                          failed=int(r[4]), transformed=int(r[5]), quarantined=int(r[6]),
+                          skipped=int(r[7]), raised=int(r[8]), time_ms=float(r[9]), scope=str(r[10]))
+            for r in rows]
+
+
+def reset_stats(conn: Conn, name: Optional[str] = None) -> None:
+    """pipeline.reset_stats(): forget the counts of pipeline `name`, or of all (pipeline_admin)."""
+    with translated(name):
+        conn.execute("SELECT pipeline.reset_stats(%s)", (name,))
 
 
 # -- profile
