@@ -66,8 +66,9 @@ errors_as(FunctionCallInfo fcinfo, PlSpec *spec, int n)
 	Jsonb	   *res;
 
 	pl_errors_init(&errs);
+	errs.absolute = pl_output_wants_absolute(format);
 	pl_spec_check(spec, PG_GETARG_JSONB_P(0), NULL, &errs);
-	res = pl_errors_output(&errs, format, pl_spec_base_uri(spec));
+	res = pl_errors_output(&errs, format);
 	if (res == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_JSONB_P(res);
