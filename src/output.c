@@ -10,6 +10,9 @@
  * nests them by keywordLocation, one unit wherever the locations of two or
  * more failures part, so a oneOf's branches appear under the oneOf.
  * keywordLocations stay those of 'list' (rooted at the spec: "/schema/...").
+ * absoluteKeywordLocation comes from the chain of frames the validator
+ * recorded with each failure (PlAbsLocation): where each reference landed,
+ * or each resource was entered, along its keywordLocation.
  *
  * "best" picks one failure by this rule (docs/operations.md):
  *	 1. a failure inside a oneOf/anyOf branch that is "ruled out" counts
