@@ -224,8 +224,8 @@ abs_entered(const VCtx *cx, const SchemaNode *s)
 	return cx->frame && cx->frame->node == s && cx->frame->mark == cx->kw.len;
 }
 
-/* Run s on v in a new frame of absoluteKeywordLocation, starting here. */
-static bool
+/* Run s on v in a new frame of absoluteKeywordLocation (out of the walk's line). */
+static pg_noinline bool
 v_located(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
 	AbsFrame	frame = {.node = s,.mark = cx->kw.len,.outer = cx->frame};
@@ -1566,9 +1566,6 @@ v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 		return true;
 	if (s->constant == 0)
 		return fail(cx, NULL, "no value is allowed here");
-	/* a resource starts a frame of absoluteKeywordLocation (only when collecting them) */
-	if (s->resource && cx->absolute && cx->errs && !abs_entered(cx, s))
-		return v_located(cx, s, v, an);
 	/*
 	 * only keywords with subschemas recurse; and only they can fan out
 	 * (a DAG of $refs doubles the work per level): stay cancellable
@@ -1578,8 +1575,14 @@ v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 		check_stack_depth();
 		CHECK_FOR_INTERRUPTS();
 	}
-	if (s->resource && cx->dynamic)
-		scope_push(cx, s->resource);
+	if (s->resource)
+	{
+		/* a resource starts a frame of absoluteKeywordLocation, when collecting them */
+		if (cx->absolute && cx->errs && !abs_entered(cx, s))
+			return v_located(cx, s, v, an);
+		if (cx->dynamic)
+			scope_push(cx, s->resource);
+	}
 	/* annotations of sibling keywords above do not flow into a tracking schema */
 	if (s->tracks)
 		annot_init(&local, v);
