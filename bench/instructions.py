@@ -105,6 +105,49 @@ def measure(bindir, workloads, n):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def measure_dry_run(bindir, spec_text, copy_file, n):
+    """pipeline.test() against validate(), instructions per record (a 1-record run subtracted).
+
+    The same n records (column mode) and spec on both sides: `validate` is the
+    whole statement `count(*) FILTER (WHERE pipeline.validate(doc, name))`
+    (scan, detoast, the function); `test_new` is `pipeline.test` for a name
+    with no pipeline yet (the candidate checks each record once), `test` for
+    the defined pipeline (the candidate, then the active version: two checks),
+    each collected in `pipeline_test` (its own scan included).
+    """
+    if not shutil.which("valgrind"):
+        raise RuntimeError("valgrind is not installed")
+    work = Path(tempfile.mkdtemp(prefix="pipeline-callgrind-dry-"))
+    os.chmod(work, 0o777)
+    data = str(work / "data")
+    spec = _lit(spec_text) + "::jsonb"
+    try:
+        r = _as_pg([f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"])
+        if r.returncode != 0:
+            raise RuntimeError(f"initdb failed: {r.stderr[-500:]}")
+        setup = ["CREATE EXTENSION pipeline", f"SELECT pipeline.define('dry', {spec})",
+                 "CREATE TABLE dry_raw (doc jsonb)", f"COPY dry_raw FROM {_lit(str(copy_file))}"]
+        for rows in (1, n):
+            setup += [f"CREATE TABLE dry_{rows} AS SELECT doc FROM dry_raw LIMIT {rows}", f"VACUUM FREEZE dry_{rows}"]
+        _single(bindir, data, setup)
+        out = {"n": n}
+        for key, fn, stmt in (
+                ("validate", "ExecutorRun", "SELECT count(*) FILTER (WHERE pipeline.validate(doc, 'dry')) FROM dry_{r}"),
+                ("test_new", "pipeline_test", f"SELECT checked FROM pipeline.test('dry_new', {spec}, 'dry_{{r}}', 'doc')"),
+                ("test", "pipeline_test", f"SELECT checked FROM pipeline.test('dry', {spec}, 'dry_{{r}}', 'doc')")):
+            ir = {}
+            for rows in (1, n):
+                cg = work / f"cg.dry.{key}.{rows}"
+                _single(bindir, data, [stmt.replace("{r}", str(rows))], prefix=(
+                    "valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}", "--collect-atstart=no",
+                    f"--toggle-collect={fn}"))
+                ir[rows] = _ir(cg)
+            out[key] = (ir[n] - ir[1]) / (n - 1)
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def _lit(s):
     return "'" + s.replace("'", "''").replace("\n", " ") + "'"
 

@@ -33,6 +33,7 @@ GOAL_GEOJSON_NS = 3.0           # per number above the detoast floor, type-only 
 GOAL_CATALOG_X = 2.0            # a ~500 kB nested document against its detoast floor
 GOAL_FHIR_US = 2.0              # a 2 kB resource against the 150-branch discriminated oneOf
 GOAL_FHIR_COMPILE = (200, 16 * 1024)   # ms, kB
+GOAL_DRY_RUN_VS_VALIDATE = 1.25  # pipeline.test per record (a new pipeline) / validate's, instructions
 
 
 def fmt_us(us):
@@ -139,6 +140,7 @@ def goals(res):
             out.append((f"pipeline.stats adds <= {GOAL_STATS_OVERHEAD:.0%} to validate's instructions per record (orders)",
                         f"{over:+.2%} ({o['validate']:,.0f} vs {o['validate_nostats']:,.0f} with track_stats off)",
                         over <= GOAL_STATS_OVERHEAD))
+    out.extend(dry_run_goals(res.get("dry_run")))
     cp = res.get("compat")
     if cp:
         st = cp["pgbench"]
@@ -448,6 +450,7 @@ def markdown(res, png_name=None):
                 f"{v['validate'] / v['floor']:.1f}x | {v['validate_fn']:,.0f} | {v['validate_spec']:,.0f} | "
                 f"{v['validate_spec'] / v['floor']:.1f}x |")
         add("")
+    L.extend(dry_run_markdown(res.get("dry_run")))
     mig = res.get("migration")
     if mig:
         L.extend(migration_markdown(mig))
@@ -513,6 +516,38 @@ def checks(res):
         out.append(("same aggregates in Python and SQL", ag["same"],
                     f"{ag['groups']:,} groups over {ag['n']:,} cleaned records, {ag['stored']:,} stored"))
     return out
+
+
+def dry_run_goals(dr):
+    """The dry run's goal: pipeline.test per record within GOAL_DRY_RUN_VS_VALIDATE of validate."""
+    if not dr:
+        return []
+    x = dr["test_new"] / dr["validate"]
+    return [(f"pipeline.test <= {GOAL_DRY_RUN_VS_VALIDATE}x validate in instructions per record (orders, new pipeline)",
+             f"{x:.2f}x ({dr['test_new']:,.0f} vs {dr['validate']:,.0f})", x <= GOAL_DRY_RUN_VS_VALIDATE)]
+
+
+def dry_run_markdown(dr):
+    """The "Dry run" section: pipeline.test() against validate(), instructions per record."""
+    if not dr:
+        return []
+    v = dr["validate"]
+    return [
+        "## Dry run (callgrind)",
+        "",
+        f"`pipeline.test(name, spec, table, 'doc')` over {dr['n']:,} orders records (column mode, the orders "
+        "spec as candidate) against `count(*) FILTER (WHERE pipeline.validate(doc, name))` over the same "
+        "table; instructions per record, a 1-record run subtracted, each side's scan and detoast included.",
+        "",
+        "| per record | instructions | / validate |",
+        "|---|---:|---:|",
+        f"| validate (the whole statement) | {v:,.0f} | 1.00x |",
+        f"| pipeline.test, a new pipeline (one check per record) | {dr['test_new']:,.0f} | "
+        f"{dr['test_new'] / v:.2f}x |",
+        f"| pipeline.test, a defined pipeline with the same steps (candidate and active version) | "
+        f"{dr['test']:,.0f} | {dr['test'] / v:.2f}x |",
+        "",
+    ]
 
 
 def _ms_per_1m(seconds, n):

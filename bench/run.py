@@ -882,6 +882,15 @@ class Bench:
         work = {k: (self.specs[k], self.files[k][min(x for x in self.files[k] if x >= n)]) for k in KINDS}
         return instructions.measure(bindir, work, n)
 
+    # -- 8b. dry run: pipeline.test() per record against validate() (callgrind)
+    def dry_run(self):
+        import instructions
+        bindir = subprocess.run([os.environ.get("PG_CONFIG", "pg_config"), "--bindir"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        n = self.cfg["instr_n"]
+        copy_file = self.files["orders"][min(x for x in self.files["orders"] if x >= n)]
+        return instructions.measure_dry_run(bindir, self.specs["orders"], copy_file, n)
+
     # -- 9. migration metrics
     def migration(self):
         import migration
@@ -904,7 +913,7 @@ class Bench:
             self.find_peers()
             self.load_data()
             for name in ("per_record", "ingest", "pgbench", "compat", "memory", "scaling", "bigdocs", "instructions",
-                         "migration"):
+                         "dry_run", "migration"):
                 if name not in sections:
                     continue
                 t0 = time.perf_counter()
@@ -930,9 +939,9 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (under 3 minutes)")
     ap.add_argument("--noop-trigger", help="path of the compiled bench/noop_trigger.c (.so)")
     ap.add_argument("--sections", default="per_record,ingest,pgbench,compat,memory,scaling,bigdocs,instructions,"
-                                          "migration",
+                                          "dry_run,migration",
                     help="comma-separated subset of: per_record, ingest, pgbench, compat, memory, scaling, bigdocs, "
-                         "instructions, migration")
+                         "instructions, dry_run, migration")
     ap.add_argument("--out", help="output directory (default bench/results, quick: bench/results/tmp)")
     ap.add_argument("--name", help="output base name (default latest, quick: quick)")
     a = ap.parse_args(argv)

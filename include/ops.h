@@ -21,8 +21,8 @@ typedef enum PlOutputFormat
 
 /* src/output.c */
 extern PlOutputFormat pl_output_format(text *name);
-extern Jsonb *pl_errors_output(const PlErrors *errs, PlOutputFormat format, const char *base_uri);
-extern const char *pl_spec_base_uri(const PlSpec *spec);
+extern Jsonb *pl_errors_output(const PlErrors *errs, PlOutputFormat format);
+extern bool pl_output_wants_absolute(PlOutputFormat format);
 
 /* src/gate.c */
 extern void pl_gate_init(void);

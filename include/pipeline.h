@@ -15,6 +15,20 @@ extern bool pipeline_format_assertion;
 extern int	pipeline_compat_cache_size;
 
 /*
+ * Where the tokens of a keywordLocation from byte mark on lie in absolute
+ * terms: base is the absolute URI of the schema reached at mark, as
+ * "<resource URI>#<JSON Pointer>" (fragment percent-encoded), or NULL when it
+ * has none; outer is where the tokens before mark lie.  A chain of these is
+ * built only for failures, when the errors ask for it (PlErrors.absolute).
+ */
+typedef struct PlAbsLocation
+{
+	const char *base;
+	int			mark;
+	const struct PlAbsLocation *outer;
+} PlAbsLocation;
+
+/*
  * One violation: where in the record (instanceLocation, a JSON Pointer), which
  * rule (keywordLocation, a JSON Pointer into the spec, e.g.
  * "/schema/properties/email/format" or "/transform/2") and why.
@@ -24,6 +38,7 @@ typedef struct PlError
 	char	   *instance_location;
 	char	   *keyword_location;
 	char	   *message;
+	const PlAbsLocation *absolute;	/* where keyword_location lies, or NULL */
 } PlError;
 
 /* A growing list of violations, allocated in CurrentMemoryContext. */
@@ -32,6 +47,7 @@ typedef struct PlErrors
 	int			count;
 	int			capacity;
 	PlError    *items;
+	bool		absolute;		/* record PlError.absolute (set before validating) */
 } PlErrors;
 
 /* src/errors.c */
@@ -43,6 +59,7 @@ extern void pl_errors_add(PlErrors *errs, const char *instance_location,
 extern Jsonb *pl_errors_to_jsonb(const PlErrors *errs);
 extern char *pl_errors_detail(const PlErrors *errs);
 extern void pl_pointer_append_token(StringInfo ptr, const char *token, int len);
+extern void pl_append_fragment(StringInfo buf, const char *ptr, int len);
 extern bool pl_subxact(void (*fn) (void *arg), void *arg, bool (*caught) (int sqlerrcode),
 					   ErrorData **err);
 

@@ -250,11 +250,25 @@ struct SchemaNode
 	uint8		mark;			/* compile-time cycle check: 0 new, 1 on path, 2 done */
 };
 
+/*
+ * The absolute location of a reference target or resource root: the
+ * canonical URI of its resource and its JSON Pointer there (both strings the
+ * compiled schema keeps anyway).  Read only to report failures.
+ */
+typedef struct PlSchemaLocation
+{
+	const SchemaNode *node;
+	const char *uri;
+	const char *pointer;
+} PlSchemaLocation;
+
 /* A compiled schema and the memory that holds it. */
 typedef struct PlSchema
 {
 	SchemaNode *root;
 	bool		dynamic;		/* has $dynamicRef/$recursiveRef: keep the dynamic scope */
+	int			nlocations;		/* sorted by node, for absoluteKeywordLocation */
+	PlSchemaLocation *locations;
 	MemoryContext cxt;
 	int			nregex;			/* regexes to release with the context */
 	PlRegex   **regexes;
@@ -300,6 +314,7 @@ typedef struct PlCompileOptions
 /* src/schema_compile.c */
 extern PlSchema *pl_schema_compile(Jsonb *schema, const PlCompileOptions *opts);
 extern void pl_schema_free(PlSchema *schema);
+extern const PlSchemaLocation *pl_schema_location(const PlSchema *schema, const SchemaNode *node);
 
 /* src/validate.c */
 extern bool pl_validate(PlSchema *schema, Jsonb *doc);

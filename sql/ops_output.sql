@@ -22,7 +22,7 @@ SELECT pipeline.errors('{"id": 1, "shape": "round"}', 'shape', 'best') IS NULL A
 SELECT pipeline.errors('{"id": 1}', 'shape', 'list') AS list, pipeline.errors('{"id": 1}', 'shape', 'basic') AS basic,
        pipeline.errors('{"id": 1}', 'shape', 'detailed') AS detailed, pipeline.errors('{"id": 1}', 'shape', 'best') AS best;
 -- branches behind $ref: discriminators are found through the reference, and
--- absoluteKeywordLocation is left out of locations that pass a reference
+-- absoluteKeywordLocation is where the reference landed (sql/output_absolute_location.sql)
 SELECT pipeline.define('pet', $${"schema": {"$id": "https://example.com/pet.json",
   "anyOf": [{"$ref": "#/$defs/cat"}, {"$ref": "#/$defs/dog"}],
   "$defs": {"cat": {"properties": {"kind": {"enum": ["cat"]}, "lives": {"maximum": 9}}},

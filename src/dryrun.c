@@ -4,11 +4,16 @@
  *	  pipeline.test(): a candidate spec checked against stored rows.
  *
  * One pass over the source (a table, view, ...: every row as the trigger's
- * record, to_jsonb of the row, or one jsonb column) through an SPI cursor,
+ * record, to_jsonb of the row, or one jsonb column), each row handed to the
+ * check by a DestReceiver as the executor produces it (no tuple copied),
  * then over the pipeline's quarantined records.  Each row is checked with
  * the candidate the way validate() checks it (a yes/no walk; the errors
  * are collected only for rows that fail) and with the pipeline's active
- * version, through the cache's call-site shortcut.  Nothing is written.
+ * version, through the cache's call-site shortcut.  When the two have the
+ * same transform steps (a new version that changes only the schema), the
+ * record is transformed once and its result checked with both schemas, so
+ * a dry run costs a transform and two schema walks per record, not two
+ * transforms.  Nothing is written.
  * Memory is reset per row; only the failure groups (a keywordLocation, a
  * count and the first example) stay, at most DRY_MAX_GROUPS of them.
  *
@@ -32,11 +37,11 @@
 
 #include "registry.h"
 #include "spec.h"
+#include "transform.h"
 
 PG_FUNCTION_INFO_V1(pipeline_test);
 
 #define DRY_MAX_GROUPS	1000
-#define DRY_BATCH		1000
 
 /* The failures at one keywordLocation: how many, and the first one seen. */
 typedef struct DryGroup
@@ -54,6 +59,7 @@ typedef struct DryRun
 	PlSpec	   *candidate;
 	const char *name;
 	bool		has_current;	/* the pipeline exists: compare with its active version */
+	int32		current_version;	/* that version, when it has the candidate's steps */
 	FmgrInfo	current_flinfo; /* the cache's call-site shortcut for it */
 	int64		checked;
 	int64		passed;
@@ -103,20 +109,29 @@ dry_count_failure(DryRun *dr, const PlError *e, Jsonb *doc)
 	g->count++;
 }
 
-/* Does doc pass the pipeline's active version? */
+/*
+ * Does doc pass the pipeline's active version?  t and transformed_ok are
+ * doc after the candidate's steps: reused when the version is the one found
+ * with the same steps (current_version).
+ */
 static bool
-dry_current_passes(DryRun *dr, Jsonb *doc)
+dry_current_passes(DryRun *dr, Jsonb *doc, Jsonb *t, bool transformed_ok)
 {
 	PlSpec	   *current = pl_cache_lookup(dr->name, &dr->current_flinfo);
 
-	return pl_spec_check(current, doc, NULL, NULL);
+	if (current->version != dr->current_version)
+		return pl_spec_check(current, doc, NULL, NULL);
+	return transformed_ok && (current->schema == NULL || pl_validate(current->schema, t));
 }
 
 /* Check one row of the source (in the per-row context, reset after it). */
 static void
 dry_check_row(DryRun *dr, Jsonb *doc)
 {
-	bool		ok = pl_spec_check(dr->candidate, doc, NULL, NULL);
+	bool		transformed_ok;
+	Jsonb	   *t = pl_transform_jsonb(dr->candidate->transform, doc, NULL, &transformed_ok);
+	bool		ok = transformed_ok &&
+		(dr->candidate->schema == NULL || pl_validate(dr->candidate->schema, t));
 
 	dr->checked++;
 	dr->passed += ok;
@@ -125,13 +140,17 @@ dry_check_row(DryRun *dr, Jsonb *doc)
 		PlErrors	errs;
 
 		pl_errors_init(&errs);
-		pl_spec_check(dr->candidate, doc, NULL, &errs);
+		/* the steps' own failures need them run again; the schema's need t only */
+		if (transformed_ok)
+			pl_validate_errors(dr->candidate->schema, t, "/schema", &errs);
+		else
+			pl_spec_check(dr->candidate, doc, NULL, &errs);
 		for (int i = 0; i < errs.count; i++)
 			dry_count_failure(dr, &errs.items[i], doc);
 	}
 	if (dr->has_current)
 	{
-		bool		cur = dry_current_passes(dr, doc);
+		bool		cur = dry_current_passes(dr, doc, t, transformed_ok);
 
 		dr->newly_failing += cur && !ok;
 		dr->newly_passing += !cur && ok;
@@ -146,39 +165,72 @@ dry_check_reject(DryRun *dr, Jsonb *doc)
 	dr->rejects_accepted += pl_spec_check(dr->candidate, doc, NULL, NULL);
 }
 
+/* A DestReceiver that checks each row of a scan as it comes. */
+typedef struct DryDest
+{
+	DestReceiver pub;
+	DryRun	   *dr;
+	void		(*check) (DryRun *, Jsonb *);
+} DryDest;
+
+/* Check one row (its one jsonb column) in the per-row context, reset after it. */
+static bool
+dry_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	DryDest    *dest = (DryDest *) self;
+	bool		isnull;
+	Datum		d = slot_getattr(slot, 1, &isnull);
+	MemoryContext old;
+
+	CHECK_FOR_INTERRUPTS();
+	if (isnull)
+		return true;
+	old = MemoryContextSwitchTo(dest->dr->row_cxt);
+	dest->check(dest->dr, DatumGetJsonbP(d));
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(dest->dr->row_cxt);
+	return true;
+}
+
+/* DestReceiver callbacks with nothing to do. */
+static void
+dry_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+dry_nothing(DestReceiver *self)
+{
+}
+
 /*
- * Run query (one jsonb column; $1 is the pipeline's name when nargs is 1)
- * through a cursor, calling check on every row in the per-row context.
+ * Run query (one jsonb column; $1 is the pipeline's name when nparams is
+ * 1), calling check on every row as the executor produces it.  Planned
+ * without parallel workers: rows come in scan order, so each failure's
+ * example is the first record of the scan that failed it.
  */
 static void
-dry_scan(DryRun *dr, const char *query, int nargs, void (*check) (DryRun *, Jsonb *))
+dry_scan(DryRun *dr, const char *query, int nparams, void (*check) (DryRun *, Jsonb *))
 {
+	DryDest		dest = {{dry_receive, dry_startup, dry_nothing, dry_nothing, DestNone}, dr, check};
+	SPIExecuteOptions options = {0};
 	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {CStringGetTextDatum(dr->name)};
-	Portal		portal;
+	SPIPlanPtr	plan;
 
-	SPI_connect();
-	portal = SPI_cursor_open_with_args(NULL, query, nargs, argtypes, args, NULL, true, 0);
-	for (SPI_cursor_fetch(portal, true, DRY_BATCH); SPI_processed > 0;
-		 SPI_cursor_fetch(portal, true, DRY_BATCH))
+	options.read_only = true;
+	options.dest = &dest.pub;
+	options.params = makeParamList(nparams);
+	if (nparams == 1)
 	{
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			bool		isnull;
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-			MemoryContext old;
-
-			CHECK_FOR_INTERRUPTS();
-			if (isnull)
-				continue;
-			old = MemoryContextSwitchTo(dr->row_cxt);
-			check(dr, DatumGetJsonbP(d));
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(dr->row_cxt);
-		}
-		SPI_freetuptable(SPI_tuptable);
+		options.params->params[0].value = CStringGetTextDatum(dr->name);
+		options.params->params[0].isnull = false;
+		options.params->params[0].pflags = PARAM_FLAG_CONST;
+		options.params->params[0].ptype = TEXTOID;
 	}
-	SPI_cursor_close(portal);
+	SPI_connect();
+	plan = SPI_prepare_cursor(query, nparams, argtypes, 0);
+	if (plan == NULL || SPI_execute_plan_extended(plan, &options) < 0)
+		elog(ERROR, "dry run scan failed: %s", query);
 	SPI_finish();
 }
 
@@ -214,18 +266,28 @@ dry_source_query(Oid relid, const char *colname)
 					quote_identifier(colname), rel);
 }
 
-/* Does the active version of pipeline name exist (read like the cache reads it)? */
+/*
+ * Does pipeline name have an active version (read like the cache reads it)?
+ * If its transform steps are the candidate's spec's, note its version in
+ * dr->current_version (0 otherwise): its rows need one transform, not two.
+ */
 static bool
-dry_pipeline_exists(const char *name)
+dry_current_version(DryRun *dr, const char *name, Jsonb *spec)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {CStringGetTextDatum(name)};
+	Oid			argtypes[2] = {TEXTOID, JSONBOID};
+	Datum		args[2] = {CStringGetTextDatum(name), JsonbPGetDatum(spec)};
 	bool		found;
+	bool		isnull;
 
 	SPI_connect();
-	SPI_execute_with_args("SELECT 1 FROM pipeline.pipelines WHERE name OPERATOR(pg_catalog.=) $1 AND active",
-						  1, argtypes, args, NULL, true, 1);
+	SPI_execute_with_args("SELECT CASE WHEN COALESCE(spec OPERATOR(pg_catalog.->) 'transform', '[]') "
+						  "OPERATOR(pg_catalog.=) COALESCE($2 OPERATOR(pg_catalog.->) 'transform', '[]') "
+						  "THEN version ELSE 0 END "
+						  "FROM pipeline.pipelines WHERE name OPERATOR(pg_catalog.=) $1 AND active",
+						  2, argtypes, args, NULL, true, 1);
 	found = SPI_processed == 1;
+	dr->current_version = found ?
+		DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) : 0;
 	SPI_finish();
 	return found;
 }
@@ -339,7 +401,7 @@ dry_init(DryRun *dr, const char *name, Jsonb *spec)
 	dr->groups = hash_create("pipeline dry run failures", 64, &ctl,
 							 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 	dr->current_flinfo.fn_mcxt = CurrentMemoryContext;
-	dr->has_current = dry_pipeline_exists(name);
+	dr->has_current = dry_current_version(dr, name, spec);
 }
 
 /*

@@ -26,6 +26,7 @@ pl_errors_init(PlErrors *errs)
 	errs->count = 0;
 	errs->capacity = 0;
 	errs->items = NULL;
+	errs->absolute = false;
 }
 
 /* A palloc'd string formatted from fmt and args, however long. */
@@ -72,6 +73,7 @@ pl_errors_add(PlErrors *errs, const char *instance_location,
 	e->instance_location = pstrdup(instance_location);
 	e->keyword_location = pstrdup(keyword_location);
 	e->message = message;
+	e->absolute = NULL;
 }
 
 /* Append JSON Pointer token tok (len bytes) to ptr, escaping '~' and '/'. */
@@ -87,6 +89,29 @@ pl_pointer_append_token(StringInfo ptr, const char *tok, int len)
 			appendBinaryStringInfo(ptr, "~1", 2);
 		else
 			appendStringInfoChar(ptr, tok[i]);
+	}
+}
+
+/* May byte c stand unescaped in a URI fragment (RFC 3986: pchar, "/", "?")? */
+static inline bool
+fragment_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		(c != '\0' && strchr("-._~!$&'()*+,;=:@/?", c) != NULL);
+}
+
+/* Append JSON Pointer ptr (len bytes) as a URI fragment: percent-encoded where needed. */
+void
+pl_append_fragment(StringInfo buf, const char *ptr, int len)
+{
+	for (int i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) ptr[i];
+
+		if (fragment_char(c))
+			appendStringInfoChar(buf, (char) c);
+		else
+			appendStringInfo(buf, "%%%02X", c);
 	}
 }
 

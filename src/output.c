@@ -10,6 +10,9 @@
  * nests them by keywordLocation, one unit wherever the locations of two or
  * more failures part, so a oneOf's branches appear under the oneOf.
  * keywordLocations stay those of 'list' (rooted at the spec: "/schema/...").
+ * absoluteKeywordLocation comes from the chain of frames the validator
+ * recorded with each failure (PlAbsLocation): where each reference landed,
+ * or each resource was entered, along its keywordLocation.
  *
  * "best" picks one failure by this rule (docs/operations.md):
  *	 1. a failure inside a oneOf/anyOf branch that is "ruled out" counts
@@ -50,19 +53,11 @@ pl_output_format(text *name)
 	pg_unreachable();
 }
 
-/* The absolute URI ($id) of the spec's root schema, without fragment, or NULL. */
-const char *
-pl_spec_base_uri(const PlSpec *spec)
+/* Does format show absoluteKeywordLocation (so the walk must record it)? */
+bool
+pl_output_wants_absolute(PlOutputFormat format)
 {
-	const char *uri;
-
-	if (spec->schema == NULL || spec->schema->root == NULL ||
-		spec->schema->root->resource == NULL)
-		return NULL;
-	uri = spec->schema->root->resource->uri;
-	if (uri == NULL || strchr(uri, ':') == NULL)
-		return NULL;
-	return pnstrdup(uri, strcspn(uri, "#"));
+	return format == PL_OUTPUT_BASIC || format == PL_OUTPUT_DETAILED;
 }
 
 /* Number of tokens of JSON Pointer p. */
@@ -119,35 +114,37 @@ push_invalid(JsonbParseState **st)
 }
 
 /*
- * Push absoluteKeywordLocation for keyword location kw: only where it is
- * known without resolving references (the root schema has an absolute $id
- * and kw passes no reference).
+ * Push absoluteKeywordLocation for the first len bytes of e's keyword
+ * location: the base of the innermost frame that starts within them (the
+ * schema a reference landed on, or a resource entered), then the rest of
+ * the location; nothing where that schema has no absolute URI.
  */
 static void
-push_absolute(JsonbParseState **st, const char *kw, int len, const char *base_uri)
+push_absolute(JsonbParseState **st, const PlError *e, int len)
 {
-	char	   *abs;
-	char	   *rest;
+	const PlAbsLocation *a = e->absolute;
+	StringInfoData buf;
 
-	if (base_uri == NULL || strncmp(kw, "/schema", 7) != 0 || (kw[7] != '/' && kw[7] != '\0'))
+	while (a && a->mark > len)
+		a = a->outer;
+	if (a == NULL || a->base == NULL)
 		return;
-	rest = pnstrdup(kw + 7, len - 7);
-	if (strstr(rest, "/$ref") || strstr(rest, "/$dynamicRef") || strstr(rest, "/$recursiveRef"))
-		return;
-	abs = psprintf("%s#%s", base_uri, rest);
-	push_pair(st, "absoluteKeywordLocation", abs, strlen(abs));
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, a->base);
+	pl_append_fragment(&buf, e->keyword_location + a->mark, len - a->mark);
+	push_pair(st, "absoluteKeywordLocation", buf.data, buf.len);
 }
 
 /* Push one failing leaf as an output unit; returns the finished object. */
 static JsonbValue *
-push_unit(JsonbParseState **st, const PlError *e, bool with_valid, const char *base_uri)
+push_unit(JsonbParseState **st, const PlError *e, bool with_valid)
 {
 	pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
 	if (with_valid)
 		push_invalid(st);
 	push_pair(st, "keywordLocation", e->keyword_location, strlen(e->keyword_location));
 	if (with_valid)
-		push_absolute(st, e->keyword_location, strlen(e->keyword_location), base_uri);
+		push_absolute(st, e, strlen(e->keyword_location));
 	push_pair(st, "instanceLocation", e->instance_location, strlen(e->instance_location));
 	push_pair(st, "error", e->message, strlen(e->message));
 	return pushJsonbValue(st, WJB_END_OBJECT, NULL);
@@ -162,7 +159,7 @@ valid_output(void)
 
 /* 'basic': {"valid": false, "errors": [unit, ...]}. */
 static Jsonb *
-output_basic(const PlErrors *errs, const char *base_uri)
+output_basic(const PlErrors *errs)
 {
 	JsonbParseState *st = NULL;
 	JsonbValue	k;
@@ -175,7 +172,7 @@ output_basic(const PlErrors *errs, const char *base_uri)
 	pushJsonbValue(&st, WJB_KEY, &k);
 	pushJsonbValue(&st, WJB_BEGIN_ARRAY, NULL);
 	for (int i = 0; i < errs->count; i++)
-		push_unit(&st, &errs->items[i], true, base_uri);
+		push_unit(&st, &errs->items[i], true);
 	pushJsonbValue(&st, WJB_END_ARRAY, NULL);
 	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }
@@ -293,8 +290,7 @@ member_at(Member *m, const PlError *e, int k)
 	m->ilen = m->len >= 0 ? instance_len_at(e, k) : 0;
 }
 
-static void push_children(JsonbParseState **st, const PlErrors *errs, int *set, int n, int d,
-						  const char *base_uri);
+static void push_children(JsonbParseState **st, const PlErrors *errs, int *set, int n, int d);
 
 /*
  * Push the unit of failures set[0..n) (n >= 2), which share their first d
@@ -302,8 +298,7 @@ static void push_children(JsonbParseState **st, const PlErrors *errs, int *set, 
  * stay together, its children below.
  */
 static void
-push_node(JsonbParseState **st, const PlErrors *errs, int *set, int n, int d,
-		  const char *base_uri)
+push_node(JsonbParseState **st, const PlErrors *errs, int *set, int n, int d)
 {
 	Member		a;
 	Member		b;
@@ -324,13 +319,14 @@ push_node(JsonbParseState **st, const PlErrors *errs, int *set, int n, int d,
 	pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
 	push_invalid(st);
 	push_pair(st, "keywordLocation", a.e->keyword_location, a.len);
+	push_absolute(st, a.e, a.len);
 	push_pair(st, "instanceLocation", a.e->instance_location, a.ilen);
 	push_pair(st, "error", "a subschema had errors", 22);
 	k.type = jbvString;
 	k.val.string.val = "errors";
 	k.val.string.len = 6;
 	pushJsonbValue(st, WJB_KEY, &k);
-	push_children(st, errs, set, n, d, base_uri);
+	push_children(st, errs, set, n, d);
 	pushJsonbValue(st, WJB_END_OBJECT, NULL);
 }
 
@@ -341,8 +337,7 @@ push_node(JsonbParseState **st, const PlErrors *errs, int *set, int n, int d,
  * failures cost n log n): a group of one is a leaf, a larger one a unit.
  */
 static void
-push_children(JsonbParseState **st, const PlErrors *errs, int *set, int n, int d,
-			  const char *base_uri)
+push_children(JsonbParseState **st, const PlErrors *errs, int *set, int n, int d)
 {
 	Member	   *m = palloc(sizeof(Member) * n);
 	int		   *group = palloc(sizeof(int) * n);
@@ -364,16 +359,16 @@ push_children(JsonbParseState **st, const PlErrors *errs, int *set, int n, int d
 		for (ng = 0; i + ng < n && m[i + ng].group_pos == m[i].group_pos; ng++)
 			group[ng] = set[m[i + ng].pos];
 		if (ng == 1)
-			push_unit(st, &errs->items[group[0]], true, base_uri);
+			push_unit(st, &errs->items[group[0]], true);
 		else
-			push_node(st, errs, group, ng, d + 1, base_uri);
+			push_node(st, errs, group, ng, d + 1);
 	}
 	pushJsonbValue(st, WJB_END_ARRAY, NULL);
 }
 
 /* 'detailed': the root unit, failures nested where their keyword locations part. */
 static Jsonb *
-output_detailed(const PlErrors *errs, const char *base_uri)
+output_detailed(const PlErrors *errs)
 {
 	JsonbParseState *st = NULL;
 	JsonbValue	k;
@@ -389,7 +384,7 @@ output_detailed(const PlErrors *errs, const char *base_uri)
 	k.val.string.val = "errors";
 	k.val.string.len = 6;
 	pushJsonbValue(&st, WJB_KEY, &k);
-	push_children(&st, errs, set, errs->count, 0, base_uri);
+	push_children(&st, errs, set, errs->count, 0);
 	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }
 
@@ -504,10 +499,11 @@ best_index(const PlErrors *errs)
 
 /*
  * The violations errs in the given format; NULL for 'best' when there are
- * none.  base_uri is the root schema's absolute $id, or NULL.
+ * none.  'basic' and 'detailed' show the absolute locations errs recorded
+ * (pl_output_wants_absolute).
  */
 Jsonb *
-pl_errors_output(const PlErrors *errs, PlOutputFormat format, const char *base_uri)
+pl_errors_output(const PlErrors *errs, PlOutputFormat format)
 {
 	JsonbParseState *st = NULL;
 
@@ -517,11 +513,11 @@ pl_errors_output(const PlErrors *errs, PlOutputFormat format, const char *base_u
 	{
 		if (errs->count == 0)
 			return NULL;
-		return JsonbValueToJsonb(push_unit(&st, &errs->items[best_index(errs)], false, NULL));
+		return JsonbValueToJsonb(push_unit(&st, &errs->items[best_index(errs)], false));
 	}
 	if (errs->count == 0)
 		return valid_output();
 	if (format == PL_OUTPUT_BASIC)
-		return output_basic(errs, base_uri);
-	return output_detailed(errs, base_uri);
+		return output_basic(errs);
+	return output_detailed(errs);
 }

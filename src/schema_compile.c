@@ -63,6 +63,9 @@ typedef struct Compiler
 	List	   *nodes;			/* every SchemaNode compiled, for the cycle check */
 	List	   *formats;		/* FormatEntry *: registered formats found so far */
 	const char *doc;			/* document being indexed (NULL: the schema itself) */
+	int			nlocations;		/* absolute locations noted (see note_location) */
+	int			locations_cap;
+	PlSchemaLocation *locations;
 } Compiler;
 
 /* A registered format, compiled once per compilation however often it is used. */
@@ -591,7 +594,8 @@ resolve_ref(Compiler *c, JNode *n, const char *keyword, const char *ref)
 		t = follow_pointer(doc, frag);
 		if (t == NULL)
 			compile_error(c, n, keyword, "reference \"%s\" resolves to no schema", ref);
-		adopt_context(t, doc, frag);
+		/* doc may be a resource inside its document: keep pointers document-wide */
+		adopt_context(t, doc, doc->pointer && doc->pointer[0] ? psprintf("%s%s", doc->pointer, frag) : frag);
 		return t;
 	}
 	a = find_anchor(c, res, frag);
@@ -1120,7 +1124,103 @@ compile_object(Compiler *c, JNode *n, SchemaNode *s)
 		s->has |= PL_HAS_OBJECT_KW;
 }
 
-/* The node a reference keyword names, compiled. */
+/* ---- absolute locations (absoluteKeywordLocation of errors()) ---- */
+
+/* Does uri start with a scheme (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":")? */
+static inline bool
+uri_is_absolute(const char *uri)
+{
+	const char *p = uri;
+
+	if (uri == NULL || !isalpha((unsigned char) *p))
+		return false;
+	while (isalnum((unsigned char) *p) || *p == '+' || *p == '-' || *p == '.')
+		p++;
+	return *p == ':';
+}
+
+/*
+ * Note where s, compiled from t, lies in absolute terms: the canonical URI
+ * of t's resource and t's pointer inside it (when that URI is absolute), so
+ * a failure past a reference to s, or inside the resource s roots, can say
+ * where it is.  Both strings are the compiler's own; nothing is built.  A
+ * boolean schema is shared, so a reference to one gets a copy of its own.
+ * Returns s or that copy.
+ */
+static SchemaNode *
+note_location(Compiler *c, const JNode *t, SchemaNode *s)
+{
+	const JNode *res = uri_is_absolute(t->base) ? find_resource(c, t->base) : NULL;
+	size_t		len = res && res->pointer ? strlen(res->pointer) : 0;
+	PlSchemaLocation *loc;
+
+	if (res == NULL || res->pointer == NULL || t->pointer == NULL ||
+		strncmp(t->pointer, res->pointer, len) != 0 || (t->pointer[len] != '/' && t->pointer[len] != '\0'))
+		return s;
+	if (s->constant >= 0)
+	{
+		SchemaNode *copy = palloc(sizeof(SchemaNode));
+
+		*copy = *s;
+		s = copy;
+	}
+	if (c->nlocations == c->locations_cap)
+	{
+		c->locations_cap = c->locations_cap ? c->locations_cap * 2 : 8;
+		c->locations = c->locations ?
+			repalloc(c->locations, sizeof(PlSchemaLocation) * c->locations_cap) :
+			palloc(sizeof(PlSchemaLocation) * c->locations_cap);
+	}
+	loc = &c->locations[c->nlocations++];
+	loc->node = s;
+	loc->uri = t->base;
+	loc->pointer = t->pointer + len;
+	return s;
+}
+
+/* qsort/bsearch order of locations: by node address. */
+static int
+location_cmp(const void *a, const void *b)
+{
+	uintptr_t	x = (uintptr_t) ((const PlSchemaLocation *) a)->node;
+	uintptr_t	y = (uintptr_t) ((const PlSchemaLocation *) b)->node;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Keep the noted locations in the schema: sorted, each node once. */
+static void
+keep_locations(Compiler *c, PlSchema *schema)
+{
+	int			n = 0;
+
+	if (c->nlocations == 0)
+		return;
+	qsort(c->locations, c->nlocations, sizeof(PlSchemaLocation), location_cmp);
+	for (int i = 0; i < c->nlocations; i++)
+		if (n == 0 || c->locations[n - 1].node != c->locations[i].node)
+			c->locations[n++] = c->locations[i];
+	schema->locations = palloc(sizeof(PlSchemaLocation) * n);
+	memcpy(schema->locations, c->locations, sizeof(PlSchemaLocation) * n);
+	schema->nlocations = n;
+	pfree(c->locations);
+}
+
+/* The absolute location noted for node, or NULL (read only to report failures). */
+const PlSchemaLocation *
+pl_schema_location(const PlSchema *schema, const SchemaNode *node)
+{
+	PlSchemaLocation key = {.node = node};
+
+	if (schema->nlocations == 0)
+		return NULL;
+	return bsearch(&key, schema->locations, schema->nlocations, sizeof(PlSchemaLocation),
+				   location_cmp);
+}
+
+/* ---- end of absolute locations ---- */
+
+/* The node a reference keyword names, compiled (located, for errors()). */
 static SchemaNode *
 compile_ref(Compiler *c, JNode *n, const char *kw, JNode **target)
 {
@@ -1129,7 +1229,7 @@ compile_ref(Compiler *c, JNode *n, const char *kw, JNode **target)
 	if (ref == NULL)
 		return NULL;
 	*target = resolve_ref(c, n, kw, ref->str);
-	return compile_node(c, *target, n);
+	return note_location(c, *target, compile_node(c, *target, n));
 }
 
 /*
@@ -1236,6 +1336,7 @@ compile_resource(Compiler *c, JNode *n, SchemaNode *s)
 	r->root = s;
 	r->recursive_anchor = ra && ra->type == JB_BOOL && ra->boolean;
 	s->resource = r;
+	note_location(c, n, s);
 	foreach(lc, c->anchors)
 	{
 		AnchorEntry *a = lfirst(lc);
@@ -1245,7 +1346,7 @@ compile_resource(Compiler *c, JNode *n, SchemaNode *s)
 		r->dynamic_names = r->ndynamic ? repalloc(r->dynamic_names, sizeof(char *) * (r->ndynamic + 1)) : palloc(sizeof(char *));
 		r->dynamic_targets = r->ndynamic ? repalloc(r->dynamic_targets, sizeof(SchemaNode *) * (r->ndynamic + 1)) : palloc(sizeof(SchemaNode *));
 		r->dynamic_names[r->ndynamic] = a->name;
-		r->dynamic_targets[r->ndynamic++] = compile_node(c, a->node, n);
+		r->dynamic_targets[r->ndynamic++] = note_location(c, a->node, compile_node(c, a->node, n));
 	}
 }
 
@@ -1573,6 +1674,7 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 			compile_dispatch(node);
 			schema->dynamic |= node->dynamic_name != NULL || node->recursive_ref;
 		}
+		keep_locations(&c, schema);
 	}
 	PG_FINALLY();
 	{

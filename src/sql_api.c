@@ -79,9 +79,10 @@ errors_as(FunctionCallInfo fcinfo, PlSpec *spec, int n)
 
 	pl_stats_begin(&sc, spec);
 	pl_errors_init(&errs);
+	errs.absolute = pl_output_wants_absolute(format);
 	ok = pl_spec_check(spec, doc, &out, &errs);
 	pl_stats_end(&sc, ok ? PL_STAT_PASSED : PL_STAT_FAILED, ok && out != doc);
-	res = pl_errors_output(&errs, format, pl_spec_base_uri(spec));
+	res = pl_errors_output(&errs, format);
 	if (res == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_JSONB_P(res);

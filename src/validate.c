@@ -39,9 +39,23 @@ typedef struct Annot
 	bool		all;			/* every one of them */
 } Annot;
 
+/*
+ * A frame of absoluteKeywordLocation, on the C stack: the keywordLocation
+ * from byte mark on lies under node, a reference target or resource root.
+ * It is copied to the heap (pinned) only when a failure inside needs it.
+ */
+typedef struct AbsFrame
+{
+	const SchemaNode *node;
+	int			mark;
+	struct AbsFrame *outer;
+	const PlAbsLocation *pinned;
+} AbsFrame;
+
 /* State of one validation. */
 typedef struct VCtx
 {
+	const PlSchema *schema;
 	PlErrors   *errs;			/* NULL: stop at the first failure */
 	StringInfoData kw;			/* keywordLocation so far (collecting mode) */
 	StringInfoData inst;		/* instanceLocation so far (collecting mode) */
@@ -49,6 +63,8 @@ typedef struct VCtx
 	int			nscope;
 	int			scope_cap;
 	PlResource **scope;			/* dynamic scope, outermost first */
+	bool		absolute;		/* collecting absolute locations (errs->absolute) */
+	AbsFrame   *frame;			/* innermost frame of absoluteKeywordLocation */
 } VCtx;
 
 static bool v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an);
@@ -108,6 +124,36 @@ pop_path(StringInfo path, int save)
 	path->data[save] = '\0';
 }
 
+/*
+ * The heap copy of frame f and the frames around it, made once per frame:
+ * the absolute URI of its node, "<resource URI>#<pointer>", or NULL.
+ */
+static const PlAbsLocation *
+abs_pin(VCtx *cx, AbsFrame *f)
+{
+	PlAbsLocation *p;
+	const PlSchemaLocation *loc;
+
+	if (f == NULL || f->pinned)
+		return f ? f->pinned : NULL;
+	p = palloc(sizeof(PlAbsLocation));
+	loc = pl_schema_location(cx->schema, f->node);
+	p->base = NULL;
+	if (loc)
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		appendStringInfo(&buf, "%s#", loc->uri);
+		pl_append_fragment(&buf, loc->pointer, strlen(loc->pointer));
+		p->base = buf.data;
+	}
+	p->mark = f->mark;
+	p->outer = abs_pin(cx, f->outer);
+	f->pinned = p;
+	return p;
+}
+
 /* Record a failure of keyword kw (NULL: the schema itself); returns false. */
 static bool
 pg_attribute_printf(3, 4)
@@ -124,6 +170,8 @@ fail(VCtx *cx, const char *kw, const char *fmt,...)
 	va_end(args);
 	save = kw ? push_kw(cx, kw) : cx->kw.len;
 	pl_errors_add(cx->errs, cx->inst.data, cx->kw.data, "%s", msg);
+	if (cx->absolute)
+		cx->errs->items[cx->errs->count - 1].absolute = abs_pin(cx, cx->frame);
 	pop_path(&cx->kw, save);
 	return false;
 }
@@ -165,6 +213,41 @@ v_child(VCtx *cx, const SchemaNode *s, const char *kw, int idx, const JbRef *v, 
 	if (idx >= 0)
 		push_kw_index(cx, idx);
 	ok = v_node(cx, s, v, an);
+	pop_path(&cx->kw, save);
+	return ok;
+}
+
+/* Is s where the innermost frame of absoluteKeywordLocation starts? */
+static inline bool
+abs_entered(const VCtx *cx, const SchemaNode *s)
+{
+	return cx->frame && cx->frame->node == s && cx->frame->mark == cx->kw.len;
+}
+
+/* Run s on v in a new frame of absoluteKeywordLocation (out of the walk's line). */
+static pg_noinline bool
+v_located(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	AbsFrame	frame = {.node = s,.mark = cx->kw.len,.outer = cx->frame};
+	bool		ok;
+
+	cx->frame = &frame;
+	ok = v_node(cx, s, v, an);
+	cx->frame = frame.outer;
+	return ok;
+}
+
+/* Run target s of reference keyword kw on v: absolute locations restart at s. */
+static bool
+v_ref(VCtx *cx, const SchemaNode *s, const char *kw, const JbRef *v, Annot *an)
+{
+	int			save;
+	bool		ok;
+
+	if (!cx->absolute || cx->errs == NULL)
+		return v_child(cx, s, kw, -1, v, an);
+	save = push_kw(cx, kw);
+	ok = v_located(cx, s, v, an);
 	pop_path(&cx->kw, save);
 	return ok;
 }
@@ -1366,13 +1449,13 @@ v_applicators(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 
 		if (enter)
 			scope_push(cx, s->ref_scope);
-		ok = v_child(cx, s->ref, "$ref", -1, v, an);
+		ok = v_ref(cx, s->ref, "$ref", v, an);
 		if (enter)
 			cx->nscope--;
 	}
 	if ((ok || cx->errs) && s->dynamic_ref &&
-		!v_child(cx, (s->dynamic_name || s->recursive_ref) ? dynamic_target(cx, s) : s->dynamic_ref,
-				 s->recursive_ref || s->draft == PL_DRAFT2019 ? "$recursiveRef" : "$dynamicRef", -1, v, an))
+		!v_ref(cx, (s->dynamic_name || s->recursive_ref) ? dynamic_target(cx, s) : s->dynamic_ref,
+			   s->recursive_ref || s->draft == PL_DRAFT2019 ? "$recursiveRef" : "$dynamicRef", v, an))
 		ok = false;
 	if ((ok || cx->errs) && s->all_of.n && !v_all_of(cx, s, v, an))
 		ok = false;
@@ -1493,8 +1576,14 @@ v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 		check_stack_depth();
 		CHECK_FOR_INTERRUPTS();
 	}
-	if (s->resource && cx->dynamic)
-		scope_push(cx, s->resource);
+	if (s->resource)
+	{
+		/* a resource starts a frame of absoluteKeywordLocation, when collecting them */
+		if (cx->absolute && cx->errs && !abs_entered(cx, s))
+			return v_located(cx, s, v, an);
+		if (cx->dynamic)
+			scope_push(cx, s->resource);
+	}
 	/* annotations of sibling keywords above do not flow into a tracking schema */
 	if (s->tracks)
 		annot_init(&local, v);
@@ -1511,8 +1600,10 @@ static void
 vctx_init(VCtx *cx, const PlSchema *schema, PlErrors *errs, const char *ptr_prefix)
 {
 	memset(cx, 0, sizeof(VCtx));
+	cx->schema = schema;
 	cx->dynamic = schema->dynamic;
 	cx->errs = errs;
+	cx->absolute = errs && errs->absolute;
 	if (errs)
 	{
 		initStringInfo(&cx->kw);
