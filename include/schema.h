@@ -10,6 +10,8 @@
 #ifndef PIPELINE_SCHEMA_H
 #define PIPELINE_SCHEMA_H
 
+#include "nodes/pg_list.h"
+
 #include "jsonb_read.h"
 #include "numbers.h"
 #include "ecma_regex.h"
@@ -290,6 +292,9 @@ typedef struct PlCompileOptions
 /* src/schema_compile.c */
 extern PlSchema *pl_schema_compile(Jsonb *schema, const PlCompileOptions *opts);
 extern void pl_schema_free(PlSchema *schema);
+
+/* src/schema_freeze.c */
+extern SchemaNode *pl_schema_freeze(SchemaNode *root, List *nodes, MemoryContext keep);
 
 /* src/validate.c */
 extern bool pl_validate(PlSchema *schema, Jsonb *doc);

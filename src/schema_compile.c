@@ -16,9 +16,11 @@
  * metaschemas, then whatever the caller's resolver finds (the registry of
  * pipeline.register_schema() for specs; nothing for the IMMUTABLE compat
  * functions).
- * Everything is allocated in one memory context that the caller keeps for
- * the life of the compiled spec; regexes compiled outside that context are
- * released by a reset callback on it.
+ * The compiler works in a scratch context; the finished nodes are copied
+ * into the context the caller keeps for the life of the compiled spec
+ * (src/schema_freeze.c), where the regexes are compiled to begin with;
+ * their parts compiled outside memory contexts are released by a reset
+ * callback on it.
  *
  *-------------------------------------------------------------------------
  */
@@ -60,6 +62,7 @@ typedef struct Compiler
 	List	   *anchors;		/* AnchorEntry * */
 	List	   *regexes;		/* PlRegex * to free with the context */
 	List	   *nodes;			/* every SchemaNode compiled, for the cycle check */
+	MemoryContext keep;			/* the schema's context (the rest is scratch) */
 	const char *doc;			/* document being indexed (NULL: the schema itself) */
 } Compiler;
 
@@ -690,13 +693,19 @@ get_schema_map(Compiler *c, JNode *n, const char *kw, PlNamedSchema **out)
 	return v->n;
 }
 
-/* Compile pattern src into re, or fail naming where it was written. */
+/*
+ * Compile pattern src into re (in the schema's context: regexes are kept as
+ * compiled, not copied), or fail naming where it was written.
+ */
 static void
 compile_regex(Compiler *c, JNode *at, const char *kw, PlRegex *re, const JNode *src)
 {
 	char	   *err = NULL;
+	MemoryContext old = MemoryContextSwitchTo(c->keep);
+	bool		ok = pl_regex_compile(re, src->str, src->len, &err);
 
-	if (!pl_regex_compile(re, src->str, src->len, &err))
+	MemoryContextSwitchTo(old);
+	if (!ok)
 		compile_error(c, at, kw, "invalid regular expression \"%.*s%s\": %s",
 					  pg_mbcliplen(src->str, src->len, 64), src->str,
 					  src->len > 64 ? "..." : "", err);
@@ -798,7 +807,7 @@ compile_string(Compiler *c, JNode *n, SchemaNode *s)
 	}
 	if (pattern)
 	{
-		s->pattern = palloc0(sizeof(PlRegex));
+		s->pattern = MemoryContextAllocZero(c->keep, sizeof(PlRegex));
 		compile_regex(c, n, "pattern", s->pattern, pattern);
 	}
 	if (format)
@@ -959,7 +968,7 @@ compile_pattern_properties(Compiler *c, JNode *n, SchemaNode *s)
 	if (pp == NULL)
 		return;
 	s->npatterns = pp->n;
-	s->patterns = palloc0(sizeof(PlPatternSchema) * Max(pp->n, 1));
+	s->patterns = MemoryContextAllocZero(c->keep, sizeof(PlPatternSchema) * Max(pp->n, 1));
 	for (int i = 0; i < pp->n; i++)
 	{
 		JNode		key = {.type = JB_STRING,.str = pp->pairs[i].key,.len = pp->pairs[i].keylen};
@@ -1459,7 +1468,7 @@ keep_regexes(Compiler *c, PlSchema *schema)
 	ListCell   *lc;
 	int			i = 0;
 
-	schema->regexes = palloc(sizeof(PlRegex *) * Max(list_length(c->regexes), 1));
+	schema->regexes = MemoryContextAlloc(schema->cxt, sizeof(PlRegex *) * Max(list_length(c->regexes), 1));
 	foreach(lc, c->regexes)
 		schema->regexes[i++] = lfirst(lc);
 	schema->nregex = i;
@@ -1468,7 +1477,8 @@ keep_regexes(Compiler *c, PlSchema *schema)
 /*
  * Compile a JSON Schema.  The result lives in a new memory context, a child
  * of CurrentMemoryContext; reparent it to keep it.  Raises 22023 on a bad
- * schema.
+ * schema.  The compiler works in a scratch context under it, deleted once
+ * the nodes are copied out (pl_schema_freeze).
  */
 PlSchema *
 pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
@@ -1476,6 +1486,8 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
 											  "pipeline compiled schema",
 											  ALLOCSET_SMALL_SIZES);
+	MemoryContext scratch = AllocSetContextCreate(cxt, "pipeline schema compiler",
+												  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	PlSchema   *schema = palloc0(sizeof(PlSchema));
 	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
@@ -1486,8 +1498,10 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 	cb->func = free_regexes;
 	cb->arg = schema;
 	MemoryContextRegisterResetCallback(cxt, cb);
+	MemoryContextSwitchTo(scratch);
 	c.opts = opts;
 	c.schema = schema;
+	c.keep = cxt;
 	root = jnode_from_jsonb(jb);
 	add_resource(&c, "", root);
 	index_schema(&c, root, NULL, opts->default_draft, PL_VOCAB_ALL, "");
@@ -1505,6 +1519,7 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 			compile_dispatch(node);
 			schema->dynamic |= node->dynamic_name != NULL || node->recursive_ref;
 		}
+		schema->root = pl_schema_freeze(schema->root, c.nodes, cxt);
 	}
 	PG_FINALLY();
 	{
@@ -1512,6 +1527,7 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(old);
+	MemoryContextDelete(scratch);
 	return schema;
 }
 
