@@ -171,11 +171,12 @@ struct SchemaNode
 	uint32		has;			/* PL_HAS_* */
 	int8		constant;		/* -1: normal; 0: always fails; 1: always passes */
 	uint8		types;			/* PL_T_*; 0 = no "type" keyword */
+	bool		unique_items;	/* (an array keyword: here, it fills a hole) */
 	int			draft;
+	int			nenum;
 	PlResource *resource;		/* non-NULL when this node is a resource root */
 
 	/* any instance */
-	int			nenum;
 	JNode	  **enum_values;
 	JNode	   *const_value;
 
@@ -191,10 +192,10 @@ struct SchemaNode
 	int64		max_length;
 	PlRegex    *pattern;
 	PlFormat	format;
-	const char *format_name;
 	bool		format_assert;
 	bool		content_base64;	/* draft-07 contentEncoding: "base64" */
 	bool		content_json;	/* draft-07 contentMediaType: "application/json" */
+	const char *format_name;
 
 	/* arrays */
 	PlSchemaList prefix_items;	/* prefixItems, or the array form of items */
@@ -204,11 +205,11 @@ struct SchemaNode
 	int64		max_contains;	/* -1 = absent */
 	int64		min_items;
 	int64		max_items;
-	bool		unique_items;
 	SchemaNode *unevaluated_items;
 
 	/* objects */
 	int			nprops;
+	int			nrequired;
 	PlNamedSchema *props;
 	int16	   *props_by_len;	/* [L]: first of "properties" at least L bytes long
 								 * (L up to props_maxlen + 1), or NULL */
@@ -216,11 +217,10 @@ struct SchemaNode
 	int			npatterns;
 	PlPatternSchema *patterns;
 	SchemaNode *additional;
-	int			nrequired;
 	JNode	  **required;
 	int			ndepreq;
-	PlDependency *depreq;
 	int			ndepschemas;
+	PlDependency *depreq;
 	PlNamedSchema *depschemas;
 	SchemaNode *property_names;
 	int64		min_props;
@@ -250,6 +250,14 @@ struct SchemaNode
 	uint8		accept;			/* scalar JEntry kinds "type" passes outright, by PL_JENTRY_BIT */
 	uint8		mark;			/* compile-time cycle check: 0 new, 1 on path, 2 done */
 };
+
+/*
+ * Block sizes of the contexts that hold a compiled spec for the backend's
+ * life: 1 kB blocks, so that an allocation above 128 bytes gets a block of
+ * exactly its size and no block is left mostly empty.
+ */
+#define PL_COMPILED_SIZES \
+	ALLOCSET_SMALL_MINSIZE, ALLOCSET_SMALL_INITSIZE, ALLOCSET_SMALL_INITSIZE
 
 /* A compiled schema and the memory that holds it. */
 typedef struct PlSchema

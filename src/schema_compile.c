@@ -1485,7 +1485,7 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
 											  "pipeline compiled schema",
-											  ALLOCSET_SMALL_SIZES);
+											  PL_COMPILED_SIZES);
 	MemoryContext scratch = AllocSetContextCreate(cxt, "pipeline schema compiler",
 												  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);

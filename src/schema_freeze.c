@@ -32,6 +32,8 @@ typedef struct Freezer
 {
 	char	   *cursor;			/* next free byte of the chunk; NULL: measuring */
 	Size		size;			/* bytes taken so far */
+	char	   *strings;		/* next free byte of the chunk's tail, for strings */
+	Size		strsize;		/* bytes of strings so far (not aligned) */
 	HTAB	   *moved;			/* old address -> its copy */
 } Freezer;
 
@@ -47,7 +49,7 @@ typedef struct MovedEntry
  * freeze_node (the scratch context it points into is deleted).
  */
 #if SIZEOF_VOID_P == 8
-StaticAssertDecl(sizeof(SchemaNode) == 496, "a new SchemaNode field must be handled by freeze_node");
+StaticAssertDecl(sizeof(SchemaNode) == 456, "a new SchemaNode field must be handled by freeze_node");
 #endif
 
 /* size bytes of the copy, zeroed (MAXALIGNed, like the chunk's start). */
@@ -83,7 +85,10 @@ fz_moved(Freezer *f, const void *old)
 	return e ? e->copy : NULL;
 }
 
-/* The copy of string s (len bytes and a NUL), shared by every user of s. */
+/*
+ * The copy of string s (len bytes and a NUL), shared by every user of s;
+ * strings go, unaligned, after everything else.
+ */
 static const char *
 fz_string(Freezer *f, const char *s, int len)
 {
@@ -93,7 +98,14 @@ fz_string(Freezer *f, const char *s, int len)
 		return NULL;
 	if ((copy = fz_moved(f, s)) != NULL)
 		return copy;
-	copy = fz_take(f, len + 1);
+	f->strsize += len + 1;
+	if (f->cursor == NULL)
+		copy = palloc0(len + 1);
+	else
+	{
+		copy = f->strings;
+		f->strings += len + 1;
+	}
 	memcpy(copy, s, len);
 	fz_remember(f, s, copy);
 	return copy;
@@ -378,13 +390,16 @@ pl_schema_freeze(SchemaNode *root, List *nodes, MemoryContext keep)
 {
 	Freezer		f = {0};
 	Size		size;
+	Size		strsize;
 
 	freeze_pass(&f, root, nodes);
 	size = f.size;
-	f.cursor = MemoryContextAllocZero(keep, Max(size, 1));
-	f.size = 0;
+	strsize = f.strsize;
+	f.cursor = MemoryContextAllocZero(keep, Max(size + strsize, 1));
+	f.strings = f.cursor + size;
+	f.size = f.strsize = 0;
 	root = freeze_pass(&f, root, nodes);
-	if (f.size != size)
-		elog(ERROR, "compiled schema copy took %zu bytes, measured %zu", f.size, size);
+	if (f.size != size || f.strsize != strsize)
+		elog(ERROR, "compiled schema copy took %zu bytes, measured %zu", f.size + f.strsize, size + strsize);
 	return root;
 }

@@ -144,7 +144,7 @@ pl_spec_compile(Jsonb *spec_jb, PlSchemaResolver resolve)
 	static const char *const on_error[] = {"raise", "quarantine", "skip", NULL};
 	static const char *const formats[] = {"assert", "annotate", NULL};
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline spec",
-											  ALLOCSET_SMALL_SIZES);
+											  PL_COMPILED_SIZES);
 	MemoryContext scratch = AllocSetContextCreate(cxt, "pipeline spec compiler",
 												  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(scratch);
