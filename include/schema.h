@@ -70,6 +70,7 @@ struct JNode
 };
 
 typedef struct SchemaNode SchemaNode;
+typedef struct PlApplicators PlApplicators;
 
 /* Vocabularies a metaschema may turn off */
 #define PL_VOCAB_APPLICATOR	0x01
@@ -133,6 +134,32 @@ typedef struct PlSchemaList
 	SchemaNode **items;
 	PlDispatch *dispatch;		/* anyOf/oneOf told apart by a property, or NULL */
 } PlSchemaList;
+
+/*
+ * In-place applicators other than "$ref" (SchemaNode.app): most subschemas
+ * have none, and every subschema is compiled in every backend.
+ */
+struct PlApplicators
+{
+	PlSchemaList all_of;
+	PlSchemaList any_of;
+	PlSchemaList one_of;
+	SchemaNode *not;
+	SchemaNode *if_;
+	SchemaNode *then_;
+	SchemaNode *else_;
+	SchemaNode *dynamic_ref;	/* static target of $dynamicRef / $recursiveRef */
+	const char *dynamic_name;	/* anchor to look up in the dynamic scope, or NULL */
+	bool		recursive_ref;	/* 2019-09 $recursiveRef */
+};
+
+/* Does a hold no applicator the validator reads ("then", "else" need "if")? */
+static inline bool
+pl_no_applicators(const PlApplicators *a)
+{
+	return a->all_of.n == 0 && a->any_of.n == 0 && a->one_of.n == 0 &&
+		a->not == NULL && a->if_ == NULL && a->dynamic_ref == NULL;
+}
 
 /* Keyword presence bits (SchemaNode.has), so the walk skips absent groups */
 #define PL_HAS_NUMBER_KW	0x0001	/* minimum .. multipleOf */
@@ -228,18 +255,9 @@ struct SchemaNode
 	SchemaNode *unevaluated_props;
 
 	/* applicators on the same instance */
-	PlSchemaList all_of;
-	PlSchemaList any_of;
-	PlSchemaList one_of;
-	SchemaNode *not;
-	SchemaNode *if_;
-	SchemaNode *then_;
-	SchemaNode *else_;
 	SchemaNode *ref;
 	PlResource *ref_scope;		/* resource around $ref's target, if not its root */
-	SchemaNode *dynamic_ref;	/* static target of $dynamicRef / $recursiveRef */
-	const char *dynamic_name;	/* anchor to look up in the dynamic scope, or NULL */
-	bool		recursive_ref;	/* 2019-09 $recursiveRef */
+	PlApplicators *app;			/* the others; compiled: NULL when there are none */
 
 	/* does evaluating this node need annotation results (unevaluated*)? */
 	bool		tracks;

@@ -1095,7 +1095,7 @@ compile_dynamic_ref(Compiler *c, JNode *n, SchemaNode *s)
 	JNode	   *target = NULL;
 	JNode	   *ref;
 
-	if (n->draft >= PL_DRAFT2020 && (s->dynamic_ref = compile_ref(c, n, "$dynamicRef", &target)))
+	if (n->draft >= PL_DRAFT2020 && (s->app->dynamic_ref = compile_ref(c, n, "$dynamicRef", &target)))
 	{
 		char	   *res;
 		char	   *frag;
@@ -1105,13 +1105,13 @@ compile_dynamic_ref(Compiler *c, JNode *n, SchemaNode *s)
 		uri_split_fragment(ref->str, &res, &frag);
 		anchor = target ? jnode_get(target, "$dynamicAnchor") : NULL;
 		if (frag && anchor && anchor->type == JB_STRING && strcmp(anchor->str, frag) == 0)
-			s->dynamic_name = anchor->str;
+			s->app->dynamic_name = anchor->str;
 	}
-	else if (n->draft == PL_DRAFT2019 && (s->dynamic_ref = compile_ref(c, n, "$recursiveRef", &target)))
+	else if (n->draft == PL_DRAFT2019 && (s->app->dynamic_ref = compile_ref(c, n, "$recursiveRef", &target)))
 	{
 		JNode	   *anchor = jnode_get(target, "$recursiveAnchor");
 
-		s->recursive_ref = anchor && anchor->type == JB_BOOL && anchor->boolean;
+		s->app->recursive_ref = anchor && anchor->type == JB_BOOL && anchor->boolean;
 	}
 }
 
@@ -1121,22 +1121,21 @@ compile_applicators(Compiler *c, JNode *n, SchemaNode *s)
 {
 	JNode	   *target;
 
-	get_schema_list(c, n, "allOf", &s->all_of);
-	get_schema_list(c, n, "anyOf", &s->any_of);
-	get_schema_list(c, n, "oneOf", &s->one_of);
-	s->not = get_schema(c, n, "not");
+	get_schema_list(c, n, "allOf", &s->app->all_of);
+	get_schema_list(c, n, "anyOf", &s->app->any_of);
+	get_schema_list(c, n, "oneOf", &s->app->one_of);
+	s->app->not = get_schema(c, n, "not");
 	if (n->draft >= PL_DRAFT7)
 	{
-		s->if_ = get_schema(c, n, "if");
-		s->then_ = get_schema(c, n, "then");
-		s->else_ = get_schema(c, n, "else");
+		s->app->if_ = get_schema(c, n, "if");
+		s->app->then_ = get_schema(c, n, "then");
+		s->app->else_ = get_schema(c, n, "else");
 	}
 	s->ref = compile_ref(c, n, "$ref", &target);
 	if (s->ref)
 		s->ref_scope = enclosing_resource(c, n, target);
 	compile_dynamic_ref(c, n, s);
-	if (s->all_of.n || s->any_of.n || s->one_of.n || s->not || s->if_ ||
-		s->ref || s->dynamic_ref)
+	if (s->ref || !pl_no_applicators(s->app))
 		s->has |= PL_HAS_APPLICATOR;
 }
 
@@ -1207,6 +1206,7 @@ compile_node(Compiler *c, JNode *n, const JNode *from)
 	if (n->base == NULL && from)
 		adopt_context(n, from, from->pointer);
 	s = palloc0(sizeof(SchemaNode));
+	s->app = palloc0(sizeof(PlApplicators));
 	n->compiled = s;
 	c->nodes = lappend(c->nodes, s);
 	s->constant = -1;
@@ -1266,8 +1266,8 @@ fast_shape(SchemaNode *s)
 	if (s == NULL || s->constant >= 0 || s->resource || s->tracks)
 		return 0;
 	s->scalar_leaf = !(s->has & PL_HAS_APPLICATOR);
-	s->ref_only = s->has == PL_HAS_APPLICATOR && s->types == 0 && s->ref && !s->dynamic_ref &&
-		s->all_of.n == 0 && s->any_of.n == 0 && s->one_of.n == 0 && !s->not && !s->if_;
+	s->ref_only = s->has == PL_HAS_APPLICATOR && s->types == 0 && s->ref &&
+		pl_no_applicators(s->app);
 	s->accept = accepted_entries(s->types);
 	if (s->has == 0)
 		s->fast = PL_FAST_TYPE;
@@ -1294,8 +1294,8 @@ only_value(const SchemaNode *s, int depth)
 	if ((s->has & PL_HAS_ENUM) && s->nenum == 1)
 		return s->enum_values[0];
 	v = only_value(s->ref, depth + 1);
-	for (int i = 0; v == NULL && i < s->all_of.n; i++)
-		v = only_value(s->all_of.items[i], depth + 1);
+	for (int i = 0; v == NULL && i < s->app->all_of.n; i++)
+		v = only_value(s->app->all_of.items[i], depth + 1);
 	return v;
 }
 
@@ -1315,8 +1315,8 @@ key_value(const SchemaNode *s, const char *key, int keylen, int depth)
 			v = only_value(s->props[i].schema, 0);
 	if (v == NULL)
 		v = key_value(s->ref, key, keylen, depth + 1);
-	for (int i = 0; v == NULL && i < s->all_of.n; i++)
-		v = key_value(s->all_of.items[i], key, keylen, depth + 1);
+	for (int i = 0; v == NULL && i < s->app->all_of.n; i++)
+		v = key_value(s->app->all_of.items[i], key, keylen, depth + 1);
 	return v;
 }
 
@@ -1331,8 +1331,8 @@ requires_key(const SchemaNode *s, const char *key, int keylen, int depth)
 			return true;
 	if (requires_key(s->ref, key, keylen, depth + 1))
 		return true;
-	for (int i = 0; i < s->all_of.n; i++)
-		if (requires_key(s->all_of.items[i], key, keylen, depth + 1))
+	for (int i = 0; i < s->app->all_of.n; i++)
+		if (requires_key(s->app->all_of.items[i], key, keylen, depth + 1))
 			return true;
 	return false;
 }
@@ -1387,8 +1387,8 @@ find_dispatch(const PlSchemaList *list, const SchemaNode *s, int depth)
 		d = dispatch_on(list, s->required[i]->str, s->required[i]->len);
 	if (d == NULL)
 		d = find_dispatch(list, s->ref, depth + 1);
-	for (int i = 0; d == NULL && i < s->all_of.n; i++)
-		d = find_dispatch(list, s->all_of.items[i], depth + 1);
+	for (int i = 0; d == NULL && i < s->app->all_of.n; i++)
+		d = find_dispatch(list, s->app->all_of.items[i], depth + 1);
 	return d;
 }
 
@@ -1399,10 +1399,10 @@ find_dispatch(const PlSchemaList *list, const SchemaNode *s, int depth)
 static void
 compile_dispatch(SchemaNode *s)
 {
-	if (s->any_of.n > 1)
-		s->any_of.dispatch = find_dispatch(&s->any_of, s->any_of.items[0], 0);
-	if (s->one_of.n > 1)
-		s->one_of.dispatch = find_dispatch(&s->one_of, s->one_of.items[0], 0);
+	if (s->app->any_of.n > 1)
+		s->app->any_of.dispatch = find_dispatch(&s->app->any_of, s->app->any_of.items[0], 0);
+	if (s->app->one_of.n > 1)
+		s->app->one_of.dispatch = find_dispatch(&s->app->one_of, s->app->one_of.items[0], 0);
 }
 
 static void check_in_place_cycles(Compiler *c, SchemaNode *s);
@@ -1437,14 +1437,14 @@ check_in_place_cycles(Compiler *c, SchemaNode *s)
 				 errdetail("A cycle of \"$ref\", \"allOf\", \"anyOf\", \"oneOf\", \"not\" or \"if\" would never end.")));
 	s->mark = 1;
 	check_in_place_cycles(c, s->ref);
-	check_in_place_cycles(c, s->dynamic_ref);
-	check_list_cycles(c, &s->all_of);
-	check_list_cycles(c, &s->any_of);
-	check_list_cycles(c, &s->one_of);
-	check_in_place_cycles(c, s->not);
-	check_in_place_cycles(c, s->if_);
-	check_in_place_cycles(c, s->then_);
-	check_in_place_cycles(c, s->else_);
+	check_in_place_cycles(c, s->app->dynamic_ref);
+	check_list_cycles(c, &s->app->all_of);
+	check_list_cycles(c, &s->app->any_of);
+	check_list_cycles(c, &s->app->one_of);
+	check_in_place_cycles(c, s->app->not);
+	check_in_place_cycles(c, s->app->if_);
+	check_in_place_cycles(c, s->app->then_);
+	check_in_place_cycles(c, s->app->else_);
 	for (int i = 0; i < s->ndepschemas; i++)
 		check_in_place_cycles(c, s->depschemas[i].schema);
 	s->mark = 2;
@@ -1517,7 +1517,7 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 			check_in_place_cycles(&c, node);
 			fast_shape(node);
 			compile_dispatch(node);
-			schema->dynamic |= node->dynamic_name != NULL || node->recursive_ref;
+			schema->dynamic |= node->app->dynamic_name != NULL || node->app->recursive_ref;
 		}
 		schema->root = pl_schema_freeze(schema->root, c.nodes, cxt);
 	}

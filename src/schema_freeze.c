@@ -49,7 +49,7 @@ typedef struct MovedEntry
  * freeze_node (the scratch context it points into is deleted).
  */
 #if SIZEOF_VOID_P == 8
-StaticAssertDecl(sizeof(SchemaNode) == 456, "a new SchemaNode field must be handled by freeze_node");
+StaticAssertDecl(sizeof(SchemaNode) == 344, "a new SchemaNode field must be handled by freeze_node");
 #endif
 
 /* size bytes of the copy, zeroed (MAXALIGNed, like the chunk's start). */
@@ -316,6 +316,25 @@ fz_patterns(Freezer *f, PlPatternSchema *p, int n)
 		p[i].schema = fz_node(f, p[i].schema);
 }
 
+/* Copy the applicators other than "$ref" of a node that has some. */
+static PlApplicators *
+fz_applicators(Freezer *f, const PlApplicators *a)
+{
+	PlApplicators *copy = fz_take(f, sizeof(PlApplicators));
+
+	*copy = *a;
+	fz_list(f, &copy->all_of, &a->all_of);
+	fz_list(f, &copy->any_of, &a->any_of);
+	fz_list(f, &copy->one_of, &a->one_of);
+	copy->not = fz_node(f, a->not);
+	copy->if_ = fz_node(f, a->if_);
+	copy->then_ = fz_node(f, a->then_);
+	copy->else_ = fz_node(f, a->else_);
+	copy->dynamic_ref = fz_node(f, a->dynamic_ref);
+	copy->dynamic_name = fz_cstring(f, a->dynamic_name);
+	return copy;
+}
+
 /* Fill d, the copy of s: every field that points somewhere, by hand. */
 static void
 freeze_node(Freezer *f, SchemaNode *d, const SchemaNode *s)
@@ -347,17 +366,9 @@ freeze_node(Freezer *f, SchemaNode *d, const SchemaNode *s)
 	d->depschemas = fz_named(f, s->depschemas, s->ndepschemas);
 	d->property_names = fz_node(f, s->property_names);
 	d->unevaluated_props = fz_node(f, s->unevaluated_props);
-	fz_list(f, &d->all_of, &s->all_of);
-	fz_list(f, &d->any_of, &s->any_of);
-	fz_list(f, &d->one_of, &s->one_of);
-	d->not = fz_node(f, s->not);
-	d->if_ = fz_node(f, s->if_);
-	d->then_ = fz_node(f, s->then_);
-	d->else_ = fz_node(f, s->else_);
 	d->ref = fz_node(f, s->ref);
 	d->ref_scope = fz_resource(f, s->ref_scope);
-	d->dynamic_ref = fz_node(f, s->dynamic_ref);
-	d->dynamic_name = fz_cstring(f, s->dynamic_name);
+	d->app = pl_no_applicators(s->app) ? NULL : fz_applicators(f, s->app);
 }
 
 /* One pass: copy every node of nodes, then what each points to; the new root. */
