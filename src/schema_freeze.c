@@ -22,10 +22,38 @@
  */
 #include "postgres.h"
 
-#include "utils/hsearch.h"
+#include "common/hashfn.h"
 #include "utils/memutils.h"
 
 #include "schema.h"
+
+/* An entry of Freezer.moved: an old address and its copy. */
+typedef struct MovedEntry
+{
+	const void *old;
+	void	   *copy;
+	char		status;			/* simplehash's */
+} MovedEntry;
+
+/* A hash of an address, both halves mixed in. */
+static inline uint32
+fz_hash_pointer(const void *p)
+{
+	uint64		v = (uint64) (uintptr_t) p;
+
+	return murmurhash32((uint32) v ^ (uint32) (v >> 32));
+}
+
+#define SH_PREFIX moved
+#define SH_ELEMENT_TYPE MovedEntry
+#define SH_KEY_TYPE const void *
+#define SH_KEY old
+#define SH_HASH_KEY(tb, key) fz_hash_pointer(key)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 /* State of one pass: where copies go, and what was copied where. */
 typedef struct Freezer
@@ -34,15 +62,8 @@ typedef struct Freezer
 	Size		size;			/* bytes taken so far */
 	char	   *strings;		/* next free byte of the chunk's tail, for strings */
 	Size		strsize;		/* bytes of strings so far (not aligned) */
-	HTAB	   *moved;			/* old address -> its copy */
+	moved_hash *moved;			/* old address -> its copy */
 } Freezer;
-
-/* An entry of Freezer.moved. */
-typedef struct MovedEntry
-{
-	const void *old;
-	void	   *copy;
-} MovedEntry;
 
 /*
  * A new SchemaNode field that points somewhere must be copied by
@@ -71,16 +92,16 @@ fz_take(Freezer *f, Size size)
 static void
 fz_remember(Freezer *f, const void *old, void *copy)
 {
-	MovedEntry *e = hash_search(f->moved, &old, HASH_ENTER, NULL);
+	bool		found;
 
-	e->copy = copy;
+	moved_insert(f->moved, old, &found)->copy = copy;
 }
 
 /* The copy of old made so far, or NULL. */
 static void *
 fz_moved(Freezer *f, const void *old)
 {
-	MovedEntry *e = hash_search(f->moved, &old, HASH_FIND, NULL);
+	MovedEntry *e = moved_lookup(f->moved, old);
 
 	return e ? e->copy : NULL;
 }
@@ -175,13 +196,15 @@ fz_jnode(Freezer *f, const JNode *n)
 /*
  * The copy of node s; every compiled node got its copy before any is
  * filled, so cycles need nothing special.  The shared true and false nodes
- * are static and stay.
+ * are static and stay.  (Measuring, where it is does not matter.)
  */
 static SchemaNode *
 fz_node(Freezer *f, SchemaNode *s)
 {
 	SchemaNode *copy;
 
+	if (f->cursor == NULL)
+		return s;
 	if (s == NULL || (copy = fz_moved(f, s)) == NULL)
 	{
 		if (s && s->constant < 0)
@@ -375,14 +398,9 @@ freeze_node(Freezer *f, SchemaNode *d, const SchemaNode *s)
 static SchemaNode *
 freeze_pass(Freezer *f, SchemaNode *root, List *nodes)
 {
-	HASHCTL		ctl;
 	ListCell   *lc;
 
-	ctl.keysize = sizeof(void *);
-	ctl.entrysize = sizeof(MovedEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	f->moved = hash_create("pipeline schema freeze", Max(list_length(nodes) * 4, 64), &ctl,
-						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	f->moved = moved_create(CurrentMemoryContext, list_length(nodes) * 4, NULL);
 	foreach(lc, nodes)
 		fz_remember(f, lfirst(lc), fz_take(f, sizeof(SchemaNode)));
 	foreach(lc, nodes)
