@@ -10,6 +10,8 @@
 #ifndef PIPELINE_SCHEMA_H
 #define PIPELINE_SCHEMA_H
 
+#include "nodes/pg_list.h"
+
 #include "jsonb_read.h"
 #include "numbers.h"
 #include "ecma_regex.h"
@@ -68,6 +70,7 @@ struct JNode
 };
 
 typedef struct SchemaNode SchemaNode;
+typedef struct PlApplicators PlApplicators;
 
 /* Vocabularies a metaschema may turn off */
 #define PL_VOCAB_APPLICATOR	0x01
@@ -132,6 +135,32 @@ typedef struct PlSchemaList
 	PlDispatch *dispatch;		/* anyOf/oneOf told apart by a property, or NULL */
 } PlSchemaList;
 
+/*
+ * In-place applicators other than "$ref" (SchemaNode.app): most subschemas
+ * have none, and every subschema is compiled in every backend.
+ */
+struct PlApplicators
+{
+	PlSchemaList all_of;
+	PlSchemaList any_of;
+	PlSchemaList one_of;
+	SchemaNode *not;
+	SchemaNode *if_;
+	SchemaNode *then_;
+	SchemaNode *else_;
+	SchemaNode *dynamic_ref;	/* static target of $dynamicRef / $recursiveRef */
+	const char *dynamic_name;	/* anchor to look up in the dynamic scope, or NULL */
+	bool		recursive_ref;	/* 2019-09 $recursiveRef */
+};
+
+/* Does a hold no applicator the validator reads ("then", "else" need "if")? */
+static inline bool
+pl_no_applicators(const PlApplicators *a)
+{
+	return a->all_of.n == 0 && a->any_of.n == 0 && a->one_of.n == 0 &&
+		a->not == NULL && a->if_ == NULL && a->dynamic_ref == NULL;
+}
+
 /* Keyword presence bits (SchemaNode.has), so the walk skips absent groups */
 #define PL_HAS_NUMBER_KW	0x0001	/* minimum .. multipleOf */
 #define PL_HAS_STRING_KW	0x0002	/* minLength, maxLength, pattern, format */
@@ -169,11 +198,12 @@ struct SchemaNode
 	uint32		has;			/* PL_HAS_* */
 	int8		constant;		/* -1: normal; 0: always fails; 1: always passes */
 	uint8		types;			/* PL_T_*; 0 = no "type" keyword */
+	bool		unique_items;	/* (an array keyword: here, it fills a hole) */
 	int			draft;
+	int			nenum;
 	PlResource *resource;		/* non-NULL when this node is a resource root */
 
 	/* any instance */
-	int			nenum;
 	JNode	  **enum_values;
 	JNode	   *const_value;
 
@@ -189,11 +219,11 @@ struct SchemaNode
 	int64		max_length;
 	PlRegex    *pattern;
 	PlFormat	format;
-	const char *format_name;
-	PlCustomFormat *custom_format;	/* format PL_FORMAT_CUSTOM: the registered one */
 	bool		format_assert;
 	bool		content_base64;	/* draft-07 contentEncoding: "base64" */
 	bool		content_json;	/* draft-07 contentMediaType: "application/json" */
+	const char *format_name;
+	PlCustomFormat *custom_format;	/* format PL_FORMAT_CUSTOM: the registered one */
 
 	/* arrays */
 	PlSchemaList prefix_items;	/* prefixItems, or the array form of items */
@@ -203,11 +233,11 @@ struct SchemaNode
 	int64		max_contains;	/* -1 = absent */
 	int64		min_items;
 	int64		max_items;
-	bool		unique_items;
 	SchemaNode *unevaluated_items;
 
 	/* objects */
 	int			nprops;
+	int			nrequired;
 	PlNamedSchema *props;
 	int16	   *props_by_len;	/* [L]: first of "properties" at least L bytes long
 								 * (L up to props_maxlen + 1), or NULL */
@@ -215,11 +245,10 @@ struct SchemaNode
 	int			npatterns;
 	PlPatternSchema *patterns;
 	SchemaNode *additional;
-	int			nrequired;
 	JNode	  **required;
 	int			ndepreq;
-	PlDependency *depreq;
 	int			ndepschemas;
+	PlDependency *depreq;
 	PlNamedSchema *depschemas;
 	SchemaNode *property_names;
 	int64		min_props;
@@ -227,18 +256,9 @@ struct SchemaNode
 	SchemaNode *unevaluated_props;
 
 	/* applicators on the same instance */
-	PlSchemaList all_of;
-	PlSchemaList any_of;
-	PlSchemaList one_of;
-	SchemaNode *not;
-	SchemaNode *if_;
-	SchemaNode *then_;
-	SchemaNode *else_;
 	SchemaNode *ref;
 	PlResource *ref_scope;		/* resource around $ref's target, if not its root */
-	SchemaNode *dynamic_ref;	/* static target of $dynamicRef / $recursiveRef */
-	const char *dynamic_name;	/* anchor to look up in the dynamic scope, or NULL */
-	bool		recursive_ref;	/* 2019-09 $recursiveRef */
+	PlApplicators *app;			/* the others; compiled: NULL when there are none */
 
 	/* does evaluating this node need annotation results (unevaluated*)? */
 	bool		tracks;
@@ -261,6 +281,14 @@ typedef struct PlSchemaLocation
 	const char *uri;
 	const char *pointer;
 } PlSchemaLocation;
+
+/*
+ * Block sizes of the contexts that hold a compiled spec for the backend's
+ * life: 1 kB blocks, so that an allocation above 128 bytes gets a block of
+ * exactly its size and no block is left mostly empty.
+ */
+#define PL_COMPILED_SIZES \
+	ALLOCSET_SMALL_MINSIZE, ALLOCSET_SMALL_INITSIZE, ALLOCSET_SMALL_INITSIZE
 
 /* A compiled schema and the memory that holds it. */
 typedef struct PlSchema
@@ -315,6 +343,10 @@ typedef struct PlCompileOptions
 extern PlSchema *pl_schema_compile(Jsonb *schema, const PlCompileOptions *opts);
 extern void pl_schema_free(PlSchema *schema);
 extern const PlSchemaLocation *pl_schema_location(const PlSchema *schema, const SchemaNode *node);
+
+/* src/schema_freeze.c */
+extern SchemaNode *pl_schema_freeze(SchemaNode *root, List *nodes, PlSchemaLocation *locs, int nlocs,
+									 MemoryContext keep);
 
 /* src/validate.c */
 extern bool pl_validate(PlSchema *schema, Jsonb *doc);

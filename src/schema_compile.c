@@ -17,9 +17,11 @@
  * pipeline.register_schema() for specs; nothing for the IMMUTABLE compat
  * functions).  Likewise a "format" that is not built in is looked up, where
  * it asserts, by the caller's format resolver (pipeline.register_format()).
- * Everything is allocated in one memory context that the caller keeps for
- * the life of the compiled spec; regexes compiled outside that context are
- * released by a reset callback on it.
+ * The compiler works in a scratch context; the finished nodes are copied
+ * into the context the caller keeps for the life of the compiled spec
+ * (src/schema_freeze.c), where the regexes, registered formats and absolute
+ * locations are made to begin with; the regexes' parts compiled outside
+ * memory contexts are released by a reset callback on it.
  *
  *-------------------------------------------------------------------------
  */
@@ -62,6 +64,7 @@ typedef struct Compiler
 	List	   *regexes;		/* PlRegex * to free with the context */
 	List	   *nodes;			/* every SchemaNode compiled, for the cycle check */
 	List	   *formats;		/* FormatEntry *: registered formats found so far */
+	MemoryContext keep;			/* the schema's context (the rest is scratch) */
 	const char *doc;			/* document being indexed (NULL: the schema itself) */
 	int			nlocations;		/* absolute locations noted (see note_location) */
 	int			locations_cap;
@@ -703,13 +706,19 @@ get_schema_map(Compiler *c, JNode *n, const char *kw, PlNamedSchema **out)
 	return v->n;
 }
 
-/* Compile pattern src into re, or fail naming where it was written. */
+/*
+ * Compile pattern src into re (in the schema's context: regexes are kept as
+ * compiled, not copied), or fail naming where it was written.
+ */
 static void
 compile_regex(Compiler *c, JNode *at, const char *kw, PlRegex *re, const JNode *src)
 {
 	char	   *err = NULL;
+	MemoryContext old = MemoryContextSwitchTo(c->keep);
+	bool		ok = pl_regex_compile(re, src->str, src->len, &err);
 
-	if (!pl_regex_compile(re, src->str, src->len, &err))
+	MemoryContextSwitchTo(old);
+	if (!ok)
 		compile_error(c, at, kw, "invalid regular expression \"%.*s%s\": %s",
 					  pg_mbcliplen(src->str, src->len, 64), src->str,
 					  src->len > 64 ? "..." : "", err);
@@ -825,6 +834,7 @@ custom_format(Compiler *c, JNode *n, const JNode *fmt)
 	char	   *where;
 	bool		found;
 	ListCell   *lc;
+	MemoryContext old;
 
 	foreach(lc, c->formats)
 		if (strcmp(((FormatEntry *) lfirst(lc))->name, fmt->str) == 0)
@@ -836,16 +846,22 @@ custom_format(Compiler *c, JNode *n, const JNode *fmt)
 		return NULL;
 	e = palloc(sizeof(FormatEntry));
 	e->name = fmt->str;
+	/* the validator reads the format: it lives in the kept context */
+	old = MemoryContextSwitchTo(c->keep);
+	if (def.pattern)
+	{
+		e->format = palloc0(sizeof(PlCustomFormat));
+		e->format->pattern = palloc0(sizeof(PlRegex));
+	}
+	else
+		e->format = pl_custom_format_function(def.check);
+	MemoryContextSwitchTo(old);
 	if (def.pattern)
 	{
 		JNode		src = {.type = JB_STRING,.str = def.pattern,.len = strlen(def.pattern)};
 
-		e->format = palloc0(sizeof(PlCustomFormat));
-		e->format->pattern = palloc0(sizeof(PlRegex));
 		compile_regex(c, n, "format", e->format->pattern, &src);
 	}
-	else
-		e->format = pl_custom_format_function(def.check);
 	c->formats = lappend(c->formats, e);
 	return e->format;
 }
@@ -867,7 +883,7 @@ compile_string(Compiler *c, JNode *n, SchemaNode *s)
 	}
 	if (pattern)
 	{
-		s->pattern = palloc0(sizeof(PlRegex));
+		s->pattern = MemoryContextAllocZero(c->keep, sizeof(PlRegex));
 		compile_regex(c, n, "pattern", s->pattern, pattern);
 	}
 	if (format)
@@ -1031,7 +1047,7 @@ compile_pattern_properties(Compiler *c, JNode *n, SchemaNode *s)
 	if (pp == NULL)
 		return;
 	s->npatterns = pp->n;
-	s->patterns = palloc0(sizeof(PlPatternSchema) * Max(pp->n, 1));
+	s->patterns = MemoryContextAllocZero(c->keep, sizeof(PlPatternSchema) * Max(pp->n, 1));
 	for (int i = 0; i < pp->n; i++)
 	{
 		JNode		key = {.type = JB_STRING,.str = pp->pairs[i].key,.len = pp->pairs[i].keylen};
@@ -1159,7 +1175,8 @@ note_location(Compiler *c, const JNode *t, SchemaNode *s)
 		return s;
 	if (s->constant >= 0)
 	{
-		SchemaNode *copy = palloc(sizeof(SchemaNode));
+		/* the freeze copies no constant node: make it where it stays */
+		SchemaNode *copy = MemoryContextAlloc(c->keep, sizeof(SchemaNode));
 
 		*copy = *s;
 		s = copy;
@@ -1200,7 +1217,7 @@ keep_locations(Compiler *c, PlSchema *schema)
 	for (int i = 0; i < c->nlocations; i++)
 		if (n == 0 || c->locations[n - 1].node != c->locations[i].node)
 			c->locations[n++] = c->locations[i];
-	schema->locations = palloc(sizeof(PlSchemaLocation) * n);
+	schema->locations = MemoryContextAlloc(c->keep, sizeof(PlSchemaLocation) * n);
 	memcpy(schema->locations, c->locations, sizeof(PlSchemaLocation) * n);
 	schema->nlocations = n;
 	pfree(c->locations);
@@ -1254,7 +1271,7 @@ compile_dynamic_ref(Compiler *c, JNode *n, SchemaNode *s)
 	JNode	   *target = NULL;
 	JNode	   *ref;
 
-	if (n->draft >= PL_DRAFT2020 && (s->dynamic_ref = compile_ref(c, n, "$dynamicRef", &target)))
+	if (n->draft >= PL_DRAFT2020 && (s->app->dynamic_ref = compile_ref(c, n, "$dynamicRef", &target)))
 	{
 		char	   *res;
 		char	   *frag;
@@ -1264,13 +1281,13 @@ compile_dynamic_ref(Compiler *c, JNode *n, SchemaNode *s)
 		uri_split_fragment(ref->str, &res, &frag);
 		anchor = target ? jnode_get(target, "$dynamicAnchor") : NULL;
 		if (frag && anchor && anchor->type == JB_STRING && strcmp(anchor->str, frag) == 0)
-			s->dynamic_name = anchor->str;
+			s->app->dynamic_name = anchor->str;
 	}
-	else if (n->draft == PL_DRAFT2019 && (s->dynamic_ref = compile_ref(c, n, "$recursiveRef", &target)))
+	else if (n->draft == PL_DRAFT2019 && (s->app->dynamic_ref = compile_ref(c, n, "$recursiveRef", &target)))
 	{
 		JNode	   *anchor = jnode_get(target, "$recursiveAnchor");
 
-		s->recursive_ref = anchor && anchor->type == JB_BOOL && anchor->boolean;
+		s->app->recursive_ref = anchor && anchor->type == JB_BOOL && anchor->boolean;
 	}
 }
 
@@ -1280,22 +1297,21 @@ compile_applicators(Compiler *c, JNode *n, SchemaNode *s)
 {
 	JNode	   *target;
 
-	get_schema_list(c, n, "allOf", &s->all_of);
-	get_schema_list(c, n, "anyOf", &s->any_of);
-	get_schema_list(c, n, "oneOf", &s->one_of);
-	s->not = get_schema(c, n, "not");
+	get_schema_list(c, n, "allOf", &s->app->all_of);
+	get_schema_list(c, n, "anyOf", &s->app->any_of);
+	get_schema_list(c, n, "oneOf", &s->app->one_of);
+	s->app->not = get_schema(c, n, "not");
 	if (n->draft >= PL_DRAFT7)
 	{
-		s->if_ = get_schema(c, n, "if");
-		s->then_ = get_schema(c, n, "then");
-		s->else_ = get_schema(c, n, "else");
+		s->app->if_ = get_schema(c, n, "if");
+		s->app->then_ = get_schema(c, n, "then");
+		s->app->else_ = get_schema(c, n, "else");
 	}
 	s->ref = compile_ref(c, n, "$ref", &target);
 	if (s->ref)
 		s->ref_scope = enclosing_resource(c, n, target);
 	compile_dynamic_ref(c, n, s);
-	if (s->all_of.n || s->any_of.n || s->one_of.n || s->not || s->if_ ||
-		s->ref || s->dynamic_ref)
+	if (s->ref || !pl_no_applicators(s->app))
 		s->has |= PL_HAS_APPLICATOR;
 }
 
@@ -1367,6 +1383,7 @@ compile_node(Compiler *c, JNode *n, const JNode *from)
 	if (n->base == NULL && from)
 		adopt_context(n, from, from->pointer);
 	s = palloc0(sizeof(SchemaNode));
+	s->app = palloc0(sizeof(PlApplicators));
 	n->compiled = s;
 	c->nodes = lappend(c->nodes, s);
 	s->constant = -1;
@@ -1426,8 +1443,8 @@ fast_shape(SchemaNode *s)
 	if (s == NULL || s->constant >= 0 || s->resource || s->tracks)
 		return 0;
 	s->scalar_leaf = !(s->has & PL_HAS_APPLICATOR);
-	s->ref_only = s->has == PL_HAS_APPLICATOR && s->types == 0 && s->ref && !s->dynamic_ref &&
-		s->all_of.n == 0 && s->any_of.n == 0 && s->one_of.n == 0 && !s->not && !s->if_;
+	s->ref_only = s->has == PL_HAS_APPLICATOR && s->types == 0 && s->ref &&
+		pl_no_applicators(s->app);
 	s->accept = accepted_entries(s->types);
 	if (s->has == 0)
 		s->fast = PL_FAST_TYPE;
@@ -1454,8 +1471,8 @@ only_value(const SchemaNode *s, int depth)
 	if ((s->has & PL_HAS_ENUM) && s->nenum == 1)
 		return s->enum_values[0];
 	v = only_value(s->ref, depth + 1);
-	for (int i = 0; v == NULL && i < s->all_of.n; i++)
-		v = only_value(s->all_of.items[i], depth + 1);
+	for (int i = 0; v == NULL && i < s->app->all_of.n; i++)
+		v = only_value(s->app->all_of.items[i], depth + 1);
 	return v;
 }
 
@@ -1475,8 +1492,8 @@ key_value(const SchemaNode *s, const char *key, int keylen, int depth)
 			v = only_value(s->props[i].schema, 0);
 	if (v == NULL)
 		v = key_value(s->ref, key, keylen, depth + 1);
-	for (int i = 0; v == NULL && i < s->all_of.n; i++)
-		v = key_value(s->all_of.items[i], key, keylen, depth + 1);
+	for (int i = 0; v == NULL && i < s->app->all_of.n; i++)
+		v = key_value(s->app->all_of.items[i], key, keylen, depth + 1);
 	return v;
 }
 
@@ -1491,8 +1508,8 @@ requires_key(const SchemaNode *s, const char *key, int keylen, int depth)
 			return true;
 	if (requires_key(s->ref, key, keylen, depth + 1))
 		return true;
-	for (int i = 0; i < s->all_of.n; i++)
-		if (requires_key(s->all_of.items[i], key, keylen, depth + 1))
+	for (int i = 0; i < s->app->all_of.n; i++)
+		if (requires_key(s->app->all_of.items[i], key, keylen, depth + 1))
 			return true;
 	return false;
 }
@@ -1547,8 +1564,8 @@ find_dispatch(const PlSchemaList *list, const SchemaNode *s, int depth)
 		d = dispatch_on(list, s->required[i]->str, s->required[i]->len);
 	if (d == NULL)
 		d = find_dispatch(list, s->ref, depth + 1);
-	for (int i = 0; d == NULL && i < s->all_of.n; i++)
-		d = find_dispatch(list, s->all_of.items[i], depth + 1);
+	for (int i = 0; d == NULL && i < s->app->all_of.n; i++)
+		d = find_dispatch(list, s->app->all_of.items[i], depth + 1);
 	return d;
 }
 
@@ -1559,10 +1576,10 @@ find_dispatch(const PlSchemaList *list, const SchemaNode *s, int depth)
 static void
 compile_dispatch(SchemaNode *s)
 {
-	if (s->any_of.n > 1)
-		s->any_of.dispatch = find_dispatch(&s->any_of, s->any_of.items[0], 0);
-	if (s->one_of.n > 1)
-		s->one_of.dispatch = find_dispatch(&s->one_of, s->one_of.items[0], 0);
+	if (s->app->any_of.n > 1)
+		s->app->any_of.dispatch = find_dispatch(&s->app->any_of, s->app->any_of.items[0], 0);
+	if (s->app->one_of.n > 1)
+		s->app->one_of.dispatch = find_dispatch(&s->app->one_of, s->app->one_of.items[0], 0);
 }
 
 static void check_in_place_cycles(Compiler *c, SchemaNode *s);
@@ -1597,14 +1614,14 @@ check_in_place_cycles(Compiler *c, SchemaNode *s)
 				 errdetail("A cycle of \"$ref\", \"allOf\", \"anyOf\", \"oneOf\", \"not\" or \"if\" would never end.")));
 	s->mark = 1;
 	check_in_place_cycles(c, s->ref);
-	check_in_place_cycles(c, s->dynamic_ref);
-	check_list_cycles(c, &s->all_of);
-	check_list_cycles(c, &s->any_of);
-	check_list_cycles(c, &s->one_of);
-	check_in_place_cycles(c, s->not);
-	check_in_place_cycles(c, s->if_);
-	check_in_place_cycles(c, s->then_);
-	check_in_place_cycles(c, s->else_);
+	check_in_place_cycles(c, s->app->dynamic_ref);
+	check_list_cycles(c, &s->app->all_of);
+	check_list_cycles(c, &s->app->any_of);
+	check_list_cycles(c, &s->app->one_of);
+	check_in_place_cycles(c, s->app->not);
+	check_in_place_cycles(c, s->app->if_);
+	check_in_place_cycles(c, s->app->then_);
+	check_in_place_cycles(c, s->app->else_);
 	for (int i = 0; i < s->ndepschemas; i++)
 		check_in_place_cycles(c, s->depschemas[i].schema);
 	s->mark = 2;
@@ -1628,7 +1645,7 @@ keep_regexes(Compiler *c, PlSchema *schema)
 	ListCell   *lc;
 	int			i = 0;
 
-	schema->regexes = palloc(sizeof(PlRegex *) * Max(list_length(c->regexes), 1));
+	schema->regexes = MemoryContextAlloc(schema->cxt, sizeof(PlRegex *) * Max(list_length(c->regexes), 1));
 	foreach(lc, c->regexes)
 		schema->regexes[i++] = lfirst(lc);
 	schema->nregex = i;
@@ -1637,14 +1654,17 @@ keep_regexes(Compiler *c, PlSchema *schema)
 /*
  * Compile a JSON Schema.  The result lives in a new memory context, a child
  * of CurrentMemoryContext; reparent it to keep it.  Raises 22023 on a bad
- * schema.
+ * schema.  The compiler works in a scratch context under it, deleted once
+ * the nodes are copied out (pl_schema_freeze).
  */
 PlSchema *
 pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
 											  "pipeline compiled schema",
-											  ALLOCSET_SMALL_SIZES);
+											  PL_COMPILED_SIZES);
+	MemoryContext scratch = AllocSetContextCreate(cxt, "pipeline schema compiler",
+												  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	PlSchema   *schema = palloc0(sizeof(PlSchema));
 	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
@@ -1655,8 +1675,10 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 	cb->func = free_regexes;
 	cb->arg = schema;
 	MemoryContextRegisterResetCallback(cxt, cb);
+	MemoryContextSwitchTo(scratch);
 	c.opts = opts;
 	c.schema = schema;
+	c.keep = cxt;
 	root = jnode_from_jsonb(jb);
 	add_resource(&c, "", root);
 	index_schema(&c, root, NULL, opts->default_draft, PL_VOCAB_ALL, "");
@@ -1672,8 +1694,9 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 			check_in_place_cycles(&c, node);
 			fast_shape(node);
 			compile_dispatch(node);
-			schema->dynamic |= node->dynamic_name != NULL || node->recursive_ref;
+			schema->dynamic |= node->app->dynamic_name != NULL || node->app->recursive_ref;
 		}
+		schema->root = pl_schema_freeze(schema->root, c.nodes, c.locations, c.nlocations, cxt);
 		keep_locations(&c, schema);
 	}
 	PG_FINALLY();
@@ -1682,6 +1705,7 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(old);
+	MemoryContextDelete(scratch);
 	return schema;
 }
 

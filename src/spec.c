@@ -73,39 +73,71 @@ spec_check_members(const JNode *spec)
 	}
 }
 
-/* Compile the transform member (NULL when there are no steps). */
+/* Member key of the spec as a jsonb value of its own, or NULL. */
+static Jsonb *
+spec_member(Jsonb *spec_jb, const char *key)
+{
+	JsonbValue	v;
+	JsonbValue *mv = getKeyJsonValueFromContainer(&spec_jb->root, key, strlen(key), &v);
+
+	return mv ? JsonbValueToJsonb(mv) : NULL;
+}
+
+/*
+ * Compile the transform member (NULL when there are no steps) into cxt.
+ * The steps keep pointers into their JNode tree: that tree alone, not the
+ * whole spec's, is built in cxt.
+ */
 static struct PlTransform *
-spec_check_transform(const JNode *spec)
+spec_check_transform(Jsonb *spec_jb, const JNode *spec, MemoryContext cxt)
 {
 	JNode	   *t = jnode_get(spec, "transform");
+	MemoryContext old;
+	Jsonb	   *member;
+	struct PlTransform *transform;
 
 	if (t == NULL)
 		return NULL;
 	if (t->type != JB_ARRAY)
 		spec_error("/transform", "\"transform\" must be an array of steps", NULL);
-	return t->n > 0 ? pl_transform_compile(t) : NULL;
+	if (t->n == 0)
+		return NULL;
+	member = spec_member(spec_jb, "transform");
+	old = MemoryContextSwitchTo(cxt);
+	transform = pl_transform_compile(jnode_from_jsonb(member));
+	MemoryContextSwitchTo(old);
+	return transform;
 }
 
-/* Compile the "schema" member, if any, in the spec's context. */
+/* Compile the "schema" member, if any, into a context under cxt. */
 static PlSchema *
-spec_compile_schema(Jsonb *spec_jb, bool formats_assert, const PlResolver *resolve)
+spec_compile_schema(Jsonb *spec_jb, bool formats_assert, const PlResolver *resolve,
+					MemoryContext cxt)
 {
 	JsonbValue	v;
 	JsonbValue *sv;
 	PlCompileOptions opts = {"/schema", formats_assert, PL_DRAFT2020, resolve->schema, resolve->format};
+	Jsonb	   *member;
+	MemoryContext old;
+	PlSchema   *schema;
 
 	sv = getKeyJsonValueFromContainer(&spec_jb->root, "schema", 6, &v);
 	if (sv == NULL)
 		return NULL;
 	if (sv->type != jbvBinary && sv->type != jbvBool)
 		spec_error("/schema", "\"schema\" must be a JSON Schema (an object or a boolean)", NULL);
-	return pl_schema_compile(JsonbValueToJsonb(sv), &opts);
+	member = JsonbValueToJsonb(sv);
+	old = MemoryContextSwitchTo(cxt);
+	schema = pl_schema_compile(member, &opts);
+	MemoryContextSwitchTo(old);
+	return schema;
 }
 
 /*
  * Compile a whole spec into a new memory context (child of the current one);
  * resolve finds the documents its schema "$ref"s by absolute URI and the
- * formats registered by name.
+ * formats registered by name.  The spec's own JNode tree is only read here:
+ * it lives in a scratch context.
  */
 PlSpec *
 pl_spec_compile(Jsonb *spec_jb, const PlResolver *resolve)
@@ -113,9 +145,11 @@ pl_spec_compile(Jsonb *spec_jb, const PlResolver *resolve)
 	static const char *const on_error[] = {"raise", "quarantine", "skip", NULL};
 	static const char *const formats[] = {"assert", "annotate", NULL};
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline spec",
-											  ALLOCSET_SMALL_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-	PlSpec	   *spec = palloc0(sizeof(PlSpec));
+											  PL_COMPILED_SIZES);
+	MemoryContext scratch = AllocSetContextCreate(cxt, "pipeline spec compiler",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(scratch);
+	PlSpec	   *spec = MemoryContextAllocZero(cxt, sizeof(PlSpec));
 	JNode	   *top = jnode_from_jsonb(spec_jb);
 
 	spec->cxt = cxt;
@@ -125,9 +159,10 @@ pl_spec_compile(Jsonb *spec_jb, const PlResolver *resolve)
 	spec->on_error = (PlOnError) spec_choice(top, "on_error", on_error, PL_ON_ERROR_RAISE);
 	spec->formats_assert = spec_choice(top, "formats", formats, 0) == 0;
 	pl_gate_parse(spec, top);
-	spec->transform = spec_check_transform(top);
-	spec->schema = spec_compile_schema(spec_jb, spec->formats_assert, resolve);
+	spec->transform = spec_check_transform(spec_jb, top, cxt);
+	spec->schema = spec_compile_schema(spec_jb, spec->formats_assert, resolve, cxt);
 	MemoryContextSwitchTo(old);
+	MemoryContextDelete(scratch);
 	return spec;
 }
 

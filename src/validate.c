@@ -1194,8 +1194,8 @@ v_all_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
 	bool		ok = true;
 
-	for (int i = 0; i < s->all_of.n && (ok || cx->errs); i++)
-		if (!v_child(cx, s->all_of.items[i], "allOf", i, v, an))
+	for (int i = 0; i < s->app->all_of.n && (ok || cx->errs); i++)
+		if (!v_child(cx, s->app->all_of.items[i], "allOf", i, v, an))
 			ok = false;
 	return ok;
 }
@@ -1365,10 +1365,10 @@ v_any_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	BranchIter	it;
 	int			i;
 
-	branch_iter_init(&it, &s->any_of, v);
+	branch_iter_init(&it, &s->app->any_of, v);
 	while ((i = branch_iter_next(&it)) >= 0)
 	{
-		if (v_try(cx, s->any_of.items[i], v, an))
+		if (v_try(cx, s->app->any_of.items[i], v, an))
 		{
 			ok = true;
 			if (an == NULL)
@@ -1376,7 +1376,7 @@ v_any_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 		}
 	}
 	if (!ok && cx->errs)
-		v_report_all(cx, &s->any_of, "anyOf", v);
+		v_report_all(cx, &s->app->any_of, "anyOf", v);
 	return ok;
 }
 
@@ -1391,10 +1391,10 @@ v_one_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 
 	if (an)
 		annot_init(&local, v);
-	branch_iter_init(&it, &s->one_of, v);
+	branch_iter_init(&it, &s->app->one_of, v);
 	while ((i = branch_iter_next(&it)) >= 0)
 	{
-		if (!v_try(cx, s->one_of.items[i], v, an ? &local : NULL))
+		if (!v_try(cx, s->app->one_of.items[i], v, an ? &local : NULL))
 			continue;
 		if (first >= 0)
 			return fail(cx, "oneOf", "value matches both subschema %d and subschema %d", first, i);
@@ -1403,7 +1403,7 @@ v_one_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	if (first < 0)
 	{
 		if (cx->errs)
-			v_report_all(cx, &s->one_of, "oneOf", v);
+			v_report_all(cx, &s->app->one_of, "oneOf", v);
 		return false;
 	}
 	if (an)
@@ -1415,9 +1415,9 @@ v_one_of(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 static bool
 v_conditional(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
-	if (v_try(cx, s->if_, v, an))
-		return s->then_ == NULL || v_child(cx, s->then_, "then", -1, v, an);
-	return s->else_ == NULL || v_child(cx, s->else_, "else", -1, v, an);
+	if (v_try(cx, s->app->if_, v, an))
+		return s->app->then_ == NULL || v_child(cx, s->app->then_, "then", -1, v, an);
+	return s->app->else_ == NULL || v_child(cx, s->app->else_, "else", -1, v, an);
 }
 
 /* The target of $dynamicRef / $recursiveRef, looked up in the dynamic scope. */
@@ -1428,13 +1428,39 @@ dynamic_target(VCtx *cx, const SchemaNode *s)
 	{
 		const PlResource *r = cx->scope[i];
 
-		if (s->recursive_ref && r->recursive_anchor)
+		if (s->app->recursive_ref && r->recursive_anchor)
 			return r->root;
-		for (int k = 0; s->dynamic_name && k < r->ndynamic; k++)
-			if (strcmp(r->dynamic_names[k], s->dynamic_name) == 0)
+		for (int k = 0; s->app->dynamic_name && k < r->ndynamic; k++)
+			if (strcmp(r->dynamic_names[k], s->app->dynamic_name) == 0)
 				return r->dynamic_targets[k];
 	}
-	return s->dynamic_ref;
+	return s->app->dynamic_ref;
+}
+
+/*
+ * In-place applicators other than "$ref" (SchemaNode.app): out of line, so
+ * that the common walk, "$ref" included, keeps its registers.
+ */
+static pg_noinline bool
+v_other_applicators(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
+{
+	bool		ok = true;
+
+	if (s->app->dynamic_ref &&
+		!v_ref(cx, (s->app->dynamic_name || s->app->recursive_ref) ? dynamic_target(cx, s) : s->app->dynamic_ref,
+			   s->app->recursive_ref || s->draft == PL_DRAFT2019 ? "$recursiveRef" : "$dynamicRef", v, an))
+		ok = false;
+	if ((ok || cx->errs) && s->app->all_of.n && !v_all_of(cx, s, v, an))
+		ok = false;
+	if ((ok || cx->errs) && s->app->any_of.n && !v_any_of(cx, s, v, an))
+		ok = false;
+	if ((ok || cx->errs) && s->app->one_of.n && !v_one_of(cx, s, v, an))
+		ok = false;
+	if ((ok || cx->errs) && s->app->not && v_silent(cx, s->app->not, v, NULL))
+		ok = fail(cx, "not", "value must not match the schema");
+	if ((ok || cx->errs) && s->app->if_ && !v_conditional(cx, s, v, an))
+		ok = false;
+	return ok;
 }
 
 /* In-place applicators. */
@@ -1453,19 +1479,7 @@ v_applicators(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 		if (enter)
 			cx->nscope--;
 	}
-	if ((ok || cx->errs) && s->dynamic_ref &&
-		!v_ref(cx, (s->dynamic_name || s->recursive_ref) ? dynamic_target(cx, s) : s->dynamic_ref,
-			   s->recursive_ref || s->draft == PL_DRAFT2019 ? "$recursiveRef" : "$dynamicRef", v, an))
-		ok = false;
-	if ((ok || cx->errs) && s->all_of.n && !v_all_of(cx, s, v, an))
-		ok = false;
-	if ((ok || cx->errs) && s->any_of.n && !v_any_of(cx, s, v, an))
-		ok = false;
-	if ((ok || cx->errs) && s->one_of.n && !v_one_of(cx, s, v, an))
-		ok = false;
-	if ((ok || cx->errs) && s->not && v_silent(cx, s->not, v, NULL))
-		ok = fail(cx, "not", "value must not match the schema");
-	if ((ok || cx->errs) && s->if_ && !v_conditional(cx, s, v, an))
+	if ((ok || cx->errs) && s->app && !v_other_applicators(cx, s, v, an))
 		ok = false;
 	return ok;
 }
