@@ -30,7 +30,7 @@
  * Fill *r from child index of container c, whose data starts at offset
  * (from the start of the children's data) and spans len bytes.
  */
-static void
+static inline void
 bin_fill(JsonbContainer *c, int index, const char *data, uint32 offset, uint32 len,
 		 JsonbValue *r)
 {
@@ -109,18 +109,24 @@ pl_expand(JsonbValue *v)
 	{
 		JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(n, 1));
 
-		for (int i = 0; i < nchildren; i++)
+		/* keys are strings: no type switch for them */
+		for (int i = 0; i < n; i++)
 		{
 			JEntry		e = c->children[i];
 			uint32		len = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) - offset : JBE_OFFLENFLD(e);
 
-			if (i < n)
-				bin_fill(c, i, data, offset, len, &pairs[i].key);
-			else
-			{
-				bin_fill(c, i, data, offset, len, &pairs[i - n].value);
-				pairs[i - n].order = i - n;
-			}
+			pairs[i].key.type = jbvString;
+			pairs[i].key.val.string.val = (char *) data + offset;
+			pairs[i].key.val.string.len = len;
+			offset += len;
+		}
+		for (int i = 0; i < n; i++)
+		{
+			JEntry		e = c->children[n + i];
+			uint32		len = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) - offset : JBE_OFFLENFLD(e);
+
+			bin_fill(c, n + i, data, offset, len, &pairs[i].value);
+			pairs[i].order = i;
 			offset += len;
 		}
 		v->type = jbvObject;

@@ -346,6 +346,23 @@ pl_case_map(const char *s, int len, bool upper, int *outlen)
 	return out;
 }
 
+/*
+ * May case mapping change one of the 8 bytes of x: a byte >= 0x80, or one
+ * in [lo, lo + 26)?  Bytes are compared without carries between them: with
+ * the high bits cleared, adding at most 0x80 - 'A' stays below 0x100.
+ */
+static inline bool
+word_to_map(uint64 x, unsigned char lo)
+{
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	const uint64 high = ones * 0x80;
+	uint64		low7 = x & ~high;
+	uint64		ge_lo = (low7 + ones * (0x80 - lo)) & high;
+	uint64		ge_hi = (low7 + ones * (0x80 - (lo + 26))) & high;
+
+	return ((x & high) | (ge_lo & ~ge_hi)) != 0;
+}
+
 /* Offset of the first byte of s that case mapping may change (len if none). */
 static inline int
 first_to_map(const char *s, int len, bool upper)
@@ -353,7 +370,16 @@ first_to_map(const char *s, int len, bool upper)
 	char		lo = upper ? 'a' : 'A';
 	int			i;
 
-	for (i = 0; i < len; i++)
+	/* 8 bytes at a time up to the first word that needs a look */
+	for (i = 0; i + 8 <= len; i += 8)
+	{
+		uint64		x;
+
+		memcpy(&x, s + i, 8);
+		if (word_to_map(x, (unsigned char) lo))
+			break;
+	}
+	for (; i < len; i++)
 	{
 		unsigned char c = s[i];
 
@@ -413,7 +439,7 @@ op_truncate(const PlStep *s, JsonbValue *v)
 }
 
 /* mask: replace all but the last keep_last characters by char. */
-static bool
+static pg_noinline bool
 op_mask(const PlStep *s, JsonbValue *v, char **err)
 {
 	const char *str = v->val.string.val;
@@ -438,7 +464,7 @@ op_mask(const PlStep *s, JsonbValue *v, char **err)
 }
 
 /* hash: hex SHA-256 of salt followed by the string. */
-static bool
+static pg_noinline bool
 op_hash(const PlStep *s, JsonbValue *v)
 {
 	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
@@ -502,7 +528,7 @@ regexec_error(regex_t *re, int rc)
  * becomes the replacement.  A result longer than a jsonb string can be, or
  * a failure of the regex engine (out of memory), is a violation.
  */
-static bool
+static pg_noinline bool
 op_replace(const PlStep *s, JsonbValue *v, char **err)
 {
 	const char *str = v->val.string.val;
@@ -840,7 +866,7 @@ coerce_number(const PlStep *s, JsonbValue *v, char **err)
 }
 
 /* coerce: lax conversion of a scalar to integer, number, boolean or string. */
-static bool
+static pg_noinline bool
 op_coerce(const PlStep *s, JsonbValue *v, char **err)
 {
 	const char *text;
@@ -891,7 +917,7 @@ round_scaled(int64 units, int ds, int digits, int64 *out, int *outds)
 }
 
 /* round: to digits decimal places, half away from zero. */
-static bool
+static pg_noinline bool
 op_round(const PlStep *s, JsonbValue *v, char **err)
 {
 	int			digits = s->u.digits;
@@ -926,7 +952,7 @@ op_round(const PlStep *s, JsonbValue *v, char **err)
 }
 
 /* clamp: bound the number by min and max. */
-static bool
+static pg_noinline bool
 op_clamp(const PlStep *s, JsonbValue *v)
 {
 	if (s->u.clamp.min && pl_numeric_cmp(v->val.numeric, s->u.clamp.min) < 0)
@@ -962,7 +988,7 @@ scale_scaled(const PlStep *s, Numeric x, int64 *out, int *outds)
 }
 
 /* scale: value * factor + offset, exactly. */
-static bool
+static pg_noinline bool
 op_scale(const PlStep *s, JsonbValue *v, char **err)
 {
 	int64		units;
@@ -1039,7 +1065,7 @@ same_scalar(const JsonbValue *a, const JsonbValue *b)
 }
 
 /* map: replace a string found in values; otherwise the default, if any. */
-static bool
+static pg_noinline bool
 op_map(const PlStep *s, JsonbValue *v)
 {
 	const PlMapEntry *e;
@@ -1071,7 +1097,9 @@ op_map(const PlStep *s, JsonbValue *v)
 /*
  * Apply value op s (not parse_timestamp, see transform_time.c) to *v.
  * Returns true if v changed; false if not, with *err set if the value could
- * not be converted.
+ * not be converted.  This runs for every step of every record: the ops with
+ * buffers on the stack or many locals are pg_noinline, so that only they
+ * pay for their frame.
  */
 bool
 pl_step_value(const PlStep *s, JsonbValue *v, char **err)
