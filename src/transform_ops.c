@@ -439,7 +439,7 @@ op_truncate(const PlStep *s, JsonbValue *v)
 }
 
 /* mask: replace all but the last keep_last characters by char. */
-static pg_noinline bool
+static bool
 op_mask(const PlStep *s, JsonbValue *v, char **err)
 {
 	const char *str = v->val.string.val;
@@ -464,7 +464,7 @@ op_mask(const PlStep *s, JsonbValue *v, char **err)
 }
 
 /* hash: hex SHA-256 of salt followed by the string. */
-static pg_noinline bool
+static bool
 op_hash(const PlStep *s, JsonbValue *v)
 {
 	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
@@ -528,7 +528,7 @@ regexec_error(regex_t *re, int rc)
  * becomes the replacement.  A result longer than a jsonb string can be, or
  * a failure of the regex engine (out of memory), is a violation.
  */
-static pg_noinline bool
+static bool
 op_replace(const PlStep *s, JsonbValue *v, char **err)
 {
 	const char *str = v->val.string.val;
@@ -866,7 +866,7 @@ coerce_number(const PlStep *s, JsonbValue *v, char **err)
 }
 
 /* coerce: lax conversion of a scalar to integer, number, boolean or string. */
-static pg_noinline bool
+static bool
 op_coerce(const PlStep *s, JsonbValue *v, char **err)
 {
 	const char *text;
@@ -917,7 +917,7 @@ round_scaled(int64 units, int ds, int digits, int64 *out, int *outds)
 }
 
 /* round: to digits decimal places, half away from zero. */
-static pg_noinline bool
+static bool
 op_round(const PlStep *s, JsonbValue *v, char **err)
 {
 	int			digits = s->u.digits;
@@ -952,7 +952,7 @@ op_round(const PlStep *s, JsonbValue *v, char **err)
 }
 
 /* clamp: bound the number by min and max. */
-static pg_noinline bool
+static bool
 op_clamp(const PlStep *s, JsonbValue *v)
 {
 	if (s->u.clamp.min && pl_numeric_cmp(v->val.numeric, s->u.clamp.min) < 0)
@@ -988,7 +988,7 @@ scale_scaled(const PlStep *s, Numeric x, int64 *out, int *outds)
 }
 
 /* scale: value * factor + offset, exactly. */
-static pg_noinline bool
+static bool
 op_scale(const PlStep *s, JsonbValue *v, char **err)
 {
 	int64		units;
@@ -1065,7 +1065,7 @@ same_scalar(const JsonbValue *a, const JsonbValue *b)
 }
 
 /* map: replace a string found in values; otherwise the default, if any. */
-static pg_noinline bool
+static bool
 op_map(const PlStep *s, JsonbValue *v)
 {
 	const PlMapEntry *e;
@@ -1097,9 +1097,7 @@ op_map(const PlStep *s, JsonbValue *v)
 /*
  * Apply value op s (not parse_timestamp, see transform_time.c) to *v.
  * Returns true if v changed; false if not, with *err set if the value could
- * not be converted.  This runs for every step of every record: the ops with
- * buffers on the stack or many locals are pg_noinline, so that only they
- * pay for their frame.
+ * not be converted.
  */
 bool
 pl_step_value(const PlStep *s, JsonbValue *v, char **err)
