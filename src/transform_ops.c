@@ -791,18 +791,39 @@ parse_number_text(const JsonbValue *v, bool integer, char **err)
 														ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
 }
 
-/* Is the trimmed string one of the words in list (ASCII case ignored)? */
+/* The words coerce reads as booleans, with their values. */
+typedef struct BoolWord
+{
+	const char *word;
+	int			len;
+	bool		value;
+} BoolWord;
+
+static const BoolWord bool_words[] = {
+	{"true", 4, true}, {"t", 1, true}, {"yes", 3, true}, {"y", 1, true}, {"on", 2, true},
+	{"1", 1, true}, {"false", 5, false}, {"f", 1, false}, {"no", 2, false}, {"n", 1, false},
+	{"off", 3, false}, {"0", 1, false}
+};
+
+/* Is the trimmed string v a boolean word (ASCII case ignored)?  *b gets its value. */
 static bool
-bool_word(const JsonbValue *v, const char *const *list)
+bool_word(const JsonbValue *v, bool *b)
 {
 	const char *s = v->val.string.val;
 	int			len = v->val.string.len;
+	char		low[5];
 
 	pl_trim_bytes(&s, &len);
-	for (int i = 0; list[i]; i++)
-		if (len > 0 && list[i][0] == pg_ascii_tolower(s[0]) && strlen(list[i]) == (size_t) len &&
-			pg_strncasecmp(list[i], s, len) == 0)
+	if (len < 1 || len > (int) sizeof(low))
+		return false;
+	for (int i = 0; i < len; i++)
+		low[i] = ascii_case((unsigned char) s[i], false);
+	for (int i = 0; i < (int) lengthof(bool_words); i++)
+		if (bool_words[i].len == len && memcmp(bool_words[i].word, low, len) == 0)
+		{
+			*b = bool_words[i].value;
 			return true;
+		}
 	return false;
 }
 
@@ -810,8 +831,6 @@ bool_word(const JsonbValue *v, const char *const *list)
 static bool
 coerce_boolean(JsonbValue *v, char **err)
 {
-	static const char *const truthy[] = {"true", "t", "yes", "y", "on", "1", NULL};
-	static const char *const falsy[] = {"false", "f", "no", "n", "off", "0", NULL};
 	int64		i;
 	bool		b;
 
@@ -819,7 +838,7 @@ coerce_boolean(JsonbValue *v, char **err)
 		return false;
 	if (v->type == jbvString)
 	{
-		if (!(b = bool_word(v, truthy)) && !bool_word(v, falsy))
+		if (!bool_word(v, &b))
 		{
 			*err = psprintf("cannot coerce %s to boolean", quoted(v));
 			return false;
