@@ -81,18 +81,14 @@ space_len_before(const char *s, int end)
 	return 0;
 }
 
-/* Narrow [*s, *s + *len) to its part without leading and trailing whitespace. */
+/* pl_trim_bytes where an end is not printable ASCII: walk the whitespace. */
 void
-pl_trim_bytes(const char **s, int *len)
+pl_trim_ends(const char **s, int *len)
 {
 	int			start = 0;
 	int			end = *len;
 	int			n;
 
-	/* the common case: printable ASCII at both ends */
-	if (end > 0 && (unsigned char) ((*s)[0] - 0x21) < 0x5F &&
-		(unsigned char) ((*s)[end - 1] - 0x21) < 0x5F)
-		return;
 	while (start < end && (n = pl_space_len(*s + start, end - start)) > 0)
 		start += n;
 	while (end > start && (n = space_len_before(*s, end)) > 0)
