@@ -531,7 +531,7 @@ is_expanded(const JsonbValue *v)
 }
 
 /* An upper bound of the bytes child v takes encoded (alignment padding included). */
-static inline Size
+static pg_attribute_always_inline Size
 enc_bound_child(const JsonbValue *v)
 {
 	switch (v->type)
@@ -594,8 +594,12 @@ enc_jentry(int i, JEntry type, uint32 len, uint32 end)
 	return type | len;
 }
 
-/* Append child v; returns its JEntry type bits (its length is measured by the caller). */
-static inline JEntry
+/*
+ * Append child v; returns its JEntry type bits (its length is measured by the
+ * caller).  Forced inline: the compiler keeps calls in the recursion cycle
+ * with enc_container, which cost more than the work for a scalar.
+ */
+static pg_attribute_always_inline JEntry
 enc_child(EncBuf *buf, const JsonbValue *v)
 {
 	switch (v->type)
