@@ -57,5 +57,22 @@ SELECT pipeline.define('enc_root', '{"transform": [{"op": "trim", "path": ""}]}'
 SELECT pipeline.transform('"  spaced  "', 'enc_root') AS trimmed, canonical(pipeline.transform('"  spaced  "', 'enc_root'));
 SELECT pipeline.define('enc_empty', '{"transform": [{"op": "set", "path": "/a", "value": [true, null, 1e-3]}]}');
 SELECT pipeline.transform('{}', 'enc_empty') AS filled, canonical(pipeline.transform('{}', 'enc_empty'));
+-- root keys added by default and set shift the keys located after them: the
+-- later steps on those keys still find them
+SELECT pipeline.define('enc_add', $j${"transform": [
+  {"op": "default", "path": "/b", "value": "B"},
+  {"op": "trim", "path": "/c"},
+  {"op": "set", "path": "/a", "value": 1},
+  {"op": "upper", "path": "/c"},
+  {"op": "trim", "path": "/e"},
+  {"op": "default", "path": "/d", "value": {"k": [1]}},
+  {"op": "upper", "path": "/e"},
+  {"op": "set", "path": "/b", "value": null},
+  {"op": "default", "path": "/b", "value": "again"},
+  {"op": "set", "path": "/zz", "value": "last"}
+]}$j$);
+SELECT pipeline.transform('{"c": " x ", "e": " y "}', 'enc_add') AS added,
+       canonical(pipeline.transform('{"c": " x ", "e": " y "}', 'enc_add'));
+SELECT pipeline.transform('{}', 'enc_add') AS from_empty, pipeline.transform('[1]', 'enc_add') AS not_an_object;
 DROP TABLE enc_docs;
 DROP FUNCTION canonical(jsonb);
