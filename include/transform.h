@@ -231,7 +231,21 @@ extern Jsonb *pl_transform_jsonb(const PlTransform *t, Jsonb *doc, PlErrors *err
 extern bool pl_step_value(const PlStep *s, JsonbValue *v, char **err);
 extern char *pl_case_map(const char *s, int len, bool upper, int *outlen);
 extern int	pl_space_len(const char *s, int len);
-extern void pl_trim_bytes(const char **s, int *len);
+extern void pl_trim_ends(const char **s, int *len);
+
+/*
+ * Narrow [*s, *s + *len) to its part without leading and trailing
+ * whitespace.  Inline for the common case, printable ASCII at both ends
+ * (every trim of every record asks).
+ */
+static inline void
+pl_trim_bytes(const char **s, int *len)
+{
+	if (*len > 0 && (unsigned char) ((*s)[0] - 0x21) < 0x5F &&
+		(unsigned char) ((*s)[*len - 1] - 0x21) < 0x5F)
+		return;
+	pl_trim_ends(s, len);
+}
 
 /* src/transform_time.c */
 extern void pl_ts_compile(PlStep *s, const JNode *formats, const JNode *tz, const char *ptr);

@@ -30,7 +30,7 @@
  * Fill *r from child index of container c, whose data starts at offset
  * (from the start of the children's data) and spans len bytes.
  */
-static void
+static inline void
 bin_fill(JsonbContainer *c, int index, const char *data, uint32 offset, uint32 len,
 		 JsonbValue *r)
 {
@@ -109,18 +109,24 @@ pl_expand(JsonbValue *v)
 	{
 		JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(n, 1));
 
-		for (int i = 0; i < nchildren; i++)
+		/* keys are strings: no type switch for them */
+		for (int i = 0; i < n; i++)
 		{
 			JEntry		e = c->children[i];
 			uint32		len = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) - offset : JBE_OFFLENFLD(e);
 
-			if (i < n)
-				bin_fill(c, i, data, offset, len, &pairs[i].key);
-			else
-			{
-				bin_fill(c, i, data, offset, len, &pairs[i - n].value);
-				pairs[i - n].order = i - n;
-			}
+			pairs[i].key.type = jbvString;
+			pairs[i].key.val.string.val = (char *) data + offset;
+			pairs[i].key.val.string.len = len;
+			offset += len;
+		}
+		for (int i = 0; i < n; i++)
+		{
+			JEntry		e = c->children[n + i];
+			uint32		len = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) - offset : JBE_OFFLENFLD(e);
+
+			bin_fill(c, n + i, data, offset, len, &pairs[i].value);
+			pairs[i].order = i;
 			offset += len;
 		}
 		v->type = jbvObject;
@@ -497,6 +503,13 @@ pl_doc_restore(PlDoc *doc, const PlPointer *p, const JsonbValue *v)
 
 /* ----------------------------------------------------------------
  * Encoding a tree as jsonb (the format of src/backend/utils/adt/jsonb_util.c)
+ *
+ * One pass into one buffer sized by enc_bound: a container's JEntries are
+ * filled in as its children are written, runs of keys that lie back to back
+ * in the original (an expanded object whose keys were not changed) are
+ * copied with one memcpy, and unexpanded containers are copied as bytes.
+ * The whole encoding is checked against jsonb's size limit once, up front,
+ * so no offset inside it can exceed that limit either.
  * ----------------------------------------------------------------
  */
 
@@ -507,14 +520,20 @@ typedef struct EncBuf
 	uint32		len;
 } EncBuf;
 
-static void enc_value(EncBuf *buf, const JsonbValue *v, JEntry *entry);
+static Size enc_bound(const JsonbValue *v);
+static void enc_container(EncBuf *buf, const JsonbValue *v, bool raw_scalar);
 
-/* An upper bound of the bytes v takes when encoded (alignment padding included). */
-static Size
-enc_bound(const JsonbValue *v)
+/* Is v an expanded container (the encoder recurses only into those)? */
+static inline bool
+is_expanded(const JsonbValue *v)
 {
-	Size		n = 0;
+	return v->type == jbvObject || v->type == jbvArray;
+}
 
+/* An upper bound of the bytes child v takes encoded (alignment padding included). */
+static pg_attribute_always_inline Size
+enc_bound_child(const JsonbValue *v)
+{
 	switch (v->type)
 	{
 		case jbvString:
@@ -524,19 +543,30 @@ enc_bound(const JsonbValue *v)
 		case jbvBinary:
 			return v->val.binary.len + 3;
 		case jbvObject:
-			check_stack_depth();	/* only containers recurse */
-			for (int i = 0; i < v->val.object.nPairs; i++)
-				n += v->val.object.pairs[i].key.val.string.len +
-					enc_bound(&v->val.object.pairs[i].value);
-			return n + 3 + sizeof(uint32) + 2 * sizeof(JEntry) * v->val.object.nPairs;
 		case jbvArray:
-			check_stack_depth();
-			for (int i = 0; i < v->val.array.nElems; i++)
-				n += enc_bound(&v->val.array.elems[i]);
-			return n + 3 + sizeof(uint32) + sizeof(JEntry) * v->val.array.nElems;
+			return enc_bound(v);
 		default:
 			return 0;
 	}
+}
+
+/* An upper bound of the bytes expanded container v takes encoded. */
+static Size
+enc_bound(const JsonbValue *v)
+{
+	Size		n = 3 + sizeof(uint32);
+
+	check_stack_depth();
+	if (v->type == jbvObject)
+	{
+		for (int i = 0; i < v->val.object.nPairs; i++)
+			n += v->val.object.pairs[i].key.val.string.len +
+				enc_bound_child(&v->val.object.pairs[i].value);
+		return n + 2 * sizeof(JEntry) * v->val.object.nPairs;
+	}
+	for (int i = 0; i < v->val.array.nElems; i++)
+		n += enc_bound_child(&v->val.array.elems[i]);
+	return n + sizeof(JEntry) * v->val.array.nElems;
 }
 
 /* Append len bytes. */
@@ -555,32 +585,94 @@ enc_pad(EncBuf *buf)
 		buf->data[buf->len++] = 0;
 }
 
-/* Store child entry i of the container whose JEntries start at jeoff. */
-static inline void
-enc_entry(EncBuf *buf, uint32 jeoff, int i, JEntry meta, uint32 *total, uint32 len)
+/* The JEntry of child i, of type bits type, len bytes, ending at data offset end. */
+static inline JEntry
+enc_jentry(int i, JEntry type, uint32 len, uint32 end)
 {
-	*total += len;
-	if (*total > JENTRY_OFFLENMASK)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("transformed record exceeds the maximum jsonb size of %d bytes",
-						JENTRY_OFFLENMASK)));
 	if (i % JB_OFFSET_STRIDE == 0)
-		meta = (meta & JENTRY_TYPEMASK) | *total | JENTRY_HAS_OFF;
-	else
-		meta = (meta & JENTRY_TYPEMASK) | len;
-	memcpy(buf->data + jeoff + i * sizeof(JEntry), &meta, sizeof(JEntry));
+		return type | end | JENTRY_HAS_OFF;
+	return type | len;
 }
 
-/* Write child v as entry i of the container whose JEntries start at jeoff. */
-static inline void
-enc_child(EncBuf *buf, uint32 jeoff, int i, const JsonbValue *v, uint32 *total)
+/*
+ * Append child v; returns its JEntry type bits (its length is measured by the
+ * caller).  Forced inline: the compiler keeps calls in the recursion cycle
+ * with enc_container, which cost more than the work for a scalar.
+ */
+static pg_attribute_always_inline JEntry
+enc_child(EncBuf *buf, const JsonbValue *v)
 {
-	JEntry		meta;
-	uint32		start = buf->len;
+	switch (v->type)
+	{
+		case jbvNull:
+			return JENTRY_ISNULL;
+		case jbvBool:
+			return v->val.boolean ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE;
+		case jbvString:
+			enc_bytes(buf, v->val.string.val, v->val.string.len);
+			return JENTRY_ISSTRING;
+		case jbvNumeric:
+			enc_pad(buf);
+			enc_bytes(buf, v->val.numeric, VARSIZE_ANY(v->val.numeric));
+			return JENTRY_ISNUMERIC;
+		case jbvBinary:
+			enc_pad(buf);
+			enc_bytes(buf, v->val.binary.data, v->val.binary.len);
+			return JENTRY_ISCONTAINER;
+		case jbvObject:
+		case jbvArray:
+			enc_pad(buf);
+			enc_container(buf, v, false);
+			return JENTRY_ISCONTAINER;
+		default:
+			elog(ERROR, "unexpected jsonb value type %d", (int) v->type);
+	}
+	return 0;
+}
 
-	enc_value(buf, v, &meta);
-	enc_entry(buf, jeoff, i, meta, total, buf->len - start);
+/*
+ * Append an object's keys (strings, children 0..n-1 of the container whose
+ * data starts at base); keys that follow each other in memory are copied
+ * at once.
+ */
+static void
+enc_keys(EncBuf *buf, const JsonbPair *pairs, int n, JEntry *je, uint32 base)
+{
+	const char *run;
+	uint32		runlen = 0;
+
+	if (n == 0)
+		return;
+	run = pairs[0].key.val.string.val;
+	for (int i = 0; i < n; i++)
+	{
+		const JsonbValue *k = &pairs[i].key;
+
+		if (run + runlen != k->val.string.val)
+		{
+			enc_bytes(buf, run, runlen);
+			run = k->val.string.val;
+			runlen = 0;
+		}
+		runlen += k->val.string.len;
+		je[i] = enc_jentry(i, JENTRY_ISSTRING, k->val.string.len,
+						   buf->len + runlen - base);
+	}
+	enc_bytes(buf, run, runlen);
+}
+
+/* Append children vals[0..n) (a stride of step bytes) as entries first.. of je. */
+static void
+enc_children(EncBuf *buf, const char *vals, Size step, int n, JEntry *je, int first,
+			 uint32 base)
+{
+	for (int i = 0; i < n; i++)
+	{
+		uint32		start = buf->len;
+		JEntry		type = enc_child(buf, (const JsonbValue *) (vals + i * step));
+
+		je[first + i] = enc_jentry(first + i, type, buf->len - start, buf->len - base);
+	}
 }
 
 /* Write an expanded array or object (or a one-element raw scalar array). */
@@ -589,8 +681,8 @@ enc_container(EncBuf *buf, const JsonbValue *v, bool raw_scalar)
 {
 	uint32		header;
 	int			nchildren;
-	uint32		jeoff;
-	uint32		total = 0;
+	JEntry	   *je;
+	uint32		base;
 
 	check_stack_depth();
 	CHECK_FOR_INTERRUPTS();
@@ -610,70 +702,33 @@ enc_container(EncBuf *buf, const JsonbValue *v, bool raw_scalar)
 		nchildren = v->val.array.nElems;
 	}
 	enc_bytes(buf, &header, sizeof(uint32));
-	jeoff = buf->len;
+	/* the buffer is int-aligned and so is this offset: JEntries are aligned */
+	je = (JEntry *) (buf->data + buf->len);
 	buf->len += nchildren * sizeof(JEntry);
+	base = buf->len;
 
 	if (raw_scalar)
-		enc_child(buf, jeoff, 0, v, &total);
+		enc_children(buf, (const char *) v, sizeof(JsonbValue), 1, je, 0, base);
 	else if (v->type == jbvObject)
 	{
 		int			n = v->val.object.nPairs;
 
-		for (int i = 0; i < n; i++)
-			enc_child(buf, jeoff, i, &v->val.object.pairs[i].key, &total);
-		for (int i = 0; i < n; i++)
-			enc_child(buf, jeoff, i + n, &v->val.object.pairs[i].value, &total);
+		enc_keys(buf, v->val.object.pairs, n, je, base);
+		enc_children(buf, (const char *) &v->val.object.pairs[0].value, sizeof(JsonbPair),
+					 n, je, n, base);
 	}
 	else
-	{
-		for (int i = 0; i < v->val.array.nElems; i++)
-			enc_child(buf, jeoff, i, &v->val.array.elems[i], &total);
-	}
-}
-
-/* Append value v; *entry gets its type bits (its length is measured by the caller). */
-static void
-enc_value(EncBuf *buf, const JsonbValue *v, JEntry *entry)
-{
-	switch (v->type)
-	{
-		case jbvNull:
-			*entry = JENTRY_ISNULL;
-			break;
-		case jbvBool:
-			*entry = v->val.boolean ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE;
-			break;
-		case jbvString:
-			enc_bytes(buf, v->val.string.val, v->val.string.len);
-			*entry = JENTRY_ISSTRING;
-			break;
-		case jbvNumeric:
-			enc_pad(buf);
-			enc_bytes(buf, v->val.numeric, VARSIZE_ANY(v->val.numeric));
-			*entry = JENTRY_ISNUMERIC;
-			break;
-		case jbvBinary:
-			enc_pad(buf);
-			enc_bytes(buf, v->val.binary.data, v->val.binary.len);
-			*entry = JENTRY_ISCONTAINER;
-			break;
-		case jbvObject:
-		case jbvArray:
-			enc_pad(buf);
-			enc_container(buf, v, false);
-			*entry = JENTRY_ISCONTAINER;
-			break;
-		default:
-			elog(ERROR, "unexpected jsonb value type %d", (int) v->type);
-	}
+		enc_children(buf, (const char *) v->val.array.elems, sizeof(JsonbValue),
+					 nchildren, je, 0, base);
 }
 
 /* Encode tree v as a jsonb datum. */
 Jsonb *
 pl_doc_encode(const JsonbValue *v)
 {
-	bool		raw_scalar = v->type != jbvObject && v->type != jbvArray && v->type != jbvBinary;
-	Size		bound = VARHDRSZ + enc_bound(v) + (raw_scalar ? sizeof(uint32) + sizeof(JEntry) : 0);
+	bool		raw_scalar = !is_expanded(v) && v->type != jbvBinary;
+	Size		bound = VARHDRSZ + enc_bound_child(v) +
+		(raw_scalar ? sizeof(uint32) + sizeof(JEntry) : 0);
 	EncBuf		buf;
 
 	if (bound > VARHDRSZ + JENTRY_OFFLENMASK + 3)

@@ -23,14 +23,15 @@
 
 
 /*
- * Where the root keys of a transform's one-token paths are in the record
- * (NULL: absent), found by one merge walk of the expanded root object and
- * kept until a step changes the root's set of keys.
+ * Where the root keys of a transform's one-token paths are in the record:
+ * the index of their pair in the expanded root object (-1: absent), found by
+ * one merge walk and kept until a step changes the root's set of keys in a
+ * way not followed here (only a key added by default or set is).
  */
 typedef struct RootSlots
 {
 	bool		valid;
-	JsonbValue *slot[PL_MAX_ROOT_KEYS];
+	int			idx[PL_MAX_ROOT_KEYS];
 } RootSlots;
 
 /* Locate t's root keys in doc's root object (expanded here); false if no object. */
@@ -52,24 +53,42 @@ root_slots_fill(const PlTransform *t, PlDoc *doc, RootSlots *rs)
 		while (k < t->nroot_keys &&
 			   (c = pl_key_cmp(t->root_keys[k], t->root_key_lens[k],
 							   p->key.val.string.val, p->key.val.string.len)) < 0)
-			rs->slot[k++] = NULL;
+			rs->idx[k++] = -1;
 		if (c == 0)
-			rs->slot[k++] = &p->value;
+			rs->idx[k++] = i;
 	}
 	while (k < t->nroot_keys)
-		rs->slot[k++] = NULL;
+		rs->idx[k++] = -1;
 	rs->valid = true;
 	return true;
 }
 
-/* Note that the step wrote *slot, a value of the root object. */
+/* Note that the step wrote root pair i. */
 static inline void
-root_slot_touch(PlDoc *doc, const JsonbValue *slot, int step)
+root_slot_touch(PlDoc *doc, int i, int step)
 {
 	doc->changed = true;
 	if (doc->row)
-		doc->touched[(const JsonbPair *) ((const char *) slot - offsetof(JsonbPair, value)) -
-					 doc->root.val.object.pairs] = step;
+		doc->touched[i] = step;
+}
+
+/*
+ * Add root key k of step s (absent, not a row's: columns are fixed) with
+ * the value of default or set, and shift the pairs located after it.
+ */
+static void
+root_slot_add(const PlTransform *t, const PlStep *s, PlDoc *doc, RootSlots *rs)
+{
+	JsonbValue *slot = pl_doc_slot(doc, &s->path, true);
+	int			i = (JsonbPair *) ((char *) slot - offsetof(JsonbPair, value)) -
+		doc->root.val.object.pairs;
+
+	*slot = s->u.value;
+	doc->changed = true;
+	for (int k = 0; k < t->nroot_keys; k++)
+		if (rs->idx[k] >= i)
+			rs->idx[k]++;
+	rs->idx[s->root_key] = i;
 }
 
 /* Apply value op s to *v: parse_timestamp is transform_time.c's, the others transform_ops.c's. */
@@ -296,34 +315,43 @@ apply_value(const PlStep *s, PlDoc *doc, PlErrors *errs)
 
 /*
  * A value op, default or set on a root key located in rs: no path walk.
- * False if the key is absent where the step would add it (the general
- * path does that).
+ * False if a row lacks the column where the step would add it (the general
+ * path says why it cannot).
  */
 static bool
-apply_root_slot(const PlStep *s, PlDoc *doc, JsonbValue *slot, PlErrors *errs, bool *ok)
+apply_root_slot(const PlTransform *t, const PlStep *s, PlDoc *doc, RootSlots *rs,
+				PlErrors *errs, bool *ok)
 {
+	int			i = rs->idx[s->root_key];
+	JsonbValue *slot;
 	JsonbValue	v;
 	char	   *err = NULL;
 
 	*ok = true;
+	if (i < 0)
+	{
+		if (s->op != PL_OP_DEFAULT && s->op != PL_OP_SET)
+			return true;
+		if (doc->row)
+			return false;
+		root_slot_add(t, s, doc, rs);
+		return true;
+	}
+	slot = &doc->root.val.object.pairs[i].value;
 	if (s->op == PL_OP_DEFAULT || s->op == PL_OP_SET)
 	{
-		if (slot == NULL)
-			return false;
 		if ((s->op == PL_OP_DEFAULT && slot->type != jbvNull) ||
 			(slot->type == jbvNull && s->u.value.type == jbvNull))
 			return true;
 		*slot = s->u.value;
-		root_slot_touch(doc, slot, s->index);
+		root_slot_touch(doc, i, s->index);
 		return true;
 	}
-	if (slot == NULL)
-		return true;
 	v = *slot;
 	if (step_value(s, &v, &err))
 	{
 		*slot = v;
-		root_slot_touch(doc, slot, s->index);
+		root_slot_touch(doc, i, s->index);
 	}
 	else if (err)
 		*ok = violation(errs, s, s->path.text, err);
@@ -352,7 +380,7 @@ pl_transform_apply(const PlTransform *t, PlDoc *doc, PlErrors *errs)
 
 		CHECK_FOR_INTERRUPTS();
 		if (s->root_key >= 0 && (rs.valid || root_slots_fill(t, doc, &rs)) &&
-			apply_root_slot(s, doc, rs.slot[s->root_key], errs, &step_ok))
+			apply_root_slot(t, s, doc, &rs, errs, &step_ok))
 		{
 			ok &= step_ok;
 			continue;

@@ -81,18 +81,14 @@ space_len_before(const char *s, int end)
 	return 0;
 }
 
-/* Narrow [*s, *s + *len) to its part without leading and trailing whitespace. */
+/* pl_trim_bytes where an end is not printable ASCII: walk the whitespace. */
 void
-pl_trim_bytes(const char **s, int *len)
+pl_trim_ends(const char **s, int *len)
 {
 	int			start = 0;
 	int			end = *len;
 	int			n;
 
-	/* the common case: printable ASCII at both ends */
-	if (end > 0 && (unsigned char) ((*s)[0] - 0x21) < 0x5F &&
-		(unsigned char) ((*s)[end - 1] - 0x21) < 0x5F)
-		return;
 	while (start < end && (n = pl_space_len(*s + start, end - start)) > 0)
 		start += n;
 	while (end > start && (n = space_len_before(*s, end)) > 0)
@@ -346,6 +342,23 @@ pl_case_map(const char *s, int len, bool upper, int *outlen)
 	return out;
 }
 
+/*
+ * May case mapping change one of the 8 bytes of x: a byte >= 0x80, or one
+ * in [lo, lo + 26)?  Bytes are compared without carries between them: with
+ * the high bits cleared, adding at most 0x80 - 'A' stays below 0x100.
+ */
+static inline bool
+word_to_map(uint64 x, unsigned char lo)
+{
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	const uint64 high = ones * 0x80;
+	uint64		low7 = x & ~high;
+	uint64		ge_lo = (low7 + ones * (0x80 - lo)) & high;
+	uint64		ge_hi = (low7 + ones * (0x80 - (lo + 26))) & high;
+
+	return ((x & high) | (ge_lo & ~ge_hi)) != 0;
+}
+
 /* Offset of the first byte of s that case mapping may change (len if none). */
 static inline int
 first_to_map(const char *s, int len, bool upper)
@@ -353,7 +366,16 @@ first_to_map(const char *s, int len, bool upper)
 	char		lo = upper ? 'a' : 'A';
 	int			i;
 
-	for (i = 0; i < len; i++)
+	/* 8 bytes at a time up to the first word that needs a look */
+	for (i = 0; i + 8 <= len; i += 8)
+	{
+		uint64		x;
+
+		memcpy(&x, s + i, 8);
+		if (word_to_map(x, (unsigned char) lo))
+			break;
+	}
+	for (; i < len; i++)
 	{
 		unsigned char c = s[i];
 
@@ -765,18 +787,39 @@ parse_number_text(const JsonbValue *v, bool integer, char **err)
 														ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
 }
 
-/* Is the trimmed string one of the words in list (ASCII case ignored)? */
+/* The words coerce reads as booleans, with their values. */
+typedef struct BoolWord
+{
+	const char *word;
+	int			len;
+	bool		value;
+} BoolWord;
+
+static const BoolWord bool_words[] = {
+	{"true", 4, true}, {"t", 1, true}, {"yes", 3, true}, {"y", 1, true}, {"on", 2, true},
+	{"1", 1, true}, {"false", 5, false}, {"f", 1, false}, {"no", 2, false}, {"n", 1, false},
+	{"off", 3, false}, {"0", 1, false}
+};
+
+/* Is the trimmed string v a boolean word (ASCII case ignored)?  *b gets its value. */
 static bool
-bool_word(const JsonbValue *v, const char *const *list)
+bool_word(const JsonbValue *v, bool *b)
 {
 	const char *s = v->val.string.val;
 	int			len = v->val.string.len;
+	char		low[5];
 
 	pl_trim_bytes(&s, &len);
-	for (int i = 0; list[i]; i++)
-		if (len > 0 && list[i][0] == pg_ascii_tolower(s[0]) && strlen(list[i]) == (size_t) len &&
-			pg_strncasecmp(list[i], s, len) == 0)
+	if (len < 1 || len > (int) sizeof(low))
+		return false;
+	for (int i = 0; i < len; i++)
+		low[i] = ascii_case((unsigned char) s[i], false);
+	for (int i = 0; i < (int) lengthof(bool_words); i++)
+		if (bool_words[i].len == len && memcmp(bool_words[i].word, low, len) == 0)
+		{
+			*b = bool_words[i].value;
 			return true;
+		}
 	return false;
 }
 
@@ -784,8 +827,6 @@ bool_word(const JsonbValue *v, const char *const *list)
 static bool
 coerce_boolean(JsonbValue *v, char **err)
 {
-	static const char *const truthy[] = {"true", "t", "yes", "y", "on", "1", NULL};
-	static const char *const falsy[] = {"false", "f", "no", "n", "off", "0", NULL};
 	int64		i;
 	bool		b;
 
@@ -793,7 +834,7 @@ coerce_boolean(JsonbValue *v, char **err)
 		return false;
 	if (v->type == jbvString)
 	{
-		if (!(b = bool_word(v, truthy)) && !bool_word(v, falsy))
+		if (!bool_word(v, &b))
 		{
 			*err = psprintf("cannot coerce %s to boolean", quoted(v));
 			return false;
