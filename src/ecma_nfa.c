@@ -45,6 +45,9 @@
 #define NFA_MAX_WORK	4096	/* subtrees built, repetition written out */
 #define NFA_CHUNK		(64 * 1024) /* subject bytes between interrupt checks */
 #define NFA_FIRST_WIDE	0x80	/* the first code point past the ASCII table */
+#define NFA_MAX_CLASSES	255		/* character classes (ASCII's index is a uint8) */
+#define DFA_MAX_STATES	64		/* states of a tabulated DFA */
+#define DFA_MAX_CELLS	2048	/* and its transitions (4 kB of uint16) */
 
 /*
  * The conditions an empty match may need, as a bit set over their four
@@ -100,9 +103,16 @@ struct NfaTree
 typedef struct NfaSpan
 {
 	pg_wchar	lo;				/* the span runs up to the next span's lo */
-	uint64		mask;
+	int			cls;			/* its class */
 } NfaSpan;
 
+/*
+ * The automaton.  Characters fall into classes (at most NFA_MAX_CLASSES),
+ * each accepted by one set of positions.  When the states reachable from
+ * the start are few, they are numbered and their transitions on each class
+ * tabulated (a DFA of uint16 row offsets): a character then costs a table
+ * look-up.  Otherwise the positions are stepped bit-parallel.
+ */
 struct PlNfa
 {
 	uint64		first;			/* positions a match may begin with anywhere */
@@ -114,11 +124,27 @@ struct PlNfa
 	uint64		exc;			/* positions with other successors */
 	bool		match_empty;	/* the empty subject matches */
 	int			nspans;
+	int			nclasses;
 	const uint64 *follow;		/* per position, those other successors */
-	const uint64 *masks;		/* per ASCII class, the positions accepting it */
+	const uint64 *masks;		/* per class, the positions accepting it */
 	const NfaSpan *spans;		/* from NFA_FIRST_WIDE up, sorted */
+	const uint16 *dfa;			/* row of a state (state * nclasses) and class
+								 * to the next state's row; NULL: no DFA */
+	const bool *final;			/* per DFA state: the subject matches if it
+								 * ends there */
 	uint8		ascii[128];		/* ASCII character to its class */
 };
+
+/* The tables of an automaton being assembled, before their one allocation. */
+typedef struct NfaTables
+{
+	uint64		follow[NFA_MAX_POS];
+	uint64		masks[NFA_MAX_CLASSES];
+	NfaSpan    *spans;
+	uint16	   *dfa;
+	bool	   *final;
+	int			nstates;
+} NfaTables;
 
 /* The sets the construction computes for a part of the pattern. */
 typedef struct Glu
@@ -535,24 +561,25 @@ nfa_edges(PlNfa *a, const GluBuild *b, uint64 *follow)
 	}
 }
 
-/* Class each ASCII character by the positions accepting it; the class count. */
+/* The class of characters accepted by positions m (added if new); -1 if full. */
 static int
-nfa_ascii(const GluBuild *b, const uint64 *leaf_pos, uint8 *ascii, uint64 *masks)
+class_of(PlNfa *a, NfaTables *tb, uint64 m)
 {
-	int			n = 0;
+	for (int k = 0; k < a->nclasses; k++)
+		if (tb->masks[k] == m)
+			return k;
+	if (a->nclasses == NFA_MAX_CLASSES)
+		return -1;
+	tb->masks[a->nclasses] = m;
+	return a->nclasses++;
+}
 
+/* Class each ASCII character by the positions accepting it. */
+static void
+nfa_ascii(PlNfa *a, NfaTables *tb, const GluBuild *b, const uint64 *leaf_pos)
+{
 	for (int c = 0; c < 128; c++)
-	{
-		uint64		m = positions_of(b, leaf_pos, c);
-		int			k = 0;
-
-		while (k < n && masks[k] != m)
-			k++;
-		if (k == n)
-			masks[n++] = m;
-		ascii[c] = k;
-	}
-	return n;
+		a->ascii[c] = class_of(a, tb, positions_of(b, leaf_pos, c));
 }
 
 /* qsort comparator for code points. */
@@ -567,13 +594,14 @@ wchar_cmp(const void *a, const void *b)
 
 /*
  * The spans of code points from NFA_FIRST_WIDE up over which the accepting
- * positions do not change, into *spans (palloc'd); returns their count.
+ * positions do not change, with their classes, into tb->spans; false when
+ * there are too many classes.
  */
-static int
-nfa_spans(const GluBuild *b, const uint64 *leaf_pos, NfaSpan **spans)
+static bool
+nfa_spans(PlNfa *a, NfaTables *tb, const GluBuild *b, const uint64 *leaf_pos)
 {
 	int			nb = 1;
-	int			n = 0;
+	int			prev = -1;
 	pg_wchar   *bounds;
 
 	for (int i = 0; i < b->t->nleaves; i++)
@@ -592,18 +620,105 @@ nfa_spans(const GluBuild *b, const uint64 *leaf_pos, NfaSpan **spans)
 				bounds[nb++] = r->hi + 1;
 		}
 	qsort(bounds, nb, sizeof(pg_wchar), wchar_cmp);
-	*spans = palloc(nb * sizeof(NfaSpan));
+	tb->spans = palloc(nb * sizeof(NfaSpan));
 	for (int i = 0; i < nb; i++)
 	{
-		uint64		m = positions_of(b, leaf_pos, bounds[i]);
+		int			k = class_of(a, tb, positions_of(b, leaf_pos, bounds[i]));
 
-		if (n > 0 && (*spans)[n - 1].mask == m)
+		if (k < 0)
+		{
+			pfree(bounds);
+			return false;
+		}
+		if (k == prev)
 			continue;
-		(*spans)[n].lo = bounds[i];
-		(*spans)[n++].mask = m;
+		tb->spans[a->nspans].lo = bounds[i];
+		tb->spans[a->nspans++].cls = prev = k;
 	}
 	pfree(bounds);
-	return n;
+	return true;
+}
+
+/* The successors of the positions of state d. */
+static inline uint64
+nfa_step(const PlNfa *a, uint64 d)
+{
+	uint64		r = ((d & a->shift) << 1) | (d & a->self);
+	uint64		x = d & a->exc;
+
+	while (x)
+	{
+		r |= a->follow[pg_rightmost_one_pos64(x)];
+		x &= x - 1;
+	}
+	return r;
+}
+
+/* The DFA state of positions m (added if new, after the start state 0); -1 if full. */
+static int
+dfa_state(uint64 *states, int *n, uint64 m)
+{
+	for (int k = 1; k < *n; k++)
+		if (states[k] == m)
+			return k;
+	if (*n == DFA_MAX_STATES)
+		return -1;
+	states[*n] = m;
+	return (*n)++;
+}
+
+/*
+ * Tabulate the DFA whose states are the sets of positions reachable from
+ * the start (state 0, before any character), if it is small.  A state that
+ * holds a last position has matched: it stays there.
+ */
+static void
+nfa_dfa(PlNfa *a, NfaTables *tb)
+{
+	uint64		states[DFA_MAX_STATES];
+	uint16	   *dfa = palloc(DFA_MAX_CELLS * sizeof(uint16));
+	bool	   *final = palloc(DFA_MAX_STATES * sizeof(bool));
+	int			n = 1;
+
+	for (int st = 0; st < n; st++)
+	{
+		bool		matched = st > 0 && (states[st] & a->last);
+		uint64		next = st == 0 ? a->first | a->first_start :
+			nfa_step(a, states[st]) | a->first;
+
+		if ((st + 1) * a->nclasses > DFA_MAX_CELLS)
+			n = -1;
+		final[st] = st == 0 ? a->match_empty : (states[st] & (a->last | a->last_end)) != 0;
+		for (int k = 0; k < a->nclasses && n > 0; k++)
+		{
+			int			to = matched ? st : dfa_state(states, &n, next & tb->masks[k]);
+
+			if (to < 0)
+				n = -1;
+			else
+				dfa[st * a->nclasses + k] = to * a->nclasses;
+		}
+	}
+	if (n < 0)
+	{
+		/* too many states: step the positions instead */
+		pfree(dfa);
+		pfree(final);
+		return;
+	}
+	tb->dfa = dfa;
+	tb->final = final;
+	tb->nstates = n;
+}
+
+/* Copy len bytes of src to *p, moving *p past them (aligned); returns where. */
+static void *
+take(char **p, const void *src, Size len)
+{
+	void	   *at = memcpy(*p, src, len);
+
+	*p += MAXALIGN(len);
+	return at;
 }
 
 /* Lay out the automaton of a finished construction in one allocation. */
@@ -611,38 +726,43 @@ static PlNfa *
 nfa_assemble(const GluBuild *b, const Glu *g)
 {
 	uint64		leaf_pos[NFA_MAX_POS] = {0};
-	uint64		follow[NFA_MAX_POS];
-	uint64		masks[128];
-	uint8		ascii[128];
-	NfaSpan    *spans;
-	PlNfa	   *a;
+	NfaTables	tb = {0};
+	PlNfa		a = {0};
 	char	   *p;
-	int			nmasks;
-	int			nspans;
+	Size		size;
 
 	for (int i = 0; i < b->npos; i++)
 		leaf_pos[b->leaf_of[i]] |= UINT64CONST(1) << i;
-	nmasks = nfa_ascii(b, leaf_pos, ascii, masks);
-	nspans = nfa_spans(b, leaf_pos, &spans);
-	p = palloc0(MAXALIGN(sizeof(PlNfa)) + (b->npos + nmasks) * sizeof(uint64) +
-				nspans * sizeof(NfaSpan));
-	a = (PlNfa *) p;
-	p += MAXALIGN(sizeof(PlNfa));
-	nfa_edges(a, b, follow);
-	a->follow = memcpy(p, follow, b->npos * sizeof(uint64));
-	p += b->npos * sizeof(uint64);
-	a->masks = memcpy(p, masks, nmasks * sizeof(uint64));
-	p += nmasks * sizeof(uint64);
-	a->spans = memcpy(p, spans, nspans * sizeof(NfaSpan));
-	a->nspans = nspans;
-	memcpy(a->ascii, ascii, sizeof(ascii));
-	a->first = g->first;
-	a->first_start = g->first_start;
-	a->last = g->last;
-	a->last_end = g->last_end;
-	a->match_empty = (g->empty & EMPTY_BOTH) != 0;
-	pfree(spans);
-	return a;
+	a.first = g->first;
+	a.first_start = g->first_start;
+	a.last = g->last;
+	a.last_end = g->last_end;
+	a.match_empty = (g->empty & EMPTY_BOTH) != 0;
+	nfa_edges(&a, b, tb.follow);
+	nfa_ascii(&a, &tb, b, leaf_pos);
+	if (!nfa_spans(&a, &tb, b, leaf_pos))
+		return NULL;
+	a.follow = tb.follow;
+	nfa_dfa(&a, &tb);
+	size = MAXALIGN(sizeof(PlNfa)) + MAXALIGN(b->npos * sizeof(uint64)) +
+		MAXALIGN(a.nclasses * sizeof(uint64)) + MAXALIGN(a.nspans * sizeof(NfaSpan)) +
+		MAXALIGN(tb.nstates * a.nclasses * sizeof(uint16)) + MAXALIGN(tb.nstates * sizeof(bool));
+	p = palloc(size);
+	take(&p, &a, sizeof(PlNfa));
+	a.follow = take(&p, tb.follow, b->npos * sizeof(uint64));
+	a.masks = take(&p, tb.masks, a.nclasses * sizeof(uint64));
+	a.spans = take(&p, tb.spans, a.nspans * sizeof(NfaSpan));
+	if (tb.dfa)
+	{
+		a.dfa = take(&p, tb.dfa, tb.nstates * a.nclasses * sizeof(uint16));
+		a.final = take(&p, tb.final, tb.nstates * sizeof(bool));
+	}
+	p -= size;
+	ereport(DEBUG2,
+			(errmsg_internal("position automaton of %d positions and %d character classes, %s",
+							 b->npos, a.nclasses, tb.dfa ? psprintf("tabulated in %d states", tb.nstates) :
+							 "stepped bit-parallel")));
+	return memcpy(p, &a, sizeof(PlNfa));
 }
 
 /* Build the automaton of tree t (see ecma_nfa.h). */
@@ -668,9 +788,9 @@ nfa_build(NfaTree *t, bool *always)
 	return nfa_assemble(&b, &g);
 }
 
-/* The positions accepting the non-ASCII character at s[*i]; *i moves past it. */
-static uint64
-wide_positions(const PlNfa *a, const unsigned char *s, int len, int *i)
+/* The class of the non-ASCII character at s[*i]; *i moves past it. */
+static int
+wide_class(const PlNfa *a, const unsigned char *s, int len, int *i)
 {
 	int			l = pg_utf_mblen(s + *i);
 	pg_wchar	c = 0xFFFD;		/* a truncated sequence (never in valid text) */
@@ -689,50 +809,53 @@ wide_positions(const PlNfa *a, const unsigned char *s, int len, int *i)
 		else
 			hi = mid - 1;
 	}
-	return a->spans[lo].mask;
+	return a->spans[lo].cls;
 }
 
-/* The positions accepting the character at s[*i]; *i moves past it. */
-static inline uint64
-char_positions(const PlNfa *a, const unsigned char *s, int len, int *i)
+/* The class of the character at s[*i]; *i moves past it. */
+static inline int
+char_class(const PlNfa *a, const unsigned char *s, int len, int *i)
 {
 	unsigned char c = s[*i];
 
 	if (c < 0x80)
 	{
 		(*i)++;
-		return a->masks[a->ascii[c]];
+		return a->ascii[c];
 	}
-	return wide_positions(a, s, len, i);
+	return wide_class(a, s, len, i);
 }
 
-/* The successors of the positions of state d. */
-static inline uint64
-nfa_step(const PlNfa *a, uint64 d)
+/* Run the tabulated DFA over the subject. */
+static bool
+dfa_match(const PlNfa *a, const unsigned char *s, int len)
 {
-	uint64		r = ((d & a->shift) << 1) | (d & a->self);
-	uint64		x = d & a->exc;
+	const uint16 *dfa = a->dfa;
+	int			row = 0;
+	int			i = 0;
 
-	while (x)
+	while (i < len)
 	{
-		r |= a->follow[pg_rightmost_one_pos64(x)];
-		x &= x - 1;
+		int			end = Min(len, i + NFA_CHUNK);
+
+		while (i < end)
+			row = dfa[row + char_class(a, s, len, &i)];
+		CHECK_FOR_INTERRUPTS();
 	}
-	return r;
+	return a->final[row / a->nclasses];
 }
 
-/* Does the automaton match anywhere in UTF-8 string s of len bytes? */
-bool
-nfa_match(const PlNfa *a, const char *str, int len)
+/* Step the positions bit-parallel over the subject, stopping once decided. */
+static bool
+positions_match(const PlNfa *a, const unsigned char *s, int len)
 {
-	const unsigned char *s = (const unsigned char *) str;
 	int			i = 0;
 	int			check_at = NFA_CHUNK;
 	uint64		d;
 
 	if (len == 0)
 		return a->match_empty;
-	d = (a->first | a->first_start) & char_positions(a, s, len, &i);
+	d = (a->first | a->first_start) & a->masks[char_class(a, s, len, &i)];
 	for (;;)
 	{
 		if (d & a->last)
@@ -746,6 +869,15 @@ nfa_match(const PlNfa *a, const char *str, int len)
 			CHECK_FOR_INTERRUPTS();
 			check_at = i + NFA_CHUNK;
 		}
-		d = (nfa_step(a, d) | a->first) & char_positions(a, s, len, &i);
+		d = (nfa_step(a, d) | a->first) & a->masks[char_class(a, s, len, &i)];
 	}
+}
+
+/* Does the automaton match anywhere in UTF-8 string s of len bytes? */
+bool
+nfa_match(const PlNfa *a, const char *s, int len)
+{
+	if (a->dfa)
+		return dfa_match(a, (const unsigned char *) s, len);
+	return positions_match(a, (const unsigned char *) s, len);
 }

@@ -80,8 +80,14 @@ def rconn(conn):
     conn.execute("SET pipeline.compat_cache_size = 0")
     conn.execute("SET client_min_messages = debug2")
     conn.matchers = []
-    conn.add_notice_handler(
-        lambda d: conn.matchers.append(d.message_primary) if "matched by" in d.message_primary else None)
+    conn.modes = []
+
+    def notice(d):
+        if "matched by" in d.message_primary:
+            conn.matchers.append(d.message_primary)
+        elif d.message_primary.startswith("position automaton"):
+            conn.modes.append(d.message_primary)
+    conn.add_notice_handler(notice)
     return conn
 
 
@@ -138,6 +144,19 @@ def test_seeded_patterns_agree_with_the_engine(rconn):
     subjects = SUBJECTS + ["".join(rnd.choice(ALPHABET) for _ in range(rnd.randint(1, 12)))
                            for _ in range(40)]
     assert_same(rconn, seeded_patterns(1500, 20261130), subjects, 500)
+
+
+def test_stepped_positions_agree_with_the_engine(rconn):
+    """Patterns whose DFA would be too big: the positions are stepped instead."""
+    rnd = random.Random(11)
+    patterns = ["[ab]*a[ab]{7}", "a[ab]{6}b$", "^(?:[ab]*a[ab]{5}|é.{6}😀)", "(?:a|^b)[ab]{8}(?:$|c)",
+                "[^a]{0,3}a.{9}", "[ab]*b[ab]{7}c", "(?:x|[ab]{2}a)[ab]{6}"]
+    subjects = SUBJECTS + ["".join(rnd.choice("ab" if k % 3 else "abé😀\n c") for _ in range(rnd.randint(5, 25)))
+                           for k in range(120)]
+    rconn.modes.clear()
+    assert_same(rconn, patterns, subjects, len(patterns))
+    stepped = [m for m in rconn.modes if m.endswith("stepped bit-parallel")]
+    assert len(stepped) >= len(patterns), rconn.modes
 
 
 def _bigdocs():
