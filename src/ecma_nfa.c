@@ -130,8 +130,8 @@ struct PlNfa
 	const NfaSpan *spans;		/* from NFA_FIRST_WIDE up, sorted */
 	const uint16 *dfa;			/* row of a state (state * nclasses) and class
 								 * to the next state's row; NULL: no DFA */
-	const bool *final;			/* per DFA state: the subject matches if it
-								 * ends there */
+	const bool *final;			/* per DFA row: the subject matches if it ends
+								 * in that state */
 	uint8		ascii[128];		/* ASCII character to its class */
 };
 
@@ -677,7 +677,7 @@ nfa_dfa(PlNfa *a, NfaTables *tb)
 {
 	uint64		states[DFA_MAX_STATES];
 	uint16	   *dfa = palloc(DFA_MAX_CELLS * sizeof(uint16));
-	bool	   *final = palloc(DFA_MAX_STATES * sizeof(bool));
+	bool	   *final = palloc0(DFA_MAX_CELLS * sizeof(bool));
 	int			n = 1;
 
 	for (int st = 0; st < n; st++)
@@ -688,7 +688,8 @@ nfa_dfa(PlNfa *a, NfaTables *tb)
 
 		if ((st + 1) * a->nclasses > DFA_MAX_CELLS)
 			n = -1;
-		final[st] = st == 0 ? a->match_empty : (states[st] & (a->last | a->last_end)) != 0;
+		final[st * a->nclasses] = st == 0 ? a->match_empty :
+			(states[st] & (a->last | a->last_end)) != 0;
 		for (int k = 0; k < a->nclasses && n > 0; k++)
 		{
 			int			to = matched ? st : dfa_state(states, &n, next & tb->masks[k]);
@@ -746,7 +747,8 @@ nfa_assemble(const GluBuild *b, const Glu *g)
 	nfa_dfa(&a, &tb);
 	size = MAXALIGN(sizeof(PlNfa)) + MAXALIGN(b->npos * sizeof(uint64)) +
 		MAXALIGN(a.nclasses * sizeof(uint64)) + MAXALIGN(a.nspans * sizeof(NfaSpan)) +
-		MAXALIGN(tb.nstates * a.nclasses * sizeof(uint16)) + MAXALIGN(tb.nstates * sizeof(bool));
+		MAXALIGN(tb.nstates * a.nclasses * sizeof(uint16)) +
+		MAXALIGN(tb.nstates * a.nclasses * sizeof(bool));
 	p = palloc(size);
 	take(&p, &a, sizeof(PlNfa));
 	a.follow = take(&p, tb.follow, b->npos * sizeof(uint64));
@@ -755,7 +757,7 @@ nfa_assemble(const GluBuild *b, const Glu *g)
 	if (tb.dfa)
 	{
 		a.dfa = take(&p, tb.dfa, tb.nstates * a.nclasses * sizeof(uint16));
-		a.final = take(&p, tb.final, tb.nstates * sizeof(bool));
+		a.final = take(&p, tb.final, tb.nstates * a.nclasses * sizeof(bool));
 	}
 	p -= size;
 	ereport(DEBUG2,
@@ -831,6 +833,7 @@ static bool
 dfa_match(const PlNfa *a, const unsigned char *s, int len)
 {
 	const uint16 *dfa = a->dfa;
+	const uint8 *ascii = a->ascii;
 	int			row = 0;
 	int			i = 0;
 
@@ -839,10 +842,21 @@ dfa_match(const PlNfa *a, const unsigned char *s, int len)
 		int			end = Min(len, i + NFA_CHUNK);
 
 		while (i < end)
-			row = dfa[row + char_class(a, s, len, &i)];
-		CHECK_FOR_INTERRUPTS();
+		{
+			unsigned char c = s[i];
+
+			if (likely(c < 0x80))
+			{
+				row = dfa[row + ascii[c]];
+				i++;
+			}
+			else
+				row = dfa[row + wide_class(a, s, len, &i)];
+		}
+		if (i < len)
+			CHECK_FOR_INTERRUPTS();
 	}
-	return a->final[row / a->nclasses];
+	return a->final[row];
 }
 
 /* Step the positions bit-parallel over the subject, stopping once decided. */
