@@ -490,8 +490,13 @@ glu_node(GluBuild *b, int k, Glu *out)
 		return false;
 	g = palloc(Max(copies, 1) * sizeof(Glu));
 	for (int i = 0; i < copies; i++)
+	{
 		if (!glu_once(b, k, &g[i]))
+		{
+			pfree(g);
 			return false;
+		}
+	}
 	if (nd->max < 0)
 	{
 		g[copies - 1] = glu_plus(b, g[copies - 1]);
@@ -722,15 +727,51 @@ take(char **p, const void *src, Size len)
 	return at;
 }
 
-/* Lay out the automaton of a finished construction in one allocation. */
+/* Copy automaton a and its tables into one allocation. */
+static PlNfa *
+nfa_layout(const PlNfa *a, const NfaTables *tb, int npos)
+{
+	Size		cells = tb->nstates * a->nclasses;
+	Size		size = MAXALIGN(sizeof(PlNfa)) + MAXALIGN(npos * sizeof(uint64)) +
+		MAXALIGN(a->nclasses * sizeof(uint64)) + MAXALIGN(a->nspans * sizeof(NfaSpan)) +
+		MAXALIGN(cells * sizeof(uint16)) + MAXALIGN(cells * sizeof(bool));
+	char	   *p = palloc(size);
+	PlNfa	   *out = (PlNfa *) p;
+
+	*out = *a;
+	p += MAXALIGN(sizeof(PlNfa));
+	out->follow = take(&p, tb->follow, npos * sizeof(uint64));
+	out->masks = take(&p, tb->masks, a->nclasses * sizeof(uint64));
+	out->spans = take(&p, tb->spans, a->nspans * sizeof(NfaSpan));
+	if (tb->nstates > 0)
+	{
+		out->dfa = take(&p, tb->dfa, cells * sizeof(uint16));
+		out->final = take(&p, tb->final, cells * sizeof(bool));
+	}
+	return out;
+}
+
+/* Release the tables of an assembly. */
+static void
+nfa_tables_free(NfaTables *tb)
+{
+	if (tb->spans)
+		pfree(tb->spans);
+	if (tb->nstates > 0)
+	{
+		pfree(tb->dfa);
+		pfree(tb->final);
+	}
+}
+
+/* Lay out the automaton of a finished construction; NULL if too many classes. */
 static PlNfa *
 nfa_assemble(const GluBuild *b, const Glu *g)
 {
 	uint64		leaf_pos[NFA_MAX_POS] = {0};
 	NfaTables	tb = {0};
 	PlNfa		a = {0};
-	char	   *p;
-	Size		size;
+	PlNfa	   *out = NULL;
 
 	for (int i = 0; i < b->npos; i++)
 		leaf_pos[b->leaf_of[i]] |= UINT64CONST(1) << i;
@@ -739,32 +780,21 @@ nfa_assemble(const GluBuild *b, const Glu *g)
 	a.last = g->last;
 	a.last_end = g->last_end;
 	a.match_empty = (g->empty & EMPTY_BOTH) != 0;
+	a.follow = tb.follow;
 	nfa_edges(&a, b, tb.follow);
 	nfa_ascii(&a, &tb, b, leaf_pos);
-	if (!nfa_spans(&a, &tb, b, leaf_pos))
-		return NULL;
-	a.follow = tb.follow;
-	nfa_dfa(&a, &tb);
-	size = MAXALIGN(sizeof(PlNfa)) + MAXALIGN(b->npos * sizeof(uint64)) +
-		MAXALIGN(a.nclasses * sizeof(uint64)) + MAXALIGN(a.nspans * sizeof(NfaSpan)) +
-		MAXALIGN(tb.nstates * a.nclasses * sizeof(uint16)) +
-		MAXALIGN(tb.nstates * a.nclasses * sizeof(bool));
-	p = palloc(size);
-	take(&p, &a, sizeof(PlNfa));
-	a.follow = take(&p, tb.follow, b->npos * sizeof(uint64));
-	a.masks = take(&p, tb.masks, a.nclasses * sizeof(uint64));
-	a.spans = take(&p, tb.spans, a.nspans * sizeof(NfaSpan));
-	if (tb.dfa)
+	if (nfa_spans(&a, &tb, b, leaf_pos))
 	{
-		a.dfa = take(&p, tb.dfa, tb.nstates * a.nclasses * sizeof(uint16));
-		a.final = take(&p, tb.final, tb.nstates * a.nclasses * sizeof(bool));
+		nfa_dfa(&a, &tb);
+		out = nfa_layout(&a, &tb, b->npos);
+		ereport(DEBUG2,
+				(errmsg_internal("position automaton of %d positions and %d character classes, %s",
+								 b->npos, a.nclasses, tb.nstates > 0 ?
+								 psprintf("tabulated in %d states", tb.nstates) :
+								 "stepped bit-parallel")));
 	}
-	p -= size;
-	ereport(DEBUG2,
-			(errmsg_internal("position automaton of %d positions and %d character classes, %s",
-							 b->npos, a.nclasses, tb.dfa ? psprintf("tabulated in %d states", tb.nstates) :
-							 "stepped bit-parallel")));
-	return memcpy(p, &a, sizeof(PlNfa));
+	nfa_tables_free(&tb);
+	return out;
 }
 
 /* Build the automaton of tree t (see ecma_nfa.h). */
