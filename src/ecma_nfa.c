@@ -36,6 +36,7 @@
 
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
+#include "port/pg_bswap.h"
 
 #include "ecma_nfa.h"
 
@@ -48,6 +49,9 @@
 #define NFA_MAX_CLASSES	255		/* character classes (ASCII's index is a uint8) */
 #define DFA_MAX_STATES	64		/* states of a tabulated DFA */
 #define DFA_MAX_CELLS	2048	/* and its transitions (4 kB of uint16) */
+#define RUN_FIRST		0x20	/* runs of printable ASCII are skipped 8 bytes */
+#define RUN_LAST		0x7E	/* at a time where a state keeps to itself */
+#define RUN_MIN_LO		0x60	/* on at least the bytes RUN_MIN_LO..RUN_LAST */
 
 /*
  * The conditions an empty match may need, as a bit set over their four
@@ -132,6 +136,8 @@ struct PlNfa
 								 * to the next state's row; NULL: no DFA */
 	const bool *final;			/* per DFA row: the subject matches if it ends
 								 * in that state */
+	const uint8 *run;			/* per DFA row: the state stays on all bytes
+								 * run..RUN_LAST; 0 if not worth skipping */
 	uint8		ascii[128];		/* ASCII character to its class */
 };
 
@@ -143,6 +149,7 @@ typedef struct NfaTables
 	NfaSpan    *spans;
 	uint16	   *dfa;
 	bool	   *final;
+	uint8	   *run;
 	int			nstates;
 } NfaTables;
 
@@ -672,6 +679,21 @@ dfa_state(uint64 *states, int *n, uint64 m)
 	return (*n)++;
 }
 
+/* For each DFA state, the printable ASCII bytes it stays in state on, from the top. */
+static void
+dfa_runs(const PlNfa *a, NfaTables *tb)
+{
+	tb->run = palloc0(tb->nstates * a->nclasses * sizeof(uint8));
+	for (int row = 0; row < tb->nstates * a->nclasses; row += a->nclasses)
+	{
+		int			lo = RUN_LAST + 1;
+
+		while (lo > RUN_FIRST && tb->dfa[row + a->ascii[lo - 1]] == row)
+			lo--;
+		tb->run[row] = lo <= RUN_MIN_LO ? lo : 0;
+	}
+}
+
 /*
  * Tabulate the DFA whose states are the sets of positions reachable from
  * the start (state 0, before any character), if it is small.  A state that
@@ -715,6 +737,7 @@ nfa_dfa(PlNfa *a, NfaTables *tb)
 	tb->dfa = dfa;
 	tb->final = final;
 	tb->nstates = n;
+	dfa_runs(a, tb);
 }
 
 /* Copy len bytes of src to *p, moving *p past them (aligned); returns where. */
@@ -734,7 +757,8 @@ nfa_layout(const PlNfa *a, const NfaTables *tb, int npos)
 	Size		cells = tb->nstates * a->nclasses;
 	Size		size = MAXALIGN(sizeof(PlNfa)) + MAXALIGN(npos * sizeof(uint64)) +
 		MAXALIGN(a->nclasses * sizeof(uint64)) + MAXALIGN(a->nspans * sizeof(NfaSpan)) +
-		MAXALIGN(cells * sizeof(uint16)) + MAXALIGN(cells * sizeof(bool));
+		MAXALIGN(cells * sizeof(uint16)) + MAXALIGN(cells * sizeof(bool)) +
+		MAXALIGN(cells * sizeof(uint8));
 	char	   *p = palloc(size);
 	PlNfa	   *out = (PlNfa *) p;
 
@@ -747,6 +771,7 @@ nfa_layout(const PlNfa *a, const NfaTables *tb, int npos)
 	{
 		out->dfa = take(&p, tb->dfa, cells * sizeof(uint16));
 		out->final = take(&p, tb->final, cells * sizeof(bool));
+		out->run = take(&p, tb->run, cells * sizeof(uint8));
 	}
 	return out;
 }
@@ -761,6 +786,7 @@ nfa_tables_free(NfaTables *tb)
 	{
 		pfree(tb->dfa);
 		pfree(tb->final);
+		pfree(tb->run);
 	}
 }
 
@@ -858,6 +884,49 @@ char_class(const PlNfa *a, const unsigned char *s, int len, int *i)
 	return wide_class(a, s, len, i);
 }
 
+/*
+ * The bytes of the word at s outside lo..RUN_LAST, as high bits: a byte below
+ * lo (lo <= 128) sets it in (x - lo * ones) & ~x, one above RUN_LAST in
+ * (x + (127 - RUN_LAST) * ones) | x.  Borrows and carries run upwards only,
+ * so the lowest bit set is exact (bytes in string order, whatever the
+ * machine's).
+ */
+static inline uint64
+run_breaks(const unsigned char *s, int lo)
+{
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	uint64		x;
+
+	memcpy(&x, s, sizeof(x));
+#ifdef WORDS_BIGENDIAN
+	x = pg_bswap64(x);
+#endif
+	return (((x - ones * lo) & ~x) | ((x + ones * (127 - RUN_LAST)) | x)) & (ones << 7);
+}
+
+/*
+ * The offset of the first byte from i on (before end) outside lo..RUN_LAST,
+ * 8 bytes at a time; the last few through the subject's last word, which
+ * the bytes before i in it are masked out of.
+ */
+static inline int
+skip_run(const unsigned char *s, int i, int end, int lo)
+{
+	uint64		m;
+
+	for (; end - i >= 8; i += 8)
+		if ((m = run_breaks(s + i, lo)) != 0)
+			return i + pg_rightmost_one_pos64(m) / 8;
+	if (i == end || end < 8)
+	{
+		while (i < end && s[i] >= lo && s[i] <= RUN_LAST)
+			i++;
+		return i;
+	}
+	m = run_breaks(s + end - 8, lo) & (~UINT64CONST(0) << ((i - (end - 8)) * 8));
+	return m ? end - 8 + pg_rightmost_one_pos64(m) / 8 : end;
+}
+
 /* Run the tabulated DFA over the subject. */
 static bool
 dfa_match(const PlNfa *a, const unsigned char *s, int len)
@@ -873,8 +942,11 @@ dfa_match(const PlNfa *a, const unsigned char *s, int len)
 
 		while (i < end)
 		{
-			unsigned char c = s[i];
+			unsigned char c;
 
+			if (a->run[row] && (i = skip_run(s, i, end, a->run[row])) >= end)
+				break;
+			c = s[i];
 			if (likely(c < 0x80))
 			{
 				row = dfa[row + ascii[c]];

@@ -36,7 +36,11 @@ ALPHABET = ["a", "b", "c", "é", "ü", "😀", "😁", "0", "9", " ", "\n", "\r"
             "-", ".", "A", "_", "x", "{", "]"]
 SUBJECTS = ["", "a", "b", "ab", "ba", "aa", "abc", "é", "😀", "a\n", "\na", "\n", "\r\n", " ", "a b",
             "a  b", "0", "09", "1974-12-25", "1974-13-01", "-", ".", "x", "aé😀", "\u2028", "A-b.9",
-            "a" * 70, "0" * 5, "abcabc", "{]}", "\t\u00a0", "é" * 3]
+            "a" * 70, "0" * 5, "abcabc", "{]}", "\t\u00a0", "é" * 3,
+            # runs of printable ASCII broken at every offset of an 8-byte word
+            "abcdefghijklmnop qrstuvwxyz~", "0123456789abcdef\x7f", "xxxxxxxx\x0byyyyyyyyyyyyyy",
+            "a b c d e f g h i j k l m n o p", "zzzzzzzzzzzzzzzzzzzzzzzzé", "~~~~~~~~~~~~~~~~~~~~~~~\n",
+            "aaaaaaaaa\u00a0bbbbbbbbbbbbbbbbbbbbbbbbbbb", "-" * 40 + " " + "-" * 7]
 
 
 def pattern_strategy():
@@ -133,7 +137,7 @@ def assert_same(conn, patterns, subjects, min_automaton):
 @settings(max_examples=int(os.environ.get("REGEX_EXAMPLES", "400")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(pattern=pattern_strategy(),
-       extra=st.lists(st.lists(st.sampled_from(ALPHABET), max_size=10).map("".join), max_size=12))
+       extra=st.lists(st.lists(st.sampled_from(ALPHABET), max_size=30).map("".join), max_size=12))
 def test_generated_patterns_agree_with_the_engine(rconn, pattern, extra):
     diff, _ = compare(rconn, pattern, SUBJECTS + extra)
     assert not diff, (pattern, diff)
@@ -157,6 +161,15 @@ def test_stepped_positions_agree_with_the_engine(rconn):
     assert_same(rconn, patterns, subjects, len(patterns))
     stepped = [m for m in rconn.modes if m.endswith("stepped bit-parallel")]
     assert len(stepped) >= len(patterns), rconn.modes
+
+
+def test_printable_runs_broken_at_every_offset(rconn):
+    """States that stay on printable ASCII skip it 8 bytes at a time: a byte
+    that breaks the run must be found wherever it sits in a word."""
+    patterns = ["^[ \\r\\n\\t\\S]+$", "^\\S*$", "^[^\\s]+(\\s[^\\s]+)*$", "^[a-z ]*$", "b[^~]{3}$"]
+    subjects = ["a" * k + brk + "b" * (n - k - 1)
+                for n in range(1, 34) for k in range(n) for brk in ["\x0b", "\x7f", "é", " ", "\n", "~"]]
+    assert_same(rconn, patterns, subjects, len(patterns) - 1)   # "^[a-z ]*$" is a sequence
 
 
 def _bigdocs():
