@@ -923,6 +923,7 @@ skip_run(const unsigned char *s, int i, int end, int lo)
 			i++;
 		return i;
 	}
+	/* i is past end - 8: the shift is 8 to 56, and the answer never before i */
 	m = run_breaks(s + end - 8, lo) & (~UINT64CONST(0) << ((i - (end - 8)) * 8));
 	return m ? end - 8 + pg_rightmost_one_pos64(m) / 8 : end;
 }
