@@ -94,8 +94,13 @@
 
 /* The PL_RE_* kinds by number, for the debug message naming the matcher. */
 static const char *const kind_names[] = {
-	"the engine", "no matcher (always)", "a prefix", "a literal", "an exact literal",
-	"a one-pass sequence", "the position automaton"
+	[PL_RE_ENGINE] = "the engine",
+	[PL_RE_ALWAYS] = "no matcher (always)",
+	[PL_RE_PREFIX] = "a prefix",
+	[PL_RE_CONTAINS] = "a literal",
+	[PL_RE_EXACT] = "an exact literal",
+	[PL_RE_SEQUENCE] = "a one-pass sequence",
+	[PL_RE_NFA] = "the position automaton"
 };
 
 /* Do patterns take the fast paths (off: all go to the engine, for tests)? */
@@ -875,7 +880,7 @@ shape_char(EcmaParser *ps, pg_wchar c)
 		seq_set_add(st->item.set, c, c);
 }
 
-/* Record a set of code points r[0..n) (or their complement) in the shape and the tree. */
+/* Record a set r[0..n) (or its complement) in the shape and the tree. */
 static void
 shape_set(EcmaParser *ps, const CpRange *r, int n, bool negated)
 {
