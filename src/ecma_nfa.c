@@ -635,7 +635,10 @@ nfa_spans(PlNfa *a, NfaTables *tb, const GluBuild *b, const uint64 *leaf_pos)
 	tb->spans = palloc(nb * sizeof(NfaSpan));
 	for (int i = 0; i < nb; i++)
 	{
-		int			k = class_of(a, tb, positions_of(b, leaf_pos, bounds[i]));
+		int			k;
+
+		CHECK_FOR_INTERRUPTS();
+		k = class_of(a, tb, positions_of(b, leaf_pos, bounds[i]));
 
 		if (k < 0)
 		{
