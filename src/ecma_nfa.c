@@ -541,6 +541,31 @@ leaf_has(const NfaLeaf *leaf, pg_wchar c)
 	return false;
 }
 
+/* Do leaves x and y hold the same set? */
+static bool
+leaf_equal(const NfaLeaf *x, const NfaLeaf *y)
+{
+	return x->n == y->n && memcmp(x->r, y->r, x->n * sizeof(CpRange)) == 0;
+}
+
+/*
+ * Each leaf's positions into leaf_pos, those of a leaf equal to an earlier
+ * one under the earlier one (a repeated class is classed once).
+ */
+static void
+leaf_positions(const GluBuild *b, uint64 *leaf_pos)
+{
+	for (int i = 0; i < b->npos; i++)
+		leaf_pos[b->leaf_of[i]] |= UINT64CONST(1) << i;
+	for (int i = 1; i < b->t->nleaves; i++)
+		for (int j = 0; j < i && leaf_pos[i]; j++)
+			if (leaf_pos[j] && leaf_equal(&b->t->leaves[i], &b->t->leaves[j]))
+			{
+				leaf_pos[j] |= leaf_pos[i];
+				leaf_pos[i] = 0;
+			}
+}
+
 /* The positions whose set holds code point c. */
 static uint64
 positions_of(const GluBuild *b, const uint64 *leaf_pos, pg_wchar c)
@@ -622,7 +647,7 @@ nfa_spans(PlNfa *a, NfaTables *tb, const GluBuild *b, const uint64 *leaf_pos)
 	nb = 0;
 	bounds[nb++] = NFA_FIRST_WIDE;
 	for (int i = 0; i < b->t->nleaves; i++)
-		for (int j = 0; j < b->t->leaves[i].n; j++)
+		for (int j = 0; j < b->t->leaves[i].n && leaf_pos[i]; j++)
 		{
 			const CpRange *r = &b->t->leaves[i].r[j];
 
@@ -637,6 +662,8 @@ nfa_spans(PlNfa *a, NfaTables *tb, const GluBuild *b, const uint64 *leaf_pos)
 	{
 		int			k;
 
+		if (i > 0 && bounds[i] == bounds[i - 1])
+			continue;
 		CHECK_FOR_INTERRUPTS();
 		k = class_of(a, tb, positions_of(b, leaf_pos, bounds[i]));
 
@@ -802,8 +829,7 @@ nfa_assemble(const GluBuild *b, const Glu *g)
 	PlNfa		a = {0};
 	PlNfa	   *out = NULL;
 
-	for (int i = 0; i < b->npos; i++)
-		leaf_pos[b->leaf_of[i]] |= UINT64CONST(1) << i;
+	leaf_positions(b, leaf_pos);
 	a.first = g->first;
 	a.first_start = g->first_start;
 	a.last = g->last;
