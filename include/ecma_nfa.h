@@ -1,7 +1,8 @@
 /*
- * ecma_nfa.h: a bit-parallel position (Glushkov) automaton of up to 64
- * positions, the fast matcher ecma_regex.c chooses for patterns without
- * backreferences, lookarounds or word boundaries.
+ * ecma_nfa.h: a position (Glushkov) automaton of up to 64 positions, run as
+ * a tabulated DFA when its states are few and bit-parallel otherwise: the
+ * fast matcher ecma_regex.c chooses for patterns without backreferences,
+ * lookarounds or word boundaries.
  */
 #ifndef PIPELINE_ECMA_NFA_H
 #define PIPELINE_ECMA_NFA_H

@@ -21,14 +21,19 @@
  * characters.  Empty matches carry which of the two they need.
  *
  * Matching runs the automaton over the subject's code points, decoded from
- * UTF-8 in place, in one pass without backtracking: the state after a
- * character is the successors of the previous state that accept it, plus
- * the first positions (a match may begin anywhere).  Successors are mostly
- * the next position or the same one (a sequence, a repeated set), taken for
- * all positions at once by a shift and a mask; the other edges are looked
- * up for the few positions that have them.  A character's positions come
- * from a table of 128 bytes over ASCII and from a sorted list of code-point
- * spans above.
+ * UTF-8 in place, in one pass without backtracking or allocation: the state
+ * after a character is the successors of the previous state that accept it,
+ * plus the first positions (a match may begin anywhere).  Characters fall
+ * into classes accepted by the same positions, found through a table of 128
+ * bytes over ASCII and a sorted list of code-point spans above.  When the
+ * states reachable from the start are few (the common case: FHIR's
+ * datatype patterns need 2 to 9), they are tabulated at compile time as a
+ * DFA over the classes, so a character costs one look-up, and a state that
+ * stays on all printable ASCII skips it 8 bytes at a time.  Otherwise the
+ * positions are stepped bit-parallel: successors are mostly the next
+ * position or the same one (a sequence, a repeated set), taken for all
+ * positions at once by a shift and a mask; the other edges are looked up
+ * for the few positions that have them.
  *
  *-------------------------------------------------------------------------
  */
