@@ -27,7 +27,7 @@
  * into classes accepted by the same positions, found through a table of 128
  * bytes over ASCII and a sorted list of code-point spans above.  When the
  * states reachable from the start are few (the common case: FHIR's
- * datatype patterns need 2 to 9), they are tabulated at compile time as a
+ * datatype patterns need 3 to 18), they are tabulated at compile time as a
  * DFA over the classes, so a character costs one look-up, and a state that
  * stays on all printable ASCII skips it 8 bytes at a time.  Otherwise the
  * positions are stepped bit-parallel: successors are mostly the next
