@@ -28,6 +28,7 @@ typedef struct PlRegex
 	int			nitems;			/* PL_RE_SEQUENCE: the steps */
 	PlSeqItem  *items;
 	bool		anchored_end;	/* PL_RE_SEQUENCE: the pattern ends with "$" */
+	struct PlNfa *nfa;			/* PL_RE_NFA: the position automaton */
 	regex_t		re;				/* PL_RE_ENGINE: compiled by pg_regcomp */
 } PlRegex;
 
@@ -37,6 +38,10 @@ typedef struct PlRegex
 #define PL_RE_CONTAINS	3		/* literal (unanchored) */
 #define PL_RE_EXACT		4		/* ^literal$ */
 #define PL_RE_SEQUENCE	5		/* ^ then ASCII sets with counts, e.g. ^[A-Z]{3}-\d+$ */
+#define PL_RE_NFA		6		/* no backreference, lookaround or \b: ecma_nfa.c */
+
+/* pipeline.regex_fast_paths: off sends every pattern to the engine */
+extern PGDLLIMPORT bool pipeline_regex_fast_paths;
 
 /*
  * Translate ECMA-262 pattern src (UTF-8, len bytes) into a PostgreSQL ARE

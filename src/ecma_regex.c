@@ -28,7 +28,14 @@
  * Annex B and reads past what the engine cannot express.  While translating
  * it also records the pattern's shape, from which pl_regex_compile picks a
  * fast path (a literal, a prefix, the whole string, a one-pass sequence of
- * ASCII sets) that needs no engine.
+ * ASCII sets) that needs no engine, and its syntax tree (ecma_nfa.c): a
+ * pattern without backreferences, lookarounds or \b \B, of up to 64
+ * character positions once bounded repetition is written out, runs on a
+ * bit-parallel position automaton over the UTF-8 subject, in one pass and
+ * without allocation.  Only the rest goes to the engine, whose cost per call
+ * (widening the subject to pg_wchar, pg_regexec's setup and DFA cache) is
+ * many times that of a short match.  pipeline.regex_fast_paths off sends
+ * every pattern to the engine, for tests that compare the two.
  *
  *-------------------------------------------------------------------------
  */
@@ -41,6 +48,7 @@
 #include "miscadmin.h"
 
 #include "ascii.h"
+#include "ecma_nfa.h"
 #include "ecma_regex.h"
 #include "pipeline.h"
 
@@ -84,12 +92,19 @@
  */
 #define SEQ_MAX_COUNT	1000
 
-/* An inclusive range of code points. */
-typedef struct CpRange
-{
-	pg_wchar	lo;
-	pg_wchar	hi;
-} CpRange;
+/* The PL_RE_* kinds by number, for the debug message naming the matcher. */
+static const char *const kind_names[] = {
+	[PL_RE_ENGINE] = "the engine",
+	[PL_RE_ALWAYS] = "no matcher (always)",
+	[PL_RE_PREFIX] = "a prefix",
+	[PL_RE_CONTAINS] = "a literal",
+	[PL_RE_EXACT] = "an exact literal",
+	[PL_RE_SEQUENCE] = "a one-pass sequence",
+	[PL_RE_NFA] = "the position automaton"
+};
+
+/* Do patterns take the fast paths (off: all go to the engine, for tests)? */
+bool		pipeline_regex_fast_paths = true;
 
 /* A growable set of code points (ranges sorted and disjoint once normalized). */
 typedef struct CpSet
@@ -469,6 +484,7 @@ typedef struct EcmaParser
 	StringInfo	out;
 	char	  **err;
 	Shape	   *shape;			/* the shape being recorded, or NULL */
+	NfaTree    *tree;			/* the syntax tree being recorded, or NULL */
 	bool		check_only;		/* validity only (the "regex" format): the "u"
 								 * flag's grammar without Annex B, and what the
 								 * engine cannot express is no error */
@@ -831,12 +847,31 @@ shape_add(EcmaParser *ps, ShapeKind kind)
 	return st;
 }
 
-/* Record a literal character c in the shape. */
+/* Record a set of code points r[0..n) (or their complement) in the tree. */
+static void
+tree_set(EcmaParser *ps, const CpRange *r, int n, bool negated)
+{
+	CpSet		s = {0};
+
+	if (ps->tree == NULL || !negated)
+	{
+		nfa_tree_set(ps->tree, r, n);
+		return;
+	}
+	cpset_add_ranges(&s, r, n, true);
+	nfa_tree_set(ps->tree, s.r, s.n);
+	if (s.r)
+		pfree(s.r);
+}
+
+/* Record a literal character c in the shape and the tree. */
 static void
 shape_char(EcmaParser *ps, pg_wchar c)
 {
 	ShapeStep  *st = shape_add(ps, SHAPE_CHAR);
+	CpRange		r = {c, c};
 
+	nfa_tree_set(ps->tree, &r, 1);
 	if (st == NULL)
 		return;
 	st->c = c;
@@ -845,12 +880,13 @@ shape_char(EcmaParser *ps, pg_wchar c)
 		seq_set_add(st->item.set, c, c);
 }
 
-/* Record a set of code points r[0..n) (or their complement) in the shape. */
+/* Record a set r[0..n) (or its complement) in the shape and the tree. */
 static void
 shape_set(EcmaParser *ps, const CpRange *r, int n, bool negated)
 {
 	ShapeStep  *st = shape_add(ps, SHAPE_SET);
 
+	tree_set(ps, r, n, negated);
 	if (st == NULL)
 		return;
 	st->ascii = !negated;
@@ -866,6 +902,7 @@ shape_set(EcmaParser *ps, const CpRange *r, int n, bool negated)
 static void
 shape_anchor(EcmaParser *ps, pg_wchar c)
 {
+	nfa_tree_anchor(ps->tree, c == '^');
 	if (ps->shape == NULL)
 		return;
 	if (c == '^' && ps->pos == 0)
@@ -883,6 +920,7 @@ shape_quantify(EcmaParser *ps, int min, int max, bool lazy)
 	Shape	   *sh = ps->shape;
 	ShapeStep  *st;
 
+	nfa_tree_quantify(ps->tree, min, max);
 	if (sh == NULL || !sh->simple)
 		return;
 	st = sh->nsteps > 0 ? &sh->steps[sh->nsteps - 1] : NULL;
@@ -1443,6 +1481,10 @@ push_group(EcmaParser *ps, GroupKind kind)
 
 	finish_atom(ps);
 	shape_break(ps);
+	if (lookahead || lookbehind)
+		nfa_tree_refuse(ps->tree);
+	else
+		nfa_tree_open(ps->tree);
 	parent = &ps->nodes[ps->cur];
 	node.kind = kind;
 	node.parent = ps->cur;
@@ -1574,6 +1616,7 @@ close_group(EcmaParser *ps)
 	if (ps->cur == 0)
 		return ps_error(ps, "unmatched \")\" at character %d", ps->pos + 1);
 	finish_atom(ps);
+	nfa_tree_close(ps->tree);
 	node->open = false;
 	node->nullable |= node->seq_nullable;
 	appendStringInfoChar(ps->out, ')');
@@ -1652,6 +1695,7 @@ emit_backref(EcmaParser *ps, int k, int start, int end)
 	int			g = ps->cap_node[k];
 
 	shape_break(ps);
+	nfa_tree_refuse(ps->tree);
 	if (nodes[ps->cur].in_lookbehind && !ps->check_only)
 		return ps_error(ps, "backreference \"%s\" inside a lookbehind is not supported",
 						pattern_text(ps, start, end));
@@ -1698,11 +1742,13 @@ parse_atom_escape(EcmaParser *ps)
 			break;
 		case ESC_WORD_BOUNDARY:
 			shape_break(ps);
+			nfa_tree_refuse(ps->tree);
 			begin_atom(ps, ATOM_ASSERTION);
 			appendStringInfoString(ps->out, "\\y");
 			break;
 		case ESC_NOT_WORD_BOUNDARY:
 			shape_break(ps);
+			nfa_tree_refuse(ps->tree);
 			begin_atom(ps, ATOM_ASSERTION);
 			appendStringInfoString(ps->out, "\\Y");
 			break;
@@ -1933,6 +1979,7 @@ emit_dot(EcmaParser *ps)
 	begin_atom(ps, ATOM_PLAIN);
 	emit_escape_set(ps->out, &e);
 	shape_add(ps, SHAPE_DOT);
+	tree_set(ps, e.ranges, e.nranges, true);
 	ps->pos++;
 }
 
@@ -1947,6 +1994,7 @@ parse_term(EcmaParser *ps)
 	{
 		case '|':
 			shape_break(ps);
+			nfa_tree_alternative(ps->tree);
 			finish_atom(ps);
 			ps->nodes[ps->cur].nullable |= ps->nodes[ps->cur].seq_nullable;
 			ps->nodes[ps->cur].seq_nullable = true;
@@ -2052,12 +2100,12 @@ free_parser(EcmaParser *ps)
 
 /*
  * Run the parser over src, appending the translation to out (and recording
- * the pattern's shape in *shape unless it is NULL).  On failure out is left
- * as it was and *err describes the problem.
+ * the pattern's shape in *shape and its syntax tree in tree unless they are
+ * NULL).  On failure out is left as it was and *err describes the problem.
  */
 static bool
 run_parser(const char *src, int len, StringInfo out, char **err, bool check_only,
-		   Shape *shape)
+		   Shape *shape, NfaTree *tree)
 {
 	EcmaParser	ps;
 	int			saved_len = out->len;
@@ -2068,6 +2116,7 @@ run_parser(const char *src, int len, StringInfo out, char **err, bool check_only
 	ps.err = err;
 	ps.check_only = check_only;
 	ps.shape = shape;
+	ps.tree = tree;
 	ok = decode_pattern(&ps, src, len) && scan_groups(&ps) && translate_pattern(&ps);
 	if (!ok)
 	{
@@ -2082,7 +2131,7 @@ run_parser(const char *src, int len, StringInfo out, char **err, bool check_only
 bool
 ecma_regex_translate(const char *src, int len, StringInfo out, char **err)
 {
-	return run_parser(src, len, out, err, false, NULL);
+	return run_parser(src, len, out, err, false, NULL, NULL);
 }
 
 /*
@@ -2097,7 +2146,7 @@ ecma_regex_is_valid(const char *src, int len)
 	bool		ok;
 
 	initStringInfo(&out);
-	ok = run_parser(src, len, &out, &err, true, NULL);
+	ok = run_parser(src, len, &out, &err, true, NULL, NULL);
 	pfree(out.data);
 	if (err)
 		pfree(err);
@@ -2226,6 +2275,26 @@ sequence_match(const PlRegex *re, const char *s, int len)
 	return !re->anchored_end || pos == len;
 }
 
+/*
+ * Take the position automaton for the recorded tree, if it fits.  It
+ * decodes subjects as UTF-8, the only encoding the database's strings and
+ * the pattern then share.
+ */
+static bool
+tree_fast_path(PlRegex *re, NfaTree *tree)
+{
+	bool		always;
+
+	if (GetDatabaseEncoding() != PG_UTF8)
+		return false;
+	re->nfa = nfa_build(tree, &always);
+	if (always)
+		re->kind = PL_RE_ALWAYS;
+	else if (re->nfa != NULL)
+		re->kind = PL_RE_NFA;
+	return always || re->nfa != NULL;
+}
+
 /* Compile translated pattern are with pg_regcomp into re->re. */
 static bool
 compile_engine(PlRegex *re, StringInfo are, char **err)
@@ -2254,24 +2323,30 @@ bool
 pl_regex_compile(PlRegex *re, const char *src, int len, char **err)
 {
 	StringInfoData are;
-	Shape		shape = {.simple = true};
+	Shape		shape = {.simple = pipeline_regex_fast_paths};
+	NfaTree    *tree = pipeline_regex_fast_paths ? nfa_tree_create() : NULL;
 	bool		ok;
 
 	memset(re, 0, sizeof(*re));
 	re->source = pnstrdup(src, len);
 	initStringInfo(&are);
-	if (!run_parser(src, len, &are, err, false, &shape))
+	if (!run_parser(src, len, &are, err, false, &shape, tree))
 		ok = false;
-	else if (shape_fast_path(re, &shape))
+	else if (shape_fast_path(re, &shape) || tree_fast_path(re, tree))
 		ok = true;
 	else
 	{
 		re->kind = PL_RE_ENGINE;
 		ok = compile_engine(re, &are, err);
 	}
+	if (ok)
+		ereport(DEBUG2,
+				(errmsg_internal("pattern \"%s\" matched by %s", re->source,
+								 kind_names[re->kind])));
 	pfree(are.data);
 	if (shape.steps)
 		pfree(shape.steps);
+	nfa_tree_free(tree);
 	return ok;
 }
 
@@ -2331,6 +2406,8 @@ pl_regex_match(PlRegex *re, const char *s, int len)
 			return memmem(s, len, re->literal, re->literal_len) != NULL;
 		case PL_RE_SEQUENCE:
 			return sequence_match(re, s, len);
+		case PL_RE_NFA:
+			return nfa_match(re->nfa, s, len);
 		case PL_RE_ENGINE:
 			return engine_match(re, s, len);
 	}

@@ -15,6 +15,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "ecma_regex.h"
 #include "ops.h"
 #include "citus.h"
 #include "spec.h"
@@ -34,7 +35,8 @@ void		_PG_init(void);
  * Define GUCs and hook into cache invalidation.  pipeline.format_assertion
  * is for superusers only: the IMMUTABLE compat functions' verdict depends on
  * it, and CHECK constraints and indexes built on them must not change
- * meaning at the will of whoever inserts.
+ * meaning at the will of whoever inserts.  pipeline.regex_fast_paths changes
+ * no verdict, only which matcher gives it; superusers only, as a testing aid.
  */
 void
 _PG_init(void)
@@ -43,6 +45,14 @@ _PG_init(void)
 							 "Makes the pg_jsonschema-compatible functions check \"format\".",
 							 "When off, \"format\" is an annotation only, as JSON Schema 2020-12 allows.",
 							 &pipeline_format_assertion,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("pipeline.regex_fast_paths",
+							 "Lets patterns skip PostgreSQL's regex engine where a faster matcher gives the same verdict.",
+							 "Off sends every pattern compiled afterwards to the engine, to compare the two.",
+							 &pipeline_regex_fast_paths,
 							 true,
 							 PGC_SUSET,
 							 0,
