@@ -41,6 +41,7 @@
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "stats.h"
 
@@ -53,7 +54,9 @@ typedef struct PlStatsShared
 	PlStatsKey	key;
 	slock_t		mutex;			/* guards counts */
 	PlStatsCounts counts;
+	TimestampTz last_flush;		/* for eviction; under the exclusive lock or the mutex */
 } PlStatsShared;
+
 
 bool		pipeline_track_stats = true;
 static int	stats_max = 1000;
@@ -114,13 +117,41 @@ counts_empty(const PlStatsCounts *c)
 	return true;
 }
 
-/* Add l's counts to its shared entry, creating it when create (exclusive lock held). */
+/*
+ * Make room in the full shared table (exclusive lock held): drop the least
+ * recently flushed entry, a dropped pipeline's or an old version's before
+ * any in use, so new versions keep being counted however many came before.
+ * A scan, no allocation: this runs at transaction end, and only when a
+ * version is counted for the first time.
+ */
+static void
+stats_evict(void)
+{
+	HASH_SEQ_STATUS st;
+	PlStatsShared *e;
+	PlStatsShared *oldest = NULL;
+
+	hash_seq_init(&st, stats_shared);
+	while ((e = hash_seq_search(&st)) != NULL)
+		if (oldest == NULL || e->last_flush < oldest->last_flush)
+			oldest = e;
+	if (oldest)
+		hash_search(stats_shared, &oldest->key, HASH_REMOVE, NULL);
+}
+
+/*
+ * Add l's counts to its shared entry at time now, creating it when create
+ * (exclusive lock held; room is made when the table has stats_max entries).
+ */
 static bool
-shared_add(PlStatsLocal *l, bool create)
+shared_add(PlStatsLocal *l, bool create, TimestampTz now)
 {
 	bool		found;
-	PlStatsShared *e = hash_search(stats_shared, &l->key, create ? HASH_ENTER_NULL : HASH_FIND, &found);
+	PlStatsShared *e;
 
+	if (create && hash_get_num_entries(stats_shared) >= stats_max)
+		stats_evict();
+	e = hash_search(stats_shared, &l->key, create ? HASH_ENTER_NULL : HASH_FIND, &found);
 	if (e == NULL)
 		return false;
 	if (!found)
@@ -130,6 +161,7 @@ shared_add(PlStatsLocal *l, bool create)
 	}
 	SpinLockAcquire(&e->mutex);
 	counts_add(&e->counts, &l->counts);
+	e->last_flush = now;
 	SpinLockRelease(&e->mutex);
 	return true;
 }
@@ -142,7 +174,7 @@ warn_full(const PlStatsLocal *l)
 		return;
 	stats_full_warned = true;
 	ereport(WARNING,
-			(errmsg("pipeline.stats is full: the counts of pipeline \"%s\" version %d are not kept",
+			(errmsg("pipeline.stats has no room: the counts of pipeline \"%s\" version %d are not kept",
 					l->key.name, l->key.version),
 			 errhint("Raise pipeline.stats_max, or call pipeline.reset_stats().")));
 }
@@ -157,18 +189,20 @@ stats_flush(void)
 {
 	int			missing = 0;
 	PlStatsLocal *l;
+	TimestampTz now;
 
 	if (!stats_cluster || stats_pending == NULL || stats_shared == NULL)
 		return;
+	now = GetCurrentTimestamp();
 	LWLockAcquire(stats_lock, LW_SHARED);
 	for (l = stats_pending; l; l = l->next)
-		missing += !(l->flushed = counts_empty(&l->counts) || shared_add(l, false));
+		missing += !(l->flushed = counts_empty(&l->counts) || shared_add(l, false, now));
 	LWLockRelease(stats_lock);
 	if (missing > 0)
 	{
 		LWLockAcquire(stats_lock, LW_EXCLUSIVE);
 		for (l = stats_pending; l; l = l->next)
-			if (!l->flushed && !shared_add(l, true))
+			if (!l->flushed && !shared_add(l, true, now))
 				warn_full(l);
 		LWLockRelease(stats_lock);
 	}

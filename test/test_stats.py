@@ -159,3 +159,21 @@ def test_track_stats_set_before_the_library_loads(conn, connect):
     validate(a, "st_early", {"n": 1})
     assert a.execute("SHOW pipeline.track_stats").fetchone()[0] == "off"
     assert counts(a, "st_early")[0] == 0
+
+
+def test_a_full_table_makes_room_for_new_versions(cluster, conn, connect):
+    """More versions than pipeline.stats_max were counted (other tests, and these):
+    a new one is still counted, the entry flushed longest ago goes."""
+    limit = int(conn.execute("SHOW pipeline.stats_max").fetchone()[0])
+    c = connect()
+    c.execute("SELECT pipeline.define('st_fill_' || i, '{}') FROM generate_series(1, %s) i", (limit + 10,))
+    c.execute("SELECT count(*) FILTER (WHERE pipeline.validate('{}', 'st_fill_' || i))"
+              " FROM generate_series(1, %s) i", (limit + 10,))
+    define(conn, "st_after_full")
+    validate(c, "st_after_full", {"n": 1}, {"n": "x"})
+    assert counts(conn, "st_after_full") == (2, 1, 1, 0, 0, "cluster")
+    shown = conn.execute("SELECT count(*) FROM pipeline.stats WHERE pipeline LIKE 'st_fill_%'").fetchone()[0]
+    assert 0 < shown < limit + 10
+    # never more entries than the setting allows (shared memory is not grown into)
+    assert conn.execute("SELECT count(*) FROM pipeline.stats").fetchone()[0] <= limit
+    c.execute("SELECT pipeline.drop('st_fill_' || i) FROM generate_series(1, %s) i", (limit + 10,))
