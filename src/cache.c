@@ -290,7 +290,9 @@ pl_cache_lookup_version(const char *name, int32 version, FmgrInfo *flinfo)
 	PlCacheKey	key;
 	PlCacheEntry *e;
 
-	if (pl_call_cache_hit(cc, name, strlen(name), version))
+	/* the call site's shortcut (key.name is terminated within NAMEDATALEN) */
+	if (cc && cc->checked == pl_generation && cc->entry->key.version == version &&
+		strcmp(cc->entry->key.name, name) == 0)
 		return cc->entry->spec;
 	memset(&key, 0, sizeof(key));
 	strlcpy(key.name, name, NAMEDATALEN);
