@@ -20,6 +20,13 @@
  * (one per spec) marks plans of a freed spec stale, so a pointer reused by a
  * later allocation can never match.
  *
+ * A single-row statement is a new call site (fn_extra) every time, so what
+ * a row needs is kept per trigger, not per call site: the call site points
+ * at the trigger's entry (the one used last is found without hashing), and
+ * the entry holds the spec cache's shortcut, which the cache's generation
+ * counter checks (cache.c): no hash lookup, allocation or catalog access
+ * per statement or row while nothing changes.
+ *
  * Re-entrancy: user code runs in the middle of a row (a domain's CHECK, a
  * type's input function, a generated column's expression) and may insert
  * into a table with a pipeline trigger, even this one.  So a call never
