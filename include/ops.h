@@ -27,6 +27,17 @@ extern bool pl_output_wants_absolute(PlOutputFormat format);
 /* src/gate.c */
 extern void pl_gate_init(void);
 extern void pl_gate_parse(PlSpec *spec, const JNode *top);
-extern void pl_gate_row(PlSpec *spec, const PlErrors *errs, Relation rel, TriggerData *td);
+extern void pl_gate_count_row(PlSpec *spec, const PlErrors *errs, Relation rel, TriggerData *td);
+
+/*
+ * The trigger let a row through (errs NULL) or kept it out: count it in the
+ * statement if spec is gated (one test for a spec without a gate).
+ */
+static inline void
+pl_gate_row(PlSpec *spec, const PlErrors *errs, Relation rel, TriggerData *td)
+{
+	if (spec->max_reject_rate >= 0 && spec->on_error != PL_ON_ERROR_RAISE)
+		pl_gate_count_row(spec, errs, rel, td);
+}
 
 #endif

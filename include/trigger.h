@@ -87,8 +87,16 @@ typedef struct PlReplay
 } PlReplay;
 
 /* src/replay.c */
-extern PlReplay *pl_replay_row(Relation rel, TriggerData *td);
+extern PlReplay *pl_active_replay;
+extern PlReplay *pl_replay_row_during(Relation rel, TriggerData *td);
 extern Oid	pl_rejects_owner(void);
+
+/* The replay this trigger call's row belongs to, or NULL: one test outside a replay. */
+static inline PlReplay *
+pl_replay_row(Relation rel, TriggerData *td)
+{
+	return pl_active_replay ? pl_replay_row_during(rel, td) : NULL;
+}
 
 /* src/rows.c */
 extern void pl_column_init(PlColumn *col, Oid typid, int32 typmod, MemoryContext cxt);
@@ -98,7 +106,14 @@ extern const char *pl_column_type_name(const PlColumn *col);
 extern void pl_datum_to_value(const PlColumn *col, Datum d, bool isnull, JsonbValue *out);
 extern bool pl_value_to_datum(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull,
 							  char **err);
-extern bool pl_domain_accepts(const PlColumn *col, Datum d, bool isnull, char **err);
+extern bool pl_domain_check(const PlColumn *col, Datum d, bool isnull, char **err);
 extern bool pl_datum_same(const PlColumn *col, Datum a, bool anull, Datum b, bool bnull);
+
+/* Does col's domain (if any) accept d?  One test for a column without a domain. */
+static inline bool
+pl_domain_accepts(const PlColumn *col, Datum d, bool isnull, char **err)
+{
+	return !col->is_domain || pl_domain_check(col, d, isnull, err);
+}
 
 #endif

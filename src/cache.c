@@ -248,12 +248,18 @@ pl_cache_refresh(const PlCacheKey *key, PlCacheEntry *e)
 	return e;
 }
 
+/* Is call-site cache cc current, for version?  (Its entry's name is then compared.) */
+static inline bool
+pl_call_cache_current(const PlCallCache *cc, int32 version)
+{
+	return cc && cc->checked == pl_generation && cc->entry->key.version == version;
+}
+
 /* Does call-site cache cc hold name (len bytes, not terminated) at version? */
 static inline bool
 pl_call_cache_hit(const PlCallCache *cc, const char *name, int len, int32 version)
 {
-	return cc && cc->checked == pl_generation && len < NAMEDATALEN &&
-		cc->entry->key.version == version &&
+	return pl_call_cache_current(cc, version) && len < NAMEDATALEN &&
 		strncmp(cc->entry->key.name, name, len) == 0 && cc->entry->key.name[len] == '\0';
 }
 
@@ -290,7 +296,8 @@ pl_cache_lookup_version(const char *name, int32 version, FmgrInfo *flinfo)
 	PlCacheKey	key;
 	PlCacheEntry *e;
 
-	if (pl_call_cache_hit(cc, name, strlen(name), version))
+	/* the call site's shortcut (key.name is terminated within NAMEDATALEN) */
+	if (pl_call_cache_current(cc, version) && strcmp(cc->entry->key.name, name) == 0)
 		return cc->entry->spec;
 	memset(&key, 0, sizeof(key));
 	strlcpy(key.name, name, NAMEDATALEN);

@@ -166,17 +166,16 @@ gate_count_location(GateCount *c, const char *kw)
 }
 
 /*
- * The trigger let a row through (errs NULL) or kept it out (quarantined or
- * skipped, with its errors): count it in the statement, if spec is gated.
+ * A gated spec's trigger let a row through (errs NULL) or kept it out
+ * (quarantined or skipped, with its errors): count it in the statement
+ * (see pl_gate_row).
  */
 void
-pl_gate_row(PlSpec *spec, const PlErrors *errs, Relation rel, TriggerData *td)
+pl_gate_count_row(PlSpec *spec, const PlErrors *errs, Relation rel, TriggerData *td)
 {
 	GateCount  *c;
 	PlReplay   *replay;
 
-	if (spec->max_reject_rate < 0 || spec->on_error == PL_ON_ERROR_RAISE)
-		return;
 	/* the row a replay of this pipeline inserts belongs to the replay, not to a statement */
 	replay = pl_replay_row(rel, td);
 	if (replay && strcmp(replay->name, spec->name) == 0)

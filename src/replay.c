@@ -61,7 +61,7 @@
 PG_FUNCTION_INFO_V1(pipeline_replay);
 
 /* The replay whose insert is running, or NULL. */
-static PlReplay *pl_active_replay = NULL;
+PlReplay   *pl_active_replay = NULL;
 
 /* What replay returns. */
 typedef struct ReplayTally
@@ -107,18 +107,18 @@ trigger_depth(void)
 }
 
 /*
- * The active replay if this trigger call is for the row it inserts: an
- * INSERT, one trigger level below the replay's statement, on its relation
- * (or, when that is partitioned, on one of its partitions); NULL for any
- * other row.
+ * During a replay, the replay if this trigger call is for the row it
+ * inserts: an INSERT, one trigger level below the replay's statement, on its
+ * relation (or, when that is partitioned, on one of its partitions); NULL
+ * for any other row (see pl_replay_row).
  */
 PlReplay *
-pl_replay_row(Relation rel, TriggerData *td)
+pl_replay_row_during(Relation rel, TriggerData *td)
 {
 	PlReplay   *r = pl_active_replay;
 	Oid			relid = RelationGetRelid(rel);
 
-	if (r == NULL || !TRIGGER_FIRED_BY_INSERT(td->tg_event) || trigger_depth() != r->depth)
+	if (!TRIGGER_FIRED_BY_INSERT(td->tg_event) || trigger_depth() != r->depth)
 		return NULL;
 	if (relid == r->relid ||
 		(rel->rd_rel->relispartition && list_member_oid(get_partition_ancestors(relid), r->relid)))

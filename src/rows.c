@@ -808,12 +808,10 @@ check_domain(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, c
 	return true;
 }
 
-/* Does col's domain (if any) accept d?  If not, false with *err set. */
+/* Does domain column col accept d?  If not, false with *err set (see pl_domain_accepts). */
 bool
-pl_domain_accepts(const PlColumn *col, Datum d, bool isnull, char **err)
+pl_domain_check(const PlColumn *col, Datum d, bool isnull, char **err)
 {
-	if (!col->is_domain)
-		return true;
 	return guarded(check_domain, col, NULL, &d, &isnull, err);
 }
 

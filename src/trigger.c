@@ -20,6 +20,13 @@
  * (one per spec) marks plans of a freed spec stale, so a pointer reused by a
  * later allocation can never match.
  *
+ * A single-row statement is a new call site (fn_extra) every time, so what
+ * a row needs is kept per trigger, not per call site: the call site points
+ * at the trigger's entry (the one used last is found without hashing), and
+ * the entry holds the spec cache's shortcut, which the cache's generation
+ * counter checks (cache.c): no hash lookup, allocation or catalog access
+ * per statement or row while nothing changes.
+ *
  * Re-entrancy: user code runs in the middle of a row (a domain's CHECK, a
  * type's input function, a generated column's expression) and may insert
  * into a table with a pipeline trigger, even this one.  So a call never
@@ -138,22 +145,21 @@ typedef struct PlTrigPlan
 	MemoryContext cxt;
 } PlTrigPlan;
 
-/* Hash entry: trigger OID -> plan. */
+/*
+ * Hash entry: trigger OID -> plan.  Entries are never removed (a stale plan
+ * is freed, its entry stays), so a pointer to one is good for the life of
+ * the backend: call sites keep it in fn_extra.
+ */
 typedef struct PlTrigEntry
 {
 	Oid			tgoid;
 	PlTrigPlan *plan;
+	FmgrInfo	cache_flinfo;	/* pl_cache_lookup's shortcut to the spec, across
+								 * statements (checked by generation) */
 	TupleTableSlot *inserted;	/* the row this trigger's last INSERT let through ... */
 	CommandId	inserted_cid;	/* ... in this command of this transaction */
 	LocalTransactionId inserted_lxid;
 } PlTrigEntry;
-
-/* What a trigger call site keeps in fn_extra. */
-typedef struct PlTrigCall
-{
-	FmgrInfo	cache_flinfo;	/* gives pl_cache_lookup a place for its shortcut */
-	PlTrigEntry *entry;
-} PlTrigCall;
 
 /* A call in progress (innermost last). */
 typedef struct PlFrame
@@ -188,6 +194,7 @@ typedef struct PlMove
 } PlMove;
 
 static HTAB *trig_plans = NULL;
+static PlTrigEntry *last_entry = NULL;	/* the entry a call used last */
 static SPIPlanPtr reject_plan = NULL;
 static PlFrame *frames = NULL;
 static int	nframes = 0;
@@ -714,23 +721,23 @@ watch_spec(PlSpec *spec)
 	MemoryContextRegisterResetCallback(spec->cxt, cb);
 }
 
-/* The current plan of the trigger at call site call, rebuilt if stale. */
+/* The current plan of the trigger of entry e, rebuilt if stale. */
 static PlTrigPlan *
-plan_get(PlTrigCall *call, Relation rel, PlSpec *spec, const char *column)
+plan_get(PlTrigEntry *e, Relation rel, PlSpec *spec, const char *column)
 {
-	PlTrigPlan *plan = call->entry->plan;
+	PlTrigPlan *plan = e->plan;
 
-	if (plan && plan->valid && plan->spec == spec && plan->tupdesc == RelationGetDescr(rel))
+	if (likely(plan && plan->valid && plan->spec == spec && plan->tupdesc == RelationGetDescr(rel)))
 		return plan;
 	if (plan)
 	{
-		call->entry->plan = NULL;
+		e->plan = NULL;
 		plan_retire(plan);
 	}
 	plan = plan_build(rel, spec, column);
 	MemoryContextSetParent(plan->cxt, CacheMemoryContext);
 	watch_spec(spec);
-	call->entry->plan = plan;
+	e->plan = plan;
 	return plan;
 }
 
@@ -1159,29 +1166,39 @@ trigger_data(FunctionCallInfo fcinfo)
 	return td;
 }
 
-/* The trigger's call-site state, created on first call. */
-static PlTrigCall *
-trigger_call(FunctionCallInfo fcinfo, Oid tgoid)
+/* The entry of trigger tgoid, entered on first use. */
+static PlTrigEntry *
+entry_find(Oid tgoid)
 {
-	PlTrigCall *call = fcinfo->flinfo->fn_extra;
+	PlTrigEntry *e;
 	bool		found;
 
-	if (call && call->entry->tgoid == tgoid)
-		return call;
 	plans_init();
-	if (call == NULL)
-	{
-		call = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PlTrigCall));
-		call->cache_flinfo.fn_mcxt = fcinfo->flinfo->fn_mcxt;
-		fcinfo->flinfo->fn_extra = call;
-	}
-	call->entry = hash_search(trig_plans, &tgoid, HASH_ENTER, &found);
+	e = hash_search(trig_plans, &tgoid, HASH_ENTER, &found);
 	if (!found)
 	{
-		call->entry->plan = NULL;
-		call->entry->inserted = NULL;
+		e->plan = NULL;
+		e->inserted = NULL;
+		memset(&e->cache_flinfo, 0, sizeof(FmgrInfo));
+		e->cache_flinfo.fn_mcxt = CacheMemoryContext;
 	}
-	return call;
+	return e;
+}
+
+/*
+ * The trigger's entry: the call site's, else the one used last (a
+ * single-row statement is a new call site every time), else the hash's.
+ */
+static inline PlTrigEntry *
+trigger_entry(FunctionCallInfo fcinfo, Oid tgoid)
+{
+	PlTrigEntry *e = fcinfo->flinfo->fn_extra;
+
+	if (likely(e && e->tgoid == tgoid))
+		return e;
+	e = last_entry && last_entry->tgoid == tgoid ? last_entry : entry_find(tgoid);
+	fcinfo->flinfo->fn_extra = last_entry = e;
+	return e;
 }
 
 /*
@@ -1432,9 +1449,9 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	Relation	rel = td->tg_relation;
 	bool		update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
 	HeapTuple	tuple = update ? td->tg_newtuple : td->tg_trigtuple;
-	PlTrigCall *call = trigger_call(fcinfo, tg->tgoid);
-	PlSpec	   *spec = pl_cache_lookup(tg->tgargs[0], &call->cache_flinfo);
-	PlTrigPlan *plan = plan_get(call, rel, spec, tg->tgnargs > 1 ? tg->tgargs[1] : NULL);
+	PlTrigEntry *entry = trigger_entry(fcinfo, tg->tgoid);
+	PlSpec	   *spec = pl_cache_lookup(tg->tgargs[0], &entry->cache_flinfo);
+	PlTrigPlan *plan = plan_get(entry, rel, spec, tg->tgnargs > 1 ? tg->tgargs[1] : NULL);
 	PlRow	   *row = call_begin(plan, spec);
 	MemoryContext caller = CurrentMemoryContext;
 	PlStatsCall sc;
@@ -1454,7 +1471,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	replay = pl_replay_row(rel, td);
 	if (replay && strcmp(replay->name, spec->name) == 0)
 		replay->judged = true;
-	moving = row_load(plan, spec, row, td, call->entry, &mode);
+	moving = row_load(plan, spec, row, td, entry, &mode);
 	pl_errors_init(&errs);
 	if (judge(plan, spec, row, mode, &errs, &record, &newdoc))
 	{
@@ -1478,7 +1495,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	if (update && moving && result)
 		move_remember(plan, spec, row, td->tg_trigtuple);
 	if (!update && result)
-		remember_insert(call->entry, td);
+		remember_insert(entry, td);
 	pl_stats_end(&sc, outcome, changed);
 	frame_pop();
 	return PointerGetDatum(result);

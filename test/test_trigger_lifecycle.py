@@ -112,3 +112,51 @@ def test_copy_cancelled_stops_promptly_and_keeps_nothing(conn, connect):
     # the cancelled call left nothing behind in the session
     worker.execute("INSERT INTO copied (id) VALUES (1)")
     assert conn.execute("SELECT count(*) FROM copied").fetchone()[0] == 1
+
+
+def stamped(version):
+    """A spec whose transform stamps the record with version (to see which one ran)."""
+    return {"transform": [{"op": "set", "path": "/v", "value": version}]}
+
+
+def test_trigger_uses_version_defined_between_single_row_inserts(conn, connect):
+    """The trigger keeps its pipeline's compiled spec across statements and
+    checks it with the cache's generation counter: a define() committed by
+    another session between two single-row INSERTs (plain and prepared) is
+    used by the next one; a define() inside the session's own transaction is
+    used by the next INSERT of that transaction, and after its ROLLBACK the
+    version before it is used again."""
+    conn.execute("DROP TABLE IF EXISTS stamped")
+    conn.execute("CREATE TABLE stamped (id serial, doc jsonb)")
+    define(conn, "lifecycle_stamp", stamped(1))
+    conn.execute("SELECT pipeline.attach('stamped', 'lifecycle_stamp', 'doc')")
+    a = connect()
+    other = connect()
+
+    def insert(prepare):
+        return a.execute("INSERT INTO stamped (doc) VALUES ('{}') RETURNING (doc->>'v')::int",
+                         prepare=prepare).fetchone()[0]
+
+    assert insert(False) == 1
+    for prepare, v in ((False, 2), (True, 3)):
+        assert insert(prepare) == v - 1
+        define(other, "lifecycle_stamp", stamped(v))
+        assert insert(prepare) == v
+        assert insert(prepare) == v
+
+    a.autocommit = False
+    assert insert(True) == 3
+    define(a, "lifecycle_stamp", stamped(4))
+    assert insert(True) == 4
+    a.rollback()
+    assert insert(True) == 3
+    assert insert(False) == 3
+    a.commit()
+    define(other, "lifecycle_stamp", stamped(5))
+    assert insert(True) == 5
+    a.commit()
+    other.execute("SELECT pipeline.detach('stamped', 'lifecycle_stamp')")
+    other.execute("SELECT pipeline.attach('stamped', 'lifecycle_stamp', 'doc')")
+    define(other, "lifecycle_stamp", stamped(6))
+    assert insert(True) == 6
+    a.commit()
