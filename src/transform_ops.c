@@ -289,6 +289,23 @@ ascii_case(unsigned char c, bool upper)
 }
 
 /*
+ * Bytes of the 8 in x that are ASCII letters of the case that maps to the
+ * other (from lo, 26 letters), as 0x20 in each such byte: x with no byte
+ * >= 0x80 XORed with it is mapped.  Bytes are compared without carries
+ * between them (as in word_to_map below).
+ */
+static inline uint64
+word_case_flips(uint64 x, unsigned char lo)
+{
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	const uint64 high = ones * 0x80;
+	uint64		ge_lo = (x + ones * (0x80 - lo)) & high;
+	uint64		ge_hi = (x + ones * (0x80 - (lo + 26))) & high;
+
+	return (ge_lo & ~ge_hi) >> 2;
+}
+
+/*
  * Lower- or upper-case s (len bytes) from byte offset from on, exactly as
  * Python's str.lower() and str.upper() do (include/case_tables.h), into
  * out, which has room for 3 * (len - from) bytes; returns the length
@@ -306,7 +323,18 @@ case_map_into(const char *str, int len, int from, bool upper, char *out)
 	{
 		pg_wchar	mapped[3];
 		int			n;
+		uint64		x;
 
+		/* 8 ASCII bytes at a time */
+		if (i + 8 <= len && (memcpy(&x, s + i, 8),
+							 (x & UINT64CONST(0x8080808080808080)) == 0))
+		{
+			x ^= word_case_flips(x, upper ? 'a' : 'A');
+			memcpy(out + o, &x, 8);
+			o += 8;
+			clen = 8;
+			continue;
+		}
 		if (s[i] < 0x80)
 		{
 			out[o++] = ascii_case(s[i], upper);
