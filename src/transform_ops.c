@@ -325,14 +325,18 @@ case_map_into(const char *str, int len, int from, bool upper, char *out)
 		int			n;
 		uint64		x;
 
-		/* 8 ASCII bytes at a time */
-		if (i + 8 <= len && (memcpy(&x, s + i, 8),
-							 (x & UINT64CONST(0x8080808080808080)) == 0))
+		/*
+		 * 8 ASCII bytes at a time; a tail of fewer as the last 8 bytes, when
+		 * they are ASCII: the ones before i were ASCII too, one byte out for
+		 * one in, so they are written again as they were.
+		 */
+		clen = Min(8, len - i);
+		if (len - from >= 8 && (memcpy(&x, s + i + clen - 8, 8),
+								(x & UINT64CONST(0x8080808080808080)) == 0))
 		{
 			x ^= word_case_flips(x, upper ? 'a' : 'A');
-			memcpy(out + o, &x, 8);
-			o += 8;
-			clen = 8;
+			memcpy(out + o + clen - 8, &x, 8);
+			o += clen;
 			continue;
 		}
 		if (s[i] < 0x80)
@@ -402,6 +406,15 @@ first_to_map(const char *s, int len, bool upper)
 		memcpy(&x, s + i, 8);
 		if (word_to_map(x, (unsigned char) lo))
 			break;
+	}
+	/* a tail of fewer than 8 bytes: the last 8 bytes, if there are 8 */
+	if (i < len && len >= 8 && i + 8 > len)
+	{
+		uint64		x;
+
+		memcpy(&x, s + len - 8, 8);
+		if (!word_to_map(x, (unsigned char) lo))
+			return len;
 	}
 	for (; i < len; i++)
 	{
