@@ -642,13 +642,21 @@ op_replace(const PlStep *s, JsonbValue *v, char **err)
 /* The message of a number result a Numeric cannot hold. */
 #define OUT_OF_RANGE	"result out of range"
 
-/* n written without a fractional part when it is integral. */
+/*
+ * n written without a fractional part when it is integral: built from its
+ * int64 units where it fits (the bytes numeric_trim_scale gives).
+ */
 static Numeric
 num_tidy(Numeric n)
 {
-	if (pl_numeric_dscale(n) > 0 && pl_numeric_is_integral(n))
-		return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(n)));
-	return n;
+	int64		units;
+	int			ds;
+
+	if (pl_numeric_dscale(n) == 0 || !pl_numeric_is_integral(n))
+		return n;
+	if (pl_numeric_scaled(n, &units, &ds))
+		return pl_numeric_from_scaled(units / pl_pow10(ds), 0);
+	return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(n)));
 }
 
 /* Set *v to number n; false if v already holds exactly that. */
