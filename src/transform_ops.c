@@ -45,6 +45,13 @@
  * ----------------------------------------------------------------
  */
 
+/* Is ASCII byte c whitespace (str.isspace)? */
+static inline bool
+ascii_space(unsigned char c)
+{
+	return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F);
+}
+
 /* Byte length of the whitespace character (str.isspace) at s (len > 0 bytes), or 0. */
 int
 pl_space_len(const char *str, int len)
@@ -53,7 +60,7 @@ pl_space_len(const char *str, int len)
 	unsigned char c = s[0];
 
 	if (c < 0x80)
-		return (c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F)) ? 1 : 0;
+		return ascii_space(c) ? 1 : 0;
 	if (c == 0xC2 && len >= 2)
 		return (s[1] == 0x85 || s[1] == 0xA0) ? 2 : 0;
 	if (c == 0xE1 && len >= 3)
@@ -81,17 +88,20 @@ space_len_before(const char *s, int end)
 	return 0;
 }
 
-/* pl_trim_bytes where an end is not printable ASCII: walk the whitespace. */
+/* pl_trim_bytes where an end is not printable ASCII: walk the whitespace (ASCII inline). */
 void
 pl_trim_ends(const char **s, int *len)
 {
+	const unsigned char *u = (const unsigned char *) *s;
 	int			start = 0;
 	int			end = *len;
 	int			n;
 
-	while (start < end && (n = pl_space_len(*s + start, end - start)) > 0)
+	while (start < end && (u[start] < 0x80 ? (n = ascii_space(u[start])) :
+						   (n = pl_space_len(*s + start, end - start))) > 0)
 		start += n;
-	while (end > start && (n = space_len_before(*s, end)) > 0)
+	while (end > start && (u[end - 1] < 0x80 ? (n = ascii_space(u[end - 1])) :
+						   (n = space_len_before(*s, end))) > 0)
 		end -= n;
 	*s += start;
 	*len = end - start;
@@ -864,7 +874,8 @@ bool_word(const JsonbValue *v, bool *b)
 	for (int i = 0; i < len; i++)
 		low[i] = ascii_case((unsigned char) s[i], false);
 	for (int i = 0; i < (int) lengthof(bool_words); i++)
-		if (bool_words[i].len == len && memcmp(bool_words[i].word, low, len) == 0)
+		if (bool_words[i].len == len && bool_words[i].word[0] == low[0] &&
+			memcmp(bool_words[i].word, low, len) == 0)
 		{
 			*b = bool_words[i].value;
 			return true;
