@@ -130,20 +130,6 @@ set_result(JsonbValue *v, const char *s, int64 len, char **err)
 	return true;
 }
 
-/* trim: strip leading and trailing whitespace. */
-static bool
-op_trim(JsonbValue *v)
-{
-	const char *s = v->val.string.val;
-	int			len = v->val.string.len;
-
-	pl_trim_bytes(&s, &len);
-	if (len == v->val.string.len)
-		return false;
-	set_string(v, s, len);
-	return true;
-}
-
 /* collapse_whitespace: trim, and every inner run of whitespace becomes one space. */
 static bool
 op_collapse(JsonbValue *v)
@@ -1182,7 +1168,7 @@ pl_step_value(const PlStep *s, JsonbValue *v, char **err)
 	switch (s->op)
 	{
 		case PL_OP_TRIM:
-			return str && op_trim(v);
+			return pl_op_trim(v);
 		case PL_OP_COLLAPSE_WHITESPACE:
 			return str && op_collapse(v);
 		case PL_OP_LOWER:
