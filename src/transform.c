@@ -91,10 +91,15 @@ root_slot_add(const PlTransform *t, const PlStep *s, PlDoc *doc, RootSlots *rs)
 	rs->idx[s->root_key] = i;
 }
 
-/* Apply value op s to *v: parse_timestamp is transform_time.c's, the others transform_ops.c's. */
+/*
+ * Apply value op s to *v: trim inline, parse_timestamp is transform_time.c's,
+ * the others transform_ops.c's.
+ */
 static inline bool
 step_value(const PlStep *s, JsonbValue *v, char **err)
 {
+	if (s->op == PL_OP_TRIM)
+		return pl_op_trim(v);
 	if (s->op == PL_OP_PARSE_TIMESTAMP)
 		return pl_ts_value(s, v, err);
 	return pl_step_value(s, v, err);

@@ -45,6 +45,13 @@
  * ----------------------------------------------------------------
  */
 
+/* Is ASCII byte c whitespace (str.isspace)? */
+static inline bool
+ascii_space(unsigned char c)
+{
+	return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F);
+}
+
 /* Byte length of the whitespace character (str.isspace) at s (len > 0 bytes), or 0. */
 int
 pl_space_len(const char *str, int len)
@@ -53,7 +60,7 @@ pl_space_len(const char *str, int len)
 	unsigned char c = s[0];
 
 	if (c < 0x80)
-		return (c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F)) ? 1 : 0;
+		return ascii_space(c) ? 1 : 0;
 	if (c == 0xC2 && len >= 2)
 		return (s[1] == 0x85 || s[1] == 0xA0) ? 2 : 0;
 	if (c == 0xE1 && len >= 3)
@@ -81,17 +88,20 @@ space_len_before(const char *s, int end)
 	return 0;
 }
 
-/* pl_trim_bytes where an end is not printable ASCII: walk the whitespace. */
+/* pl_trim_bytes where an end is not printable ASCII: walk the whitespace (ASCII inline). */
 void
 pl_trim_ends(const char **s, int *len)
 {
+	const unsigned char *u = (const unsigned char *) *s;
 	int			start = 0;
 	int			end = *len;
 	int			n;
 
-	while (start < end && (n = pl_space_len(*s + start, end - start)) > 0)
+	while (start < end && (u[start] < 0x80 ? (n = ascii_space(u[start])) :
+						   (n = pl_space_len(*s + start, end - start))) > 0)
 		start += n;
-	while (end > start && (n = space_len_before(*s, end)) > 0)
+	while (end > start && (u[end - 1] < 0x80 ? (n = ascii_space(u[end - 1])) :
+						   (n = space_len_before(*s, end))) > 0)
 		end -= n;
 	*s += start;
 	*len = end - start;
@@ -117,20 +127,6 @@ set_result(JsonbValue *v, const char *s, int64 len, char **err)
 		return false;
 	}
 	set_string(v, s, (int) len);
-	return true;
-}
-
-/* trim: strip leading and trailing whitespace. */
-static bool
-op_trim(JsonbValue *v)
-{
-	const char *s = v->val.string.val;
-	int			len = v->val.string.len;
-
-	pl_trim_bytes(&s, &len);
-	if (len == v->val.string.len)
-		return false;
-	set_string(v, s, len);
 	return true;
 }
 
@@ -289,6 +285,23 @@ ascii_case(unsigned char c, bool upper)
 }
 
 /*
+ * Bytes of the 8 in x that are ASCII letters of the case that maps to the
+ * other (from lo, 26 letters), as 0x20 in each such byte: x with no byte
+ * >= 0x80 XORed with it is mapped.  Bytes are compared without carries
+ * between them (as in word_to_map below).
+ */
+static inline uint64
+word_case_flips(uint64 x, unsigned char lo)
+{
+	const uint64 ones = UINT64CONST(0x0101010101010101);
+	const uint64 high = ones * 0x80;
+	uint64		ge_lo = (x + ones * (0x80 - lo)) & high;
+	uint64		ge_hi = (x + ones * (0x80 - (lo + 26))) & high;
+
+	return (ge_lo & ~ge_hi) >> 2;
+}
+
+/*
  * Lower- or upper-case s (len bytes) from byte offset from on, exactly as
  * Python's str.lower() and str.upper() do (include/case_tables.h), into
  * out, which has room for 3 * (len - from) bytes; returns the length
@@ -306,7 +319,22 @@ case_map_into(const char *str, int len, int from, bool upper, char *out)
 	{
 		pg_wchar	mapped[3];
 		int			n;
+		uint64		x;
 
+		/*
+		 * 8 ASCII bytes at a time; a tail of fewer as the last 8 bytes, when
+		 * they are ASCII: the ones before i were ASCII too, one byte out for
+		 * one in, so they are written again as they were.
+		 */
+		clen = Min(8, len - i);
+		if (len - from >= 8 && (memcpy(&x, s + i + clen - 8, 8),
+								(x & UINT64CONST(0x8080808080808080)) == 0))
+		{
+			x ^= word_case_flips(x, upper ? 'a' : 'A');
+			memcpy(out + o + clen - 8, &x, 8);
+			o += clen;
+			continue;
+		}
 		if (s[i] < 0x80)
 		{
 			out[o++] = ascii_case(s[i], upper);
@@ -374,6 +402,15 @@ first_to_map(const char *s, int len, bool upper)
 		memcpy(&x, s + i, 8);
 		if (word_to_map(x, (unsigned char) lo))
 			break;
+	}
+	/* a tail of fewer than 8 bytes: the last 8 bytes, if there are 8 */
+	if (i < len && len >= 8 && i + 8 > len)
+	{
+		uint64		x;
+
+		memcpy(&x, s + len - 8, 8);
+		if (!word_to_map(x, (unsigned char) lo))
+			return len;
 	}
 	for (; i < len; i++)
 	{
@@ -601,13 +638,21 @@ op_replace(const PlStep *s, JsonbValue *v, char **err)
 /* The message of a number result a Numeric cannot hold. */
 #define OUT_OF_RANGE	"result out of range"
 
-/* n written without a fractional part when it is integral. */
+/*
+ * n written without a fractional part when it is integral: built from its
+ * int64 units where it fits (the bytes numeric_trim_scale gives).
+ */
 static Numeric
 num_tidy(Numeric n)
 {
-	if (pl_numeric_dscale(n) > 0 && pl_numeric_is_integral(n))
-		return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(n)));
-	return n;
+	int64		units;
+	int			ds;
+
+	if (pl_numeric_dscale(n) == 0 || !pl_numeric_is_integral(n))
+		return n;
+	if (pl_numeric_scaled(n, &units, &ds))
+		return pl_numeric_from_scaled(units / pl_pow10(ds), 0);
+	return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(n)));
 }
 
 /* Set *v to number n; false if v already holds exactly that. */
@@ -815,7 +860,8 @@ bool_word(const JsonbValue *v, bool *b)
 	for (int i = 0; i < len; i++)
 		low[i] = ascii_case((unsigned char) s[i], false);
 	for (int i = 0; i < (int) lengthof(bool_words); i++)
-		if (bool_words[i].len == len && memcmp(bool_words[i].word, low, len) == 0)
+		if (bool_words[i].len == len && bool_words[i].word[0] == low[0] &&
+			memcmp(bool_words[i].word, low, len) == 0)
 		{
 			*b = bool_words[i].value;
 			return true;
@@ -1122,7 +1168,7 @@ pl_step_value(const PlStep *s, JsonbValue *v, char **err)
 	switch (s->op)
 	{
 		case PL_OP_TRIM:
-			return str && op_trim(v);
+			return pl_op_trim(v);
 		case PL_OP_COLLAPSE_WHITESPACE:
 			return str && op_collapse(v);
 		case PL_OP_LOWER:

@@ -553,18 +553,29 @@ alt_ends(const char *const *alts, const char *s, int len, int pos, int *ends)
 	for (int a = 0; alts[a]; a++)
 	{
 		const char *p = alts[a];
-		int			w = strlen(p) / 2;
 		int			k;
 
-		if (pos + w > len)
-			continue;
-		for (k = 0; k < w; k++)
-			if (s[pos + k] < p[2 * k] || s[pos + k] > p[2 * k + 1])
+		for (k = 0; p[2 * k]; k++)
+			if (pos + k >= len || s[pos + k] < p[2 * k] || s[pos + k] > p[2 * k + 1])
 				break;
-		if (k == w)
-			ends[n++] = pos + w;
+		if (p[2 * k] == '\0')
+			ends[n++] = pos + k;
 	}
 	return n;
+}
+
+/* c lowercased if an ASCII letter (inline: pg_ascii_tolower is a call). */
+static inline unsigned char
+lower_ascii(unsigned char c)
+{
+	return (unsigned char) (c - 'A') < 26 ? c + ('a' - 'A') : c;
+}
+
+/* Does s start with name (lowercase ASCII, n bytes), case ignored? */
+static inline bool
+starts_with_name(const char *s, const char *name, int n)
+{
+	return lower_ascii(s[0]) == (unsigned char) name[0] && pg_strncasecmp(s, name, n) == 0;
 }
 
 /* Ends of names (ASCII, case ignored) matching s at pos, longest first. */
@@ -580,7 +591,7 @@ name_ends(const char *const *names, const char *s, int len, int pos, int *ends)
 		int			w;
 
 		/* names are lowercase ASCII: most differ at their first letter */
-		if (pg_ascii_tolower(s[pos]) != names[a][0])
+		if (lower_ascii(s[pos]) != (unsigned char) names[a][0])
 			continue;
 		w = strlen(names[a]);
 		if (pos + w <= len && pg_strncasecmp(s + pos, names[a], w) == 0)
@@ -648,25 +659,16 @@ z_ends(const char *s, int len, int pos, int *ends)
 	return n;
 }
 
-/* Try item k and the rest at pos, in Python's order; true on the first full match. */
-static bool
-match_from(TsMatch *m, int k, int pos)
+/* Ends of item k's matches at pos (at most 64), in Python's order; returns how many. */
+static int
+item_ends(const TsMatch *m, int k, int pos, int *ends)
 {
 	const char *s = m->s;
 	int			len = m->len;
-	int			ends[64];
 	int			n = 0;
 	char		type;
 	char		c;
 
-	if (k == m->f->nitems)
-	{
-		m->end[k] = pos;
-		return true;
-	}
-	if (--m->budget < 0)
-		return false;
-	CHECK_FOR_INTERRUPTS();
 	type = m->f->items[2 * k];
 	c = m->f->items[2 * k + 1];
 	if (type == TI_LITERAL)
@@ -748,6 +750,25 @@ match_from(TsMatch *m, int k, int pos)
 				break;
 		}
 	}
+	return n;
+}
+
+/* Try item k and the rest at pos, in Python's order; true on the first full match. */
+static bool
+match_from(TsMatch *m, int k, int pos)
+{
+	int			ends[64];
+	int			n;
+
+	if (k == m->f->nitems)
+	{
+		m->end[k] = pos;
+		return true;
+	}
+	if (--m->budget < 0)
+		return false;
+	CHECK_FOR_INTERRUPTS();
+	n = item_ends(m, k, pos, ends);
 	m->start[k] = pos;
 	for (int i = 0; i < n; i++)
 	{
@@ -757,6 +778,32 @@ match_from(TsMatch *m, int k, int pos)
 		m->start[k] = pos;
 	}
 	return false;
+}
+
+/*
+ * The first path match_from explores: every item's first match, no
+ * backtracking.  When it reaches the end of the items it is the match
+ * match_from would find (within its budget: fewer items than that): 1.
+ * When the first item has no match, there is none: 0.  Otherwise -1, and
+ * match_from must search.
+ */
+static int
+match_first(TsMatch *m)
+{
+	int			pos = 0;
+	int			ends[64];
+
+	if (m->f->nitems >= MATCH_BUDGET)
+		return -1;
+	for (int k = 0; k < m->f->nitems; k++)
+	{
+		if (item_ends(m, k, pos, ends) == 0)
+			return k == 0 ? 0 : -1;
+		m->start[k] = pos;
+		pos = m->end[k] = ends[0];
+	}
+	m->end[m->f->nitems] = pos;
+	return 1;
 }
 
 /* The integer written in s[a, b). */
@@ -823,6 +870,7 @@ static bool
 parse_strptime(const PlTsFormat *f, const char *s, int len, TsFields *out)
 {
 	TsMatch		m;
+	int			found;
 	int			ampm = -1;
 	int			bounds[2 * 33];
 
@@ -833,7 +881,10 @@ parse_strptime(const PlTsFormat *f, const char *s, int len, TsFields *out)
 	m.start = f->nitems < 33 ? bounds : palloc((f->nitems + 1) * sizeof(int));
 	m.end = f->nitems < 33 ? bounds + 33 : palloc((f->nitems + 1) * sizeof(int));
 	m.budget = MATCH_BUDGET;
-	if (!match_from(&m, 0, 0) || m.end[f->nitems] != len)
+	found = match_first(&m);
+	if (found < 0)
+		found = match_from(&m, 0, 0);
+	if (!found || m.end[f->nitems] != len)
 		return false;
 	memset(out, 0, sizeof(*out));
 	out->year = 1900;
@@ -865,12 +916,12 @@ parse_strptime(const PlTsFormat *f, const char *s, int len, TsFields *out)
 			case 'B':
 				for (v = 0; months_full[v]; v++)
 					if ((int) strlen(months_full[v]) == b - a &&
-						pg_strncasecmp(s + a, months_full[v], b - a) == 0)
+						starts_with_name(s + a, months_full[v], b - a))
 						out->month = months_full_no[v];
 				break;
 			case 'b':
 				for (v = 0; months_abbr[v]; v++)
-					if (pg_strncasecmp(s + a, months_abbr[v], 3) == 0)
+					if (starts_with_name(s + a, months_abbr[v], 3))
 						out->month = v + 1;
 				break;
 			case 'd':
