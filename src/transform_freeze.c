@@ -225,7 +225,7 @@ fz_keep(Freezer *f, PlStep *d, const PlStep *s)
 	d->u.keep.keys = fz_take(f, sizeof(char *) * Max(s->u.keep.n, 1));
 	for (int i = 0; i < s->u.keep.n; i++)
 		d->u.keep.keys[i] = fz_string(f, s->u.keep.keys[i], s->u.keep.lens[i]);
-	d->u.keep.lens = fz_share(f, s->u.keep.lens, sizeof(int) * Max(s->u.keep.n, 1));
+	d->u.keep.lens = s->u.keep.n ? fz_share(f, s->u.keep.lens, sizeof(int) * s->u.keep.n) : NULL;
 }
 
 /*
