@@ -213,7 +213,11 @@ extern void pl_freeze(JsonbValue *v);
 extern Jsonb *pl_doc_encode(const JsonbValue *v);
 
 /* src/transform_compile.c */
-extern PlTransform *pl_transform_compile(const JNode *steps);
+extern PlTransform *pl_transform_compile(const JNode *steps, MemoryContext keep);
+extern void pl_regex_free_with(regex_t *re, MemoryContext cxt, MemoryContextCallback *cb);
+
+/* src/transform_freeze.c */
+extern PlTransform *pl_transform_freeze(PlTransform *t, MemoryContext keep);
 
 /* src/transform.c */
 extern bool pl_transform_apply(const PlTransform *t, PlDoc *doc, PlErrors *errs);

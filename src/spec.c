@@ -73,28 +73,15 @@ spec_check_members(const JNode *spec)
 	}
 }
 
-/* Member key of the spec as a jsonb value of its own, or NULL. */
-static Jsonb *
-spec_member(Jsonb *spec_jb, const char *key)
-{
-	JsonbValue	v;
-	JsonbValue *mv = getKeyJsonValueFromContainer(&spec_jb->root, key, strlen(key), &v);
-
-	return mv ? JsonbValueToJsonb(mv) : NULL;
-}
-
 /*
  * Compile the transform member (NULL when there are no steps) into cxt.
- * The steps keep pointers into their JNode tree: that tree alone, not the
- * whole spec's, is built in cxt.
+ * The compiler reads the spec's JNode tree in the current (scratch)
+ * context; the compiled steps it returns hold copies of what they need.
  */
 static struct PlTransform *
-spec_check_transform(Jsonb *spec_jb, const JNode *spec, MemoryContext cxt)
+spec_check_transform(const JNode *spec, MemoryContext cxt)
 {
 	JNode	   *t = jnode_get(spec, "transform");
-	MemoryContext old;
-	Jsonb	   *member;
-	struct PlTransform *transform;
 
 	if (t == NULL)
 		return NULL;
@@ -102,11 +89,7 @@ spec_check_transform(Jsonb *spec_jb, const JNode *spec, MemoryContext cxt)
 		spec_error("/transform", "\"transform\" must be an array of steps", NULL);
 	if (t->n == 0)
 		return NULL;
-	member = spec_member(spec_jb, "transform");
-	old = MemoryContextSwitchTo(cxt);
-	transform = pl_transform_compile(jnode_from_jsonb(member));
-	MemoryContextSwitchTo(old);
-	return transform;
+	return pl_transform_compile(t, cxt);
 }
 
 /* Compile the "schema" member, if any, into a context under cxt. */
@@ -137,7 +120,8 @@ spec_compile_schema(Jsonb *spec_jb, bool formats_assert, const PlResolver *resol
  * Compile a whole spec into a new memory context (child of the current one);
  * resolve finds the documents its schema "$ref"s by absolute URI and the
  * formats registered by name.  The spec's own JNode tree is only read here:
- * it lives in a scratch context.
+ * it lives in a scratch context, deleted once the schema and the steps are
+ * copied out.
  */
 PlSpec *
 pl_spec_compile(Jsonb *spec_jb, const PlResolver *resolve)
@@ -159,7 +143,7 @@ pl_spec_compile(Jsonb *spec_jb, const PlResolver *resolve)
 	spec->on_error = (PlOnError) spec_choice(top, "on_error", on_error, PL_ON_ERROR_RAISE);
 	spec->formats_assert = spec_choice(top, "formats", formats, 0) == 0;
 	pl_gate_parse(spec, top);
-	spec->transform = spec_check_transform(spec_jb, top, cxt);
+	spec->transform = spec_check_transform(top, cxt);
 	spec->schema = spec_compile_schema(spec_jb, spec->formats_assert, resolve, cxt);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(scratch);

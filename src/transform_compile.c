@@ -9,7 +9,9 @@
  * steps never write into), replace patterns are compiled with their capture
  * groups, map keys are folded and sorted, keep keys sorted, so applying a
  * step does no parsing (transform.c, transform_ops.c).  The arguments
- * accepted and the messages are those of bench/reference.py.
+ * accepted and the messages are those of bench/reference.py.  The compiler
+ * works in the caller's scratch context; transform_freeze.c copies the
+ * finished steps into the spec's.
  *
  *-------------------------------------------------------------------------
  */
@@ -143,10 +145,15 @@ op_takes(int k, const char *key)
 	return false;
 }
 
-/* Compile step number i (JSON node v) into *s. */
+/*
+ * Compile step number i (JSON node v) into *s, in the current (scratch)
+ * context but for parse_timestamp's formats: transform_time.c's, made in
+ * keep, where they stay (transform_freeze.c leaves them).
+ */
 static void
-compile_step(PlStep *s, const JNode *v, int i)
+compile_step(PlStep *s, const JNode *v, int i, MemoryContext keep)
 {
+	MemoryContext old;
 	char		ptr[64];
 	char		sub[128];
 	JNode	   *op;
@@ -212,7 +219,9 @@ compile_step(PlStep *s, const JNode *v, int i)
 			compile_pointer(from->items[j], sub, &s->from[j]);
 		}
 	}
+	old = MemoryContextSwitchTo(s->op == PL_OP_PARSE_TIMESTAMP ? keep : CurrentMemoryContext);
 	compile_args(s, v, ptr);
+	MemoryContextSwitchTo(old);
 }
 
 /* Does step s read and write one key of the root in place (cacheable)? */
@@ -275,9 +284,13 @@ list_root_keys(PlTransform *t)
 	}
 }
 
-/* Compile a "transform" array (already known to be a non-empty array). */
+/*
+ * Compile a "transform" array (already known to be a non-empty array) in
+ * the current context, which the caller deletes afterwards; the steps are
+ * then copied into one chunk of keep, and that copy is returned.
+ */
 PlTransform *
-pl_transform_compile(const JNode *steps)
+pl_transform_compile(const JNode *steps, MemoryContext keep)
 {
 	PlTransform *t = palloc0(sizeof(PlTransform));
 
@@ -290,10 +303,10 @@ pl_transform_compile(const JNode *steps)
 	for (int i = 0; i < steps->n; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		compile_step(&t->steps[i], steps->items[i], i);
+		compile_step(&t->steps[i], steps->items[i], i, keep);
 	}
 	list_root_keys(t);
-	return t;
+	return pl_transform_freeze(t, keep);
 }
 
 /* ----------------------------------------------------------------
@@ -461,11 +474,26 @@ compile_replacement(PlStep *s, const char *w, const char *ptr)
 	s->u.replace.npieces = np;
 }
 
-/* Free a compiled regex when its spec's memory goes. */
+/* Free a compiled regex when its spec's memory goes (not one moved away: zeroed). */
 static void
 free_regex(void *arg)
 {
-	pg_regfree((regex_t *) arg);
+	regex_t    *re = (regex_t *) arg;
+
+	if (re->re_fns != NULL)
+		pg_regfree(re);
+}
+
+/*
+ * Free re's engine memory (malloc'd, outside any context) when cxt is reset
+ * or deleted; cb is the callback's memory, in cxt.
+ */
+void
+pl_regex_free_with(regex_t *re, MemoryContext cxt, MemoryContextCallback *cb)
+{
+	cb->func = free_regex;
+	cb->arg = re;
+	MemoryContextRegisterResetCallback(cxt, cb);
 }
 
 /* Compile replace's pattern (ECMA-262, with capture groups) at ptr. */
@@ -477,7 +505,6 @@ compile_pattern(PlStep *s, const char *pattern, const char *ptr)
 	pg_wchar   *wide;
 	int			wlen;
 	int			rc;
-	MemoryContextCallback *cb;
 
 	initStringInfo(&are);
 	if (!ecma_regex_translate(pattern, strlen(pattern), &are, &err))
@@ -493,10 +520,7 @@ compile_pattern(PlStep *s, const char *pattern, const char *ptr)
 		pg_regerror(rc, &s->u.replace.re, msg, sizeof(msg));
 		compile_error(ptr, psprintf("invalid pattern: %s", msg));
 	}
-	cb = palloc(sizeof(MemoryContextCallback));
-	cb->func = free_regex;
-	cb->arg = &s->u.replace.re;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+	pl_regex_free_with(&s->u.replace.re, CurrentMemoryContext, palloc(sizeof(MemoryContextCallback)));
 }
 
 /* Compile map's values (and case folding); duplicates after folding are refused. */
