@@ -108,8 +108,10 @@ compile_strptime(PlTsFormat *f, const char *fmt, const char *ptr)
 		}
 	}
 	f->kind = TS_STRPTIME;
-	f->items = items.data;
+	/* kept for the spec's life: exactly its size, not the StringInfo's 1 kB */
+	f->items = pnstrdup(items.data, items.len);
 	f->nitems = items.len / 2;
+	pfree(items.data);
 }
 
 /* Is name an IANA zone with a file in one of the usual zoneinfo directories? */
