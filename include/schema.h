@@ -179,6 +179,13 @@ pl_no_applicators(const PlApplicators *a)
 #define PL_FAST_TYPE		0x01
 #define PL_FAST_ARRAY		0x02
 
+/*
+ * Shapes the yes/no walk (v_slot) decides without v_node's generic dispatch
+ * (SchemaNode.walk): "pattern" with at most "type" beside it, a FHIR
+ * datatype's shape.
+ */
+#define PL_WALK_PATTERN		0x01
+
 /* A bit per JEntry kind (string, numeric, false, true, null, container) */
 #define PL_JENTRY_BIT(e)	(1 << (((e) & JENTRY_TYPEMASK) >> 28))
 
@@ -267,6 +274,7 @@ struct SchemaNode
 	bool		ref_only;		/* only "$ref": yes/no walks go straight to its target */
 	uint8		fast;			/* PL_FAST_*: shapes the walk decides from JEntries */
 	uint8		accept;			/* scalar JEntry kinds "type" passes outright, by PL_JENTRY_BIT */
+	uint8		walk;			/* PL_WALK_*: shapes the yes/no walk decides in one step */
 	uint8		mark;			/* compile-time cycle check: 0 new, 1 on path, 2 done */
 };
 

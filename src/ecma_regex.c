@@ -2390,9 +2390,9 @@ engine_match(PlRegex *re, const char *s, int len)
 	report_exec_failure(re, rc);
 }
 
-/* Does re match anywhere in UTF-8 string s of len bytes? */
+/* Does re match anywhere in UTF-8 string s of len bytes?  (pl_regex_match runs automata inline.) */
 bool
-pl_regex_match(PlRegex *re, const char *s, int len)
+pl_regex_match_other(PlRegex *re, const char *s, int len)
 {
 	switch (re->kind)
 	{

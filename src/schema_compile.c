@@ -1446,6 +1446,9 @@ fast_shape(SchemaNode *s)
 	s->ref_only = s->has == PL_HAS_APPLICATOR && s->types == 0 && s->ref &&
 		pl_no_applicators(s->app);
 	s->accept = accepted_entries(s->types);
+	if (s->has == PL_HAS_STRING_KW && s->pattern && s->min_length < 0 && s->max_length < 0 &&
+		!s->content_base64 && !s->content_json && !(s->format_assert && s->format != PL_FORMAT_UNKNOWN))
+		s->walk = PL_WALK_PATTERN;
 	if (s->has == 0)
 		s->fast = PL_FAST_TYPE;
 	else if (s->has == PL_HAS_ARRAY_KW && s->prefix_items.n == 0 && s->contains == NULL &&

@@ -811,6 +811,11 @@ v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, 
 		sub = sub->ref;
 	if (sub->fast)
 		return (sub->accept & PL_JENTRY_BIT(e)) || fast_child(sub, e, base, off);
+	/* "pattern" and "type" only: a string is matched in place, the rest typed */
+	if (sub->walk == PL_WALK_PATTERN)
+		return (e & JENTRY_TYPEMASK) != JENTRY_ISSTRING ?
+			sub->types == 0 || entry_type_ok(sub->types, e, base, off) :
+			(sub->accept & PL_JENTRY_BIT(e)) && pl_regex_match(sub->pattern, base + off, len);
 	jb_fill(e, base, off, len, &val);
 	if (sub->scalar_leaf && !JBE_ISCONTAINER(e))
 		return v_leaf(cx, sub, &val);
