@@ -796,16 +796,60 @@ v_leaf(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	return true;
 }
 
+static bool v_items_quick(VCtx *cx, const SchemaNode *sub, JsonbContainer *c);
+static bool v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c, int *nrequired);
+
+/*
+ * Yes/no: does container c, of the kind sub->walk names, pass sub (a
+ * PL_WALK_OBJECT or PL_WALK_ARRAY schema)?  v_node's verdict, without its
+ * generic dispatch: the shape leaves only these keywords.
+ */
+static bool
+v_walk_container(VCtx *cx, const SchemaNode *sub, JsonbContainer *c)
+{
+	int			n = JsonContainerSize(c);
+	int			found;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	if (sub->walk == PL_WALK_OBJECT)
+		return v_properties_quick(cx, sub, c, &found) && found >= sub->nrequired;
+	if ((sub->min_items >= 0 && n < sub->min_items) || (sub->max_items >= 0 && n > sub->max_items))
+		return false;
+	return v_items_quick(cx, sub->items, c);
+}
+
+/*
+ * v_slot past its one-step shapes: a container of a PL_WALK_* shape is
+ * walked directly, a scalar under a leaf schema goes to v_leaf, the rest to
+ * v_node.  Out of line, so that the one-step shapes need no frame.
+ */
+static pg_noinline bool
+v_slot_walk(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
+{
+	JbRef		val;
+
+	if ((sub->walk == PL_WALK_OBJECT || sub->walk == PL_WALK_ARRAY) && JBE_ISCONTAINER(e))
+	{
+		JsonbContainer *c = (JsonbContainer *) (base + INTALIGN(off));
+
+		if ((sub->walk == PL_WALK_OBJECT) == (JsonContainerIsObject(c) != 0))
+			return v_walk_container(cx, sub, c);
+	}
+	jb_fill(e, base, off, len, &val);
+	if (sub->scalar_leaf && !JBE_ISCONTAINER(e))
+		return v_leaf(cx, sub, &val);
+	return v_node(cx, sub, &val, NULL);
+}
+
 /*
  * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub?
- * A PL_FAST_* sub is decided from the JEntry; a scalar under a leaf schema
- * by v_leaf; others by v_node.
+ * A PL_FAST_* sub is decided from the JEntry, a PL_WALK_PATTERN sub by its
+ * pattern; others by v_slot_walk.
  */
 static inline bool
 v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
 {
-	JbRef		val;
-
 	/* a schema that is only a "$ref" (no scope to enter) passes what its target does */
 	while (sub->ref_only && (sub->ref_scope == NULL || !cx->dynamic))
 		sub = sub->ref;
@@ -816,17 +860,13 @@ v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, 
 		return (e & JENTRY_TYPEMASK) != JENTRY_ISSTRING ?
 			sub->types == 0 || entry_type_ok(sub->types, e, base, off) :
 			(sub->accept & PL_JENTRY_BIT(e)) && pl_regex_match(sub->pattern, base + off, len);
-	jb_fill(e, base, off, len, &val);
-	if (sub->scalar_leaf && !JBE_ISCONTAINER(e))
-		return v_leaf(cx, sub, &val);
-	return v_node(cx, sub, &val, NULL);
+	return v_slot_walk(cx, sub, e, base, off, len);
 }
 
-/* Yes/no, no annotations: does every element of array v pass sub? */
+/* Yes/no, no annotations: does every element of array container c pass sub? */
 static bool
-v_items_quick(VCtx *cx, const SchemaNode *sub, const JbRef *v)
+v_items_quick(VCtx *cx, const SchemaNode *sub, JsonbContainer *c)
 {
-	JsonbContainer *c = v->cont;
 	int			n = JsonContainerSize(c);
 	const char *base = (const char *) &c->children[n];
 	uint32		off = 0;
@@ -864,7 +904,7 @@ v_items(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	if (an == NULL && s->prefix_items.n == 0 && s->items->fast && !cx->errs)
 		return false;
 	if (an == NULL && s->prefix_items.n == 0 && !cx->errs)
-		return v_items_quick(cx, s->items, v);
+		return v_items_quick(cx, s->items, v->cont);
 	jb_iter_init(&it, v->cont, 0);
 	while (jb_iter_next(&it, &elem))
 	{
@@ -1049,9 +1089,8 @@ prop_lookup(const SchemaNode *s, const char *key, uint32 len)
  * read only where their schema needs more than their JEntry.
  */
 static bool
-v_properties_quick(VCtx *cx, const SchemaNode *s, const JbRef *v, int *nrequired)
+v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c, int *nrequired)
 {
-	JsonbContainer *c = v->cont;
 	int			n = JsonContainerSize(c);
 	const char *base = (const char *) &c->children[2 * n];
 	uint32		koff = 0;
@@ -1110,7 +1149,7 @@ v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an, int *nreq
 	bool		ok = true;
 
 	if (cx->errs == NULL && an == NULL && s->npatterns == 0 && s->property_names == NULL)
-		return v_properties_quick(cx, s, v, nrequired);
+		return v_properties_quick(cx, s, v->cont, nrequired);
 	jb_iter_init(&keys, v->cont, 0);
 	jb_iter_init(&vals, v->cont, jb_size(v));
 	*nrequired = 0;
