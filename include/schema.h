@@ -182,13 +182,14 @@ pl_no_applicators(const PlApplicators *a)
 /*
  * Shapes the yes/no walk (v_slot) decides without v_node's generic dispatch
  * (SchemaNode.walk), those of FHIR datatypes: "pattern" with at most "type"
- * beside it; an object schema of "properties", "additionalProperties" and
+ * beside it; "enum" with at most "type" beside it; an object schema of "properties", "additionalProperties" and
  * "required" names that are all properties; an array schema of "items" (not
  * of a PL_FAST_* shape) with item counts.  "type", if any, allows the kind.
  */
 #define PL_WALK_PATTERN		1
 #define PL_WALK_OBJECT		2
 #define PL_WALK_ARRAY		3
+#define PL_WALK_ENUM		4
 
 /* A bit per JEntry kind (string, numeric, false, true, null, container) */
 #define PL_JENTRY_BIT(e)	(1 << (((e) & JENTRY_TYPEMASK) >> 28))

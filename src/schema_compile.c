@@ -1443,6 +1443,8 @@ walk_shape(const SchemaNode *s)
 	if (s->has == PL_HAS_STRING_KW && s->pattern && s->min_length < 0 && s->max_length < 0 &&
 		!s->content_base64 && !s->content_json && !(s->format_assert && s->format != PL_FORMAT_UNKNOWN))
 		return PL_WALK_PATTERN;
+	if (s->has == PL_HAS_ENUM)
+		return PL_WALK_ENUM;
 	if (s->has == PL_HAS_OBJECT_KW && (s->types == 0 || (s->types & PL_T_OBJECT)) &&
 		s->min_props < 0 && s->max_props < 0 && s->npatterns == 0 && s->property_names == NULL &&
 		s->ndepreq == 0 && s->ndepschemas == 0 && (s->nrequired == 0 || s->required_in_props))

@@ -357,30 +357,41 @@ type_ok(uint8 bits, const JbRef *v)
 	return false;
 }
 
+/* Is the string str (len bytes) one of s's enum values?  Compared here, the usual members. */
+static inline bool
+enum_has_string(const SchemaNode *s, const char *str, int len)
+{
+	for (int i = 0; i < s->nenum; i++)
+	{
+		const JNode *e = s->enum_values[i];
+
+		if (e->type == JB_STRING && e->len == len &&
+			(len == 0 || (e->str[0] == str[0] && pl_bytes_equal(e->str, str, len))))
+			return true;
+	}
+	return false;
+}
+
+/* Is v one of s's enum values? */
+static inline bool
+enum_has(const SchemaNode *s, const JbRef *v)
+{
+	if (v->type == JB_STRING)
+		return enum_has_string(s, v->str, v->len);
+	for (int i = 0; i < s->nenum; i++)
+		if (jnode_equals(s->enum_values[i], v))
+			return true;
+	return false;
+}
+
 /* enum and const. */
 static bool
 v_enum_const(VCtx *cx, const SchemaNode *s, const JbRef *v)
 {
 	bool		ok = true;
 
-	if (s->has & PL_HAS_ENUM)
-	{
-		int			i;
-
-		for (i = 0; i < s->nenum; i++)
-		{
-			const JNode *e = s->enum_values[i];
-
-			/* strings, the usual members, compared here; the rest by jnode_equals */
-			if (v->type == JB_STRING ?
-				(e->type == JB_STRING && e->len == v->len &&
-				 (v->len == 0 || (e->str[0] == v->str[0] && pl_bytes_equal(e->str, v->str, v->len)))) :
-				jnode_equals(e, v))
-				break;
-		}
-		if (i == s->nenum)
-			ok = fail(cx, "enum", "value is not one of the allowed values");
-	}
+	if ((s->has & PL_HAS_ENUM) && !enum_has(s, v))
+		ok = fail(cx, "enum", "value is not one of the allowed values");
 	if ((s->has & PL_HAS_CONST) && !jnode_equals(s->const_value, v) && (ok || cx->errs))
 		ok = fail(cx, "const", "value does not equal the constant");
 	return ok;
@@ -844,8 +855,9 @@ v_slot_walk(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 
 
 /*
  * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub?
- * A PL_FAST_* sub is decided from the JEntry, a PL_WALK_PATTERN sub by its
- * pattern; others by v_slot_walk.
+ * A PL_FAST_* sub is decided from the JEntry, a string under a
+ * PL_WALK_PATTERN or PL_WALK_ENUM sub by its pattern or enum; others by
+ * v_slot_walk.
  */
 static inline bool
 v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
@@ -860,6 +872,9 @@ v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, 
 		return (e & JENTRY_TYPEMASK) != JENTRY_ISSTRING ?
 			sub->types == 0 || entry_type_ok(sub->types, e, base, off) :
 			(sub->accept & PL_JENTRY_BIT(e)) && pl_regex_match(sub->pattern, base + off, len);
+	/* "enum" and "type" only: a string is looked up in place */
+	if (sub->walk == PL_WALK_ENUM && (e & JENTRY_TYPEMASK) == JENTRY_ISSTRING)
+		return (sub->accept & PL_JENTRY_BIT(e)) && enum_has_string(sub, base + off, len);
 	return v_slot_walk(cx, sub, e, base, off, len);
 }
 
