@@ -1099,6 +1099,25 @@ prop_lookup(const SchemaNode *s, const char *key, uint32 len)
 }
 
 /*
+ * Where the values of object c (n > 0 pairs) start in its data: the end of
+ * its last key, as getJsonbOffset(c, n) finds it, summing lengths back to the
+ * nearest stored offset; inline, since every object of the walk needs it.
+ */
+static inline uint32
+keys_end(const JsonbContainer *c, int n)
+{
+	uint32		off = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+	{
+		off += JBE_OFFLENFLD(c->children[i]);
+		if (JBE_HAS_OFF(c->children[i]))
+			break;
+	}
+	return off;
+}
+
+/*
  * Yes/no, no annotations, no patternProperties or propertyNames: the merge
  * of the object's keys with "properties" over the JEntries directly, values
  * read only where their schema needs more than their JEntry.
@@ -1109,7 +1128,7 @@ v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c, int *nrequi
 	int			n = JsonContainerSize(c);
 	const char *base = (const char *) &c->children[2 * n];
 	uint32		koff = 0;
-	uint32		voff = n > 0 ? getJsonbOffset(c, n) : 0;
+	uint32		voff = n > 0 ? keys_end(c, n) : 0;
 	int			p = 0;
 
 	*nrequired = 0;
