@@ -181,6 +181,22 @@ def walk_leaf(draw, depth=0, ref=True):
     return s
 
 
+@st.composite
+def walk_doc(draw, schema, defs, depth=0):
+    """A value shaped after schema (its properties' names, its items), now and then anything."""
+    if "$ref" in schema and depth < 4:
+        schema = defs[schema["$ref"].rsplit("/", 1)[1]]
+    if depth >= 4 or draw(st.integers(0, 5)) == 0:
+        return draw(walk_values)
+    if "properties" in schema:
+        names = list(schema["properties"]) + KEYS[:2]
+        keys = draw(st.lists(st.sampled_from(names), max_size=5, unique=True))
+        return {k: draw(walk_doc(schema["properties"].get(k, {}), defs, depth + 1)) for k in keys}
+    if "items" in schema:
+        return draw(st.lists(walk_doc(schema["items"], defs, depth + 1), max_size=4))
+    return draw(st.one_of(st.sampled_from(STRINGS), walk_scalars))
+
+
 def defeated(schema):
     """The same schema with every subschema given an "allOf": [{}]: no walk shape applies."""
     if isinstance(schema, list):
@@ -208,7 +224,7 @@ def test_walk_shapes_keep_verdicts_and_errors(conn, data):
         body = {data.draw(st.sampled_from(["anyOf", "oneOf"])): [body, data.draw(walk_leaf())]}
     schema = dict(body, **{"$schema": DRAFT7, "definitions": {
         "p": data.draw(walk_leaf(2, ref=False)), "o": data.draw(walk_leaf(1, ref=False))}})
-    docs = data.draw(st.lists(walk_values, min_size=1, max_size=8))
+    docs = data.draw(st.lists(walk_doc(body, schema["definitions"]), min_size=1, max_size=8))
     validator = jsonschema.Draft7Validator(schema)
     with conn.cursor() as cur:
         cur.execute("SELECT pipeline.jsonb_matches_schema(%s::json, d), pipeline.jsonb_matches_schema(%s::json, d), "
