@@ -181,10 +181,11 @@ pl_no_applicators(const PlApplicators *a)
 
 /*
  * Shapes the yes/no walk (v_slot) decides without v_node's generic dispatch
- * (SchemaNode.walk), those of FHIR datatypes: "pattern" with at most "type"
- * beside it; "enum" with at most "type" beside it; an object schema of "properties", "additionalProperties" and
- * "required" names that are all properties; an array schema of "items" (not
- * of a PL_FAST_* shape) with item counts.  "type", if any, allows the kind.
+ * (SchemaNode.walk), those of FHIR datatypes: "pattern", or "enum", with at
+ * most "type" beside it; an object schema of "properties",
+ * "additionalProperties" and "required" names that are all properties; an
+ * array schema of "items" (not of a PL_FAST_* shape) with item counts.
+ * "type", if any, allows the kind.
  */
 #define PL_WALK_PATTERN		1
 #define PL_WALK_OBJECT		2

@@ -2391,7 +2391,7 @@ engine_match(PlRegex *re, const char *s, int len)
 	report_exec_failure(re, rc);
 }
 
-/* Does re match anywhere in UTF-8 string s of len bytes?  (pl_regex_match runs automata inline.) */
+/* Does re match anywhere in UTF-8 string s of len bytes?  (Automata: inline in pl_regex_match.) */
 bool
 pl_regex_match_other(PlRegex *re, const char *s, int len)
 {
