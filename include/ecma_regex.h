@@ -8,6 +8,7 @@
 #include "lib/stringinfo.h"
 #include "regex/regex.h"
 
+#include "ecma_nfa.h"
 #include "pg_compat.h"
 
 /* One step of a PL_RE_SEQUENCE pattern: min..max characters of an ASCII set. */
@@ -67,8 +68,21 @@ extern bool ecma_regex_is_valid(const char *src, int len);
  */
 extern bool pl_regex_compile(PlRegex *re, const char *src, int len, char **err);
 
-/* Does the regex match anywhere in UTF-8 string s (len bytes)?  Interruptible. */
-extern bool pl_regex_match(PlRegex *re, const char *s, int len);
+/* pl_regex_match for every kind but PL_RE_NFA. */
+extern bool pl_regex_match_other(PlRegex *re, const char *s, int len);
+
+/*
+ * Does the regex match anywhere in UTF-8 string s (len bytes)?  Interruptible.
+ * Inline: an automaton, the usual kind on the validator's hot path, is run
+ * without a second call.
+ */
+static inline bool
+pl_regex_match(PlRegex *re, const char *s, int len)
+{
+	if (re->kind == PL_RE_NFA)
+		return nfa_match(re->nfa, s, len);
+	return pl_regex_match_other(re, s, len);
+}
 
 /* Release what pl_regex_compile allocated outside memory contexts. */
 extern void pl_regex_free(PlRegex *re);

@@ -179,6 +179,19 @@ pl_no_applicators(const PlApplicators *a)
 #define PL_FAST_TYPE		0x01
 #define PL_FAST_ARRAY		0x02
 
+/*
+ * Shapes the yes/no walk (v_slot) decides without v_node's generic dispatch
+ * (SchemaNode.walk), those of FHIR datatypes: "pattern", or "enum", with at
+ * most "type" beside it; an object schema of "properties",
+ * "additionalProperties" and "required" names that are all properties; an
+ * array schema of "items" (not of a PL_FAST_* shape) with item counts.
+ * "type", if any, allows the kind.
+ */
+#define PL_WALK_PATTERN		1
+#define PL_WALK_OBJECT		2
+#define PL_WALK_ARRAY		3
+#define PL_WALK_ENUM		4
+
 /* A bit per JEntry kind (string, numeric, false, true, null, container) */
 #define PL_JENTRY_BIT(e)	(1 << (((e) & JENTRY_TYPEMASK) >> 28))
 
@@ -267,6 +280,7 @@ struct SchemaNode
 	bool		ref_only;		/* only "$ref": yes/no walks go straight to its target */
 	uint8		fast;			/* PL_FAST_*: shapes the walk decides from JEntries */
 	uint8		accept;			/* scalar JEntry kinds "type" passes outright, by PL_JENTRY_BIT */
+	uint8		walk;			/* PL_WALK_*: shapes the yes/no walk decides in one step */
 	uint8		mark;			/* compile-time cycle check: 0 new, 1 on path, 2 done */
 };
 

@@ -2264,12 +2264,13 @@ sequence_match(const PlRegex *re, const char *s, int len)
 	for (int k = 0; k < re->nitems; k++)
 	{
 		const PlSeqItem *item = &re->items[k];
-		int			count = 0;
+		int			start = pos;
+		/* where the step stops at the latest: its maximum, or the subject's end */
+		int			stop = (item->max < 0 || item->max > len - pos) ? len : pos + item->max;
 
-		while (pos < len && (item->max < 0 || count < item->max) &&
-			   seq_set_has(item->set, (unsigned char) s[pos]))
-			pos++, count++;
-		if (count < item->min)
+		while (pos < stop && seq_set_has(item->set, (unsigned char) s[pos]))
+			pos++;
+		if (pos - start < item->min)
 			return false;
 	}
 	return !re->anchored_end || pos == len;
@@ -2390,9 +2391,9 @@ engine_match(PlRegex *re, const char *s, int len)
 	report_exec_failure(re, rc);
 }
 
-/* Does re match anywhere in UTF-8 string s of len bytes? */
+/* Does re match anywhere in UTF-8 string s of len bytes?  (Automata: inline in pl_regex_match.) */
 bool
-pl_regex_match(PlRegex *re, const char *s, int len)
+pl_regex_match_other(PlRegex *re, const char *s, int len)
 {
 	switch (re->kind)
 	{

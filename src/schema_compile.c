@@ -1436,6 +1436,26 @@ accepted_entries(uint8 types)
 	return accept;
 }
 
+/* Which PL_WALK_* shape s has, if any (s: no constant, resource or annotations). */
+static uint8
+walk_shape(const SchemaNode *s)
+{
+	if (s->has == PL_HAS_STRING_KW && s->pattern && s->min_length < 0 && s->max_length < 0 &&
+		!s->content_base64 && !s->content_json && !(s->format_assert && s->format != PL_FORMAT_UNKNOWN))
+		return PL_WALK_PATTERN;
+	if (s->has == PL_HAS_ENUM)
+		return PL_WALK_ENUM;
+	if (s->has == PL_HAS_OBJECT_KW && (s->types == 0 || (s->types & PL_T_OBJECT)) &&
+		s->min_props < 0 && s->max_props < 0 && s->npatterns == 0 && s->property_names == NULL &&
+		s->ndepreq == 0 && s->ndepschemas == 0 && (s->nrequired == 0 || s->required_in_props))
+		return PL_WALK_OBJECT;
+	if (s->has == PL_HAS_ARRAY_KW && (s->types == 0 || (s->types & PL_T_ARRAY)) &&
+		s->prefix_items.n == 0 && s->contains == NULL && !s->unique_items && s->items &&
+		s->items->constant != 1 && !s->items->fast)
+		return PL_WALK_ARRAY;
+	return 0;
+}
+
 /* Decide which PL_FAST_* shape s has (its items' shape first). */
 static uint8
 fast_shape(SchemaNode *s)
@@ -1452,6 +1472,8 @@ fast_shape(SchemaNode *s)
 			 !s->unique_items && s->unevaluated_items == NULL &&
 			 (s->items == NULL || s->items->constant == 1 || fast_shape(s->items)))
 		s->fast = PL_FAST_ARRAY;
+	if (!s->fast)
+		s->walk = walk_shape(s);
 	return s->fast;
 }
 

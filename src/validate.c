@@ -357,30 +357,41 @@ type_ok(uint8 bits, const JbRef *v)
 	return false;
 }
 
+/* Is the string str (len bytes) one of s's enum values?  Compared here, the usual members. */
+static inline bool
+enum_has_string(const SchemaNode *s, const char *str, int len)
+{
+	for (int i = 0; i < s->nenum; i++)
+	{
+		const JNode *e = s->enum_values[i];
+
+		if (e->type == JB_STRING && e->len == len &&
+			(len == 0 || (e->str[0] == str[0] && pl_bytes_equal(e->str, str, len))))
+			return true;
+	}
+	return false;
+}
+
+/* Is v one of s's enum values? */
+static inline bool
+enum_has(const SchemaNode *s, const JbRef *v)
+{
+	if (v->type == JB_STRING)
+		return enum_has_string(s, v->str, v->len);
+	for (int i = 0; i < s->nenum; i++)
+		if (jnode_equals(s->enum_values[i], v))
+			return true;
+	return false;
+}
+
 /* enum and const. */
 static bool
 v_enum_const(VCtx *cx, const SchemaNode *s, const JbRef *v)
 {
 	bool		ok = true;
 
-	if (s->has & PL_HAS_ENUM)
-	{
-		int			i;
-
-		for (i = 0; i < s->nenum; i++)
-		{
-			const JNode *e = s->enum_values[i];
-
-			/* strings, the usual members, compared here; the rest by jnode_equals */
-			if (v->type == JB_STRING ?
-				(e->type == JB_STRING && e->len == v->len &&
-				 (v->len == 0 || (e->str[0] == v->str[0] && pl_bytes_equal(e->str, v->str, v->len)))) :
-				jnode_equals(e, v))
-				break;
-		}
-		if (i == s->nenum)
-			ok = fail(cx, "enum", "value is not one of the allowed values");
-	}
+	if ((s->has & PL_HAS_ENUM) && !enum_has(s, v))
+		ok = fail(cx, "enum", "value is not one of the allowed values");
 	if ((s->has & PL_HAS_CONST) && !jnode_equals(s->const_value, v) && (ok || cx->errs))
 		ok = fail(cx, "const", "value does not equal the constant");
 	return ok;
@@ -796,32 +807,81 @@ v_leaf(VCtx *cx, const SchemaNode *s, const JbRef *v)
 	return true;
 }
 
+static bool v_items_quick(VCtx *cx, const SchemaNode *sub, JsonbContainer *c);
+static bool v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c, int *nrequired);
+
 /*
- * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub?
- * A PL_FAST_* sub is decided from the JEntry; a scalar under a leaf schema
- * by v_leaf; others by v_node.
+ * Yes/no: does container c, of the kind sub->walk names, pass sub (a
+ * PL_WALK_OBJECT or PL_WALK_ARRAY schema)?  v_node's verdict, without its
+ * generic dispatch: the shape leaves only these keywords.
  */
-static inline bool
-v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
+static bool
+v_walk_container(VCtx *cx, const SchemaNode *sub, JsonbContainer *c)
+{
+	int			n = JsonContainerSize(c);
+	int			found;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	if (sub->walk == PL_WALK_OBJECT)
+		return v_properties_quick(cx, sub, c, &found) && found >= sub->nrequired;
+	if ((sub->min_items >= 0 && n < sub->min_items) || (sub->max_items >= 0 && n > sub->max_items))
+		return false;
+	return v_items_quick(cx, sub->items, c);
+}
+
+/*
+ * v_slot past its one-step shapes: a container of a PL_WALK_* shape is
+ * walked directly, a scalar under a leaf schema goes to v_leaf, the rest to
+ * v_node.  Out of line, so that the one-step shapes need no frame.
+ */
+static pg_noinline bool
+v_slot_walk(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
 {
 	JbRef		val;
 
-	/* a schema that is only a "$ref" (no scope to enter) passes what its target does */
-	while (sub->ref_only && (sub->ref_scope == NULL || !cx->dynamic))
-		sub = sub->ref;
-	if (sub->fast)
-		return (sub->accept & PL_JENTRY_BIT(e)) || fast_child(sub, e, base, off);
+	if ((sub->walk == PL_WALK_OBJECT || sub->walk == PL_WALK_ARRAY) && JBE_ISCONTAINER(e))
+	{
+		JsonbContainer *c = (JsonbContainer *) (base + INTALIGN(off));
+
+		if ((sub->walk == PL_WALK_OBJECT) == (JsonContainerIsObject(c) != 0))
+			return v_walk_container(cx, sub, c);
+	}
 	jb_fill(e, base, off, len, &val);
 	if (sub->scalar_leaf && !JBE_ISCONTAINER(e))
 		return v_leaf(cx, sub, &val);
 	return v_node(cx, sub, &val, NULL);
 }
 
-/* Yes/no, no annotations: does every element of array v pass sub? */
-static bool
-v_items_quick(VCtx *cx, const SchemaNode *sub, const JbRef *v)
+/*
+ * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub?
+ * A PL_FAST_* sub is decided from the JEntry, a string under a
+ * PL_WALK_PATTERN or PL_WALK_ENUM sub by its pattern or enum; others by
+ * v_slot_walk.
+ */
+static inline bool
+v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
 {
-	JsonbContainer *c = v->cont;
+	/* a schema that is only a "$ref" (no scope to enter) passes what its target does */
+	while (sub->ref_only && (sub->ref_scope == NULL || !cx->dynamic))
+		sub = sub->ref;
+	if (sub->fast)
+		return (sub->accept & PL_JENTRY_BIT(e)) || fast_child(sub, e, base, off);
+	/* "pattern" and "type" only: a string is matched in place, the rest typed */
+	if (sub->walk == PL_WALK_PATTERN)
+		return (e & JENTRY_TYPEMASK) != JENTRY_ISSTRING ?
+			sub->types == 0 || entry_type_ok(sub->types, e, base, off) :
+			(sub->accept & PL_JENTRY_BIT(e)) && pl_regex_match(sub->pattern, base + off, len);
+	/* "enum" and "type" only: a string is looked up in place */
+	if (sub->walk == PL_WALK_ENUM && (e & JENTRY_TYPEMASK) == JENTRY_ISSTRING)
+		return (sub->accept & PL_JENTRY_BIT(e)) && enum_has_string(sub, base + off, len);
+	return v_slot_walk(cx, sub, e, base, off, len);
+}
+
+/* Yes/no, no annotations: does every element of array container c pass sub? */
+static bool
+v_items_quick(VCtx *cx, const SchemaNode *sub, JsonbContainer *c)
+{
 	int			n = JsonContainerSize(c);
 	const char *base = (const char *) &c->children[n];
 	uint32		off = 0;
@@ -859,7 +919,7 @@ v_items(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	if (an == NULL && s->prefix_items.n == 0 && s->items->fast && !cx->errs)
 		return false;
 	if (an == NULL && s->prefix_items.n == 0 && !cx->errs)
-		return v_items_quick(cx, s->items, v);
+		return v_items_quick(cx, s->items, v->cont);
 	jb_iter_init(&it, v->cont, 0);
 	while (jb_iter_next(&it, &elem))
 	{
@@ -1039,18 +1099,36 @@ prop_lookup(const SchemaNode *s, const char *key, uint32 len)
 }
 
 /*
+ * Where the values of object c (n > 0 pairs) start in its data: the end of
+ * its last key, as getJsonbOffset(c, n) finds it, summing lengths back to the
+ * nearest stored offset; inline, since every object of the walk needs it.
+ */
+static inline uint32
+keys_end(const JsonbContainer *c, int n)
+{
+	uint32		off = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+	{
+		off += JBE_OFFLENFLD(c->children[i]);
+		if (JBE_HAS_OFF(c->children[i]))
+			break;
+	}
+	return off;
+}
+
+/*
  * Yes/no, no annotations, no patternProperties or propertyNames: the merge
  * of the object's keys with "properties" over the JEntries directly, values
  * read only where their schema needs more than their JEntry.
  */
 static bool
-v_properties_quick(VCtx *cx, const SchemaNode *s, const JbRef *v, int *nrequired)
+v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c, int *nrequired)
 {
-	JsonbContainer *c = v->cont;
 	int			n = JsonContainerSize(c);
 	const char *base = (const char *) &c->children[2 * n];
 	uint32		koff = 0;
-	uint32		voff = n > 0 ? getJsonbOffset(c, n) : 0;
+	uint32		voff = n > 0 ? keys_end(c, n) : 0;
 	int			p = 0;
 
 	*nrequired = 0;
@@ -1105,7 +1183,7 @@ v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an, int *nreq
 	bool		ok = true;
 
 	if (cx->errs == NULL && an == NULL && s->npatterns == 0 && s->property_names == NULL)
-		return v_properties_quick(cx, s, v, nrequired);
+		return v_properties_quick(cx, s, v->cont, nrequired);
 	jb_iter_init(&keys, v->cont, 0);
 	jb_iter_init(&vals, v->cont, jb_size(v));
 	*nrequired = 0;

@@ -135,3 +135,108 @@ def test_bounds_on_integer_parts(conn, kw, bound, typ, nums):
                     (json.dumps(schema), [Jsonb([n]) for n in nums]))
         got = [r[0] for r in cur.fetchall()]
     assert got == [validator.is_valid(n) for n in nums], f"{kw} {bound} {typ}: {nums}"
+
+
+# The shapes the yes/no walk takes in one step (SchemaNode.walk): pattern
+# and enum leaves (FHIR datatypes), plain objects, arrays of items that need
+# a walk.
+PATTERNS = ["^a", "b$", "^[a-z]+$", "é", "^\\S*$", "^[ \\r\\n\\t\\S]+$", "^[^\\s]+(\\s[^\\s]+)*$",
+            "^[A-Za-z0-9\\-\\.]{1,64}$", "^[0-9]{4}(-(0[1-9]|1[0-2]))?$", "(a|b)c"]
+STRINGS = ["", "a", "b", "ab", "ac", "abc", "é", "a b", " a", "a  b", "2024", "2024-13", "2024-12",
+           "x" * 70, "a\tb", "bc"]
+walk_scalars = st.one_of(st.none(), st.booleans(), numbers, st.sampled_from(STRINGS))
+walk_values = st.recursive(walk_scalars, lambda kids: st.one_of(
+    st.lists(kids, max_size=4), st.dictionaries(st.sampled_from(KEYS), kids, max_size=4)), max_leaves=14)
+
+
+@st.composite
+def walk_leaf(draw, depth=0, ref=True):
+    """A schema of a PL_WALK_* shape, or (if ref) a $ref to one in definitions."""
+    kinds = ["pattern", "pattern", "enum", "object", "array"] if depth < 2 else ["pattern", "enum"]
+    kind = draw(st.sampled_from(kinds + ["ref"] if ref else kinds))
+    if kind == "enum":
+        s = {"enum": draw(st.lists(walk_scalars, min_size=1, max_size=5))}
+        t = draw(st.sampled_from([None, "string", ["string", "null"], "integer"]))
+        return s if t is None else dict(s, type=t)
+    if kind == "pattern":
+        s = {"pattern": draw(st.sampled_from(PATTERNS))}
+        t = draw(st.sampled_from([None, "string", ["string", "null"], ["integer", "array"], "object"]))
+        return s if t is None else dict(s, type=t)
+    if kind == "ref":
+        return {"$ref": "#/definitions/" + draw(st.sampled_from(["p", "o"]))}
+    if kind == "array":
+        s = {"items": draw(walk_leaf(depth + 1))}
+        for kw in draw(st.lists(st.sampled_from(["minItems", "maxItems", "type"]), unique=True)):
+            s[kw] = draw(st.sampled_from(["array", ["array", "string"], "object"])) if kw == "type" \
+                else draw(st.integers(0, 3))
+        return s
+    props = {k: draw(walk_leaf(depth + 1)) for k in draw(st.lists(st.sampled_from(KEYS), max_size=4, unique=True))}
+    s = {"properties": props}
+    if props and draw(st.booleans()):
+        s["required"] = draw(st.lists(st.sampled_from(list(props)), min_size=1, unique=True))
+    if draw(st.booleans()):
+        s["additionalProperties"] = draw(st.one_of(st.booleans(), walk_leaf(depth + 1)))
+    if draw(st.booleans()):
+        s["type"] = draw(st.sampled_from(["object", ["object", "null"], "array"]))
+    return s
+
+
+@st.composite
+def walk_doc(draw, schema, defs, depth=0):
+    """A value shaped after schema (its properties' names, its items), now and then anything."""
+    if "$ref" in schema and depth < 4:
+        schema = defs[schema["$ref"].rsplit("/", 1)[1]]
+    if depth >= 4 or draw(st.integers(0, 5)) == 0:
+        return draw(walk_values)
+    if "properties" in schema:
+        names = list(schema["properties"]) + KEYS[:2]
+        keys = draw(st.lists(st.sampled_from(names), max_size=5, unique=True))
+        return {k: draw(walk_doc(schema["properties"].get(k, {}), defs, depth + 1)) for k in keys}
+    if "items" in schema:
+        return draw(st.lists(walk_doc(schema["items"], defs, depth + 1), max_size=4))
+    return draw(st.one_of(st.sampled_from(STRINGS), walk_scalars))
+
+
+def defeated(schema):
+    """The same schema with every subschema given an "allOf": [{}]: no walk shape applies."""
+    if isinstance(schema, list):
+        return [defeated(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: (defeated(v) if k in ("items", "additionalProperties") else
+               {kk: defeated(vv) for kk, vv in v.items()} if k in ("properties", "definitions") else v)
+           for k, v in schema.items()}
+    if "oneOf" in schema or "anyOf" in schema:
+        out = {k: defeated(v) if k in ("oneOf", "anyOf") else v for k, v in out.items()}
+    return dict(out, allOf=[{}]) if "$ref" not in schema else out
+
+
+@settings(max_examples=max(20, EXAMPLES), deadline=None, database=None,
+          derandomize=os.environ.get("CI") == "true", suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_walk_shapes_keep_verdicts_and_errors(conn, data):
+    """Pattern and enum leaves, plain objects and arrays walked in one step: the verdict
+    of validate() is Python jsonschema's and that of the same schema with the
+    shapes defeated, and errors() are the same for both (anyOf and oneOf try
+    their branches in yes/no mode, so the shapes decide there too)."""
+    body = data.draw(walk_leaf())
+    if data.draw(st.booleans()):
+        body = {data.draw(st.sampled_from(["anyOf", "oneOf"])): [body, data.draw(walk_leaf())]}
+    schema = dict(body, **{"$schema": DRAFT7, "definitions": {
+        "p": data.draw(walk_leaf(2, ref=False)), "o": data.draw(walk_leaf(1, ref=False))}})
+    docs = data.draw(st.lists(walk_doc(body, schema["definitions"]), min_size=1, max_size=8))
+    validator = jsonschema.Draft7Validator(schema)
+    with conn.cursor() as cur:
+        cur.execute("SELECT pipeline.jsonb_matches_schema(%s::json, d), pipeline.jsonb_matches_schema(%s::json, d), "
+                    "pipeline.jsonschema_validation_errors(%s::json, d::json), "
+                    "pipeline.jsonschema_validation_errors(%s::json, d::json) "
+                    "FROM unnest(%s::jsonb[]) WITH ORDINALITY AS u(d, i) ORDER BY i",
+                    (json.dumps(schema), json.dumps(defeated(schema)), json.dumps(schema),
+                     json.dumps(defeated(schema)), [Jsonb(d) for d in docs]))
+        rows = cur.fetchall()
+    for d, (ok, ok_defeated, errs, errs_defeated) in zip(docs, rows):
+        ctx = f"\nschema: {json.dumps(schema)}\ndoc: {json.dumps(d)}"
+        assert ok == validator.is_valid(d), "disagrees with Python jsonschema" + ctx
+        assert ok == ok_defeated, "disagrees with the schema whose shapes are defeated" + ctx
+        assert (not errs) == ok, "errors() disagrees with the verdict" + ctx
+        assert errs == errs_defeated, "errors() differ from the schema whose shapes are defeated" + ctx
