@@ -7,16 +7,29 @@
 #ifndef PIPELINE_PG_COMPAT_H
 #define PIPELINE_PG_COMPAT_H
 
+#include "catalog/pg_proc_d.h"
 #include "common/base64.h"
 #include "common/jsonapi.h"
 #include "mb/pg_wchar.h"
 #include "storage/proc.h"
+#include "utils/acl.h"
 #include "utils/datetime.h"
 
 #if PG_VERSION_NUM >= 160000
 #include "nodes/miscnodes.h"
 #include "varatt.h"				/* VARDATA, VARSIZE: out of postgres.h since 16 */
 #endif
+
+/* May role execute function fn?  16 folded pg_proc_aclcheck into object_aclcheck. */
+static inline AclResult
+pl_proc_aclcheck(Oid fn, Oid role, AclMode mode)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_aclcheck(ProcedureRelationId, fn, role, mode);
+#else
+	return pg_proc_aclcheck(fn, role, mode);
+#endif
+}
 
 /* 18 replaced the noreturn attribute by a specifier; ours sit where both fit */
 #if PG_VERSION_NUM >= 180000 && !defined(pg_attribute_noreturn)

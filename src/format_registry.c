@@ -170,7 +170,7 @@ check_format_function(const char *name, Oid fn)
 				 errdetail("Compiled pipelines keep a format's checks for the life of a session, and validate() may run in parallel workers."),
 				 errhint("If it only looks at its argument, declare it so with ALTER FUNCTION ... IMMUTABLE PARALLEL SAFE.")));
 	ReleaseSysCache(tup);
-	acl = pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE);
+	acl = pl_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE);
 	if (acl != ACLCHECK_OK)
 		aclcheck_error(acl, OBJECT_FUNCTION, get_func_name(fn));
 }

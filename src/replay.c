@@ -413,8 +413,8 @@ reject_update(const ReplayRejects *rj, Datum id, int32 version, Jsonb *errors,
  * checked): undo it, as a row of a table without the trigger is never
  * replayed.
  */
-static void
 pg_attribute_noreturn()
+static void
 unjudged(const ReplayTarget *t, const char *name)
 {
 	ereport(ERROR,
