@@ -25,7 +25,7 @@
 
 #include "transform.h"
 
-static void compile_args(PlStep *s, const JNode *v, const char *ptr);
+static void compile_args(PlStep *s, const JNode *v, const char *ptr, MemoryContext keep);
 
 /* Raise 22023 about the spec member at JSON Pointer ptr. */
 pg_attribute_noreturn()
@@ -220,7 +220,7 @@ compile_step(PlStep *s, const JNode *v, int i, MemoryContext keep)
 		}
 	}
 	old = MemoryContextSwitchTo(s->op == PL_OP_PARSE_TIMESTAMP ? keep : CurrentMemoryContext);
-	compile_args(s, v, ptr);
+	compile_args(s, v, ptr, keep);
 	MemoryContextSwitchTo(old);
 }
 
@@ -496,22 +496,30 @@ pl_regex_free_with(regex_t *re, MemoryContext cxt, MemoryContextCallback *cb)
 	MemoryContextRegisterResetCallback(cxt, cb);
 }
 
-/* Compile replace's pattern (ECMA-262, with capture groups) at ptr. */
+/*
+ * Compile replace's pattern (ECMA-262, with capture groups) at ptr.  The
+ * engine allocates in the current context from PostgreSQL 16 on (malloc
+ * before): compiled in keep, the regex outlives the scratch context when
+ * transform_freeze.c moves it.
+ */
 static void
-compile_pattern(PlStep *s, const char *pattern, const char *ptr)
+compile_pattern(PlStep *s, const char *pattern, const char *ptr, MemoryContext keep)
 {
 	StringInfoData are;
 	char	   *err = NULL;
 	pg_wchar   *wide;
 	int			wlen;
 	int			rc;
+	MemoryContext old;
 
 	initStringInfo(&are);
 	if (!ecma_regex_translate(pattern, strlen(pattern), &are, &err))
 		compile_error(ptr, psprintf("invalid pattern: %s", err));
 	wide = palloc((are.len + 1) * sizeof(pg_wchar));
 	wlen = pg_mb2wchar_with_len(are.data, wide, are.len);
+	old = MemoryContextSwitchTo(keep);
 	rc = pg_regcomp(&s->u.replace.re, wide, wlen, REG_ADVANCED, C_COLLATION_OID);
+	MemoryContextSwitchTo(old);
 	if (rc != REG_OKAY)
 	{
 		char		msg[128];
@@ -631,7 +639,7 @@ missing(const char *ptr, const char *opname, const char *key)
  * unknown arguments were refused by the caller.  Also sets s->kinds.
  */
 static void
-compile_args(PlStep *s, const JNode *v, const char *ptr)
+compile_args(PlStep *s, const JNode *v, const char *ptr, MemoryContext keep)
 {
 	const char *opname = jnode_get(v, "op")->str;
 	const JNode *a;
@@ -659,7 +667,7 @@ compile_args(PlStep *s, const JNode *v, const char *ptr)
 		case PL_OP_REPLACE:
 			if ((a = jnode_get(v, "pattern")) == NULL)
 				missing(ptr, opname, "pattern");
-			compile_pattern(s, str_arg(a, SUB("pattern")), sub);
+			compile_pattern(s, str_arg(a, SUB("pattern")), sub, keep);
 			a = jnode_get(v, "with");
 			compile_replacement(s, a ? str_arg(a, SUB("with")) : "", SUB("with"));
 			s->kinds = PL_K_STRING;
