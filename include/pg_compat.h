@@ -10,6 +10,7 @@
 #include "catalog/pg_proc_d.h"
 #include "common/base64.h"
 #include "common/jsonapi.h"
+#include "executor/executor.h"
 #include "mb/pg_wchar.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
@@ -103,6 +104,17 @@ pl_decode_datetime(char **field, int *ftype, int nf, int *dtype, struct pg_tm *t
 	return DecodeDateTime(field, ftype, nf, dtype, tm, fsec, tz, &extra);
 #else
 	return DecodeDateTime(field, ftype, nf, dtype, tm, fsec, tz);
+#endif
+}
+
+/* Insert an inserted row's index entries (16 added onlySummarizing, for HOT updates). */
+static inline List *
+pl_insert_index_tuples(ResultRelInfo *rri, TupleTableSlot *slot, EState *estate)
+{
+#if PG_VERSION_NUM >= 160000
+	return ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL, false);
+#else
+	return ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
 #endif
 }
 

@@ -59,7 +59,6 @@
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
-#include "executor/spi.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
@@ -77,6 +76,7 @@
 
 #include "ops.h"
 #include "citus.h"
+#include "rejects.h"
 #include "stats.h"
 #include "trigger.h"
 
@@ -195,7 +195,6 @@ typedef struct PlMove
 
 static HTAB *trig_plans = NULL;
 static PlTrigEntry *last_entry = NULL;	/* the entry a call used last */
-static SPIPlanPtr reject_plan = NULL;
 static PlFrame *frames = NULL;
 static int	nframes = 0;
 static int	maxframes = 0;
@@ -1020,67 +1019,40 @@ judge(const PlTrigPlan *plan, PlSpec *spec, PlRow *row, PlStepMode mode, PlError
  */
 
 /*
- * Insert the original record and its errors into pipeline.rejects.
- *
- * The insert runs as the owner of pipeline.rejects: whoever may insert into
- * the table may have a row quarantined, but only the owner and
- * pipeline_admin may read (or write) the rejects (docs/security.md).  The
- * statement is fixed and schema-qualified, so nothing of the caller's runs
- * with the owner's rights; an error restores the user with the transaction.
+ * Insert the original record and its errors into pipeline.rejects, as the
+ * table's owner (rejects.c): whoever may insert into the table may have a
+ * row quarantined, but only the owner and pipeline_admin may read (or
+ * write) the rejects (docs/security.md).
  */
 static void
 quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErrors *errs)
 {
-	Oid			types[8] = {TEXTOID, INT4OID, OIDOID, TEXTOID, JSONBOID, JSONBOID, TEXTOID, JSONBOID};
-	Datum		args[8];
-	char		nulls[8] = "        ";
+	PlRejectRow r;
 	JsonbValue	root;
-	int			rc;
-	Oid			save_userid;
-	int			save_sec;
 
 	/* the original row: deform the tuple again, before any step */
 	heap_deform_tuple(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
 					  plan->tupdesc, plan->values, plan->nulls);
-	args[0] = CStringGetTextDatum(spec->name);
-	args[1] = Int32GetDatum(spec->version);
-	args[2] = ObjectIdGetDatum(RelationGetRelid(rel));
-	args[3] = CStringGetTextDatum(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? "UPDATE" : "INSERT");
-	args[5] = JsonbPGetDatum(pl_errors_to_jsonb(errs));
+	r.pipeline = spec->name;
+	r.version = spec->version;
+	r.relation = RelationGetRelid(rel);
+	r.update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
+	r.errors = pl_errors_to_jsonb(errs);
+	r.record_column = NULL;
+	r.other_columns = NULL;
 	if (plan->record_col >= 0)
 	{
-		args[4] = JsonbPGetDatum(column_record(plan));
-		args[6] = CStringGetTextDatum(plan->cols[plan->record_col].name);
+		r.record = column_record(plan);
+		r.record_column = plan->cols[plan->record_col].name;
 		row_record(plan, plan->record_col, &root);
-		args[7] = JsonbPGetDatum(pl_doc_encode(&root));
+		r.other_columns = pl_doc_encode(&root);
 	}
 	else
 	{
 		row_record(plan, -1, &root);
-		args[4] = JsonbPGetDatum(pl_doc_encode(&root));
-		nulls[6] = nulls[7] = 'n';
+		r.record = pl_doc_encode(&root);
 	}
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (reject_plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare("INSERT INTO pipeline.rejects (pipeline, version, relation, operation,"
-									" record, errors, record_column, other_columns)"
-									" VALUES ($1, $2, $3::pg_catalog.regclass, $4, $5, $6, $7::pg_catalog.name, $8)",
-									8, types);
-
-		if (p == NULL)
-			elog(ERROR, "could not prepare the rejects insert: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		reject_plan = p;
-	}
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(pl_rejects_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	rc = SPI_execute_plan(reject_plan, args, nulls, false, 0);
-	SetUserIdAndSecContext(save_userid, save_sec);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "could not insert into pipeline.rejects: %s", SPI_result_code_string(rc));
-	SPI_finish();
+	pl_rejects_insert(&r);
 }
 
 /*
