@@ -123,6 +123,15 @@ ROLLBACK TO s;
 RESET ROLE;
 SELECT record->>'id' AS row FROM pipeline.rejects ORDER BY id;
 ROLLBACK;
+-- a read-only transaction writes no reject (a temporary table may take rows in one)
+CREATE TEMP TABLE scratch (id int, amount int);
+SELECT pipeline.attach('scratch', 'qd_rows');
+BEGIN READ ONLY;
+\set VERBOSITY terse
+INSERT INTO scratch VALUES (18, -18);
+\set VERBOSITY default
+ROLLBACK;
+DROP TABLE scratch;
 -- nothing of the above stayed behind: the rejects as created take rows directly again
 INSERT INTO orders VALUES (17, -17);
 SELECT record->>'id' AS row, operation FROM pipeline.rejects ORDER BY id;

@@ -431,7 +431,8 @@ pl_rejects_insert(const PlRejectRow *r)
 	rejects_init();
 	rel = rejects_open();
 	owner = rel->rd_rel->relowner;
-	if (target.direct)			/* read once: a nested quarantine may reload it */
+	/* read once: a nested quarantine may reload it; a read-only transaction gets the INSERT's error */
+	if (target.direct && !XactReadOnly && !IsInParallelMode())
 	{
 		Oid			seqid = target.seqid;
 		Oid			save_userid;
