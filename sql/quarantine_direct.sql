@@ -24,13 +24,14 @@ CREATE FUNCTION reject_some() RETURNS void LANGUAGE sql AS $$
     UPDATE orders SET amount = -2 WHERE id = 1;
     INSERT INTO inbox VALUES (2, 'csv', '{"n": "é"}');
     UPDATE inbox SET doc = '{"bad": 1}' WHERE id = 1;
+    INSERT INTO inbox VALUES (3, repeat('s', 9000), jsonb_build_object('big', repeat('b', 9000)));
 $$;
 BEGIN;
 SELECT reject_some();
 CREATE TRIGGER noted BEFORE INSERT ON pipeline.rejects FOR EACH ROW EXECUTE FUNCTION rejects_noted();
 SELECT reject_some();
-SELECT pipeline, version, relation, operation, record, errors, record_column, other_columns,
-       count(*) AS copies, bool_and(rejected_at = now()) AS stamps, min(id) + 4 = max(id) AS ids
+SELECT pipeline, version, relation, operation, left(record::text, 30) AS record, errors,
+       record_column, left(other_columns::text, 30) AS other_columns, count(*) AS copies, bool_and(rejected_at = now()) AS stamps, min(id) + 5 = max(id) AS ids
   FROM pipeline.rejects
  GROUP BY pipeline, version, relation, operation, record, errors, record_column, other_columns,
           pg_column_size(pipeline), pg_column_size(record), pg_column_size(errors),

@@ -241,19 +241,22 @@ constraints_as_created(TupleDesc desc, Oid *seqid)
 static void
 target_judge(Relation rel)
 {
-	uint64		seen = invalidations;
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline rejects check",
-											  ALLOCSET_SMALL_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(cxt);
+	uint64		seen;
+	MemoryContext cxt;
+	MemoryContext old;
 	Oid			seqid = InvalidOid;
 	bool		direct;
 
+	target.valid = false;
+	target.relid = RelationGetRelid(rel);	/* the callback watches this one from now */
+	seen = invalidations;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline rejects check", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
 	direct = table_as_created(rel) && columns_as_created(RelationGetDescr(rel)) &&
 		constraints_as_created(RelationGetDescr(rel), &seqid) &&
 		pg_class_aclcheck(RelationGetRelid(rel), rel->rd_rel->relowner, ACL_INSERT) == ACLCHECK_OK;
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
-	target.relid = RelationGetRelid(rel);
 	target.seqid = seqid;
 	target.valid = (invalidations == seen);
 	target.direct = direct && target.valid; /* judged on what changed since: SQL */
