@@ -854,17 +854,14 @@ v_slot_walk(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 
 }
 
 /*
- * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub?
- * A PL_FAST_* sub is decided from the JEntry, a string under a
- * PL_WALK_PATTERN or PL_WALK_ENUM sub by its pattern or enum; others by
- * v_slot_walk.
+ * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub
+ * (past its $ref-only hops: pl_walk_target)?  A PL_FAST_* sub is decided
+ * from the JEntry, a string under a PL_WALK_PATTERN or PL_WALK_ENUM sub by
+ * its pattern or enum; others by v_slot_walk.
  */
 static inline bool
 v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
 {
-	/* a schema that is only a "$ref" (no scope to enter) passes what its target does */
-	while (sub->ref_only && (sub->ref_scope == NULL || !cx->dynamic))
-		sub = sub->ref;
 	if (sub->fast)
 		return (sub->accept & PL_JENTRY_BIT(e)) || fast_child(sub, e, base, off);
 	/* "pattern" and "type" only: a string is matched in place, the rest typed */
@@ -886,6 +883,7 @@ v_items_quick(VCtx *cx, const SchemaNode *sub, JsonbContainer *c)
 	const char *base = (const char *) &c->children[n];
 	uint32		off = 0;
 
+	sub = pl_walk_target(sub, cx->dynamic);
 	if (sub->constant == 1)
 		return true;
 	for (int i = 0; i < n; i++)
@@ -1130,6 +1128,7 @@ v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c, int *nrequi
 	uint32		koff = 0;
 	uint32		voff = n > 0 ? keys_end(c, n) : 0;
 	int			p = 0;
+	const SchemaNode *additional = s->additional ? pl_walk_target(s->additional, cx->dynamic) : NULL;
 
 	*nrequired = 0;
 	for (int i = 0; i < n; i++)
@@ -1138,7 +1137,7 @@ v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c, int *nrequi
 		JEntry		ve = c->children[n + i];
 		uint32		kend = JBE_HAS_OFF(ke) ? JBE_OFFLENFLD(ke) : koff + JBE_OFFLENFLD(ke);
 		uint32		vend = JBE_HAS_OFF(ve) ? JBE_OFFLENFLD(ve) : voff + JBE_OFFLENFLD(ve);
-		const SchemaNode *sub = s->additional;
+		const SchemaNode *sub = additional;
 		const PlNamedSchema *prop = NULL;
 		int			cmp = -1;
 
@@ -1155,7 +1154,7 @@ v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c, int *nrequi
 		}
 		if (prop)
 		{
-			sub = prop->schema;
+			sub = prop->walk_to;
 			*nrequired += prop->required;
 		}
 		if (sub && !v_slot(cx, sub, ve, base, voff, vend - voff))
