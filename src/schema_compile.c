@@ -1035,7 +1035,9 @@ compile_dependencies(Compiler *c, JNode *n, SchemaNode *s)
 		adopt_child(v, n, "dependencies", deps->pairs[i].key);
 		s->depschemas[s->ndepschemas].key = deps->pairs[i].key;
 		s->depschemas[s->ndepschemas].keylen = deps->pairs[i].keylen;
-		s->depschemas[s->ndepschemas++].schema = compile_node(c, v, n);
+		s->depschemas[s->ndepschemas].schema = compile_node(c, v, n);
+		s->depschemas[s->ndepschemas].walk_to = s->depschemas[s->ndepschemas].schema;
+		s->ndepschemas++;
 	}
 }
 
