@@ -292,7 +292,9 @@ def ref_chain_schema(draw):
     for name in ends:
         head = name
         for k in range(draw(st.integers(1, 3))):
-            defs[f"{name}{k}"] = {"$ref": f"#/$defs/{head}"}
+            # now and then a link with a sibling keyword: not $ref-only, the chain stops there
+            sibling = draw(st.sampled_from([{}, {}, {"minLength": 2}, {"type": ["string", "array", "null"]}]))
+            defs[f"{name}{k}"] = dict(sibling, **{"$ref": f"#/$defs/{head}"})
             head = f"{name}{k}"
         chains.append(f"#/$defs/{head}")
     defs["ext"] = {"$id": "http://example.com/ext", "$defs": {"x": {"$ref": "#/$defs/y"},
