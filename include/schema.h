@@ -86,6 +86,9 @@ typedef struct PlNamedSchema
 	int			keylen;
 	bool		required;		/* "properties": also in "required" */
 	SchemaNode *schema;
+	SchemaNode *walk_to;		/* "properties": what the yes/no walk applies,
+								 * schema past its $ref-only hops
+								 * (pl_walk_target) */
 } PlNamedSchema;
 
 /* An entry of "patternProperties". */
@@ -283,6 +286,21 @@ struct SchemaNode
 	uint8		walk;			/* PL_WALK_*: shapes the yes/no walk decides in one step */
 	uint8		mark;			/* compile-time cycle check: 0 new, 1 on path, 2 done */
 };
+
+/*
+ * What the yes/no walk applies for s: past a schema that is only a "$ref"
+ * (no scope to enter, SchemaNode.ref_only) to its target, which passes the
+ * same values.  dynamic: the schema keeps a dynamic scope, so a $ref into
+ * another resource must enter it.  Chains end: the compiler refuses cycles
+ * of in-place applicators before it resolves them.
+ */
+static inline const SchemaNode *
+pl_walk_target(const SchemaNode *s, bool dynamic)
+{
+	while (s->ref_only && (s->ref_scope == NULL || !dynamic))
+		s = s->ref;
+	return s;
+}
 
 /*
  * The absolute location of a reference target or resource root: the

@@ -880,18 +880,21 @@ nfa_build(NfaTree *t, bool *always)
 	return nfa_assemble(&b, &g);
 }
 
-/* The class of the non-ASCII character at s[*i]; *i moves past it. */
-static int
-wide_class(const PlNfa *a, const unsigned char *s, int len, int *i)
+/*
+ * The class of the non-ASCII character at s[i], plus its length in bytes
+ * times WIDE_LEN (no address taken: the ASCII loops keep i in a register).
+ */
+#define WIDE_LEN	256
+static pg_noinline int
+wide_class(const PlNfa *a, const unsigned char *s, int len, int i)
 {
-	int			l = pg_utf_mblen(s + *i);
+	int			l = pg_utf_mblen(s + i);
 	pg_wchar	c = 0xFFFD;		/* a truncated sequence (never in valid text) */
 	int			lo = 0;
 	int			hi = a->nspans - 1;
 
-	if (l <= len - *i)
-		c = utf8_to_unicode(s + *i);
-	*i += Min(l, len - *i);
+	if (l <= len - i)
+		c = utf8_to_unicode(s + i);
 	while (lo < hi)
 	{
 		int			mid = (lo + hi + 1) / 2;
@@ -901,7 +904,7 @@ wide_class(const PlNfa *a, const unsigned char *s, int len, int *i)
 		else
 			hi = mid - 1;
 	}
-	return a->spans[lo].cls;
+	return a->spans[lo].cls + Min(l, len - i) * WIDE_LEN;
 }
 
 /* The class of the character at s[*i]; *i moves past it. */
@@ -909,39 +912,63 @@ static inline int
 char_class(const PlNfa *a, const unsigned char *s, int len, int *i)
 {
 	unsigned char c = s[*i];
+	int			w;
 
 	if (c < 0x80)
 	{
 		(*i)++;
 		return a->ascii[c];
 	}
-	return wide_class(a, s, len, i);
+	w = wide_class(a, s, len, *i);
+	*i += w / WIDE_LEN;
+	return w % WIDE_LEN;
 }
 
 /*
- * The bytes of the word at s outside lo..RUN_LAST, as high bits: a byte below
- * lo (lo <= 128) sets it in (x - lo * ones) & ~x, one above RUN_LAST in
- * (x + (127 - RUN_LAST) * ones) | x.  Borrows and carries run upwards only,
- * so the lowest bit set is exact (bytes in string order, whatever the
- * machine's).
+ * The bytes of word x (a subject's bytes, the first lowest) outside
+ * lo..RUN_LAST, as high bits: a byte below lo (lo <= 128) sets it in
+ * (x - lo * ones) & ~x, one above RUN_LAST in (x + (127 - RUN_LAST) * ones)
+ * | x.  Borrows and carries run upwards only, so the lowest bit set is exact.
  */
 static inline uint64
-run_breaks(const unsigned char *s, int lo)
+run_breaks(uint64 x, int lo)
 {
 	const uint64 ones = UINT64CONST(0x0101010101010101);
+
+	return (((x - ones * lo) & ~x) | ((x + ones * (127 - RUN_LAST)) | x)) & (ones << 7);
+}
+
+/* The 8 bytes at s as a word, the first lowest (whatever the machine's order). */
+static inline uint64
+load_word(const unsigned char *s)
+{
 	uint64		x;
 
 	memcpy(&x, s, sizeof(x));
 #ifdef WORDS_BIGENDIAN
 	x = pg_bswap64(x);
 #endif
-	return (((x - ones * lo) & ~x) | ((x + ones * (127 - RUN_LAST)) | x)) & (ones << 7);
+	return x;
+}
+
+/* The 4 bytes at s as a word, the first lowest. */
+static inline uint64
+load_half(const unsigned char *s)
+{
+	uint32		x;
+
+	memcpy(&x, s, sizeof(x));
+#ifdef WORDS_BIGENDIAN
+	x = pg_bswap32(x);
+#endif
+	return x;
 }
 
 /*
- * The offset of the first byte from i on (before end) outside lo..RUN_LAST,
- * 8 bytes at a time; the last few through the subject's last word, which
- * the bytes before i in it are masked out of.
+ * The offset of the first byte from i on (i < end) outside lo..RUN_LAST, or
+ * end: 8 bytes at a time.  The last few are read through the word that ends
+ * at end (the bytes before i masked out of it); a subject of 4 to 7 bytes
+ * (then i < end < 8, and s is its start) through two overlapping halves.
  */
 static inline int
 skip_run(const unsigned char *s, int i, int end, int lo)
@@ -949,55 +976,74 @@ skip_run(const unsigned char *s, int i, int end, int lo)
 	uint64		m;
 
 	for (; end - i >= 8; i += 8)
-		if ((m = run_breaks(s + i, lo)) != 0)
+		if ((m = run_breaks(load_word(s + i), lo)) != 0)
 			return i + pg_rightmost_one_pos64(m) / 8;
-	if (i == end || end < 8)
+	if (i == end)
+		return end;
+	if (end >= 8)
+	{
+		m = run_breaks(load_word(s + end - 8), lo) & (~UINT64CONST(0) << ((i - (end - 8)) * 8));
+		return m ? end - 8 + pg_rightmost_one_pos64(m) / 8 : end;
+	}
+	if (end < 4)
 	{
 		while (i < end && s[i] >= lo && s[i] <= RUN_LAST)
 			i++;
 		return i;
 	}
-	/* i is past end - 8: the shift is 8 to 56, and the answer never before i */
-	m = run_breaks(s + end - 8, lo) & (~UINT64CONST(0) << ((i - (end - 8)) * 8));
-	return m ? end - 8 + pg_rightmost_one_pos64(m) / 8 : end;
+	m = run_breaks(load_half(s) | load_half(s + end - 4) << ((end - 4) * 8), lo) &
+		(~UINT64CONST(0) << (i * 8)) & (~UINT64CONST(0) >> ((8 - end) * 8));
+	return m ? pg_rightmost_one_pos64(m) / 8 : end;
 }
 
-/* Run the tabulated DFA over the subject. */
+/*
+ * Run the tabulated DFA over the subject, a chunk of NFA_CHUNK bytes between
+ * interrupt checks.  A state that keeps to itself on printable ASCII skips
+ * it 8 bytes at a time.
+ */
 static bool
 dfa_match(const PlNfa *a, const unsigned char *s, int len)
 {
 	const uint16 *dfa = a->dfa;
-	const uint8 *ascii = a->ascii;
 	int			row = 0;
 	int			i = 0;
+	int			end = Min(len, NFA_CHUNK);
 
-	while (i < len)
+	for (;;)
 	{
-		int			end = Min(len, i + NFA_CHUNK);
+		unsigned char c;
 
-		while (i < end)
+		if (i < end && a->run[row])
+			i = skip_run(s, i, end, a->run[row]);
+		if (unlikely(i >= end))
 		{
-			unsigned char c;
-
-			if (a->run[row] && (i = skip_run(s, i, end, a->run[row])) >= end)
-				break;
-			c = s[i];
-			if (likely(c < 0x80))
-			{
-				row = dfa[row + ascii[c]];
-				i++;
-			}
-			else
-				row = dfa[row + wide_class(a, s, len, &i)];
-		}
-		if (i < len)
+			if (i >= len)
+				return a->final[row];
 			CHECK_FOR_INTERRUPTS();
+			end = Min(len, i + NFA_CHUNK);
+			continue;
+		}
+		c = s[i];
+		if (likely(c < 0x80))
+		{
+			row = dfa[row + a->ascii[c]];
+			i++;
+		}
+		else
+		{
+			int			w = wide_class(a, s, len, i);
+
+			row = dfa[row + w % WIDE_LEN];
+			i += w / WIDE_LEN;
+		}
 	}
-	return a->final[row];
 }
 
-/* Step the positions bit-parallel over the subject, stopping once decided. */
-static bool
+/*
+ * Step the positions bit-parallel over the subject, stopping once decided
+ * (out of line: the DFA's loop keeps its registers).
+ */
+static pg_noinline bool
 positions_match(const PlNfa *a, const unsigned char *s, int len)
 {
 	int			i = 0;

@@ -701,6 +701,7 @@ get_schema_map(Compiler *c, JNode *n, const char *kw, PlNamedSchema **out)
 		m[i].required = false;
 		adopt_child(v->pairs[i].value, n, kw, v->pairs[i].key);
 		m[i].schema = compile_node(c, v->pairs[i].value, n);
+		m[i].walk_to = m[i].schema;
 	}
 	*out = m;
 	return v->n;
@@ -1034,7 +1035,9 @@ compile_dependencies(Compiler *c, JNode *n, SchemaNode *s)
 		adopt_child(v, n, "dependencies", deps->pairs[i].key);
 		s->depschemas[s->ndepschemas].key = deps->pairs[i].key;
 		s->depschemas[s->ndepschemas].keylen = deps->pairs[i].keylen;
-		s->depschemas[s->ndepschemas++].schema = compile_node(c, v, n);
+		s->depschemas[s->ndepschemas].schema = compile_node(c, v, n);
+		s->depschemas[s->ndepschemas].walk_to = s->depschemas[s->ndepschemas].schema;
+		s->ndepschemas++;
 	}
 }
 
@@ -1477,6 +1480,18 @@ fast_shape(SchemaNode *s)
 	return s->fast;
 }
 
+/*
+ * Point each "properties" entry of s at what the yes/no walk applies there
+ * (pl_walk_target), so a key's value goes to its datatype in one step.  Once
+ * every node's shape is known and cycles are refused.
+ */
+static void
+resolve_walk_targets(SchemaNode *s, bool dynamic)
+{
+	for (int p = 0; p < s->nprops; p++)
+		s->props[p].walk_to = (SchemaNode *) pl_walk_target(s->props[p].schema, dynamic);
+}
+
 /* How deep $ref and allOf are followed to find a discriminator. */
 #define DISPATCH_DEPTH 8
 
@@ -1718,6 +1733,8 @@ pl_schema_compile(Jsonb *jb, const PlCompileOptions *opts)
 			compile_dispatch(node);
 			schema->dynamic |= node->app->dynamic_name != NULL || node->app->recursive_ref;
 		}
+		foreach(lc, c.nodes)
+			resolve_walk_targets(lfirst(lc), schema->dynamic);
 		schema->root = pl_schema_freeze(schema->root, c.nodes, c.locations, c.nlocations, cxt);
 		keep_locations(&c, schema);
 	}

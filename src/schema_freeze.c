@@ -278,6 +278,7 @@ fz_named(Freezer *f, const PlNamedSchema *m, int n)
 		copy[i] = m[i];
 		copy[i].key = fz_string(f, m[i].key, m[i].keylen);
 		copy[i].schema = fz_node(f, m[i].schema);
+		copy[i].walk_to = fz_node(f, m[i].walk_to);
 	}
 	return copy;
 }

@@ -65,6 +65,7 @@ typedef struct VCtx
 	PlResource **scope;			/* dynamic scope, outermost first */
 	bool		absolute;		/* collecting absolute locations (errs->absolute) */
 	AbsFrame   *frame;			/* innermost frame of absoluteKeywordLocation */
+	uintptr_t	stack_mark;		/* where the yes/no walk last checked the stack */
 } VCtx;
 
 static bool v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an);
@@ -808,45 +809,60 @@ v_leaf(VCtx *cx, const SchemaNode *s, const JbRef *v)
 }
 
 static bool v_items_quick(VCtx *cx, const SchemaNode *sub, JsonbContainer *c);
-static bool v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c, int *nrequired);
+static int	v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c);
+
+/*
+ * Bytes the stack may grow by between the yes/no walk's stack checks: well
+ * within the slop PostgreSQL keeps between max_stack_depth and the real
+ * limit.
+ */
+#define WALK_STACK_STEP		(32 * 1024)
+
+/*
+ * check_stack_depth() for the yes/no walk's containers, once the stack has
+ * moved WALK_STACK_STEP bytes from where it last passed: a container a
+ * level costs a comparison, and the walk still stops near max_stack_depth.
+ */
+static inline void
+walk_stack_check(VCtx *cx)
+{
+	uintptr_t	here = (uintptr_t) __builtin_frame_address(0);
+
+	if (unlikely(here - cx->stack_mark + WALK_STACK_STEP > 2 * WALK_STACK_STEP))
+	{
+		check_stack_depth();
+		cx->stack_mark = here;
+	}
+}
 
 /*
  * Yes/no: does container c, of the kind sub->walk names, pass sub (a
  * PL_WALK_OBJECT or PL_WALK_ARRAY schema)?  v_node's verdict, without its
- * generic dispatch: the shape leaves only these keywords.
+ * generic dispatch: the shape leaves only these keywords.  Interrupts are
+ * checked per key or element.
  */
-static bool
+static pg_noinline bool
 v_walk_container(VCtx *cx, const SchemaNode *sub, JsonbContainer *c)
 {
 	int			n = JsonContainerSize(c);
-	int			found;
 
-	check_stack_depth();
-	CHECK_FOR_INTERRUPTS();
+	walk_stack_check(cx);
 	if (sub->walk == PL_WALK_OBJECT)
-		return v_properties_quick(cx, sub, c, &found) && found >= sub->nrequired;
+		return v_properties_quick(cx, sub, c) >= sub->nrequired;
 	if ((sub->min_items >= 0 && n < sub->min_items) || (sub->max_items >= 0 && n > sub->max_items))
 		return false;
 	return v_items_quick(cx, sub->items, c);
 }
 
 /*
- * v_slot past its one-step shapes: a container of a PL_WALK_* shape is
- * walked directly, a scalar under a leaf schema goes to v_leaf, the rest to
- * v_node.  Out of line, so that the one-step shapes need no frame.
+ * v_slot past its shapes: a scalar under a leaf schema goes to v_leaf, the
+ * rest to v_node.  Out of line, so that the shapes need no JbRef.
  */
 static pg_noinline bool
-v_slot_walk(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
+v_slot_value(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
 {
 	JbRef		val;
 
-	if ((sub->walk == PL_WALK_OBJECT || sub->walk == PL_WALK_ARRAY) && JBE_ISCONTAINER(e))
-	{
-		JsonbContainer *c = (JsonbContainer *) (base + INTALIGN(off));
-
-		if ((sub->walk == PL_WALK_OBJECT) == (JsonContainerIsObject(c) != 0))
-			return v_walk_container(cx, sub, c);
-	}
 	jb_fill(e, base, off, len, &val);
 	if (sub->scalar_leaf && !JBE_ISCONTAINER(e))
 		return v_leaf(cx, sub, &val);
@@ -854,17 +870,15 @@ v_slot_walk(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 
 }
 
 /*
- * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub?
- * A PL_FAST_* sub is decided from the JEntry, a string under a
- * PL_WALK_PATTERN or PL_WALK_ENUM sub by its pattern or enum; others by
- * v_slot_walk.
+ * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub
+ * (past its $ref-only hops: pl_walk_target)?  A PL_FAST_* sub is decided
+ * from the JEntry, a string under a PL_WALK_PATTERN or PL_WALK_ENUM sub by
+ * its pattern or enum, a container of a PL_WALK_OBJECT or PL_WALK_ARRAY
+ * sub's kind walked directly; others go to v_slot_value.
  */
 static inline bool
 v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, uint32 len)
 {
-	/* a schema that is only a "$ref" (no scope to enter) passes what its target does */
-	while (sub->ref_only && (sub->ref_scope == NULL || !cx->dynamic))
-		sub = sub->ref;
 	if (sub->fast)
 		return (sub->accept & PL_JENTRY_BIT(e)) || fast_child(sub, e, base, off);
 	/* "pattern" and "type" only: a string is matched in place, the rest typed */
@@ -875,7 +889,14 @@ v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, 
 	/* "enum" and "type" only: a string is looked up in place */
 	if (sub->walk == PL_WALK_ENUM && (e & JENTRY_TYPEMASK) == JENTRY_ISSTRING)
 		return (sub->accept & PL_JENTRY_BIT(e)) && enum_has_string(sub, base + off, len);
-	return v_slot_walk(cx, sub, e, base, off, len);
+	if ((sub->walk == PL_WALK_OBJECT || sub->walk == PL_WALK_ARRAY) && JBE_ISCONTAINER(e))
+	{
+		JsonbContainer *c = (JsonbContainer *) (base + INTALIGN(off));
+
+		if ((sub->walk == PL_WALK_OBJECT) == (JsonContainerIsObject(c) != 0))
+			return v_walk_container(cx, sub, c);
+	}
+	return v_slot_value(cx, sub, e, base, off, len);
 }
 
 /* Yes/no, no annotations: does every element of array container c pass sub? */
@@ -886,6 +907,7 @@ v_items_quick(VCtx *cx, const SchemaNode *sub, JsonbContainer *c)
 	const char *base = (const char *) &c->children[n];
 	uint32		off = 0;
 
+	sub = pl_walk_target(sub, cx->dynamic);
 	if (sub->constant == 1)
 		return true;
 	for (int i = 0; i < n; i++)
@@ -1120,25 +1142,27 @@ keys_end(const JsonbContainer *c, int n)
 /*
  * Yes/no, no annotations, no patternProperties or propertyNames: the merge
  * of the object's keys with "properties" over the JEntries directly, values
- * read only where their schema needs more than their JEntry.
+ * read only where their schema needs more than their JEntry.  Returns how
+ * many keys are required properties, or -1 if a value fails.
  */
-static bool
-v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c, int *nrequired)
+static int
+v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c)
 {
 	int			n = JsonContainerSize(c);
 	const char *base = (const char *) &c->children[2 * n];
 	uint32		koff = 0;
 	uint32		voff = n > 0 ? keys_end(c, n) : 0;
 	int			p = 0;
+	const SchemaNode *additional = s->additional ? pl_walk_target(s->additional, cx->dynamic) : NULL;
+	int			nrequired = 0;
 
-	*nrequired = 0;
 	for (int i = 0; i < n; i++)
 	{
 		JEntry		ke = c->children[i];
 		JEntry		ve = c->children[n + i];
 		uint32		kend = JBE_HAS_OFF(ke) ? JBE_OFFLENFLD(ke) : koff + JBE_OFFLENFLD(ke);
 		uint32		vend = JBE_HAS_OFF(ve) ? JBE_OFFLENFLD(ve) : voff + JBE_OFFLENFLD(ve);
-		const SchemaNode *sub = s->additional;
+		const SchemaNode *sub = additional;
 		const PlNamedSchema *prop = NULL;
 		int			cmp = -1;
 
@@ -1155,15 +1179,15 @@ v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c, int *nrequi
 		}
 		if (prop)
 		{
-			sub = prop->schema;
-			*nrequired += prop->required;
+			sub = prop->walk_to;
+			nrequired += prop->required;
 		}
 		if (sub && !v_slot(cx, sub, ve, base, voff, vend - voff))
-			return false;
+			return -1;
 		koff = kend;
 		voff = vend;
 	}
-	return true;
+	return nrequired;
 }
 
 /*
@@ -1183,7 +1207,7 @@ v_properties(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an, int *nreq
 	bool		ok = true;
 
 	if (cx->errs == NULL && an == NULL && s->npatterns == 0 && s->property_names == NULL)
-		return v_properties_quick(cx, s, v->cont, nrequired);
+		return (*nrequired = v_properties_quick(cx, s, v->cont)) >= 0;
 	jb_iter_init(&keys, v->cont, 0);
 	jb_iter_init(&vals, v->cont, jb_size(v));
 	*nrequired = 0;

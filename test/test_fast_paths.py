@@ -16,6 +16,8 @@ import json
 import os
 
 import jsonschema
+import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
@@ -240,3 +242,124 @@ def test_walk_shapes_keep_verdicts_and_errors(conn, data):
         assert ok == ok_defeated, "disagrees with the schema whose shapes are defeated" + ctx
         assert (not errs) == ok, "errors() disagrees with the verdict" + ctx
         assert errs == errs_defeated, "errors() differ from the schema whose shapes are defeated" + ctx
+
+
+DRAFT2020 = "https://json-schema.org/draft/2020-12/schema"
+
+
+def defeated_2020(schema):
+    """2020-12: every subschema, a $ref's too, given an "allOf": [{}] (no walk shape, no
+    $ref-only chain to collapse); keywordLocations are unchanged, as allOf: [{}] reports nothing."""
+    if isinstance(schema, list):
+        return [defeated_2020(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: (defeated_2020(v) if k in ("items", "additionalProperties", "oneOf", "anyOf") else
+               {kk: defeated_2020(vv) for kk, vv in v.items()} if k in ("properties", "$defs") else v)
+           for k, v in schema.items()}
+    return dict(out, allOf=[{}])
+
+
+@st.composite
+def ref_chain_leaf(draw, chains, depth=0):
+    """A $ref to the head of a chain, or a walk shape whose subschemas are such $refs."""
+    kind = draw(st.sampled_from(["ref", "ref", "object", "array"] if depth < 2 else ["ref"]))
+    if kind == "ref":
+        return {"$ref": draw(st.sampled_from(chains))}
+    if kind == "array":
+        return {"type": "array", "items": draw(ref_chain_leaf(chains, depth + 1))}
+    props = {k: draw(ref_chain_leaf(chains, depth + 1))
+             for k in draw(st.lists(st.sampled_from(KEYS), max_size=4, unique=True))}
+    s = {"type": "object", "properties": props}
+    if props and draw(st.booleans()):
+        s["required"] = draw(st.lists(st.sampled_from(list(props)), min_size=1, unique=True))
+    if draw(st.booleans()):
+        s["additionalProperties"] = draw(st.one_of(st.booleans(), ref_chain_leaf(chains, depth + 1)))
+    return s
+
+
+@st.composite
+def ref_chain_schema(draw):
+    """A 2020-12 schema whose properties, items and additionalProperties reach walk shapes
+    through chains of $ref-only schemas: in the document, into another resource ($id),
+    and, now and then, with a $dynamicRef elsewhere (a scope to keep: the chain stops
+    where a $ref enters another resource)."""
+    ends = {"p": {"pattern": draw(st.sampled_from(PATTERNS))},
+            "e": {"enum": draw(st.lists(walk_scalars, min_size=1, max_size=4))},
+            "o": {"type": "object", "properties": {"a": {"$ref": "#/$defs/p"}}, "additionalProperties": False}}
+    defs = dict(ends)
+    chains = []
+    for name in ends:
+        head = name
+        for k in range(draw(st.integers(1, 3))):
+            # now and then a link with a sibling keyword: not $ref-only, the chain stops there
+            sibling = draw(st.sampled_from([{}, {"minLength": 2}, {"type": ["string", "array", "null"]}]))
+            defs[f"{name}{k}"] = dict(sibling, **{"$ref": f"#/$defs/{head}"})
+            head = f"{name}{k}"
+        chains.append(f"#/$defs/{head}")
+    defs["ext"] = {"$id": "http://example.com/ext", "$defs": {"x": {"$ref": "#/$defs/y"},
+                                                              "y": {"pattern": draw(st.sampled_from(PATTERNS))}}}
+    defs["via_ext"] = {"$ref": "http://example.com/ext#/$defs/x"}
+    chains += ["http://example.com/ext#/$defs/x", "#/$defs/via_ext"]
+    body = draw(ref_chain_leaf(chains))
+    if draw(st.integers(0, 3)) == 0:
+        defs["dyn"] = {"$dynamicAnchor": "node", "type": "object"}
+        body = dict(body, **{"$defs": {"d": {"$dynamicRef": "#node"}}})
+    return dict(body, **{"$schema": DRAFT2020, "$id": "http://example.com/root", "$defs": dict(body.get("$defs", {}), **defs)})
+
+
+@st.composite
+def ref_chain_doc(draw, schema, depth=0):
+    """A value shaped after a ref_chain_schema: its objects' names, arrays, now and then anything."""
+    if depth >= 4 or draw(st.integers(0, 5)) == 0:
+        return draw(walk_values)
+    if "properties" in schema:
+        names = list(schema["properties"]) + KEYS[:2]
+        keys = draw(st.lists(st.sampled_from(names), max_size=5, unique=True))
+        return {k: draw(ref_chain_doc(schema["properties"].get(k, {}), depth + 1)) for k in keys}
+    if "items" in schema:
+        return draw(st.lists(ref_chain_doc(schema["items"], depth + 1), max_size=4))
+    return draw(st.one_of(st.sampled_from(STRINGS), walk_scalars, st.just({"a": "x"}), st.just({"b": 1})))
+
+
+@settings(max_examples=max(20, EXAMPLES), deadline=None, database=None,
+          derandomize=os.environ.get("CI") == "true", suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_ref_chains_keep_verdicts_and_errors(conn, data):
+    """Properties point at the end of their chain of $ref-only schemas at compile time:
+    validate() agrees with Python jsonschema and with the same schema with every
+    subschema, $refs included, given an "allOf": [{}] (nothing to collapse), and errors()
+    in the 'basic' format, keywordLocation and absoluteKeywordLocation included, are
+    the same for both."""
+    schema = data.draw(ref_chain_schema())
+    docs = data.draw(st.lists(ref_chain_doc(schema), min_size=1, max_size=8))
+    validator = jsonschema.Draft202012Validator(schema)
+    with conn.cursor() as cur:
+        cur.execute("SELECT pipeline.define('ref_chain', %s::jsonb), pipeline.define('ref_chain_defeated', %s::jsonb)",
+                    (json.dumps({"schema": schema}), json.dumps({"schema": defeated_2020(schema)})))
+        cur.execute("SELECT pipeline.validate(d, 'ref_chain'), pipeline.validate(d, 'ref_chain_defeated'), "
+                    "pipeline.errors(d, 'ref_chain', 'basic'), pipeline.errors(d, 'ref_chain_defeated', 'basic') "
+                    "FROM unnest(%s::jsonb[]) WITH ORDINALITY AS u(d, i) ORDER BY i", ([Jsonb(d) for d in docs],))
+        rows = cur.fetchall()
+    for d, (ok, ok_defeated, errs, errs_defeated) in zip(docs, rows):
+        ctx = f"\nschema: {json.dumps(schema)}\ndoc: {json.dumps(d)}"
+        assert ok == validator.is_valid(d), "disagrees with Python jsonschema" + ctx
+        assert ok == ok_defeated, "disagrees with the schema whose $ref chains are defeated" + ctx
+        assert errs["valid"] == ok, "errors() disagrees with the verdict" + ctx
+        assert errs == errs_defeated, "errors() differ from the schema whose $ref chains are defeated" + ctx
+
+
+@pytest.mark.parametrize("defs,ref", [
+    ({"a": {"$ref": "#/$defs/a"}}, "#/$defs/a"),
+    ({"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/c"}, "c": {"$ref": "#/$defs/a"}}, "#/$defs/a"),
+    ({}, "#"),
+])
+def test_ref_only_cycles_are_refused_at_compile_time(conn, defs, ref):
+    """A $ref-only schema that points at itself, or a loop of them, reached from a
+    property (whose value the yes/no walk sends to the end of the chain): refused when
+    defined, not followed forever."""
+    schema = {"$schema": DRAFT2020, "type": "object", "properties": {"k": {"$ref": ref}}, "$defs": defs}
+    if ref == "#":
+        schema = {"$schema": DRAFT2020, "$ref": "#"}
+    with conn.cursor() as cur, pytest.raises(psycopg.errors.InvalidParameterValue, match="references itself"):
+        cur.execute("SELECT pipeline.define('ref_cycle', %s::jsonb)", (json.dumps({"schema": schema}),))
