@@ -301,6 +301,13 @@ pl_numeric_scaled(Numeric n, int64 *units, int *dscale)
 Numeric
 pl_numeric_from_scaled(int64 units, int dscale)
 {
+	return pl_numeric_from_scaled_into(units, dscale, palloc(PL_SCALED_NUMERIC_SIZE));
+}
+
+/* pl_numeric_from_scaled into out (PL_SCALED_NUMERIC_SIZE bytes, int-aligned). */
+Numeric
+pl_numeric_from_scaled_into(int64 units, int dscale, void *out)
+{
 	uint64		a = units < 0 ? -(uint64) units : (uint64) units;
 	int			pad = (PL_DEC_DIGITS - dscale % PL_DEC_DIGITS) % PL_DEC_DIGITS;
 	uint64		ip = a / (uint64) pl_pow10(dscale);
@@ -311,7 +318,7 @@ pl_numeric_from_scaled(int64 units, int dscale)
 	int			first = 0;
 	int			n;
 	int			weight;
-	Numeric		result;
+	Numeric		result = out;
 
 	Assert(a < (uint64) PL_SCALED_LIMIT && dscale >= 0 && dscale <= PL_SCALED_MAX_DSCALE);
 	for (uint64 t = ip; t > 0; t /= PL_NBASE)
@@ -331,7 +338,6 @@ pl_numeric_from_scaled(int64 units, int dscale)
 		n--;
 	if (n == first)
 		weight = 0;
-	result = palloc(VARHDRSZ + sizeof(uint16) + (n - first) * sizeof(PlNumericDigit));
 	SET_VARSIZE(result, VARHDRSZ + sizeof(uint16) + (n - first) * sizeof(PlNumericDigit));
 	*(uint16 *) VARDATA(result) = PL_SHORT | (units < 0 && n > first ? PL_SHORT_SIGN_MASK : 0) |
 		(dscale << PL_SHORT_DSCALE_SHIFT) | (weight < 0 ? PL_SHORT_WEIGHT_SIGN : 0) |
