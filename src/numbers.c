@@ -309,10 +309,10 @@ Numeric
 pl_numeric_from_scaled_into(int64 units, int dscale, void *out)
 {
 	uint64		a = units < 0 ? -(uint64) units : (uint64) units;
-	int			pad = (PL_DEC_DIGITS - dscale % PL_DEC_DIGITS) % PL_DEC_DIGITS;
-	uint64		ip = a / (uint64) pl_pow10(dscale);
-	uint64		fp = (a % (uint64) pl_pow10(dscale)) * (uint64) pl_pow10(pad);
-	int			nfrac = (dscale + pad) / PL_DEC_DIGITS;
+	int			pad;
+	uint64		ip;
+	uint64		fp;
+	int			nfrac;
 	PlNumericDigit buf[10];
 	int			nint = 0;
 	int			first = 0;
@@ -321,6 +321,19 @@ pl_numeric_from_scaled_into(int64 units, int dscale, void *out)
 	Numeric		result = out;
 
 	Assert(a < (uint64) PL_SCALED_LIMIT && dscale >= 0 && dscale <= PL_SCALED_MAX_DSCALE);
+	if (dscale == 0 && a < PL_NBASE)
+	{
+		/* an integer below 10000 (a quantity, a flag): one digit or none */
+		SET_VARSIZE(result, VARHDRSZ + sizeof(uint16) + (a != 0) * sizeof(PlNumericDigit));
+		*(uint16 *) VARDATA(result) = PL_SHORT | (units < 0 ? PL_SHORT_SIGN_MASK : 0);
+		if (a != 0)
+			*(PlNumericDigit *) (VARDATA(result) + sizeof(uint16)) = (PlNumericDigit) a;
+		return result;
+	}
+	pad = (PL_DEC_DIGITS - dscale % PL_DEC_DIGITS) % PL_DEC_DIGITS;
+	ip = a / (uint64) pl_pow10(dscale);
+	fp = (a % (uint64) pl_pow10(dscale)) * (uint64) pl_pow10(pad);
+	nfrac = (dscale + pad) / PL_DEC_DIGITS;
 	for (uint64 t = ip; t > 0; t /= PL_NBASE)
 		nint++;
 	for (int i = nint - 1; i >= 0; i--, ip /= PL_NBASE)

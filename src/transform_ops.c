@@ -422,18 +422,18 @@ first_to_map(const char *s, int len, bool upper)
 	return i;
 }
 
-/* lower, upper: the unchanged ASCII prefix is copied, the rest mapped. */
+/*
+ * lower, upper from byte start on (the first one that may change, found by
+ * the caller): the unchanged ASCII prefix is copied, the rest mapped.
+ */
 static pg_noinline bool
-op_case(JsonbValue *v, bool upper, PlScratch *sc, char **err)
+op_case(JsonbValue *v, bool upper, int start, PlScratch *sc, char **err)
 {
 	const char *s = v->val.string.val;
 	int			len = v->val.string.len;
-	int			start = first_to_map(s, len, upper);
 	char	   *out;
 	int			outlen;
 
-	if (start == len)
-		return false;
 	out = pl_scratch_alloc(sc, (Size) len * 3 + 1);
 	memcpy(out, s, start);
 	outlen = start + case_map_into(s, len, start, upper, out + start);
@@ -1165,7 +1165,8 @@ op_map(const PlStep *s, JsonbValue *v)
 }
 
 /*
- * Apply value op s (not parse_timestamp, see transform_time.c) to *v.
+ * Apply value op s (not trim, inline in transform.h, nor parse_timestamp,
+ * see transform_time.c) to *v.
  * Returns true if v changed; false if not, with *err set if the value could
  * not be converted, and v as it was.  The ops are out of line (pg_noinline),
  * so this stays a jump without the register saves of the largest of them.
@@ -1177,14 +1178,20 @@ pl_step_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 
 	switch (s->op)
 	{
-		case PL_OP_TRIM:
-			return pl_op_trim(v);
 		case PL_OP_COLLAPSE_WHITESPACE:
 			return str && op_collapse(v);
 		case PL_OP_LOWER:
-			return str && op_case(v, false, sc, err);
 		case PL_OP_UPPER:
-			return str && op_case(v, true, sc, err);
+			{
+				bool		upper = s->op == PL_OP_UPPER;
+				int			start;
+
+				/* a string already in that case is seen here, without a call */
+				if (!str || (start = first_to_map(v->val.string.val, v->val.string.len, upper)) ==
+					v->val.string.len)
+					return false;
+				return op_case(v, upper, start, sc, err);
+			}
 		case PL_OP_NULLIF_EMPTY:
 			if (!str || v->val.string.len > 0)
 				return false;
