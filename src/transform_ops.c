@@ -1202,6 +1202,10 @@ pl_step_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 		case PL_OP_REPLACE:
 			return str && op_replace(s, v, err);
 		case PL_OP_COERCE:
+			/* a number to number, a boolean to boolean: nothing to call for */
+			if ((v->type == jbvNumeric && s->u.to == PL_TO_NUMBER) ||
+				(v->type == jbvBool && s->u.to == PL_TO_BOOLEAN))
+				return false;
 			return op_coerce(s, v, sc, err);
 		case PL_OP_ROUND:
 			return v->type == jbvNumeric && op_round(s, v, sc, err);
