@@ -618,6 +618,14 @@ enc_bound(const JsonbValue *v)
 	return n + sizeof(JEntry) * v->val.array.nElems;
 }
 
+/* Copy len bytes (w <= len <= 2 * w) as two overlapping moves of w bytes. */
+static inline void
+copy_ends(char *d, const char *s, uint32 len, uint32 w)
+{
+	memmove(d, s, w);
+	memmove(d + len - w, s + len - w, w);
+}
+
 /*
  * Append len bytes.  Up to 16 (most keys and scalars of a record) with two
  * overlapping fixed-size moves instead of a call to memcpy.
@@ -631,25 +639,9 @@ enc_bytes(EncBuf *buf, const void *p, uint32 len)
 	if (len > 16)
 		memcpy(d, s, len);
 	else if (len >= 8)
-	{
-		uint64		a,
-					b;
-
-		memcpy(&a, s, 8);
-		memcpy(&b, s + len - 8, 8);
-		memcpy(d, &a, 8);
-		memcpy(d + len - 8, &b, 8);
-	}
+		copy_ends(d, s, len, 8);
 	else if (len >= 4)
-	{
-		uint32		a,
-					b;
-
-		memcpy(&a, s, 4);
-		memcpy(&b, s + len - 4, 4);
-		memcpy(d, &a, 4);
-		memcpy(d + len - 4, &b, 4);
-	}
+		copy_ends(d, s, len, 4);
 	else
 		for (uint32 i = 0; i < len; i++)
 			d[i] = s[i];
