@@ -59,6 +59,10 @@ extern char *pl_number_text(Numeric n);
 extern int	pl_numeric_dscale(Numeric n);
 extern bool pl_numeric_scaled(Numeric n, int64 *units, int *dscale);
 extern Numeric pl_numeric_from_scaled(int64 units, int dscale);
+extern Numeric pl_numeric_from_scaled_into(int64 units, int dscale, void *out);
+
+/* The most bytes pl_numeric_from_scaled's result takes: 10 base-10000 digits. */
+#define PL_SCALED_NUMERIC_SIZE	(VARHDRSZ + sizeof(uint16) + 10 * sizeof(int16))
 
 /* |x| (PostgreSQL 16 dropped its Abs macro). */
 static inline int64

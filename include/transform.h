@@ -184,9 +184,25 @@ typedef struct PlTransform
 } PlTransform;
 
 /*
+ * Per-record scratch memory: what steps allocate for a record (expanded
+ * containers, new strings and numbers) comes from a buffer of the record's
+ * PlDoc while it lasts, then from palloc.  Nothing is freed one by one: it
+ * all goes with the record.
+ */
+typedef struct PlScratch
+{
+	char	   *next;
+	char	   *end;			/* next == end: palloc */
+} PlScratch;
+
+/* Bytes of scratch a PlDoc holds: an orders record needs about a third. */
+#define PL_DOC_SCRATCH	2048
+
+/*
  * A record being transformed.  For a table row, root is an object whose keys
  * are the columns: they can be neither added nor removed (removing one sets it
- * to null), and touched[i] records the last step that wrote root pair i.
+ * to null), and touched[i] records the last step that wrote root pair i.  A
+ * PlDoc zeroed instead of made by pl_doc_init allocates with palloc.
  */
 typedef struct PlDoc
 {
@@ -194,12 +210,43 @@ typedef struct PlDoc
 	bool		changed;
 	bool		row;
 	int		   *touched;		/* row: per root pair, last step index or -1 */
+	PlScratch	scratch;
+	union
+	{
+		char		data[PL_DOC_SCRATCH];
+		int64		align;
+	}			buf;
 } PlDoc;
+
+/* size bytes for the record (MAXALIGNed), from its scratch while it lasts. */
+static inline void *
+pl_scratch_alloc(PlScratch *sc, Size size)
+{
+	char	   *p = sc->next;
+
+	size = MAXALIGN(size);
+	if ((Size) (sc->end - p) < size)
+		return palloc(size);
+	sc->next = p + size;
+	return p;
+}
+
+/* Give back p, of size bytes, if it was sc's last allocation (a result that changed nothing). */
+static inline void
+pl_scratch_unget(PlScratch *sc, void *p, Size size)
+{
+	if ((char *) p + MAXALIGN(size) == sc->next)
+		sc->next = p;
+}
 
 /* src/jtree.c */
 extern void pl_jsonb_value(Jsonb *jb, JsonbValue *out);
 extern void pl_doc_init(PlDoc *doc, Jsonb *jb);
-extern void pl_expand(JsonbValue *v);
+extern void *pl_grow_at(PlScratch *sc, const void *old, int n, Size size, int i);
+extern void pl_expand(JsonbValue *v, PlScratch *sc);
+extern JsonbPair *pl_object_insert(PlScratch *sc, JsonbValue *obj, int i, const char *tok, int len);
+extern int	pl_key_search(const char *const *keys, const int *lens, Size stride, Size lenstride,
+						  int n, const char *key, int len, int *pos);
 extern bool pl_is_object(const JsonbValue *v);
 extern const char *pl_value_kind(const JsonbValue *v);
 extern bool pl_doc_get(const PlDoc *doc, const PlPointer *p, JsonbValue *out);
@@ -232,7 +279,7 @@ extern Jsonb *pl_transform_jsonb(const PlTransform *t, Jsonb *doc, PlErrors *err
 #define PL_MAX_STRING	JENTRY_OFFLENMASK
 
 /* src/transform_ops.c */
-extern bool pl_step_value(const PlStep *s, JsonbValue *v, char **err);
+extern bool pl_step_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err);
 extern char *pl_case_map(const char *s, int len, bool upper, int *outlen);
 extern int	pl_space_len(const char *s, int len);
 extern void pl_trim_ends(const char **s, int *len);
@@ -273,6 +320,6 @@ pl_op_trim(JsonbValue *v)
 
 /* src/transform_time.c */
 extern void pl_ts_compile(PlStep *s, const JNode *formats, const JNode *tz, const char *ptr);
-extern bool pl_ts_value(const PlStep *s, JsonbValue *v, char **err);
+extern bool pl_ts_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err);
 
 #endif

@@ -86,17 +86,37 @@ pl_jsonb_value(Jsonb *jb, JsonbValue *out)
 	}
 }
 
-/* Start a record from a jsonb document. */
+/* Start a record from a jsonb document (its scratch buffer is not cleared). */
 void
 pl_doc_init(PlDoc *doc, Jsonb *jb)
 {
-	memset(doc, 0, sizeof(PlDoc));
+	doc->changed = false;
+	doc->row = false;
+	doc->touched = NULL;
+	doc->scratch.next = doc->buf.data;
+	doc->scratch.end = doc->buf.data + PL_DOC_SCRATCH;
 	pl_jsonb_value(jb, &doc->root);
+}
+
+/*
+ * A copy of the n elements (size bytes each) at old with room for one more
+ * at index i (a gap left there), from the record's scratch.
+ */
+void *
+pl_grow_at(PlScratch *sc, const void *old, int n, Size size, int i)
+{
+	char	   *p = pl_scratch_alloc(sc, size * (n + 1));
+
+	if (i > 0)
+		memcpy(p, old, size * i);
+	if (n > i)
+		memcpy(p + size * (i + 1), (const char *) old + size * i, size * (n - i));
+	return p;
 }
 
 /* Replace binary container *v by its expanded form (children stay binary). */
 void
-pl_expand(JsonbValue *v)
+pl_expand(JsonbValue *v, PlScratch *sc)
 {
 	JsonbContainer *c = v->val.binary.data;
 	int			n = JsonContainerSize(c);
@@ -107,7 +127,7 @@ pl_expand(JsonbValue *v)
 
 	if (is_object)
 	{
-		JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(n, 1));
+		JsonbPair  *pairs = pl_scratch_alloc(sc, sizeof(JsonbPair) * Max(n, 1));
 
 		/* keys are strings: no type switch for them */
 		for (int i = 0; i < n; i++)
@@ -135,7 +155,7 @@ pl_expand(JsonbValue *v)
 	}
 	else
 	{
-		JsonbValue *elems = palloc(sizeof(JsonbValue) * Max(n, 1));
+		JsonbValue *elems = pl_scratch_alloc(sc, sizeof(JsonbValue) * Max(n, 1));
 
 		for (int i = 0; i < n; i++)
 		{
@@ -187,31 +207,47 @@ token_index(const char *tok, int len)
 	return n;
 }
 
-/* Binary search for key in an expanded object; *pos gets the insert point. */
-static JsonbPair *
-object_find(const JsonbValue *obj, const char *key, int len, int *pos)
+/*
+ * Binary search for key among n keys sorted in jsonb order, the i-th at
+ * keys + i * stride bytes with its length at lens + i * lenstride bytes
+ * (object pairs, map entries, keep's keys).  Returns its index, or -1 with
+ * *pos the insert point.
+ */
+int
+pl_key_search(const char *const *keys, const int *lens, Size stride, Size lenstride,
+			  int n, const char *key, int len, int *pos)
 {
 	int			lo = 0;
-	int			hi = obj->val.object.nPairs;
+	int			hi = n;
 
 	while (lo < hi)
 	{
 		int			mid = (lo + hi) / 2;
-		JsonbPair  *p = &obj->val.object.pairs[mid];
-		int			c = pl_key_cmp(p->key.val.string.val, p->key.val.string.len, key, len);
+		int			c = pl_key_cmp(*(const char *const *) ((const char *) keys + mid * stride),
+								   *(const int *) ((const char *) lens + mid * lenstride),
+								   key, len);
 
 		if (c == 0)
-		{
-			*pos = mid;
-			return p;
-		}
+			return *pos = mid;
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	*pos = lo;
-	return NULL;
+	return -1;
+}
+
+/* Binary search for key in an expanded object; *pos gets the insert point. */
+static JsonbPair *
+object_find(const JsonbValue *obj, const char *key, int len, int *pos)
+{
+	const JsonbPair *p = obj->val.object.pairs;
+
+	if (pl_key_search((const char *const *) &p->key.val.string.val, &p->key.val.string.len,
+					  sizeof(JsonbPair), sizeof(JsonbPair), obj->val.object.nPairs, key, len, pos) < 0)
+		return NULL;
+	return &obj->val.object.pairs[*pos];
 }
 
 /* Read child tok of v into *out (a shallow copy); false if there is none. */
@@ -348,6 +384,27 @@ pl_put_error(const PlDoc *doc, const PlPointer *p)
 }
 
 /*
+ * Insert key tok (len bytes, kept by reference) at index i of expanded
+ * object obj, its value null; returns the new pair.
+ */
+JsonbPair *
+pl_object_insert(PlScratch *sc, JsonbValue *obj, int i, const char *tok, int len)
+{
+	int			n = obj->val.object.nPairs;
+	JsonbPair  *pair;
+
+	obj->val.object.pairs = pl_grow_at(sc, obj->val.object.pairs, n, sizeof(JsonbPair), i);
+	obj->val.object.nPairs = n + 1;
+	pair = &obj->val.object.pairs[i];
+	pair->key.type = jbvString;
+	pair->key.val.string.val = (char *) tok;
+	pair->key.val.string.len = len;
+	pair->order = n;
+	pair->value.type = jbvNull;
+	return pair;
+}
+
+/*
  * The slot that holds the value at pointer p, for writing: containers on the
  * way are expanded.  With create (after put_error said yes), a missing key is
  * added (null, or an empty object on the way) and "-" appends to an array;
@@ -365,29 +422,22 @@ pl_doc_slot(PlDoc *doc, const PlPointer *p, bool create)
 		int			i;
 
 		if (cur->type == jbvBinary)
-			pl_expand(cur);
+			pl_expand(cur, &doc->scratch);
 		if (cur->type == jbvObject)
 		{
 			JsonbPair  *pair = object_find(cur, tok, len, &i);
 
 			if (pair == NULL)
 			{
-				int			n = cur->val.object.nPairs;
-
 				if (!create)
 					return NULL;
-				cur->val.object.pairs = repalloc(cur->val.object.pairs, sizeof(JsonbPair) * (n + 1));
-				memmove(&cur->val.object.pairs[i + 1], &cur->val.object.pairs[i],
-						sizeof(JsonbPair) * (n - i));
-				pair = &cur->val.object.pairs[i];
-				pair->key.type = jbvString;
-				pair->key.val.string.val = (char *) tok;
-				pair->key.val.string.len = len;
-				pair->order = n;
-				pair->value.type = t + 1 < p->ntokens ? jbvObject : jbvNull;
-				pair->value.val.object.nPairs = 0;
-				pair->value.val.object.pairs = palloc(sizeof(JsonbPair));
-				cur->val.object.nPairs = n + 1;
+				pair = pl_object_insert(&doc->scratch, cur, i, tok, len);
+				if (t + 1 < p->ntokens)
+				{
+					pair->value.type = jbvObject;
+					pair->value.val.object.nPairs = 0;
+					pair->value.val.object.pairs = pl_scratch_alloc(&doc->scratch, sizeof(JsonbPair));
+				}
 			}
 			cur = &pair->value;
 		}
@@ -398,7 +448,8 @@ pl_doc_slot(PlDoc *doc, const PlPointer *p, bool create)
 			i = token_index(tok, len);
 			if (i == -2 && create)
 			{
-				cur->val.array.elems = repalloc(cur->val.array.elems, sizeof(JsonbValue) * (n + 1));
+				cur->val.array.elems = pl_grow_at(&doc->scratch, cur->val.array.elems, n,
+												  sizeof(JsonbValue), n);
 				cur->val.array.nElems = n + 1;
 				cur = &cur->val.array.elems[n];
 				cur->type = jbvNull;
@@ -440,7 +491,7 @@ pl_doc_remove(PlDoc *doc, const PlPointer *p, JsonbValue *removed)
 	parent.ntokens--;
 	cont = pl_doc_slot(doc, &parent, false);
 	if (cont->type == jbvBinary)
-		pl_expand(cont);
+		pl_expand(cont, &doc->scratch);
 	if (doc->row && parent.ntokens == 0)
 	{
 		/* a column cannot go away: it becomes null */
@@ -490,10 +541,8 @@ pl_doc_restore(PlDoc *doc, const PlPointer *p, const JsonbValue *v)
 	if (cont->type == jbvArray)
 	{
 		i = token_index(p->tokens[p->ntokens - 1], p->lens[p->ntokens - 1]);
-		cont->val.array.elems = repalloc(cont->val.array.elems,
-										 sizeof(JsonbValue) * (cont->val.array.nElems + 1));
-		memmove(&cont->val.array.elems[i + 1], &cont->val.array.elems[i],
-				sizeof(JsonbValue) * (cont->val.array.nElems - i));
+		cont->val.array.elems = pl_grow_at(&doc->scratch, cont->val.array.elems,
+										   cont->val.array.nElems, sizeof(JsonbValue), i);
 		cont->val.array.elems[i] = *v;
 		cont->val.array.nElems++;
 	}
@@ -569,20 +618,47 @@ enc_bound(const JsonbValue *v)
 	return n + sizeof(JEntry) * v->val.array.nElems;
 }
 
-/* Append len bytes. */
+/* Copy len bytes (w <= len <= 2 * w) as two overlapping moves of w bytes. */
+static inline void
+copy_ends(char *d, const char *s, uint32 len, uint32 w)
+{
+	memmove(d, s, w);
+	memmove(d + len - w, s + len - w, w);
+}
+
+/*
+ * Append len bytes.  Up to 16 (most keys and scalars of a record) with two
+ * overlapping fixed-size moves instead of a call to memcpy.
+ */
 static inline void
 enc_bytes(EncBuf *buf, const void *p, uint32 len)
 {
-	memcpy(buf->data + buf->len, p, len);
+	char	   *d = buf->data + buf->len;
+	const char *s = p;
+
+	if (len > 16)
+		memcpy(d, s, len);
+	else if (len >= 8)
+		copy_ends(d, s, len, 8);
+	else if (len >= 4)
+		copy_ends(d, s, len, 4);
+	else
+		for (uint32 i = 0; i < len; i++)
+			d[i] = s[i];
 	buf->len += len;
 }
 
-/* Pad with zeros to an int boundary. */
+/*
+ * Pad with zeros to an int boundary, before a numeric or a container: four
+ * zero bytes are written, which what follows (4 bytes at least) covers.
+ */
 static inline void
 enc_pad(EncBuf *buf)
 {
-	while (buf->len % sizeof(int32) != 0)
-		buf->data[buf->len++] = 0;
+	static const uint32 zero = 0;
+
+	memcpy(buf->data + buf->len, &zero, sizeof(uint32));
+	buf->len = INTALIGN(buf->len);
 }
 
 /* The JEntry of child i, of type bits type, len bytes, ending at data offset end. */

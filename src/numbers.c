@@ -301,19 +301,39 @@ pl_numeric_scaled(Numeric n, int64 *units, int *dscale)
 Numeric
 pl_numeric_from_scaled(int64 units, int dscale)
 {
+	return pl_numeric_from_scaled_into(units, dscale, palloc(PL_SCALED_NUMERIC_SIZE));
+}
+
+/* pl_numeric_from_scaled into out (PL_SCALED_NUMERIC_SIZE bytes, int-aligned). */
+Numeric
+pl_numeric_from_scaled_into(int64 units, int dscale, void *out)
+{
 	uint64		a = units < 0 ? -(uint64) units : (uint64) units;
-	int			pad = (PL_DEC_DIGITS - dscale % PL_DEC_DIGITS) % PL_DEC_DIGITS;
-	uint64		ip = a / (uint64) pl_pow10(dscale);
-	uint64		fp = (a % (uint64) pl_pow10(dscale)) * (uint64) pl_pow10(pad);
-	int			nfrac = (dscale + pad) / PL_DEC_DIGITS;
+	int			pad;
+	uint64		ip;
+	uint64		fp;
+	int			nfrac;
 	PlNumericDigit buf[10];
 	int			nint = 0;
 	int			first = 0;
 	int			n;
 	int			weight;
-	Numeric		result;
+	Numeric		result = out;
 
 	Assert(a < (uint64) PL_SCALED_LIMIT && dscale >= 0 && dscale <= PL_SCALED_MAX_DSCALE);
+	if (dscale == 0 && a < PL_NBASE)
+	{
+		/* an integer below 10000 (a quantity, a flag): one digit or none */
+		SET_VARSIZE(result, VARHDRSZ + sizeof(uint16) + (a != 0) * sizeof(PlNumericDigit));
+		*(uint16 *) VARDATA(result) = PL_SHORT | (units < 0 ? PL_SHORT_SIGN_MASK : 0);
+		if (a != 0)
+			*(PlNumericDigit *) (VARDATA(result) + sizeof(uint16)) = (PlNumericDigit) a;
+		return result;
+	}
+	pad = (PL_DEC_DIGITS - dscale % PL_DEC_DIGITS) % PL_DEC_DIGITS;
+	ip = a / (uint64) pl_pow10(dscale);
+	fp = (a % (uint64) pl_pow10(dscale)) * (uint64) pl_pow10(pad);
+	nfrac = (dscale + pad) / PL_DEC_DIGITS;
 	for (uint64 t = ip; t > 0; t /= PL_NBASE)
 		nint++;
 	for (int i = nint - 1; i >= 0; i--, ip /= PL_NBASE)
@@ -331,7 +351,6 @@ pl_numeric_from_scaled(int64 units, int dscale)
 		n--;
 	if (n == first)
 		weight = 0;
-	result = palloc(VARHDRSZ + sizeof(uint16) + (n - first) * sizeof(PlNumericDigit));
 	SET_VARSIZE(result, VARHDRSZ + sizeof(uint16) + (n - first) * sizeof(PlNumericDigit));
 	*(uint16 *) VARDATA(result) = PL_SHORT | (units < 0 && n > first ? PL_SHORT_SIGN_MASK : 0) |
 		(dscale << PL_SHORT_DSCALE_SHIFT) | (weight < 0 ? PL_SHORT_WEIGHT_SIGN : 0) |

@@ -44,7 +44,7 @@ root_slots_fill(const PlTransform *t, PlDoc *doc, RootSlots *rs)
 	if (!pl_is_object(root))
 		return false;
 	if (root->type == jbvBinary)
-		pl_expand(root);
+		pl_expand(root, &doc->scratch);
 	for (int i = 0; i < root->val.object.nPairs && k < t->nroot_keys; i++)
 	{
 		JsonbPair  *p = &root->val.object.pairs[i];
@@ -79,11 +79,14 @@ root_slot_touch(PlDoc *doc, int i, int step)
 static void
 root_slot_add(const PlTransform *t, const PlStep *s, PlDoc *doc, RootSlots *rs)
 {
-	JsonbValue *slot = pl_doc_slot(doc, &s->path, true);
-	int			i = (JsonbPair *) ((char *) slot - offsetof(JsonbPair, value)) -
-		doc->root.val.object.pairs;
+	int			i;
 
-	*slot = s->u.value;
+	pl_key_search((const char *const *) &doc->root.val.object.pairs[0].key.val.string.val,
+				  &doc->root.val.object.pairs[0].key.val.string.len,
+				  sizeof(JsonbPair), sizeof(JsonbPair), doc->root.val.object.nPairs,
+				  s->path.tokens[0], s->path.lens[0], &i);
+	pl_object_insert(&doc->scratch, &doc->root, i, s->path.tokens[0], s->path.lens[0])->value =
+		s->u.value;
 	doc->changed = true;
 	for (int k = 0; k < t->nroot_keys; k++)
 		if (rs->idx[k] >= i)
@@ -96,13 +99,13 @@ root_slot_add(const PlTransform *t, const PlStep *s, PlDoc *doc, RootSlots *rs)
  * the others transform_ops.c's.
  */
 static inline bool
-step_value(const PlStep *s, JsonbValue *v, char **err)
+step_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 {
 	if (s->op == PL_OP_TRIM)
 		return pl_op_trim(v);
 	if (s->op == PL_OP_PARSE_TIMESTAMP)
-		return pl_ts_value(s, v, err);
-	return pl_step_value(s, v, err);
+		return pl_ts_value(s, v, sc, err);
+	return pl_step_value(s, v, sc, err);
 }
 
 /* Add a violation of step s at instance location loc (or stop). */
@@ -226,25 +229,13 @@ apply_concat(const PlStep *s, PlDoc *doc, PlErrors *errs)
 }
 
 /* Is key one of keep's keys? */
-static bool
+static inline bool
 keep_has(const PlStep *s, const char *key, int len)
 {
-	int			lo = 0;
-	int			hi = s->u.keep.n;
+	int			pos;
 
-	while (lo < hi)
-	{
-		int			mid = (lo + hi) / 2;
-		int			c = pl_key_cmp(s->u.keep.keys[mid], s->u.keep.lens[mid], key, len);
-
-		if (c == 0)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return pl_key_search(s->u.keep.keys, s->u.keep.lens, sizeof(char *), sizeof(int),
+						 s->u.keep.n, key, len, &pos) >= 0;
 }
 
 /* keep: drop the keys of the object at path that are not listed. */
@@ -282,7 +273,7 @@ apply_keep(const PlStep *s, PlDoc *doc, PlErrors *errs)
 		return violation(errs, s, "", "keep cannot drop the columns of a row");
 	obj = pl_doc_slot(doc, &s->path, false);
 	if (obj->type == jbvBinary)
-		pl_expand(obj);
+		pl_expand(obj, &doc->scratch);
 	kept = 0;
 	for (int i = 0; i < n; i++)
 	{
@@ -306,7 +297,7 @@ apply_value(const PlStep *s, PlDoc *doc, PlErrors *errs)
 
 	if (!pl_doc_get(doc, &s->path, &v))
 		return true;
-	if (!step_value(s, &v, &err))
+	if (!step_value(s, &v, &doc->scratch, &err))
 	{
 		if (err)
 			return violation(errs, s, s->path.text, err);
@@ -329,7 +320,6 @@ apply_root_slot(const PlTransform *t, const PlStep *s, PlDoc *doc, RootSlots *rs
 {
 	int			i = rs->idx[s->root_key];
 	JsonbValue *slot;
-	JsonbValue	v;
 	char	   *err = NULL;
 
 	*ok = true;
@@ -352,12 +342,9 @@ apply_root_slot(const PlTransform *t, const PlStep *s, PlDoc *doc, RootSlots *rs
 		root_slot_touch(doc, i, s->index);
 		return true;
 	}
-	v = *slot;
-	if (step_value(s, &v, &err))
-	{
-		*slot = v;
+	/* a value op leaves the slot as it was unless it returns true */
+	if (step_value(s, slot, &doc->scratch, &err))
 		root_slot_touch(doc, i, s->index);
-	}
 	else if (err)
 		*ok = violation(errs, s, s->path.text, err);
 	return true;

@@ -416,6 +416,19 @@ str_arg(const JNode *v, const char *ptr)
 	return v->str;
 }
 
+/* Optional string argument key of step v (at ptr), "" when absent. */
+static const char *
+opt_str_arg(const JNode *v, const char *key, const char *ptr)
+{
+	const JNode *a = jnode_get(v, key);
+	char		sub[160];
+
+	if (a == NULL)
+		return "";
+	snprintf(sub, sizeof(sub), "%s/%s", ptr, key);
+	return str_arg(a, sub);
+}
+
 /* A number argument. */
 static Numeric
 num_arg(const JNode *v, const char *ptr)
@@ -753,8 +766,7 @@ compile_args(PlStep *s, const JNode *v, const char *ptr, MemoryContext keep)
 			s->kinds = PL_K_ANY;
 			break;
 		case PL_OP_CONCAT:
-			a = jnode_get(v, "separator");
-			s->u.separator = a ? str_arg(a, SUB("separator")) : "";
+			s->u.separator = opt_str_arg(v, "separator", ptr);
 			s->kinds = PL_K_STRING;
 			break;
 		case PL_OP_KEEP:
@@ -764,8 +776,7 @@ compile_args(PlStep *s, const JNode *v, const char *ptr, MemoryContext keep)
 			s->kinds = PL_K_OBJECT;
 			break;
 		case PL_OP_HASH:
-			a = jnode_get(v, "salt");
-			s->u.salt = a ? str_arg(a, SUB("salt")) : "";
+			s->u.salt = opt_str_arg(v, "salt", ptr);
 			s->kinds = PL_K_STRING;
 			break;
 		case PL_OP_MASK:

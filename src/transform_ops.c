@@ -131,7 +131,7 @@ set_result(JsonbValue *v, const char *s, int64 len, char **err)
 }
 
 /* collapse_whitespace: trim, and every inner run of whitespace becomes one space. */
-static bool
+static pg_noinline bool
 op_collapse(JsonbValue *v)
 {
 	const char *s = v->val.string.val;
@@ -422,23 +422,26 @@ first_to_map(const char *s, int len, bool upper)
 	return i;
 }
 
-/* lower, upper: the unchanged ASCII prefix is copied, the rest mapped. */
-static bool
-op_case(JsonbValue *v, bool upper, char **err)
+/*
+ * lower, upper from byte start on (the first one that may change, found by
+ * the caller): the unchanged ASCII prefix is copied, the rest mapped.
+ */
+static pg_noinline bool
+op_case(JsonbValue *v, bool upper, int start, PlScratch *sc, char **err)
 {
 	const char *s = v->val.string.val;
 	int			len = v->val.string.len;
-	int			start = first_to_map(s, len, upper);
 	char	   *out;
 	int			outlen;
 
-	if (start == len)
-		return false;
-	out = palloc((Size) len * 3 + 1);
+	out = pl_scratch_alloc(sc, (Size) len * 3 + 1);
 	memcpy(out, s, start);
 	outlen = start + case_map_into(s, len, start, upper, out + start);
 	if (outlen == len && memcmp(out, s, len) == 0)
+	{
+		pl_scratch_unget(sc, out, (Size) len * 3 + 1);
 		return false;
+	}
 	return set_result(v, out, outlen, err);
 }
 
@@ -457,7 +460,7 @@ char_offset(const char *s, int len, int64 n)
 }
 
 /* truncate: keep at most length characters. */
-static bool
+static pg_noinline bool
 op_truncate(const PlStep *s, JsonbValue *v)
 {
 	int			off;
@@ -472,7 +475,7 @@ op_truncate(const PlStep *s, JsonbValue *v)
 }
 
 /* mask: replace all but the last keep_last characters by char. */
-static bool
+static pg_noinline bool
 op_mask(const PlStep *s, JsonbValue *v, char **err)
 {
 	const char *str = v->val.string.val;
@@ -497,7 +500,7 @@ op_mask(const PlStep *s, JsonbValue *v, char **err)
 }
 
 /* hash: hex SHA-256 of salt followed by the string. */
-static bool
+static pg_noinline bool
 op_hash(const PlStep *s, JsonbValue *v)
 {
 	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
@@ -561,7 +564,7 @@ regexec_error(regex_t *re, int rc)
  * becomes the replacement.  A result longer than a jsonb string can be, or
  * a failure of the regex engine (out of memory), is a violation.
  */
-static bool
+static pg_noinline bool
 op_replace(const PlStep *s, JsonbValue *v, char **err)
 {
 	const char *str = v->val.string.val;
@@ -638,12 +641,19 @@ op_replace(const PlStep *s, JsonbValue *v, char **err)
 /* The message of a number result a Numeric cannot hold. */
 #define OUT_OF_RANGE	"result out of range"
 
+/* units / 10^dscale as a Numeric in the record's scratch. */
+static inline Numeric
+scaled_numeric(PlScratch *sc, int64 units, int dscale)
+{
+	return pl_numeric_from_scaled_into(units, dscale, pl_scratch_alloc(sc, PL_SCALED_NUMERIC_SIZE));
+}
+
 /*
  * n written without a fractional part when it is integral: built from its
  * int64 units where it fits (the bytes numeric_trim_scale gives).
  */
 static Numeric
-num_tidy(Numeric n)
+num_tidy(Numeric n, PlScratch *sc)
 {
 	int64		units;
 	int			ds;
@@ -651,7 +661,7 @@ num_tidy(Numeric n)
 	if (pl_numeric_dscale(n) == 0 || !pl_numeric_is_integral(n))
 		return n;
 	if (pl_numeric_scaled(n, &units, &ds))
-		return pl_numeric_from_scaled(units / pl_pow10(ds), 0);
+		return scaled_numeric(sc, units / pl_pow10(ds), 0);
 	return DatumGetNumeric(DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(n)));
 }
 
@@ -667,16 +677,25 @@ set_number(JsonbValue *v, Numeric n)
 	return true;
 }
 
-/* Set *v to units / 10^dscale, without a fractional part when integral. */
+/*
+ * Set *v to units / 10^dscale, without a fractional part when integral;
+ * false if v already holds exactly that (the scratch taken is given back).
+ */
 static bool
-set_scaled(JsonbValue *v, int64 units, int dscale)
+set_scaled(JsonbValue *v, PlScratch *sc, int64 units, int dscale)
 {
+	Numeric		n;
+
 	if (units % pl_pow10(dscale) == 0)
 	{
 		units /= pl_pow10(dscale);
 		dscale = 0;
 	}
-	return set_number(v, pl_numeric_from_scaled(units, dscale));
+	n = scaled_numeric(sc, units, dscale);
+	if (set_number(v, n))
+		return true;
+	pl_scratch_unget(sc, n, PL_SCALED_NUMERIC_SIZE);
+	return false;
 }
 
 /* *units * 10^k, if that stays below PL_SCALED_LIMIT in magnitude. */
@@ -795,7 +814,7 @@ number_text_scaled(const NumText *nt, int64 *units, int *dscale)
  * a Numeric holds; NULL without *err if integer and it is not integral.
  */
 static Numeric
-parse_number_text(const JsonbValue *v, bool integer, char **err)
+parse_number_text(const JsonbValue *v, bool integer, PlScratch *sc, char **err)
 {
 	JsonbValue	t = *v;
 	NumText		nt;
@@ -814,8 +833,8 @@ parse_number_text(const JsonbValue *v, bool integer, char **err)
 		if (integer && units % pl_pow10(ds) != 0)
 			return NULL;
 		if (units % pl_pow10(ds) == 0)
-			return pl_numeric_from_scaled(units / pl_pow10(ds), 0);
-		return pl_numeric_from_scaled(units, ds);
+			return scaled_numeric(sc, units / pl_pow10(ds), 0);
+		return scaled_numeric(sc, units, ds);
 	}
 	sig_int = nt.intd;
 	for (int i = 0; i < nt.intd && nt.intp[i] == '0'; i++)
@@ -829,7 +848,7 @@ parse_number_text(const JsonbValue *v, bool integer, char **err)
 	}
 	return num_tidy(DatumGetNumeric(DirectFunctionCall3(numeric_in,
 														CStringGetDatum(pnstrdup(t.val.string.val, t.val.string.len)),
-														ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
+														ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))), sc);
 }
 
 /* The words coerce reads as booleans, with their values. */
@@ -900,13 +919,13 @@ coerce_boolean(JsonbValue *v, char **err)
 
 /* coerce to integer or number. */
 static bool
-coerce_number(const PlStep *s, JsonbValue *v, char **err)
+coerce_number(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 {
 	bool		integer = s->u.to == PL_TO_INTEGER;
 	Numeric		n;
 
 	if (v->type == jbvBool)
-		return set_number(v, pl_numeric_from_scaled(v->val.boolean ? 1 : 0, 0));
+		return set_number(v, scaled_numeric(sc, v->val.boolean ? 1 : 0, 0));
 	if (v->type == jbvNumeric)
 	{
 		if (!integer)
@@ -916,9 +935,9 @@ coerce_number(const PlStep *s, JsonbValue *v, char **err)
 			*err = psprintf("cannot coerce %s to integer", pl_number_text(v->val.numeric));
 			return false;
 		}
-		return set_number(v, num_tidy(v->val.numeric));
+		return set_number(v, num_tidy(v->val.numeric, sc));
 	}
-	n = parse_number_text(v, integer, err);
+	n = parse_number_text(v, integer, sc, err);
 	if (n != NULL && integer && !pl_numeric_is_integral(n))
 		n = NULL;
 	if (n == NULL && *err == NULL)
@@ -927,8 +946,8 @@ coerce_number(const PlStep *s, JsonbValue *v, char **err)
 }
 
 /* coerce: lax conversion of a scalar to integer, number, boolean or string. */
-static bool
-op_coerce(const PlStep *s, JsonbValue *v, char **err)
+static pg_noinline bool
+op_coerce(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 {
 	const char *text;
 
@@ -948,7 +967,7 @@ op_coerce(const PlStep *s, JsonbValue *v, char **err)
 			return coerce_boolean(v, err);
 		case PL_TO_INTEGER:
 		case PL_TO_NUMBER:
-			return coerce_number(s, v, err);
+			return coerce_number(s, v, sc, err);
 	}
 	return false;
 }
@@ -978,8 +997,8 @@ round_scaled(int64 units, int ds, int digits, int64 *out, int *outds)
 }
 
 /* round: to digits decimal places, half away from zero. */
-static bool
-op_round(const PlStep *s, JsonbValue *v, char **err)
+static pg_noinline bool
+op_round(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 {
 	int			digits = s->u.digits;
 	int64		units;
@@ -994,7 +1013,7 @@ op_round(const PlStep *s, JsonbValue *v, char **err)
 		if (ds == digits && units % pl_pow10(ds) != 0)
 			return false;
 		if (round_scaled(units, ds, digits, &units, &ds))
-			return set_scaled(v, units, ds);
+			return set_scaled(v, sc, units, ds);
 	}
 	/* x + 0.5e-digits away from zero, truncated: cannot overflow unnoticed */
 	half = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(psprintf("5e%d", -digits - 1)),
@@ -1009,11 +1028,11 @@ op_round(const PlStep *s, JsonbValue *v, char **err)
 	}
 	return set_number(v, num_tidy(DatumGetNumeric(DirectFunctionCall2(numeric_trunc,
 																	  NumericGetDatum(t),
-																	  Int32GetDatum(digits)))));
+																	  Int32GetDatum(digits))), sc));
 }
 
 /* clamp: bound the number by min and max. */
-static bool
+static pg_noinline bool
 op_clamp(const PlStep *s, JsonbValue *v)
 {
 	if (s->u.clamp.min && pl_numeric_cmp(v->val.numeric, s->u.clamp.min) < 0)
@@ -1049,8 +1068,8 @@ scale_scaled(const PlStep *s, Numeric x, int64 *out, int *outds)
 }
 
 /* scale: value * factor + offset, exactly. */
-static bool
-op_scale(const PlStep *s, JsonbValue *v, char **err)
+static pg_noinline bool
+op_scale(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 {
 	int64		units;
 	int			ds;
@@ -1058,7 +1077,7 @@ op_scale(const PlStep *s, JsonbValue *v, char **err)
 	Numeric		r = NULL;
 
 	if (scale_scaled(s, v->val.numeric, &units, &ds))
-		return set_scaled(v, units, ds);
+		return set_scaled(v, sc, units, ds);
 	/* numeric_mul would round a product with more than 16383 decimals */
 	overflow = pl_numeric_dscale(v->val.numeric) + pl_numeric_dscale(s->u.scale.factor) >
 		PL_NUMERIC_MAX_DSCALE;
@@ -1071,7 +1090,7 @@ op_scale(const PlStep *s, JsonbValue *v, char **err)
 		*err = pstrdup(OUT_OF_RANGE);
 		return false;
 	}
-	return set_number(v, num_tidy(r));
+	return set_number(v, num_tidy(r, sc));
 }
 
 /* ----------------------------------------------------------------
@@ -1083,23 +1102,13 @@ op_scale(const PlStep *s, JsonbValue *v, char **err)
 static const PlMapEntry *
 map_find(const PlStep *s, const char *key, int len)
 {
-	int			lo = 0;
-	int			hi = s->u.map.n;
+	const PlMapEntry *e = s->u.map.entries;
+	int			pos;
 
-	while (lo < hi)
-	{
-		int			mid = (lo + hi) / 2;
-		const PlMapEntry *e = &s->u.map.entries[mid];
-		int			c = pl_key_cmp(e->key, e->keylen, key, len);
-
-		if (c == 0)
-			return e;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	if (pl_key_search(&e->key, &e->keylen, sizeof(PlMapEntry), sizeof(PlMapEntry),
+					  s->u.map.n, key, len, &pos) < 0)
+		return NULL;
+	return &e[pos];
 }
 
 /* Is a equal to b, as far as "changed" goes (scalars only; containers differ)? */
@@ -1126,7 +1135,7 @@ same_scalar(const JsonbValue *a, const JsonbValue *b)
 }
 
 /* map: replace a string found in values; otherwise the default, if any. */
-static bool
+static pg_noinline bool
 op_map(const PlStep *s, JsonbValue *v)
 {
 	const PlMapEntry *e;
@@ -1156,25 +1165,33 @@ op_map(const PlStep *s, JsonbValue *v)
 }
 
 /*
- * Apply value op s (not parse_timestamp, see transform_time.c) to *v.
+ * Apply value op s (not trim, inline in transform.h, nor parse_timestamp,
+ * see transform_time.c) to *v.
  * Returns true if v changed; false if not, with *err set if the value could
- * not be converted.
+ * not be converted, and v as it was.  The ops are out of line (pg_noinline),
+ * so this stays a jump without the register saves of the largest of them.
  */
 bool
-pl_step_value(const PlStep *s, JsonbValue *v, char **err)
+pl_step_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 {
 	bool		str = v->type == jbvString;
 
 	switch (s->op)
 	{
-		case PL_OP_TRIM:
-			return pl_op_trim(v);
 		case PL_OP_COLLAPSE_WHITESPACE:
 			return str && op_collapse(v);
 		case PL_OP_LOWER:
-			return str && op_case(v, false, err);
 		case PL_OP_UPPER:
-			return str && op_case(v, true, err);
+			{
+				bool		upper = s->op == PL_OP_UPPER;
+				int			start;
+
+				/* a string already in that case is seen here, without a call */
+				if (!str || (start = first_to_map(v->val.string.val, v->val.string.len, upper)) ==
+					v->val.string.len)
+					return false;
+				return op_case(v, upper, start, sc, err);
+			}
 		case PL_OP_NULLIF_EMPTY:
 			if (!str || v->val.string.len > 0)
 				return false;
@@ -1185,13 +1202,17 @@ pl_step_value(const PlStep *s, JsonbValue *v, char **err)
 		case PL_OP_REPLACE:
 			return str && op_replace(s, v, err);
 		case PL_OP_COERCE:
-			return op_coerce(s, v, err);
+			/* a number to number, a boolean to boolean: nothing to call for */
+			if ((v->type == jbvNumeric && s->u.to == PL_TO_NUMBER) ||
+				(v->type == jbvBool && s->u.to == PL_TO_BOOLEAN))
+				return false;
+			return op_coerce(s, v, sc, err);
 		case PL_OP_ROUND:
-			return v->type == jbvNumeric && op_round(s, v, err);
+			return v->type == jbvNumeric && op_round(s, v, sc, err);
 		case PL_OP_CLAMP:
 			return v->type == jbvNumeric && op_clamp(s, v);
 		case PL_OP_SCALE:
-			return v->type == jbvNumeric && op_scale(s, v, err);
+			return v->type == jbvNumeric && op_scale(s, v, sc, err);
 		case PL_OP_MAP:
 			return str && op_map(s, v);
 		case PL_OP_HASH:

@@ -247,6 +247,9 @@ fields_to_utc(const TsFields *f, pg_tz *tz, TimestampTz *out)
 	return true;
 }
 
+/* Bytes of ts_format's text: 19 + 7 + "Z" and a NUL. */
+#define TS_TEXT_SIZE	28
+
 /* Write v (0 <= v < 10^n, n even) as n decimal digits at p, two at a time. */
 static inline void
 put_digits(char *p, int v, int n)
@@ -260,9 +263,12 @@ put_digits(char *p, int v, int n)
 		memcpy(p + n, pairs + 2 * (v % 100), 2);
 }
 
-/* The UTC text written for t (years 1-9999): YYYY-MM-DDTHH:MM:SS[.ffffff]Z. */
+/*
+ * The UTC text written for t (years 1-9999): YYYY-MM-DDTHH:MM:SS[.ffffff]Z,
+ * in the record's scratch (TS_TEXT_SIZE bytes).
+ */
 static char *
-ts_format(TimestampTz t, int *len)
+ts_format(TimestampTz t, PlScratch *sc, int *len)
 {
 	int64		days = t / USECS_PER_DAY;
 	int64		us = t % USECS_PER_DAY;
@@ -270,7 +276,7 @@ ts_format(TimestampTz t, int *len)
 				m,
 				d;
 	int64		secs;
-	char	   *buf = palloc(32);
+	char	   *buf = pl_scratch_alloc(sc, TS_TEXT_SIZE);
 	int			n = 19;
 
 	if (us < 0)
@@ -527,6 +533,12 @@ static const char *const alt_S[] = {"6601", "0509", "09", NULL};
 static const char *const alt_y[] = {"0909", NULL};
 static const char *const alt_Y[] = {"09090909", NULL};
 
+/* The alternatives of the numeric directives, by directive letter. */
+static const char *const *const directive_alts[128] = {
+	['d'] = alt_d, ['H'] = alt_H, ['I'] = alt_Im, ['m'] = alt_Im,
+	['M'] = alt_M, ['S'] = alt_S, ['y'] = alt_y, ['Y'] = alt_Y
+};
+
 /* Names, longest first as Python's regexes list them; month = index % 12 + 1. */
 static const char *const months_full[] = {"september", "february", "november", "december",
 	"january", "october", "august", "march", "april", "june", "july", "may", NULL};
@@ -698,32 +710,12 @@ item_ends(const TsMatch *m, int k, int pos, int *ends)
 		for (int i = nstops - 1; i >= 0; i--)
 			ends[n++] = stops[i];
 	}
+	else if ((unsigned char) c < 128 && directive_alts[(unsigned char) c] != NULL)
+		n = alt_ends(directive_alts[(unsigned char) c], s, len, pos, ends);
 	else
 	{
 		switch (c)
 		{
-			case 'd':
-				n = alt_ends(alt_d, s, len, pos, ends);
-				break;
-			case 'H':
-				n = alt_ends(alt_H, s, len, pos, ends);
-				break;
-			case 'I':
-			case 'm':
-				n = alt_ends(alt_Im, s, len, pos, ends);
-				break;
-			case 'M':
-				n = alt_ends(alt_M, s, len, pos, ends);
-				break;
-			case 'S':
-				n = alt_ends(alt_S, s, len, pos, ends);
-				break;
-			case 'y':
-				n = alt_ends(alt_y, s, len, pos, ends);
-				break;
-			case 'Y':
-				n = alt_ends(alt_Y, s, len, pos, ends);
-				break;
 			case 'f':
 				{
 					int			nd = 0;
@@ -867,6 +859,25 @@ read_offset(const char *s, int a, int b, int64 *usec)
 	return true;
 }
 
+/*
+ * Does s lack one of the literal bytes of f that only that byte matches
+ * (not an ASCII letter, which matches either case)?  Then no match can
+ * exist: refused without the backtracking search.
+ */
+static bool
+lacks_literal(const PlTsFormat *f, const char *s, int len)
+{
+	for (int k = 0; k < f->nitems; k++)
+	{
+		unsigned char c = f->items[2 * k + 1];
+
+		if (f->items[2 * k] == TI_LITERAL && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') &&
+			memchr(s, c, len) == NULL)
+			return true;
+	}
+	return false;
+}
+
 /* Match text s against strptime format f; fill *out from the captures. */
 static bool
 parse_strptime(const PlTsFormat *f, const char *s, int len, TsFields *out)
@@ -876,6 +887,8 @@ parse_strptime(const PlTsFormat *f, const char *s, int len, TsFields *out)
 	int			ampm = -1;
 	int			bounds[2 * 33];
 
+	if (lacks_literal(f, s, len))
+		return false;
 	m.f = f;
 	m.s = s;
 	m.len = len;
@@ -995,12 +1008,28 @@ parse_text(const PlStep *s, const char *str, int len, TimestampTz *out)
 }
 
 /*
+ * Is str (trimmed, len bytes) already the text parse_timestamp writes for it,
+ * YYYY-MM-DDTHH:MM:SSZ read by a first format iso8601?  Then it is kept as
+ * it is, not formatted again.
+ */
+static bool
+ts_canonical(const PlStep *s, const char *str, int len)
+{
+	TsFields	fields;
+	TimestampTz t;
+
+	return len == 20 && str[10] == 'T' && str[19] == 'Z' &&
+		s->u.ts.nformats > 0 && s->u.ts.formats[0].kind == TS_ISO &&
+		parse_iso(str, len, &fields) && fields_to_utc(&fields, s->u.ts.tz, &t);
+}
+
+/*
  * parse_timestamp on *v: a string read by the formats, or a number as epoch
  * seconds, becomes UTC text.  Returns true if v changed; false with *err set
  * if it could not be read.
  */
 bool
-pl_ts_value(const PlStep *s, JsonbValue *v, char **err)
+pl_ts_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 {
 	TimestampTz t;
 	char	   *text;
@@ -1020,6 +1049,14 @@ pl_ts_value(const PlStep *s, JsonbValue *v, char **err)
 		int			slen = v->val.string.len;
 
 		pl_trim_bytes(&str, &slen);
+		if (ts_canonical(s, str, slen))
+		{
+			if (slen == v->val.string.len)
+				return false;
+			v->val.string.val = (char *) str;
+			v->val.string.len = slen;
+			return true;
+		}
 		if (!parse_text(s, str, slen, &t))
 		{
 			StringInfoData buf;
@@ -1032,10 +1069,13 @@ pl_ts_value(const PlStep *s, JsonbValue *v, char **err)
 	}
 	else
 		return false;
-	text = ts_format(t, &len);
+	text = ts_format(t, sc, &len);
 	if (v->type == jbvString && v->val.string.len == len &&
 		memcmp(v->val.string.val, text, len) == 0)
+	{
+		pl_scratch_unget(sc, text, TS_TEXT_SIZE);
 		return false;
+	}
 	v->type = jbvString;
 	v->val.string.val = text;
 	v->val.string.len = len;

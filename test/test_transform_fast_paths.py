@@ -133,3 +133,103 @@ def test_strptime_backtracking_cases(conn):
              "2024-05-01 13:45:00.5+05:30", "2024-05-01 13:45:00.123456Z", "9 May  2024", "240501 12:30 %",
              "123", "235959", "246060"]
     _check(conn, "fast_ts", ref, [{f"f{i}": t for i in range(len(FORMATS))} for t in texts])
+
+
+# Each record's step results come from a 2 kB buffer of the record, then from
+# palloc: wide records, long strings and many added keys cross that line
+# mid-record (the expanded root, case results, numbers, timestamps, keys
+# inserted by default).
+WIDE_KEYS = [f"k{i:02d}" for i in range(60)]
+WIDE_SPEC = {"schema": {}, "transform": [
+    *({"op": "upper", "path": f"/{k}"} for k in WIDE_KEYS[:30]),
+    *({"op": "coerce", "path": f"/{k}", "to": "integer"} for k in WIDE_KEYS[30:40]),
+    *({"op": "round", "path": f"/{k}", "digits": 1} for k in WIDE_KEYS[40:50]),
+    *({"op": "parse_timestamp", "path": f"/{k}"} for k in WIDE_KEYS[50:55]),
+    *({"op": "default", "path": f"/{k}", "value": k} for k in WIDE_KEYS[55:]),
+    {"op": "default", "path": "/zz_added", "value": {"nested": [1, "two"]}},
+]}
+
+
+def test_scratch_spills_to_palloc(conn):
+    """Results before, across and after the record's scratch runs out agree with the reference."""
+    ref = _define(conn, "fast_wide", WIDE_SPEC)
+    docs = []
+    for width in (0, 1, 7, 120, 700):
+        doc = {k: ("ab" * width + "é") for k in WIDE_KEYS[:30]}
+        doc.update({k: f" {i}.0 " for i, k in enumerate(WIDE_KEYS[30:40])})
+        doc.update({k: i + 0.25 for i, k in enumerate(WIDE_KEYS[40:50])})
+        doc.update({k: f"2024-0{i + 1}-0{i + 1} 10:00" for i, k in enumerate(WIDE_KEYS[50:55])})
+        docs.append(doc)
+        docs.append({k: v for k, v in doc.items() if k in WIDE_KEYS[::3]})
+    docs.append({k: "ÉÉÉ" for k in WIDE_KEYS})
+    docs.append({})
+    _check(conn, "fast_wide", ref, docs)
+
+
+TS_CANON_SPEC = {"schema": {}, "transform": [
+    {"op": "parse_timestamp", "path": "/a"},
+    {"op": "parse_timestamp", "path": "/b", "timezone": "Europe/Berlin"},
+    {"op": "parse_timestamp", "path": "/c", "formats": ["%Y-%d-%mT%H:%M:%SZ", "iso8601"]},
+    {"op": "parse_timestamp", "path": "/d", "formats": ["epoch", "iso8601"]},
+]}
+
+
+def test_canonical_utc_text_kept(conn):
+    """Text already written as parse_timestamp writes it is kept (trimmed) when iso8601 comes
+    first; otherwise, and for every other shape or an invalid date, the formats decide."""
+    ref = _define(conn, "fast_canon", TS_CANON_SPEC)
+    texts = ["2024-02-29T23:59:59Z", " 2024-02-29T23:59:59Z\u3000", "\u20032024-05-01T00:00:00Z",
+             "2023-02-29T23:59:59Z", "2024-13-01T00:00:00Z", "2024-04-31T00:00:00Z",
+             "2024-01-01T24:00:00Z", "2024-01-01T23:60:00Z", "2024-01-01T23:59:60Z",
+             "0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+             "2024-01-02t03:04:05Z", "2024-01-02T03:04:05z", "2024-01-02 03:04:05Z",
+             "2024-01-02T03:04:05.000000Z", "2024-01-02T03:04:05+00:00", "2024-01-02T03:04:5Z",
+             "2024-1-02T03:04:05Z", "２０２４-01-02T03:04:05Z", "2024-01-02T03:04:05Z ", ""]
+    _check(conn, "fast_canon", ref, [{"a": t, "b": t, "c": t, "d": t} for t in texts])
+
+
+LITERAL_FORMATS = ["%d/%m/%Y", "%b %d, %Y", "%Y年%m月%d日", "%dT%H", "%d.%m.%y", "%H:%M", "%d%%%m"]
+LITERAL_SPEC = {"schema": {}, "transform": [
+    {"op": "parse_timestamp", "path": f"/f{i}", "formats": [f]} for i, f in enumerate(LITERAL_FORMATS)]}
+
+
+def test_strptime_missing_literal(conn):
+    """A text without a literal byte of the format is refused before the search; letters
+    match either case, non-ASCII literals byte by byte."""
+    ref = _define(conn, "fast_lit", LITERAL_SPEC)
+    texts = ["01/02/2024", "01-02-2024", "1234567890", "May 1, 2024", "May 1 2024", "2024年5月1日",
+             "2024年5月1", "2024-5-1", "01T12", "01t12", "0112", "01.02.24", "01,02,24", "12:30",
+             "1230", "01%02", "0102", "", " ", "日本", "/,.:%"]
+    _check(conn, "fast_lit", ref, [{f"f{i}": t for i in range(len(LITERAL_FORMATS))} for t in texts])
+
+
+SMALL_NUM_SPEC = {"schema": {}, "transform": [
+    {"op": "coerce", "path": "/i", "to": "integer"},
+    {"op": "coerce", "path": "/n", "to": "number"},
+    {"op": "coerce", "path": "/b", "to": "boolean"},
+    {"op": "round", "path": "/r", "digits": 0},
+    {"op": "coerce", "path": "/t", "to": "number"},
+]}
+
+
+def test_small_integers_and_kept_numbers(conn):
+    """Integers below 10000 are built directly, with numeric_in's bytes; a number coerced to
+    number and a boolean to boolean stay as they are (scale kept)."""
+    ref = _define(conn, "fast_small", SMALL_NUM_SPEC)
+    values = ["0", "-0", "1", "-1", "9", "10", "9999", "-9999", "10000", "-10000", "99990", "00012",
+              "1e3", "-1e3", "9.999e3", "0.0", "-0.00", "1e400", "12.50", "-0.4", "0.5", "9999.5",
+              "123456789012345678901234567890", "1e-400"]
+    json_numbers = [v for v in values if re.fullmatch(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?", v)]
+    docs = [f'{{"i": "{v}", "n": {v}, "b": {v}, "r": {v}, "t": true}}' for v in json_numbers
+            if abs(float(v)) < 1e300]
+    docs += [f'{{"i": "{v}", "n": "{v}", "b": "{v}", "t": {v}}}' for v in json_numbers]
+    docs += ['{"i": true, "n": false, "b": true, "r": null, "t": "x"}', '{"b": false, "n": 0}']
+    rows = _check(conn, "fast_small", ref, docs)
+    assert rows
+    # the numbers' stored form, not only their text: what numeric_in makes of the same text
+    mismatched = conn.execute(
+        "SELECT d, k FROM unnest(%s::jsonb[]) d, LATERAL jsonb_each(pipeline.transform(d, 'fast_small')) e(k, v) "
+        "WHERE jsonb_typeof(v) = 'number' AND "
+        "numeric_send(v::numeric) IS DISTINCT FROM numeric_send((v #>> '{}')::numeric)",
+        (docs,)).fetchall()
+    assert mismatched == []
