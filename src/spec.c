@@ -158,17 +158,49 @@ pl_spec_free(PlSpec *spec)
 }
 
 /*
+ * Specs retired while a registered format's function ran: the validation
+ * that called it may still be walking one of them, unpinned (validate()).
+ */
+static List *retired_in_format_calls = NIL;
+
+/* Free the specs retired during format calls (none is running now). */
+static void
+spec_free_retired_in_format_calls(void)
+{
+	List	   *specs = retired_in_format_calls;
+	ListCell   *lc;
+
+	retired_in_format_calls = NIL;
+	foreach(lc, specs)
+		pl_spec_free((PlSpec *) lfirst(lc));
+	list_free(specs);
+}
+
+/*
  * The cache no longer holds spec: free it now, or, while a call is still
  * walking it (a trigger whose row ran code that redefined the pipeline), at
- * that call's unpin.
+ * that call's unpin, or, while a format function runs (it may have
+ * redefined the pipeline its validation walks), at the next retire outside
+ * one.
  */
 void
 pl_spec_retire(PlSpec *spec)
 {
+	MemoryContext old;
+
 	if (spec->pins > 0)
 		spec->retired = true;
+	else if (pl_format_calls_running > 0)
+	{
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		retired_in_format_calls = lappend(retired_in_format_calls, spec);
+		MemoryContextSwitchTo(old);
+	}
 	else
+	{
 		pl_spec_free(spec);
+		spec_free_retired_in_format_calls();
+	}
 }
 
 /* Keep spec alive for the duration of a call. */
