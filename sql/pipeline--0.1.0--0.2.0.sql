@@ -641,7 +641,7 @@ CREATE FUNCTION pipeline._store_format(name text, pattern text, function regproc
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM pipeline._check_format(name, pattern, function);
+    -- checked by the table's trigger (pipeline._formats_check)
     -- no define() between our change and our commit (as register_schema)
     LOCK TABLE pipeline.pipelines IN SHARE MODE;
     LOCK TABLE pipeline.formats IN SHARE ROW EXCLUSIVE MODE;
@@ -684,6 +684,25 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pipeline.unregister_format(text) IS 'remove a registered format that no pipeline asserts';
+
+-- Every row written to pipeline.formats, by register_format() or directly
+-- (pipeline_admin may write the table), is checked as the writing role: a
+-- role must not make validations run a function it may not execute itself,
+-- nor store what register_format() refuses.  Not SECURITY DEFINER: the
+-- EXECUTE check is the writer's.
+CREATE FUNCTION pipeline._formats_check() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM pipeline._check_format(NEW.name, NEW.pattern, NEW.function);
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER formats_check BEFORE INSERT OR UPDATE ON pipeline.formats
+    FOR EACH ROW EXECUTE FUNCTION pipeline._formats_check();
+-- (a trigger's function is checked for EXECUTE when the trigger is created only)
+REVOKE EXECUTE ON FUNCTION pipeline._formats_check() FROM PUBLIC;
 
 -- read by every validating role (specs compile as the caller); changed by administrators
 GRANT SELECT ON pipeline.formats TO PUBLIC;
