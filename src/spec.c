@@ -15,6 +15,7 @@
 
 #include "ops.h"
 #include "spec.h"
+#include "stats.h"
 #include "transform.h"
 
 /* Raise 22023 about the spec member at JSON Pointer ptr. */
@@ -154,6 +155,7 @@ pl_spec_compile(Jsonb *spec_jb, const PlResolver *resolve)
 void
 pl_spec_free(PlSpec *spec)
 {
+	pl_stats_detach(spec);
 	MemoryContextDelete(spec->cxt);
 }
 
