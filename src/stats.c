@@ -12,7 +12,8 @@
  *
  * The hot path takes no lock and touches no shared memory: a call adds to a
  * backend-local entry the compiled spec points to (the entry is found by
- * name and version once per compiled spec, and outlives it).  In cluster
+ * name and version once per compiled spec, and may outlive it: it goes when
+ * no compiled spec points to it and its counts are flushed or reset).  In cluster
  * scope those local counts are pending: the entries a transaction touched
  * are on a list, added to the shared table at transaction end, commit or
  * abort (the work was done either way, as pgstat counts it), and zeroed.
@@ -182,8 +183,9 @@ warn_full(const PlStatsLocal *l)
 /*
  * Remove local entry l if nothing needs it: no compiled spec points to it,
  * and its counts are in the shared table (cluster scope, not pending) or
- * were reset (session scope, empty).  Counts of dropped pipelines and old versions would
- * otherwise stay in every backend that ran them, for its life.
+ * were reset (session scope, empty).  Entries of dropped pipelines and old
+ * versions would otherwise stay in every backend that ran them, for its
+ * life.
  */
 static void
 local_forget_unused(PlStatsLocal *l)
