@@ -154,8 +154,8 @@ pl_cache_read(const char *name, int32 pinned, int32 *version, TransactionId *xmi
 	 */
 	PushActiveSnapshot(GetCatalogSnapshot(pl_pipelines_relid));
 	SPI_execute_with_args("SELECT version, spec, xmin FROM pipeline.pipelines"
-						  " WHERE name OPERATOR(pg_catalog.=) $1 AND CASE $2 WHEN 0 THEN active"
-						  " ELSE version OPERATOR(pg_catalog.=) $2 END",
+						  " WHERE name OPERATOR(pg_catalog.=) $1 AND CASE WHEN $2 OPERATOR(pg_catalog.=) 0"
+						  " THEN active ELSE version OPERATOR(pg_catalog.=) $2 END",
 						  2, argtypes, args, NULL, true, 1);
 	PopActiveSnapshot();
 	if (SPI_processed == 1)
