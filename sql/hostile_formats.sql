@@ -102,6 +102,20 @@ SELECT q, pg_temp.try(q) FROM (VALUES
     ($$INSERT INTO pipeline.formats (name, pattern) VALUES ('hf-ok', '^a$')$$),
     ($$UPDATE pipeline.formats SET pattern = NULL, function = 'hf_secret(text)' WHERE name = 'hf-ok'$$)) v(q);
 SELECT name, pattern, function FROM pipeline.formats WHERE name LIKE 'hf-%' ORDER BY name;
+-- a direct change reaches compiled pipelines like register_format's (they
+-- kept the old definition), and a direct delete or rename of a format that a
+-- pipeline asserts is refused like unregister_format
+SELECT pipeline.define('hf_direct', '{"schema": {"format": "hf-ok"}}');
+SELECT pipeline.validate('"a"', 'hf_direct'), pipeline.validate('"b"', 'hf_direct');
+UPDATE pipeline.formats SET pattern = '^b$' WHERE name = 'hf-ok';
+SELECT pipeline.validate('"a"', 'hf_direct'), pipeline.validate('"b"', 'hf_direct');
+SELECT q, pg_temp.try(q) FROM (VALUES
+    ($$DELETE FROM pipeline.formats WHERE name = 'hf-ok'$$),
+    ($$UPDATE pipeline.formats SET name = 'hf-renamed' WHERE name = 'hf-ok'$$)) v(q);
+SELECT pipeline.define('hf_direct', '{"schema": {"format": "hf-ok"}, "formats": "annotate"}');
+DELETE FROM pipeline.formats WHERE name = 'hf-ok';
+SELECT pipeline.validate('"a"', 'hf_direct');
+SELECT pipeline.drop('hf_direct');
 RESET ROLE;
 -- a function whose owner is neither the registering role nor a superuser is
 -- refused: its owner could replace its body, which then runs with the rights
