@@ -70,6 +70,9 @@ extern bool pl_function_formats_compiled;
 /* Prepare function format fn for calls, in CurrentMemoryContext. */
 extern PlCustomFormat *pl_custom_format_function(Oid fn);
 
+/* Registered format functions running now (spec.c defers freeing specs meanwhile). */
+extern int	pl_format_calls_running;
+
 /* Is the UTF-8 string s (len bytes) valid for registered format f? */
 extern bool pl_custom_format_check(PlCustomFormat *f, const char *s, int len);
 

@@ -54,6 +54,7 @@ typedef struct PlStatsLocal
 	PlStatsCounts counts;
 	int32		until_timed;	/* calls before the next timed one; <= 0: time this one */
 	int32		stands_for;		/* calls the next timed one stands for (less until_timed) */
+	int32		specs;			/* compiled specs that point to it */
 	bool		pending;		/* on the list to flush */
 	bool		flushed;		/* added to its shared entry (during a flush) */
 	struct PlStatsLocal *next;
@@ -72,6 +73,7 @@ extern bool pipeline_track_stats;
 /* src/stats.c */
 extern void pl_stats_init(void);
 extern PlStatsLocal *pl_stats_attach(PlSpec *spec);
+extern void pl_stats_detach(PlSpec *spec);
 extern void pl_stats_pending(PlStatsLocal *local);
 extern void pl_stats_clock_stop(PlStatsCall *call);
 

@@ -820,7 +820,7 @@ CREATE FUNCTION pipeline._store_format(name text, pattern text, function regproc
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM pipeline._check_format(name, pattern, function);
+    -- checked by the table's trigger (pipeline._formats_check)
     -- no define() between our change and our commit (as register_schema)
     LOCK TABLE pipeline.pipelines IN SHARE MODE;
     LOCK TABLE pipeline.formats IN SHARE ROW EXCLUSIVE MODE;
@@ -829,7 +829,6 @@ BEGIN
     ON CONFLICT ON CONSTRAINT formats_pkey
     DO UPDATE SET pattern = excluded.pattern, function = excluded.function,
                   registered_at = pg_catalog.now();
-    PERFORM pipeline._invalidate('pipeline.schemas'::pg_catalog.regclass);
 END
 $$;
 
@@ -856,13 +855,44 @@ BEGIN
         RAISE EXCEPTION 'format "%" is not registered', name
             USING ERRCODE = 'undefined_object';
     END IF;
-    -- a pipeline that asserts it would silently stop checking: refuse
-    PERFORM pipeline._check_format_users(name);
+    -- the table's trigger refuses while a pipeline asserts it, and invalidates
     DELETE FROM pipeline.formats f WHERE f.name = unregister_format.name;
-    PERFORM pipeline._invalidate('pipeline.schemas'::pg_catalog.regclass);
 END
 $$;
 COMMENT ON FUNCTION pipeline.unregister_format(text) IS 'remove a registered format that no pipeline asserts';
+
+-- Every row written to pipeline.formats, by register_format() and
+-- unregister_format() or directly (pipeline_admin may write the table), is
+-- checked as the writing role: a role must not make validations run a
+-- function it may not execute itself, nor store what register_format()
+-- refuses, nor remove (or rename) a format that a pipeline asserts (its
+-- checks would silently stop).  Every change invalidates every backend's
+-- compiled pipelines at commit.  Not SECURITY DEFINER: the checks are the
+-- writer's.
+CREATE FUNCTION pipeline._formats_check() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.name IS DISTINCT FROM NEW.name) THEN
+        -- no define() between our check and our commit (as unregister_format)
+        LOCK TABLE pipeline.pipelines IN SHARE MODE;
+        PERFORM pipeline._check_format_users(OLD.name);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM pipeline._check_format(NEW.name, NEW.pattern, NEW.function);
+    END IF;
+    PERFORM pipeline._invalidate('pipeline.schemas'::pg_catalog.regclass);
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER formats_check BEFORE INSERT OR UPDATE OR DELETE ON pipeline.formats
+    FOR EACH ROW EXECUTE FUNCTION pipeline._formats_check();
+-- (a trigger's function is checked for EXECUTE when the trigger is created only)
+REVOKE EXECUTE ON FUNCTION pipeline._formats_check() FROM PUBLIC;
 
 -- read by every validating role (specs compile as the caller); changed by administrators
 GRANT SELECT ON pipeline.formats TO PUBLIC;

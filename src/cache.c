@@ -154,8 +154,8 @@ pl_cache_read(const char *name, int32 pinned, int32 *version, TransactionId *xmi
 	 */
 	PushActiveSnapshot(GetCatalogSnapshot(pl_pipelines_relid));
 	SPI_execute_with_args("SELECT version, spec, xmin FROM pipeline.pipelines"
-						  " WHERE name OPERATOR(pg_catalog.=) $1 AND CASE $2 WHEN 0 THEN active"
-						  " ELSE version OPERATOR(pg_catalog.=) $2 END",
+						  " WHERE name OPERATOR(pg_catalog.=) $1 AND CASE WHEN $2 OPERATOR(pg_catalog.=) 0"
+						  " THEN active ELSE version OPERATOR(pg_catalog.=) $2 END",
 						  2, argtypes, args, NULL, true, 1);
 	PopActiveSnapshot();
 	if (SPI_processed == 1)
@@ -202,6 +202,38 @@ pl_cache_remove(PlCacheEntry *e)
 		pl_spec_retire(spec);
 }
 
+/* Entries at which the cache is next swept of dropped pipelines. */
+static long pl_sweep_at = 64;
+
+/*
+ * Remove the entries other than keep of pipelines (and pinned versions) dropped
+ * since they were last used: a backend that never looks their names up
+ * again kept their specs for its life (a session that defines and drops
+ * pipelines of new names grew without bound).  Run when the cache has
+ * doubled since the last sweep: a few reads per entry added.
+ */
+static void
+pl_cache_sweep(PlCacheEntry *keep)
+{
+	HASH_SEQ_STATUS st;
+	PlCacheEntry *e;
+	List	   *gone = NIL;
+	ListCell   *lc;
+	int32		version;
+	TransactionId xmin;
+	Jsonb	   *spec_jb;
+
+	hash_seq_init(&st, pl_cache);
+	while ((e = hash_seq_search(&st)) != NULL)
+		if (e != keep && e->checked != pl_generation &&
+			!pl_cache_read(e->key.name, e->key.version, &version, &xmin, &spec_jb))
+			gone = lappend(gone, e);
+	foreach(lc, gone)
+		pl_cache_remove((PlCacheEntry *) lfirst(lc));
+	list_free(gone);
+	pl_sweep_at = Max(64, 2 * hash_get_num_entries(pl_cache));
+}
+
 /*
  * The entry of key brought up to date with the registry (e, if not NULL, is
  * its current entry), recompiling if needed.  Nothing is entered for a name
@@ -245,6 +277,8 @@ pl_cache_refresh(const PlCacheKey *key, PlCacheEntry *e)
 	e->checked = gen;
 	e->schemas_seen = sgen;
 	e->row_xmin = xmin;
+	if (hash_get_num_entries(pl_cache) >= pl_sweep_at)
+		pl_cache_sweep(e);
 	return e;
 }
 

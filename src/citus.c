@@ -108,9 +108,9 @@ node_role(void)
 static void
 require_synced_workers(void)
 {
-	char	   *stale = query_value("SELECT pg_catalog.string_agg(nodename || ':' || nodeport, ', ')"
-									" FROM pg_catalog.pg_dist_node WHERE groupid <> 0 AND isactive"
-									" AND noderole = 'primary' AND NOT hasmetadata", true);
+	char	   *stale = query_value("SELECT pg_catalog.string_agg(pg_catalog.concat(nodename, ':', nodeport), ', ')"
+									" FROM pg_catalog.pg_dist_node WHERE groupid OPERATOR(pg_catalog.<>) 0 AND isactive"
+									" AND noderole OPERATOR(pg_catalog.=) 'primary' AND NOT hasmetadata", true);
 
 	if (stale)
 		ereport(ERROR,

@@ -142,10 +142,23 @@ is_format_signature(Form_pg_proc p)
 }
 
 /*
+ * May role owner change what a format function runs, for the registering
+ * role?  Only the registering role itself (or a role whose rights it has)
+ * and superusers: any other owner could later replace the function's body
+ * and have it run with the rights of every role that validates.
+ */
+static inline bool
+is_trusted_owner(Oid owner)
+{
+	return superuser_arg(owner) || has_privs_of_role(GetUserId(), owner);
+}
+
+/*
  * Refuse a function that cannot check format name: not (text) RETURNS
  * boolean, not IMMUTABLE (compiled specs keep the verdict's rule for the
- * life of a backend) and PARALLEL SAFE (validate() is), or one the
- * registering role may not execute (as CREATE TRIGGER checks its function).
+ * life of a backend) and PARALLEL SAFE (validate() is), one the
+ * registering role may not execute (as CREATE TRIGGER checks its
+ * function), or one owned by a role it does not trust.
  */
 static void
 check_format_function(const char *name, Oid fn)
@@ -169,6 +182,13 @@ check_format_function(const char *name, Oid fn)
 						format_procedure(fn), name),
 				 errdetail("Compiled pipelines keep a format's checks for the life of a session, and validate() may run in parallel workers."),
 				 errhint("If it only looks at its argument, declare it so with ALTER FUNCTION ... IMMUTABLE PARALLEL SAFE.")));
+	if (!is_trusted_owner(p->proowner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("function %s of format \"%s\" is owned by role \"%s\"",
+						format_procedure(fn), name, GetUserNameFromId(p->proowner, false)),
+				 errdetail("Its owner could replace it, and it would run with the rights of every role that validates."),
+				 errhint("Register a function owned by you or by a superuser.")));
 	ReleaseSysCache(tup);
 	acl = pl_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE);
 	if (acl != ACLCHECK_OK)

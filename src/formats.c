@@ -201,49 +201,70 @@ pl_custom_format_function(Oid fn)
 	return f;
 }
 
-/* Call f's function on text arg; a NULL result means not valid. */
+/* Call the format function fn on text arg; a NULL result means not valid. */
 static bool
-custom_format_call(PlCustomFormat *f, text *arg)
+custom_format_call(FmgrInfo *fn, text *arg)
 {
 	LOCAL_FCINFO(fcinfo, 1);
 	Datum		result;
 
-	InitFunctionCallInfoData(*fcinfo, f->check, 1, DEFAULT_COLLATION_OID, NULL, NULL);
+	InitFunctionCallInfoData(*fcinfo, fn, 1, DEFAULT_COLLATION_OID, NULL, NULL);
 	fcinfo->args[0].value = PointerGetDatum(arg);
 	fcinfo->args[0].isnull = false;
 	result = FunctionCallInvoke(fcinfo);
 	return !fcinfo->isnull && DatumGetBool(result);
 }
 
+/* A fresh copy of fn (no fn_extra) in CurrentMemoryContext, for a nested call. */
+static FmgrInfo *
+format_fn_copy(FmgrInfo *fn)
+{
+	FmgrInfo   *copy = palloc(sizeof(FmgrInfo));
+
+	fmgr_info_copy(copy, fn, CurrentMemoryContext);
+	return copy;
+}
+
+/*
+ * Registered format functions running now (nested ones too): while one
+ * runs, user code is inside a validation, and the compiled spec it walks
+ * must outlive whatever that code does (pl_spec_retire defers).
+ */
+int			pl_format_calls_running = 0;
+
 /*
  * Is the UTF-8 string s (len bytes) valid for registered format f?  The
  * function's allocations go to f's call context, reset after each call, so
  * rows leave nothing behind; a call nested in another (the function itself
- * validates) allocates in the caller's context instead.  Errors the
- * function raises propagate.
+ * validates) allocates in the caller's context instead, and calls through a
+ * copy of f's FmgrInfo: the running call owns its fn_extra (a SQL
+ * function's execution state).  Errors the function raises propagate.
  */
 bool
 pl_custom_format_check(PlCustomFormat *f, const char *s, int len)
 {
-	MemoryContext old;
+	MemoryContext old = CurrentMemoryContext;
+	bool		outer = !f->busy;
 	bool		ok;
 
 	if (f->pattern)
 		return pl_regex_match(f->pattern, s, len);
-	if (f->busy)
-		return custom_format_call(f, cstring_to_text_with_len(s, len));
-	old = MemoryContextSwitchTo(f->call_cxt);
+	if (outer)
+		MemoryContextSwitchTo(f->call_cxt);
 	f->busy = true;
+	pl_format_calls_running++;
 	PG_TRY();
 	{
-		ok = custom_format_call(f, cstring_to_text_with_len(s, len));
+		ok = custom_format_call(outer ? f->check : format_fn_copy(f->check), cstring_to_text_with_len(s, len));
 	}
 	PG_FINALLY();
 	{
-		f->busy = false;
+		pl_format_calls_running--;
+		f->busy = !outer;
 		MemoryContextSwitchTo(old);
 	}
 	PG_END_TRY();
-	MemoryContextReset(f->call_cxt);
+	if (outer)
+		MemoryContextReset(f->call_cxt);
 	return ok;
 }

@@ -15,6 +15,7 @@
 
 #include "ops.h"
 #include "spec.h"
+#include "stats.h"
 #include "transform.h"
 
 /* Raise 22023 about the spec member at JSON Pointer ptr. */
@@ -154,21 +155,54 @@ pl_spec_compile(Jsonb *spec_jb, const PlResolver *resolve)
 void
 pl_spec_free(PlSpec *spec)
 {
+	pl_stats_detach(spec);
 	MemoryContextDelete(spec->cxt);
+}
+
+/*
+ * Specs retired while a registered format's function ran: the validation
+ * that called it may still be walking one of them, unpinned (validate()).
+ */
+static List *retired_in_format_calls = NIL;
+
+/* Free the specs retired during format calls (none is running now). */
+static void
+spec_free_retired_in_format_calls(void)
+{
+	List	   *specs = retired_in_format_calls;
+	ListCell   *lc;
+
+	retired_in_format_calls = NIL;
+	foreach(lc, specs)
+		pl_spec_free((PlSpec *) lfirst(lc));
+	list_free(specs);
 }
 
 /*
  * The cache no longer holds spec: free it now, or, while a call is still
  * walking it (a trigger whose row ran code that redefined the pipeline), at
- * that call's unpin.
+ * that call's unpin, or, while a format function runs (it may have
+ * redefined the pipeline its validation walks), at the next retire outside
+ * one.
  */
 void
 pl_spec_retire(PlSpec *spec)
 {
+	MemoryContext old;
+
 	if (spec->pins > 0)
 		spec->retired = true;
+	else if (pl_format_calls_running > 0)
+	{
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		retired_in_format_calls = lappend(retired_in_format_calls, spec);
+		MemoryContextSwitchTo(old);
+	}
 	else
+	{
 		pl_spec_free(spec);
+		spec_free_retired_in_format_calls();
+	}
 }
 
 /* Keep spec alive for the duration of a call. */

@@ -12,7 +12,8 @@
  *
  * The hot path takes no lock and touches no shared memory: a call adds to a
  * backend-local entry the compiled spec points to (the entry is found by
- * name and version once per compiled spec, and outlives it).  In cluster
+ * name and version once per compiled spec, and may outlive it: it goes when
+ * no compiled spec points to it and its counts are flushed or reset).  In cluster
  * scope those local counts are pending: the entries a transaction touched
  * are on a list, added to the shared table at transaction end, commit or
  * abort (the work was done either way, as pgstat counts it), and zeroed.
@@ -180,6 +181,20 @@ warn_full(const PlStatsLocal *l)
 }
 
 /*
+ * Remove local entry l if nothing needs it: no compiled spec points to it,
+ * and its counts are in the shared table (cluster scope, not pending) or
+ * were reset (session scope, empty).  Entries of dropped pipelines and old
+ * versions would otherwise stay in every backend that ran them, for its
+ * life.
+ */
+static void
+local_forget_unused(PlStatsLocal *l)
+{
+	if (l->specs == 0 && (stats_cluster ? !l->pending : counts_empty(&l->counts)))
+		hash_search(stats_local, &l->key, HASH_REMOVE, NULL);
+}
+
+/*
  * Cluster scope: add the pending counts to the shared table and empty the
  * list.  Existing entries under the shared lock; new ones, if any, under
  * the exclusive lock afterwards.
@@ -206,12 +221,17 @@ stats_flush(void)
 				warn_full(l);
 		LWLockRelease(stats_lock);
 	}
-	for (l = stats_pending; l; l = l->next)
+	l = stats_pending;
+	stats_pending = NULL;
+	while (l)
 	{
+		PlStatsLocal *next = l->next;
+
 		memset(&l->counts, 0, sizeof(l->counts));
 		l->pending = false;
+		local_forget_unused(l);
+		l = next;
 	}
-	stats_pending = NULL;
 }
 
 /* Transaction end, committed or not: the counts go to the shared table. */
@@ -280,18 +300,38 @@ pl_stats_attach(PlSpec *spec)
 		memset(&l->counts, 0, sizeof(l->counts));
 		l->until_timed = 1;		/* the first call is timed, and stands for itself */
 		l->stands_for = 1;
+		l->specs = 0;
 		l->pending = false;
 		l->next = NULL;
 	}
+	l->specs++;
 	spec->stats = l;
 	return l;
 }
 
-/* l has counts from now on: list it for the next flush. */
+/* Compiled spec is being freed: its entry may no longer be needed. */
+void
+pl_stats_detach(PlSpec *spec)
+{
+	PlStatsLocal *l = spec->stats;
+
+	if (l == NULL)
+		return;
+	spec->stats = NULL;
+	l->specs--;
+	local_forget_unused(l);
+}
+
+/*
+ * l has counts from now on: list it for the next flush (cluster scope; in
+ * session scope the counts are kept, and pending stays set).
+ */
 void
 pl_stats_pending(PlStatsLocal *l)
 {
 	l->pending = true;
+	if (!stats_cluster)
+		return;
 	l->next = stats_pending;
 	stats_pending = l;
 }
@@ -418,7 +458,10 @@ pipeline_reset_stats(PG_FUNCTION_ARGS)
 		hash_seq_init(&st, stats_local);
 		while ((l = hash_seq_search(&st)) != NULL)
 			if (key_matches(&l->key, name))
+			{
 				memset(&l->counts, 0, sizeof(l->counts));
+				local_forget_unused(l);
+			}
 	}
 	PG_RETURN_VOID();
 }
