@@ -8,9 +8,9 @@
  * function: first measuring (its allocations come from the scratch context
  * and go with it), then into a chunk of the measured size.  Fixed-size
  * parts are MAXALIGNed from the chunk's start; strings go, unaligned, into
- * its tail.  Sharing survives the copy: by address (pl_fz_remember,
- * pl_fz_moved, and strings unless by_content), or by content (pl_fz_share,
- * and strings with by_content: equal ones are stored once).
+ * its tail.  Sharing survives the copy: by address (pl_fz_new, pl_fz_moved,
+ * and strings unless by_content), or by content (pl_fz_share, and strings
+ * with by_content: equal ones are stored once).
  */
 #ifndef PIPELINE_FREEZE_H
 #define PIPELINE_FREEZE_H
@@ -46,9 +46,8 @@ pl_fz_take(PlFreezer *f, Size size)
 	return p;
 }
 
-extern void pl_fz_remember(PlFreezer *f, const void *old, void *copy);
 extern void *pl_fz_moved(PlFreezer *f, const void *old);
-extern bool pl_fz_once(PlFreezer *f, const void *old, Size size, void **copy);
+extern void *pl_fz_new(PlFreezer *f, const void *old, Size size);
 extern void *pl_fz_array(PlFreezer *f, const void *items, Size itemsize, int n);
 extern void *pl_fz_share(PlFreezer *f, const void *p, Size len);
 extern const char *pl_fz_string(PlFreezer *f, const char *s, int len);

@@ -76,8 +76,8 @@ typedef struct BlobEntry
 #include "lib/simplehash.h"
 
 /* Note that old was copied to copy, so sharing survives the copy. */
-void
-pl_fz_remember(PlFreezer *f, const void *old, void *copy)
+static void
+fz_remember(PlFreezer *f, const void *old, void *copy)
 {
 	bool		found;
 
@@ -94,18 +94,16 @@ pl_fz_moved(PlFreezer *f, const void *old)
 }
 
 /*
- * Whether old was copied already (*copy is its copy); if not, *copy is a
- * new zeroed copy of size bytes for the caller to fill, remembered as old's
- * before it is filled (so cycles through it end there).
+ * A new zeroed copy of old (size bytes) for the caller to fill, remembered
+ * as old's before it is filled (so cycles through it end there).
  */
-bool
-pl_fz_once(PlFreezer *f, const void *old, Size size, void **copy)
+void *
+pl_fz_new(PlFreezer *f, const void *old, Size size)
 {
-	if ((*copy = pl_fz_moved(f, old)) != NULL)
-		return true;
-	*copy = pl_fz_take(f, size);
-	pl_fz_remember(f, old, *copy);
-	return false;
+	void	   *copy = pl_fz_take(f, size);
+
+	fz_remember(f, old, copy);
+	return copy;
 }
 
 /*
@@ -181,7 +179,7 @@ pl_fz_string(PlFreezer *f, const char *s, int len)
 		if ((copy = pl_fz_moved(f, s)) == NULL)
 		{
 			copy = fz_tail(f, s, len);
-			pl_fz_remember(f, s, copy);
+			fz_remember(f, s, copy);
 		}
 		return copy;
 	}

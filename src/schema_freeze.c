@@ -61,8 +61,11 @@ fz_jnode(PlFreezer *f, const JNode *n)
 {
 	JNode	   *copy;
 
-	if (n == NULL || pl_fz_once(f, n, sizeof(JNode), (void **) &copy))
-		return (JNode *) copy;
+	if (n == NULL)
+		return NULL;
+	if ((copy = pl_fz_moved(f, n)) != NULL)
+		return copy;
+	copy = pl_fz_new(f, n, sizeof(JNode));
 	copy->type = n->type;
 	copy->boolean = n->boolean;
 	copy->len = n->len;
@@ -188,8 +191,11 @@ fz_resource(PlFreezer *f, const PlResource *r)
 {
 	PlResource *copy;
 
-	if (r == NULL || pl_fz_once(f, r, sizeof(PlResource), (void **) &copy))
-		return (PlResource *) copy;
+	if (r == NULL)
+		return NULL;
+	if ((copy = pl_fz_moved(f, r)) != NULL)
+		return copy;
+	copy = pl_fz_new(f, r, sizeof(PlResource));
 	*copy = *r;
 	copy->uri = pl_fz_cstring(f, r->uri);
 	copy->root = fz_node(f, r->root);
@@ -310,7 +316,7 @@ freeze_pass(PlFreezer *f, void *arg)
 	ListCell   *lc;
 
 	foreach(lc, g->nodes)
-		pl_fz_remember(f, lfirst(lc), pl_fz_take(f, sizeof(SchemaNode)));
+		pl_fz_new(f, lfirst(lc), sizeof(SchemaNode));
 	foreach(lc, g->nodes)
 		freeze_node(f, pl_fz_moved(f, lfirst(lc)), lfirst(lc));
 	fz_locations(f, g->locs, g->nlocs);
