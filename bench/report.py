@@ -36,14 +36,19 @@ GOAL_FHIR_COMPILE = (200, 16 * 1024)   # ms, kB
 GOAL_DRY_RUN_VS_VALIDATE = 1.25  # pipeline.test per record (a new pipeline) / validate's, instructions
 
 
-def fmt_us(us):
-    if us is None:
+def fmt_figures(x, unit=""):
+    """x to about three significant figures, with its unit ("-" for None)."""
+    if x is None:
         return "-"
-    if us >= 100:
-        return f"{us:,.0f}"
-    if us >= 10:
-        return f"{us:.1f}"
-    return f"{us:.2f}"
+    if x >= 100:
+        return f"{x:,.0f}{unit}"
+    if x >= 10:
+        return f"{x:.1f}{unit}"
+    return f"{x:.2f}{unit}"
+
+
+def fmt_us(us):
+    return fmt_figures(us)
 
 
 def fmt_rate(per_s):
@@ -55,13 +60,7 @@ def fmt_rate(per_s):
 
 
 def fmt_x(x):
-    if x is None:
-        return "-"
-    if x >= 100:
-        return f"{x:,.0f}x"
-    if x >= 10:
-        return f"{x:.1f}x"
-    return f"{x:.2f}x"
+    return fmt_figures(x, "x")
 
 
 def fmt_kb(b):
@@ -74,6 +73,16 @@ def verdict(ok):
 
 def _rows(section):
     return {r["key"]: r for r in section["rows"]}
+
+
+def _ingest_table(add, section, base, versus):
+    """An ingest section's rows: time, rate, speed against row base (column versus), counts."""
+    add(f"| | us/row | rows/s | {versus} | inserted | rejected |")
+    add("|---|---:|---:|---:|---:|---:|")
+    base_us = _rows(section)[base]["us"]
+    for r in section["rows"]:
+        add(f"| {r['name']} | {fmt_us(r['us'])} | {fmt_rate(r['per_s'])} | {fmt_x(base_us / r['us'])} | "
+            f"{r['inserted']:,} | {r['rejected']:,} |")
 
 
 def goals(res):
@@ -286,23 +295,13 @@ def markdown(res, png_name=None):
             f"doc jsonb)` through psycopg in one transaction; client and server share the machine. "
             f"Every row is accounted for (checked): inserted + rejected = sent.")
         add("")
-        add("| | us/row | rows/s | vs Python jsonschema pipeline | inserted | rejected |")
-        add("|---|---:|---:|---:|---:|---:|")
-        base = _rows(ing)["py_jsonschema"]["us"]
-        for r in ing["rows"]:
-            add(f"| {r['name']} | {fmt_us(r['us'])} | {fmt_rate(r['per_s'])} | {fmt_x(base / r['us'])} | "
-                f"{r['inserted']:,} | {r['rejected']:,} |")
+        _ingest_table(add, ing, "py_jsonschema", "vs Python jsonschema pipeline")
         add("")
         s = ing["server"]
         add(f"Server-side `COPY t (doc) FROM '/tmp/...'` of {s['n']:,} records: the server's cost alone. "
             f"Any row trigger turns off COPY's multi-insert; the no-op triggers show that share.")
         add("")
-        add("| | us/row | rows/s | vs bare COPY (throughput) | inserted | rejected |")
-        add("|---|---:|---:|---:|---:|---:|")
-        base = _rows(s)["srv_bare"]["us"]
-        for r in s["rows"]:
-            add(f"| {r['name']} | {fmt_us(r['us'])} | {fmt_rate(r['per_s'])} | {fmt_x(base / r['us'])} | "
-                f"{r['inserted']:,} | {r['rejected']:,} |")
+        _ingest_table(add, s, "srv_bare", "vs bare COPY (throughput)")
         add("")
 
     pb = res.get("pgbench")

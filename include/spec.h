@@ -55,5 +55,7 @@ extern void pl_cache_init(void);
 extern PlSpec *pl_cache_lookup(const char *name, FmgrInfo *flinfo);
 extern PlSpec *pl_cache_lookup_text(text *name, int32 version, FmgrInfo *flinfo);
 extern PlSpec *pl_cache_lookup_version(const char *name, int32 version, FmgrInfo *flinfo);
+extern struct HTAB *pl_hash_create(const char *name, long nelem, Size keysize, Size entrysize,
+								   MemoryContext cxt);
 
 #endif

@@ -406,28 +406,25 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION pipeline._cluster_sync_schemas() RETURNS trigger
+-- The trigger of a registry table whose rows are sent one by one
+-- (pipeline.schemas, pipeline.formats): each row the statement wrote
+-- (new_rows; old_rows for DELETE), in the order of key column TG_ARGV[0],
+-- goes to the workers as the call that expression TG_ARGV[1] makes of it
+-- (the row is r).
+CREATE FUNCTION pipeline._cluster_sync_rows() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    r record;
+    call text;
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
         RETURN NULL;
     END IF;
-    IF TG_OP = 'DELETE' THEN
-        FOR r IN SELECT o.uri FROM old_rows o LOOP
-            PERFORM pipeline._cluster_propagate(
-                format('DELETE FROM pipeline.schemas WHERE uri = %L; SELECT pipeline._invalidate(''pipeline.schemas'')',
-                       r.uri), NULL);
-        END LOOP;
-    ELSE
-        FOR r IN SELECT n.uri, n.schema FROM new_rows n ORDER BY n.uri LOOP
-            PERFORM pipeline._cluster_propagate(
-                format('SELECT pipeline.register_schema(%L, %L::jsonb)', r.uri, r.schema), NULL);
-        END LOOP;
-    END IF;
+    FOR call IN EXECUTE format('SELECT %s FROM %I r ORDER BY r.%I', TG_ARGV[1],
+                               CASE TG_OP WHEN 'DELETE' THEN 'old_rows' ELSE 'new_rows' END, TG_ARGV[0]) LOOP
+        PERFORM pipeline._cluster_propagate(call, NULL);
+    END LOOP;
     RETURN NULL;
 END
 $$;
@@ -444,13 +441,16 @@ CREATE TRIGGER cluster_sync_update AFTER UPDATE ON pipeline.pipelines
     FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_pipelines();
 CREATE TRIGGER cluster_sync_insert AFTER INSERT ON pipeline.schemas
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_schemas();
+    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_rows('uri',
+        $$format('SELECT pipeline.register_schema(%L, %L::jsonb)', r.uri, r.schema)$$);
 CREATE TRIGGER cluster_sync_update AFTER UPDATE ON pipeline.schemas
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_schemas();
+    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_rows('uri',
+        $$format('SELECT pipeline.register_schema(%L, %L::jsonb)', r.uri, r.schema)$$);
 CREATE TRIGGER cluster_sync_delete AFTER DELETE ON pipeline.schemas
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_schemas();
+    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_rows('uri',
+        $$format('DELETE FROM pipeline.schemas WHERE uri = %L; SELECT pipeline._invalidate(''pipeline.schemas'')', r.uri)$$);
 
 -- This node's name in listings: host:port from the Citus metadata, or 'local'.
 CREATE FUNCTION pipeline._cluster_self() RETURNS text
@@ -592,13 +592,13 @@ COMMENT ON FUNCTION pipeline.cluster_rejects(text) IS 'the quarantined records o
 REVOKE EXECUTE ON FUNCTION
     pipeline._cluster_propagate(text, integer), pipeline._cluster_apply(text, integer),
     pipeline._cluster_check(regclass, text, jsonb), pipeline._cluster_sync_pipelines(),
-    pipeline._cluster_sync_schemas(), pipeline._cluster_self(), pipeline._cluster_shard(text),
+    pipeline._cluster_sync_rows(), pipeline._cluster_self(), pipeline._cluster_shard(text),
     pipeline.cluster_rejects(text), pipeline.cluster_replay(text), pipeline.cluster_sync()
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     pipeline._cluster_propagate(text, integer), pipeline._cluster_apply(text, integer),
     pipeline._cluster_check(regclass, text, jsonb), pipeline._cluster_sync_pipelines(),
-    pipeline._cluster_sync_schemas(), pipeline._cluster_self(), pipeline._cluster_shard(text),
+    pipeline._cluster_sync_rows(), pipeline._cluster_self(), pipeline._cluster_shard(text),
     pipeline.cluster_rejects(text), pipeline.cluster_replay(text), pipeline.cluster_sync()
 TO pipeline_admin;
 
@@ -736,44 +736,20 @@ TO pipeline_admin;
  * exist on the workers too).  On a worker, _cluster_propagate refuses the
  * change unless the coordinator sent it.
  */
-CREATE FUNCTION pipeline._cluster_sync_formats() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    r record;
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'DELETE' THEN
-        FOR r IN SELECT o.name FROM old_rows o ORDER BY o.name LOOP
-            PERFORM pipeline._cluster_propagate(format('SELECT pipeline.unregister_format(%L)', r.name), NULL);
-        END LOOP;
-    ELSE
-        FOR r IN SELECT n.name, n.pattern, n.function FROM new_rows n ORDER BY n.name LOOP
-            PERFORM pipeline._cluster_propagate(CASE WHEN r.pattern IS NOT NULL
-                THEN format('SELECT pipeline.register_format(%L, %L::pg_catalog.text)', r.name, r.pattern)
-                ELSE format('SELECT pipeline.register_format(%L, %L::pg_catalog.regprocedure)', r.name,
-                            r.function::text) END, NULL);
-        END LOOP;
-    END IF;
-    RETURN NULL;
-END
-$$;
-
 CREATE TRIGGER cluster_sync_insert AFTER INSERT ON pipeline.formats
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_formats();
+    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_rows('name', $$CASE WHEN r.pattern IS NOT NULL
+        THEN format('SELECT pipeline.register_format(%L, %L::pg_catalog.text)', r.name, r.pattern)
+        ELSE format('SELECT pipeline.register_format(%L, %L::pg_catalog.regprocedure)', r.name, r.function::text) END$$);
 CREATE TRIGGER cluster_sync_update AFTER UPDATE ON pipeline.formats
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_formats();
+    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_rows('name', $$CASE WHEN r.pattern IS NOT NULL
+        THEN format('SELECT pipeline.register_format(%L, %L::pg_catalog.text)', r.name, r.pattern)
+        ELSE format('SELECT pipeline.register_format(%L, %L::pg_catalog.regprocedure)', r.name, r.function::text) END$$);
 CREATE TRIGGER cluster_sync_delete AFTER DELETE ON pipeline.formats
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_formats();
-
-REVOKE EXECUTE ON FUNCTION pipeline._cluster_sync_formats() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION pipeline._cluster_sync_formats() TO pipeline_admin;
+    FOR EACH STATEMENT EXECUTE FUNCTION pipeline._cluster_sync_rows('name',
+        $$format('SELECT pipeline.unregister_format(%L)', r.name)$$);
 
 /*
  * Statistics (docs/operations.md, "Statistics").  pipeline.stats: what each

@@ -104,17 +104,27 @@ pl_cache_init(void)
 	CacheRegisterSyscacheCallback(PROCOID, pl_proc_callback, (Datum) 0);
 }
 
+/*
+ * A backend-local hash table in cxt whose keys are compared as bytes (zero
+ * a key's padding before using it).
+ */
+HTAB *
+pl_hash_create(const char *name, long nelem, Size keysize, Size entrysize, MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt;
+	return hash_create(name, nelem, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 /* Create the hash table on first use. */
 static void
 pl_cache_create(void)
 {
-	HASHCTL		ctl;
-
-	ctl.keysize = sizeof(PlCacheKey);
-	ctl.entrysize = sizeof(PlCacheEntry);
-	ctl.hcxt = CacheMemoryContext;
-	pl_cache = hash_create("pipeline spec cache", 64, &ctl,
-						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	pl_cache = pl_hash_create("pipeline spec cache", 64, sizeof(PlCacheKey), sizeof(PlCacheEntry),
+							  CacheMemoryContext);
 }
 
 /* Learn our tables' OIDs so the callback can ignore other relations. */

@@ -328,6 +328,21 @@ is_items(const InferField *f, const InferField *c, int plen)
 }
 
 /*
+ * The member name (unescaped, *len bytes) of c if it is a child of f (plen
+ * bytes of path) that makes a property; NULL for a deeper field or one
+ * whose path was cut at INFER_MAX_PATH.
+ */
+static char *
+member_name(const InferField *f, const InferField *c, int plen, int *len)
+{
+	const char *tok = c->path + plen + 1;
+
+	if (!is_child(c, f->path, plen) || strlen(c->path) >= INFER_MAX_PATH)
+		return NULL;
+	return unescape_token(tok, strlen(tok), len);
+}
+
+/*
  * Push "properties" (f's children that are object members, from index i+1)
  * and "required" (those present in every object at f).
  */
@@ -342,13 +357,11 @@ push_members(JsonbParseState **st, InferField *fields, int n, int i, const Infer
 	pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
 	for (int j = i + 1; j < n && is_below(&fields[j], f->path, plen); j++)
 	{
-		const char *tok = fields[j].path + plen + 1;
 		int			len;
-		char	   *name;
+		char	   *name = member_name(f, &fields[j], plen, &len);
 
-		if (!is_child(&fields[j], f->path, plen) || strlen(fields[j].path) >= INFER_MAX_PATH)
+		if (name == NULL)
 			continue;
-		name = unescape_token(tok, strlen(tok), &len);
 		push_key(st, name, len);
 		push_schema(st, fields, n, j, opts, false);
 		nreq += fields[j].count == f->types[5] && !is_items(f, &fields[j], plen);
@@ -360,14 +373,12 @@ push_members(JsonbParseState **st, InferField *fields, int n, int i, const Infer
 	pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
 	for (int j = i + 1; j < n && is_below(&fields[j], f->path, plen); j++)
 	{
-		const char *tok = fields[j].path + plen + 1;
 		int			len;
 		char	   *name;
 
-		if (!is_child(&fields[j], f->path, plen) || strlen(fields[j].path) >= INFER_MAX_PATH ||
-			fields[j].count != f->types[5] || is_items(f, &fields[j], plen))
+		if (fields[j].count != f->types[5] || is_items(f, &fields[j], plen) ||
+			(name = member_name(f, &fields[j], plen, &len)) == NULL)
 			continue;
-		name = unescape_token(tok, strlen(tok), &len);
 		push_str(st, WJB_ELEM, name, len);
 	}
 	pushJsonbValue(st, WJB_END_ARRAY, NULL);

@@ -230,32 +230,35 @@ jnode_array_equals(const JNode *a, JsonbContainer *c)
 	return true;
 }
 
+/* Equality of two strings: enum members mostly differ in length or first byte. */
+static inline bool
+string_equals(const char *a, int alen, const char *b, int blen)
+{
+	return alen == blen && (alen == 0 || (a[0] == b[0] && memcmp(a, b, alen) == 0));
+}
+
+/*
+ * JSON equality of a and b, scalars of one type (null, boolean, number or
+ * string), each a JNode or a JbRef: their scalar fields are named alike.
+ */
+#define SCALAR_EQUALS(a, b) \
+	((a)->type == JB_NULL || \
+	 ((a)->type == JB_BOOL ? (a)->boolean == (b)->boolean : \
+	  (a)->type == JB_NUMBER ? pl_numeric_eq((a)->num, (b)->num) : \
+	  string_equals((a)->str, (a)->len, (b)->str, (b)->len)))
+
 /* JSON equality of a compile-time value and an instance value. */
 bool
 jnode_equals(const JNode *a, const JbRef *b)
 {
 	if (a->type != b->type)
 		return false;
-	switch (a->type)
-	{
-		case JB_NULL:
-			return true;
-		case JB_BOOL:
-			return a->boolean == b->boolean;
-		case JB_NUMBER:
-			return pl_numeric_eq(a->num, b->num);
-		case JB_STRING:
-			/* enum members mostly differ in length or first byte */
-			return a->len == b->len &&
-				(a->len == 0 || (a->str[0] == b->str[0] && memcmp(a->str, b->str, a->len) == 0));
-		case JB_OBJECT:
-			check_stack_depth();
-			return jnode_object_equals(a, b->cont);
-		case JB_ARRAY:
-			check_stack_depth();
-			return jnode_array_equals(a, b->cont);
-	}
-	return false;
+	if (a->type != JB_OBJECT && a->type != JB_ARRAY)
+		return SCALAR_EQUALS(a, b);
+	check_stack_depth();
+	if (a->type == JB_OBJECT)
+		return jnode_object_equals(a, b->cont);
+	return jnode_array_equals(a, b->cont);
 }
 
 /* JSON equality of two containers of the same kind, walked in step. */
@@ -287,21 +290,9 @@ jbref_equals(const JbRef *a, const JbRef *b)
 	check_stack_depth();
 	if (a->type != b->type)
 		return false;
-	switch (a->type)
-	{
-		case JB_NULL:
-			return true;
-		case JB_BOOL:
-			return a->boolean == b->boolean;
-		case JB_NUMBER:
-			return pl_numeric_eq(a->num, b->num);
-		case JB_STRING:
-			return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
-		case JB_OBJECT:
-		case JB_ARRAY:
-			return jbref_container_equals(a->cont, b->cont);
-	}
-	return false;
+	if (a->type == JB_OBJECT || a->type == JB_ARRAY)
+		return jbref_container_equals(a->cont, b->cont);
+	return SCALAR_EQUALS(a, b);
 }
 
 /* A hash consistent with jbref_equals. */

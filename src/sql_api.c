@@ -49,20 +49,32 @@ spec_arg(FunctionCallInfo fcinfo, int n, int version_arg)
 	return pl_cache_lookup_text(PG_GETARG_TEXT_PP(n), version, fcinfo->flinfo);
 }
 
+/*
+ * Whether doc passes spec (*out: the document after the transforms; errs
+ * collects the violations, or is NULL), counted in pipeline.stats as passed
+ * or as failed (the outcome the caller makes of a failure).
+ */
+static bool
+check_counted(PlSpec *spec, Jsonb *doc, Jsonb **out, PlErrors *errs, PlStatOutcome failed)
+{
+	PlStatsCall sc;
+	bool		ok;
+
+	pl_stats_begin(&sc, spec);
+	ok = pl_spec_check(spec, doc, out, errs);
+	pl_stats_end(&sc, ok ? PL_STAT_PASSED : failed, ok && *out != doc);
+	return ok;
+}
+
 /* validate(doc, name [, version]): does doc pass the pipeline (after its transforms)? */
 Datum
 pipeline_validate(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
 	PlSpec	   *spec = spec_arg(fcinfo, 1, 2);
-	PlStatsCall sc;
 	Jsonb	   *out;
-	bool		ok;
 
-	pl_stats_begin(&sc, spec);
-	ok = pl_spec_check(spec, doc, &out, NULL);
-	pl_stats_end(&sc, ok ? PL_STAT_PASSED : PL_STAT_FAILED, ok && out != doc);
-	PG_RETURN_BOOL(ok);
+	PG_RETURN_BOOL(check_counted(spec, doc, &out, NULL, PL_STAT_FAILED));
 }
 
 /* The violations of doc against spec in the output format named by text argument n. */
@@ -72,16 +84,12 @@ errors_as(FunctionCallInfo fcinfo, PlSpec *spec, int n)
 	PlOutputFormat format = PG_NARGS() > n ? pl_output_format(PG_GETARG_TEXT_PP(n)) : PL_OUTPUT_LIST;
 	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
 	PlErrors	errs;
-	PlStatsCall sc;
 	Jsonb	   *out;
 	Jsonb	   *res;
-	bool		ok;
 
-	pl_stats_begin(&sc, spec);
 	pl_errors_init(&errs);
 	errs.absolute = pl_output_wants_absolute(format);
-	ok = pl_spec_check(spec, doc, &out, &errs);
-	pl_stats_end(&sc, ok ? PL_STAT_PASSED : PL_STAT_FAILED, ok && out != doc);
+	check_counted(spec, doc, &out, &errs, PL_STAT_FAILED);
 	res = pl_errors_output(&errs, format);
 	if (res == NULL)
 		PG_RETURN_NULL();
@@ -127,15 +135,12 @@ pipeline_process(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *doc = PG_GETARG_JSONB_P(0);
 	PlSpec	   *spec = spec_arg(fcinfo, 1, 2);
-	PlStatsCall sc;
 	Jsonb	   *out;
 
-	pl_stats_begin(&sc, spec);
-	if (!pl_spec_check(spec, doc, &out, NULL))
+	if (!check_counted(spec, doc, &out, NULL, PL_STAT_RAISED))
 	{
 		PlErrors	errs;
 
-		pl_stats_end(&sc, PL_STAT_RAISED, false);
 		pl_errors_init(&errs);
 		pl_spec_check(spec, doc, NULL, &errs);
 		ereport(ERROR,
@@ -144,6 +149,5 @@ pipeline_process(PG_FUNCTION_ARGS)
 				 errdetail("%s", pl_errors_detail(&errs)),
 				 err_generic_string(PG_DIAG_CONSTRAINT_NAME, spec->name)));
 	}
-	pl_stats_end(&sc, PL_STAT_PASSED, out != doc);
 	PG_RETURN_JSONB_P(out);
 }

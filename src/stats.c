@@ -281,15 +281,8 @@ pl_stats_attach(PlSpec *spec)
 	bool		found;
 
 	if (stats_local == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(PlStatsKey);
-		ctl.entrysize = sizeof(PlStatsLocal);
-		ctl.hcxt = TopMemoryContext;
-		stats_local = hash_create("pipeline stats (backend)", 16, &ctl,
-								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		stats_local = pl_hash_create("pipeline stats (backend)", 16, sizeof(PlStatsKey),
+									 sizeof(PlStatsLocal), TopMemoryContext);
 	memset(&key, 0, sizeof(key));
 	key.dbid = MyDatabaseId;
 	strlcpy(key.name, spec->name, NAMEDATALEN);

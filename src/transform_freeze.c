@@ -12,62 +12,20 @@
  * long as the backend, in every backend.  Equal strings and equal arrays
  * (the tokens of steps on the same path, map values) are stored once.
  *
- * As in schema_freeze.c, the copy runs twice through the same code: first
- * measuring (its allocations come from the scratch context and go with it),
- * then into a chunk of the measured size.  parse_timestamp's compiled formats
- * are transform_time.c's and are made in the spec's context to begin with:
- * they stay where they are.  A replace step's regex (malloc'd by the engine)
+ * As in schema_freeze.c, the copy runs twice through freeze.c's code:
+ * measuring, then into a chunk of the measured size.  parse_timestamp's
+ * compiled formats are transform_time.c's and are made in the spec's context
+ * to begin with: they stay where they are.  A replace step's regex (malloc'd by the engine)
  * moves with its step: the copy's context frees it, the original no longer.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "common/hashfn.h"
 #include "utils/memutils.h"
 
+#include "freeze.h"
 #include "transform.h"
-
-/* Bytes to store once: a string (tail, unaligned) or an array (aligned). */
-typedef struct BlobKey
-{
-	const char *data;
-	Size		len;
-	bool		aligned;
-} BlobKey;
-
-/* An entry of Freezer.blobs: the bytes and their copy. */
-typedef struct BlobEntry
-{
-	BlobKey		key;
-	void	   *copy;
-	uint32		hash;
-	char		status;			/* simplehash's */
-} BlobEntry;
-
-#define SH_PREFIX blob
-#define SH_ELEMENT_TYPE BlobEntry
-#define SH_KEY_TYPE BlobKey
-#define SH_KEY key
-#define SH_HASH_KEY(tb, k) (hash_bytes((const unsigned char *) (k).data, (int) (k).len) ^ (k).aligned)
-#define SH_EQUAL(tb, a, b) ((a).len == (b).len && (a).aligned == (b).aligned && \
-							memcmp((a).data, (b).data, (a).len) == 0)
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a) ((a)->hash)
-#define SH_SCOPE static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
-
-/* State of one pass: where copies go, and the bytes stored so far. */
-typedef struct Freezer
-{
-	char	   *cursor;			/* next free byte of the chunk; NULL: measuring */
-	Size		size;			/* bytes taken so far */
-	char	   *strings;		/* next free byte of the chunk's tail, for strings */
-	Size		strsize;		/* bytes of strings so far (not aligned) */
-	blob_hash  *blobs;			/* bytes -> their copy */
-} Freezer;
 
 /*
  * A new PlStep or PlTransform field that points somewhere must be copied
@@ -79,107 +37,34 @@ StaticAssertDecl(sizeof(PlStep) == 184, "a new PlStep field must be handled by f
 StaticAssertDecl(sizeof(PlTransform) == 40, "a new PlTransform field must be handled by freeze_pass");
 #endif
 
-/* size bytes of the copy, zeroed (MAXALIGNed, like the chunk's start). */
-static void *
-fz_take(Freezer *f, Size size)
-{
-	void	   *p;
-
-	size = MAXALIGN(size);
-	f->size += size;
-	if (f->cursor == NULL)
-		return palloc0(size);
-	p = f->cursor;
-	f->cursor += size;
-	return p;
-}
-
-/* The copy of the len bytes at p (aligned), shared by every equal array. */
-static void *
-fz_share(Freezer *f, const void *p, Size len)
-{
-	BlobKey		key = {p, len, true};
-	BlobEntry  *e;
-	bool		found;
-
-	if (p == NULL)
-		return NULL;
-	e = blob_insert(f->blobs, key, &found);
-	if (!found)
-	{
-		e->copy = fz_take(f, len);
-		memcpy(e->copy, p, len);
-		e->key.data = e->copy;
-	}
-	return e->copy;
-}
-
-/*
- * The copy of string s (len bytes and a NUL), shared by every equal
- * string; strings go, unaligned, after everything else.
- */
-static const char *
-fz_string(Freezer *f, const char *s, int len)
-{
-	BlobKey		key = {s, len, false};
-	BlobEntry  *e;
-	bool		found;
-	char	   *copy;
-
-	if (s == NULL)
-		return NULL;
-	e = blob_insert(f->blobs, key, &found);
-	if (found)
-		return e->copy;
-	f->strsize += len + 1;
-	if (f->cursor == NULL)
-		copy = palloc0(len + 1);
-	else
-	{
-		copy = f->strings;
-		f->strings += len + 1;
-	}
-	memcpy(copy, s, len);
-	e->copy = copy;
-	e->key.data = copy;
-	return copy;
-}
-
-/* fz_string of a NUL-terminated string. */
-static inline const char *
-fz_cstring(Freezer *f, const char *s)
-{
-	return s ? fz_string(f, s, strlen(s)) : NULL;
-}
-
 /* The copy of a number (bound, factor, constant). */
 static inline Numeric
-fz_numeric(Freezer *f, Numeric n)
+fz_numeric(PlFreezer *f, Numeric n)
 {
-	return n ? fz_share(f, n, VARSIZE(n)) : NULL;
+	return n ? pl_fz_share(f, n, VARSIZE(n)) : NULL;
 }
 
 /* Copy pointer src into *dst: its text, tokens and their lengths. */
 static void
-fz_pointer(Freezer *f, PlPointer *dst, const PlPointer *src)
+fz_pointer(PlFreezer *f, PlPointer *dst, const PlPointer *src)
 {
 	const char **tokens;
 
 	*dst = *src;
-	dst->text = fz_cstring(f, src->text);
+	dst->text = pl_fz_cstring(f, src->text);
 	if (src->ntokens == 0)
 		return;
 	tokens = palloc(sizeof(char *) * src->ntokens);
 	for (int i = 0; i < src->ntokens; i++)
-		tokens[i] = fz_string(f, src->tokens[i], src->lens[i]);
-	dst->tokens = fz_share(f, tokens, sizeof(char *) * src->ntokens);
-	dst->lens = fz_share(f, src->lens, sizeof(int) * src->ntokens);
+		tokens[i] = pl_fz_string(f, src->tokens[i], src->lens[i]);
+	dst->tokens = pl_fz_share(f, tokens, sizeof(char *) * src->ntokens);
+	dst->lens = pl_fz_share(f, src->lens, sizeof(int) * src->ntokens);
 	pfree(tokens);
 }
 
 /* Copy a constant value (containers are jbvBinary: their bytes are copied). */
 static void
-fz_value(Freezer *f, JsonbValue *dst, const JsonbValue *src)
+fz_value(PlFreezer *f, JsonbValue *dst, const JsonbValue *src)
 {
 	*dst = *src;
 	switch (src->type)
@@ -188,13 +73,13 @@ fz_value(Freezer *f, JsonbValue *dst, const JsonbValue *src)
 		case jbvBool:
 			break;
 		case jbvString:
-			dst->val.string.val = (char *) fz_string(f, src->val.string.val, src->val.string.len);
+			dst->val.string.val = (char *) pl_fz_string(f, src->val.string.val, src->val.string.len);
 			break;
 		case jbvNumeric:
 			dst->val.numeric = fz_numeric(f, src->val.numeric);
 			break;
 		case jbvBinary:
-			dst->val.binary.data = fz_share(f, src->val.binary.data, src->val.binary.len);
+			dst->val.binary.data = pl_fz_share(f, src->val.binary.data, src->val.binary.len);
 			break;
 		default:
 			elog(ERROR, "unexpected constant of type %d in a transform step", (int) src->type);
@@ -203,14 +88,14 @@ fz_value(Freezer *f, JsonbValue *dst, const JsonbValue *src)
 
 /* Copy a map's entries into d (the copy of s). */
 static void
-fz_map(Freezer *f, PlStep *d, const PlStep *s)
+fz_map(PlFreezer *f, PlStep *d, const PlStep *s)
 {
-	d->u.map.entries = fz_take(f, sizeof(PlMapEntry) * Max(s->u.map.n, 1));
+	d->u.map.entries = pl_fz_take(f, sizeof(PlMapEntry) * Max(s->u.map.n, 1));
 	for (int i = 0; i < s->u.map.n; i++)
 	{
 		const PlMapEntry *e = &s->u.map.entries[i];
 
-		d->u.map.entries[i].key = fz_string(f, e->key, e->keylen);
+		d->u.map.entries[i].key = pl_fz_string(f, e->key, e->keylen);
 		d->u.map.entries[i].keylen = e->keylen;
 		fz_value(f, &d->u.map.entries[i].value, &e->value);
 	}
@@ -220,12 +105,12 @@ fz_map(Freezer *f, PlStep *d, const PlStep *s)
 
 /* Copy keep's keys into d (the copy of s). */
 static void
-fz_keep(Freezer *f, PlStep *d, const PlStep *s)
+fz_keep(PlFreezer *f, PlStep *d, const PlStep *s)
 {
-	d->u.keep.keys = fz_take(f, sizeof(char *) * Max(s->u.keep.n, 1));
+	d->u.keep.keys = pl_fz_take(f, sizeof(char *) * Max(s->u.keep.n, 1));
 	for (int i = 0; i < s->u.keep.n; i++)
-		d->u.keep.keys[i] = fz_string(f, s->u.keep.keys[i], s->u.keep.lens[i]);
-	d->u.keep.lens = s->u.keep.n ? fz_share(f, s->u.keep.lens, sizeof(int) * s->u.keep.n) : NULL;
+		d->u.keep.keys[i] = pl_fz_string(f, s->u.keep.keys[i], s->u.keep.lens[i]);
+	d->u.keep.lens = s->u.keep.n ? pl_fz_share(f, s->u.keep.lens, sizeof(int) * s->u.keep.n) : NULL;
 }
 
 /*
@@ -233,15 +118,15 @@ fz_keep(Freezer *f, PlStep *d, const PlStep *s)
  * moves to d, released with keep.
  */
 static void
-fz_replace(Freezer *f, PlStep *d, PlStep *s, MemoryContext keep)
+fz_replace(PlFreezer *f, PlStep *d, PlStep *s, MemoryContext keep)
 {
-	MemoryContextCallback *cb = fz_take(f, sizeof(MemoryContextCallback));
+	MemoryContextCallback *cb = pl_fz_take(f, sizeof(MemoryContextCallback));
 
-	d->u.replace.pieces = fz_take(f, sizeof(PlReplPiece) * Max(s->u.replace.npieces, 1));
+	d->u.replace.pieces = pl_fz_take(f, sizeof(PlReplPiece) * Max(s->u.replace.npieces, 1));
 	for (int i = 0; i < s->u.replace.npieces; i++)
 	{
 		d->u.replace.pieces[i] = s->u.replace.pieces[i];
-		d->u.replace.pieces[i].text = fz_string(f, s->u.replace.pieces[i].text, s->u.replace.pieces[i].len);
+		d->u.replace.pieces[i].text = pl_fz_string(f, s->u.replace.pieces[i].text, s->u.replace.pieces[i].len);
 	}
 	if (f->cursor == NULL)
 		return;
@@ -251,28 +136,28 @@ fz_replace(Freezer *f, PlStep *d, PlStep *s, MemoryContext keep)
 
 /* Fill d, the copy of s: every field that points somewhere, by hand. */
 static void
-freeze_step(Freezer *f, PlStep *d, PlStep *s, MemoryContext keep)
+freeze_step(PlFreezer *f, PlStep *d, PlStep *s, MemoryContext keep)
 {
 	*d = *s;
-	d->location = fz_cstring(f, s->location);
+	d->location = pl_fz_cstring(f, s->location);
 	fz_pointer(f, &d->path, &s->path);
 	fz_pointer(f, &d->other, &s->other);
 	if (s->nfrom > 0)
 	{
-		d->from = fz_take(f, sizeof(PlPointer) * s->nfrom);
+		d->from = pl_fz_take(f, sizeof(PlPointer) * s->nfrom);
 		for (int i = 0; i < s->nfrom; i++)
 			fz_pointer(f, &d->from[i], &s->from[i]);
 	}
 	switch (s->op)
 	{
 		case PL_OP_CONCAT:
-			d->u.separator = fz_cstring(f, s->u.separator);
+			d->u.separator = pl_fz_cstring(f, s->u.separator);
 			break;
 		case PL_OP_HASH:
-			d->u.salt = fz_cstring(f, s->u.salt);
+			d->u.salt = pl_fz_cstring(f, s->u.salt);
 			break;
 		case PL_OP_MASK:
-			d->u.mask.chr = fz_string(f, s->u.mask.chr, s->u.mask.chrlen);
+			d->u.mask.chr = pl_fz_string(f, s->u.mask.chr, s->u.mask.chrlen);
 			break;
 		case PL_OP_CLAMP:
 			d->u.clamp.min = fz_numeric(f, s->u.clamp.min);
@@ -302,24 +187,23 @@ freeze_step(Freezer *f, PlStep *d, PlStep *s, MemoryContext keep)
 }
 
 /* One pass: the transform, its steps, its root keys (exactly nroot_keys). */
-static PlTransform *
-freeze_pass(Freezer *f, PlTransform *t, MemoryContext keep)
+static void *
+freeze_pass(PlFreezer *f, void *arg)
 {
-	PlTransform *copy = fz_take(f, sizeof(PlTransform));
+	PlTransform *t = arg;
+	PlTransform *copy = pl_fz_take(f, sizeof(PlTransform));
 
-	f->blobs = blob_create(CurrentMemoryContext, 64, NULL);
 	*copy = *t;
-	copy->steps = fz_take(f, sizeof(PlStep) * t->nsteps);
+	copy->steps = pl_fz_take(f, sizeof(PlStep) * t->nsteps);
 	for (int i = 0; i < t->nsteps; i++)
-		freeze_step(f, &copy->steps[i], &t->steps[i], keep);
+		freeze_step(f, &copy->steps[i], &t->steps[i], f->keep);
 	if (t->nroot_keys > 0)
 	{
-		copy->root_keys = fz_take(f, sizeof(char *) * t->nroot_keys);
+		copy->root_keys = pl_fz_take(f, sizeof(char *) * t->nroot_keys);
 		for (int i = 0; i < t->nroot_keys; i++)
-			copy->root_keys[i] = fz_string(f, t->root_keys[i], t->root_key_lens[i]);
-		copy->root_key_lens = fz_share(f, t->root_key_lens, sizeof(int) * t->nroot_keys);
+			copy->root_keys[i] = pl_fz_string(f, t->root_keys[i], t->root_key_lens[i]);
+		copy->root_key_lens = pl_fz_share(f, t->root_key_lens, sizeof(int) * t->nroot_keys);
 	}
-	blob_destroy(f->blobs);
 	return copy;
 }
 
@@ -331,18 +215,7 @@ freeze_pass(Freezer *f, PlTransform *t, MemoryContext keep)
 PlTransform *
 pl_transform_freeze(PlTransform *t, MemoryContext keep)
 {
-	Freezer		f = {0};
-	Size		size;
-	Size		strsize;
+	PlFreezer	f = {.by_content = true,.keep = keep};
 
-	freeze_pass(&f, t, keep);
-	size = f.size;
-	strsize = f.strsize;
-	f.cursor = MemoryContextAllocZero(keep, size + strsize);
-	f.strings = f.cursor + size;
-	f.size = f.strsize = 0;
-	t = freeze_pass(&f, t, keep);
-	if (f.size != size || f.strsize != strsize)
-		elog(ERROR, "compiled transform copy took %zu bytes, measured %zu", f.size + f.strsize, size + strsize);
-	return t;
+	return pl_freeze_copy(&f, freeze_pass, t, "transform");
 }

@@ -22,6 +22,8 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from regex_verdicts import verdicts
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 AUTOMATON = "the position automaton"
 
@@ -93,20 +95,6 @@ def rconn(conn):
             conn.modes.append(d.message_primary)
     conn.add_notice_handler(notice)
     return conn
-
-
-def verdicts(conn, pattern, subjects, fast):
-    """The pattern's verdicts on the subjects, or None when it does not compile."""
-    conn.execute("SET pipeline.regex_fast_paths = " + ("on" if fast else "off"))
-    try:
-        rows = conn.execute(
-            "SELECT pipeline.jsonb_matches_schema(%s::json, to_jsonb(s))"
-            " FROM unnest(%s::text[]) WITH ORDINALITY AS u(s, i) ORDER BY i",
-            (json.dumps({"pattern": pattern}), subjects)).fetchall()
-    except psycopg.Error as e:   # an invalid or untranslatable pattern
-        assert e.sqlstate in ("22023", "2201B"), e
-        return None
-    return [r[0] for r in rows]
 
 
 def compare(conn, pattern, subjects):
