@@ -107,3 +107,24 @@ def test_stats_quarantined_matches_committed_rejects(conn, connect, table):
     stored = dict(conn.execute("SELECT pipeline, count(*) FROM pipeline.rejects GROUP BY 1").fetchall())
     assert counted.get("hq_a", 0) == stored.get("hq_a", 0) == 300
     assert counted.get("hq_b", 0) == stored.get("hq_b", 0)
+
+
+def test_stats_follow_rejects_through_a_replay_that_moves_rows(conn, connect, table):
+    """A replayed row refused again counts as failed (its reject stays, updated); one
+    another pipeline quarantines counts there and its reject moves: the counts and
+    the rejects agree per pipeline."""
+    c = connect()
+    c.execute("SELECT pipeline.reset_stats('hq_a'), pipeline.reset_stats('hq_b')")
+    c.execute("INSERT INTO hq_t SELECT i, i FROM generate_series(1, 300) i")
+    define(c, "hq_a", at_most(150))
+    tally = c.execute("SELECT * FROM pipeline.replay('hq_a')").fetchone()
+    assert tally == (129, 171, 0, 0)
+    stats = {(p, v): (chk, ok, bad, q) for p, v, chk, ok, bad, q in c.execute(
+        "SELECT pipeline, version, checked, passed, failed, quarantined FROM pipeline.stats"
+        " WHERE pipeline IN ('hq_a', 'hq_b')")}
+    rejects = dict(conn.execute("SELECT pipeline, count(*) FROM pipeline.rejects GROUP BY 1").fetchall())
+    assert stats[("hq_a", 1)] == (300, 0, 0, 300)
+    assert stats[("hq_a", 2)] == (300, 150, 150, 0)
+    assert stats[("hq_b", 1)] == (150, 129, 0, 21)
+    assert rejects == {"hq_a": 150, "hq_b": 21}
+    assert conn.execute("SELECT count(*) FROM hq_t").fetchone()[0] == 129
