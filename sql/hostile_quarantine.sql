@@ -127,11 +127,39 @@ SELECT * FROM pipeline.replay('hq_nulls');
 SELECT id, left(doc::text, 12) AS doc, length(doc::text) AS len, doc IS NULL AS sql_null FROM docs ORDER BY id;
 SELECT *, c IS NULL AS sql_null FROM nulls;
 SELECT id, md5(note #>> '{}') = md5(repeat('é', 400000)) AS whole FROM wide;
+-- re-entered mid-row: the CHECK of a column a step writes back inserts into the
+-- same table (one nested row quarantined and kept, one in a block whose error
+-- is caught, taking its reject with it); the outer row is then quarantined as
+-- it was sent, and the row after it is transformed as usual
+CREATE TABLE reentered (id int, code text, amount int, note text);
+CREATE FUNCTION nested_rows(v text) RETURNS bool LANGUAGE plpgsql AS $$
+BEGIN
+  IF v = 'OUTER' THEN
+    BEGIN
+      INSERT INTO hostile_quarantine.reentered VALUES (31, 'inner', -31, repeat('n', 5000));
+      INSERT INTO hostile_quarantine.reentered VALUES (32, 'inner', NULL, 'x');
+    EXCEPTION WHEN check_violation THEN
+      RAISE NOTICE 'caught: %', SQLERRM;
+    END;
+    INSERT INTO hostile_quarantine.reentered VALUES (33, 'inner', -33, repeat('m', 5000));
+  END IF;
+  RETURN true;
+END $$;
+CREATE DOMAIN checked_code AS text CHECK (hostile_quarantine.nested_rows(VALUE));
+ALTER TABLE reentered ALTER COLUMN code TYPE checked_code, ADD CHECK (amount IS NOT NULL);
+SELECT pipeline.define('hq_reentered', '{"transform": [{"op": "upper", "path": "/code"}, {"op": "set", "path": "/note", "value": "é"}],
+  "schema": {"properties": {"amount": {"minimum": 0}}}, "on_error": "quarantine"}');
+SELECT pipeline.attach('reentered', 'hq_reentered');
+INSERT INTO reentered VALUES (30, 'outer', -30, repeat('o', 5000)), (34, 'after', 34, 'z');
+SELECT id, code, amount, note FROM reentered ORDER BY id;
+SELECT record->>'id' AS id, record->>'code' AS code, length(record->>'note') AS note
+  FROM pipeline.rejects WHERE pipeline = 'hq_reentered' ORDER BY id;
 SELECT pipeline, count(*) FROM pipeline.rejects GROUP BY pipeline ORDER BY pipeline;
-DROP TABLE dst, src, parts, docs, nulls, wide;
-SELECT pipeline.drop('hq_rows'), pipeline.drop('hq_docs'), pipeline.drop('hq_nulls');
+DROP TABLE dst, src, parts, docs, nulls, wide, reentered;
+DROP DOMAIN checked_code;
+SELECT pipeline.drop('hq_rows'), pipeline.drop('hq_docs'), pipeline.drop('hq_nulls'), pipeline.drop('hq_reentered');
 TRUNCATE pipeline.rejects RESTART IDENTITY;
-DROP FUNCTION forward, put;
+DROP FUNCTION forward, put, nested_rows;
 REVOKE ALL ON SCHEMA hostile_quarantine FROM regress_hq_writer, regress_hq_nobody;
 DROP ROLE regress_hq_nobody, regress_hq_writer;
 DROP SCHEMA hostile_quarantine;
