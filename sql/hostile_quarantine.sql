@@ -154,10 +154,21 @@ INSERT INTO reentered VALUES (30, 'outer', -30, repeat('o', 5000)), (34, 'after'
 SELECT id, code, amount, note FROM reentered ORDER BY id;
 SELECT record->>'id' AS id, record->>'code' AS code, length(record->>'note') AS note
   FROM pipeline.rejects WHERE pipeline = 'hq_reentered' ORDER BY id;
+-- a pipeline with on_error quarantine attached to pipeline.rejects itself: the
+-- reject of a reject is refused at once (it would recurse until the stack ran out)
+SELECT pipeline.define('hq_self', '{"schema": {"properties": {"version": {"maximum": 0}}}, "on_error": "quarantine"}');
+SELECT pipeline.attach('pipeline.rejects', 'hq_self');
+\set VERBOSITY default
+INSERT INTO dst VALUES (40, -40);
+SELECT pipeline.define('hq_self', '{"schema": {"properties": {"version": {"maximum": 0}}}, "on_error": "skip"}');
+INSERT INTO dst VALUES (41, -41);
+SELECT pipeline.detach('pipeline.rejects', 'hq_self');
+INSERT INTO dst VALUES (42, -42);
+SELECT record->>'id' AS row FROM pipeline.rejects WHERE (record->>'id')::int >= 40 ORDER BY id;
 SELECT pipeline, count(*) FROM pipeline.rejects GROUP BY pipeline ORDER BY pipeline;
 DROP TABLE dst, src, parts, docs, nulls, wide, reentered;
 DROP DOMAIN checked_code;
-SELECT pipeline.drop('hq_rows'), pipeline.drop('hq_docs'), pipeline.drop('hq_nulls'), pipeline.drop('hq_reentered');
+SELECT pipeline.drop('hq_rows'), pipeline.drop('hq_docs'), pipeline.drop('hq_nulls'), pipeline.drop('hq_reentered'), pipeline.drop('hq_self');
 TRUNCATE pipeline.rejects RESTART IDENTITY;
 DROP FUNCTION forward, put, nested_rows;
 REVOKE ALL ON SCHEMA hostile_quarantine FROM regress_hq_writer, regress_hq_nobody;

@@ -421,6 +421,22 @@ insert_sql(const PlRejectRow *r, Oid owner)
 }
 
 /*
+ * Refuse the reject of a row of pipeline.rejects itself: its insert would
+ * fire the same pipeline's trigger on the reject, which would be
+ * quarantined in turn, until the stack ran out.
+ */
+static void
+check_not_rejects_row(Relation rel, const PlRejectRow *r)
+{
+	if (r->relation == RelationGetRelid(rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pipeline \"%s\" cannot quarantine a row of pipeline.rejects", r->pipeline),
+				 errdetail("Its reject would be a row of pipeline.rejects too, judged by the same pipeline."),
+				 errhint("Give a pipeline attached to pipeline.rejects on_error \"raise\" or \"skip\".")));
+}
+
+/*
  * Insert r into pipeline.rejects as the table's owner (docs/security.md):
  * nothing of the caller's runs with the owner's rights; an error restores
  * the user with the (sub)transaction.
@@ -433,6 +449,7 @@ pl_rejects_insert(const PlRejectRow *r)
 
 	rejects_init();
 	rel = rejects_open();
+	check_not_rejects_row(rel, r);
 	owner = rel->rd_rel->relowner;
 	/* read once: a nested quarantine may reload it; a read-only transaction gets the INSERT's error */
 	if (target.direct && !XactReadOnly && !IsInParallelMode())
