@@ -55,6 +55,26 @@ INSERT INTO dst VALUES (12, -12);
 SET LOCAL enable_seqscan = off;
 SELECT record->>'id' AS row FROM pipeline.rejects WHERE pipeline = 'hq_rows' ORDER BY id;
 ROLLBACK;
+-- every index kind an administrator may add is maintained, an exclusion
+-- constraint refuses a conflicting reject (its heap tuple goes with the
+-- savepoint), and each index finds the rows written directly
+BEGIN;
+CREATE INDEX rejects_gin ON pipeline.rejects USING gin (record jsonb_path_ops);
+CREATE INDEX rejects_brin ON pipeline.rejects USING brin (rejected_at);
+CREATE INDEX rejects_hash ON pipeline.rejects USING hash (pipeline);
+CREATE INDEX rejects_partial ON pipeline.rejects ((record->>'id')) WHERE pipeline = 'hq_rows';
+ALTER TABLE pipeline.rejects ADD CONSTRAINT rejects_excl EXCLUDE USING gist
+    (int4range((record->>'amount')::int, (record->>'amount')::int, '[]') WITH &&) WHERE (pipeline = 'hq_rows');
+INSERT INTO dst VALUES (50, -50), (51, -51);
+SAVEPOINT s;
+INSERT INTO dst VALUES (52, -50);
+ROLLBACK TO s;
+SET LOCAL enable_seqscan = off;
+SELECT record FROM pipeline.rejects WHERE record @> '{"id": 51}';
+SELECT record FROM pipeline.rejects WHERE pipeline = 'hq_rows' AND record->>'id' = '50';
+SELECT count(*) FROM pipeline.rejects WHERE pipeline = 'hq_rows' AND rejected_at = now();
+SELECT count(*) FROM pipeline.rejects WHERE record->>'id' = '52';
+ROLLBACK;
 -- isolation levels; a session whose transactions default to read-only
 BEGIN ISOLATION LEVEL SERIALIZABLE;
 INSERT INTO dst VALUES (13, -13);
