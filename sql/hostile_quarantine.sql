@@ -180,7 +180,7 @@ SELECT pipeline.define('hq_self', '{"schema": {"properties": {"version": {"maxim
 SELECT pipeline.attach('pipeline.rejects', 'hq_self');
 \set VERBOSITY default
 INSERT INTO dst VALUES (40, -40);
-SELECT pipeline.define('hq_self', '{"schema": {"properties": {"version": {"maximum": 0}}}, "on_error": "skip"}');
+SELECT pipeline.define('hq_self', '{"schema": {"properties": {"version": {"maximum": 0}}}, "on_error": "raise"}');
 INSERT INTO dst VALUES (41, -41);
 SELECT pipeline.detach('pipeline.rejects', 'hq_self');
 INSERT INTO dst VALUES (42, -42);

@@ -433,7 +433,7 @@ check_not_rejects_row(Relation rel, const PlRejectRow *r)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("pipeline \"%s\" cannot quarantine a row of pipeline.rejects", r->pipeline),
 				 errdetail("Its reject would be a row of pipeline.rejects too, judged by the same pipeline."),
-				 errhint("Give a pipeline attached to pipeline.rejects on_error \"raise\" or \"skip\".")));
+				 errhint("Give a pipeline attached to pipeline.rejects on_error \"raise\".")));
 }
 
 /*
