@@ -338,14 +338,6 @@ row_values(const PlRejectRow *r, Oid seqid, Datum *values, bool *nulls)
 	nulls[A_OTHER_COLUMNS - 1] = r->other_columns == NULL;
 }
 
-/* Close the indexes ExecOpenIndices opened, keeping their locks as a statement does. */
-static void
-indexes_close(ResultRelInfo *rri)
-{
-	for (int i = 0; i < rri->ri_NumIndices; i++)
-		index_close(rri->ri_IndexRelationDescs[i], NoLock);
-}
-
 /*
  * Store and index the row as the executor's INSERT would: every index,
  * unique ones checked now (a deferred check would need a trigger, which
@@ -368,7 +360,7 @@ insert_direct(Relation rel, const PlRejectRow *r, Oid seqid)
 	table_tuple_insert(rel, slot, GetCurrentCommandId(true), 0, NULL);
 	if (pl_insert_index_tuples(rri, slot, estate) != NIL)
 		elog(ERROR, "pipeline.rejects has a deferred index check");
-	indexes_close(rri);
+	ExecCloseIndices(rri);		/* with each index's insert cleanup (BRIN's pins, 17+) */
 	ExecDropSingleTupleTableSlot(slot);
 	MemoryContextSwitchTo(old);
 	FreeExecutorState(estate);
