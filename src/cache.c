@@ -260,6 +260,7 @@ pl_cache_refresh(const PlCacheKey *key, PlCacheEntry *e)
 	uint64		gen = pl_generation;
 	uint64		sgen = pl_schemas_generation;
 
+	pl_spec_free_retired();
 	pl_cache_learn_relids();
 	if (!pl_cache_read(key->name, key->version, &version, &xmin, &spec_jb))
 	{
