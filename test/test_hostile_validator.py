@@ -85,7 +85,7 @@ def test_deep_documents_stop_at_the_stack_limit(deep, depth):
                     got = outcome(conn, f"SELECT {call} FROM hv_docs WHERE k = %s", arg, kind)
                     assert got in ("ok", "54001"), (depth, name, kind, call, got)
                 # a recursive schema walked to the bottom of a deep document of its kind
-                if name in ("hv_arr", "hv_arr_chain") and kind == "arr" or \
+                if depth != "2MB" and name in ("hv_arr", "hv_arr_chain") and kind == "arr" or \
                         name in ("hv_obj", "hv_obj_chain", "hv_additional", "hv_uneval", "hv_anyof", "hv_dynamic") and kind == "obj":
                     assert outcome(conn, "SELECT pipeline.validate(d, %s) FROM hv_docs WHERE k = %s", name, kind) == "54001"
     finally:
