@@ -45,6 +45,7 @@ typedef struct PlSpec
 extern PlSpec *pl_spec_compile(Jsonb *spec, const PlResolver *resolve);
 extern void pl_spec_free(PlSpec *spec);
 extern void pl_spec_retire(PlSpec *spec);
+extern void pl_spec_free_retired(void);
 extern void pl_spec_pin(PlSpec *spec);
 extern void pl_spec_unpin(PlSpec *spec);
 extern Jsonb *pl_spec_transform(PlSpec *spec, Jsonb *doc, PlErrors *errs);

@@ -28,6 +28,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -260,6 +261,7 @@ pl_cache_refresh(const PlCacheKey *key, PlCacheEntry *e)
 	uint64		gen = pl_generation;
 	uint64		sgen = pl_schemas_generation;
 
+	pl_spec_free_retired();
 	pl_cache_learn_relids();
 	if (!pl_cache_read(key->name, key->version, &version, &xmin, &spec_jb))
 	{
@@ -292,6 +294,28 @@ pl_cache_refresh(const PlCacheKey *key, PlCacheEntry *e)
 	return e;
 }
 
+/* Start of the statement that last looked a pipeline up. */
+static TimestampTz pl_statement_seen = 0;
+
+/*
+ * At a statement's first lookup, take in the invalidations other sessions
+ * committed: a statement that locks no new relation (a SELECT of validate()
+ * alone, inside a transaction) would otherwise keep the old version until
+ * the transaction ends.  A comparison per call; a statement under way keeps
+ * its version.
+ */
+static inline void
+pl_cache_new_statement(void)
+{
+	TimestampTz start = GetCurrentStatementStartTimestamp();
+
+	if (unlikely(start != pl_statement_seen))
+	{
+		pl_statement_seen = start;
+		AcceptInvalidationMessages();
+	}
+}
+
 /* Is call-site cache cc current, for version?  (Its entry's name is then compared.) */
 static inline bool
 pl_call_cache_current(const PlCallCache *cc, int32 version)
@@ -316,6 +340,7 @@ pl_cache_lookup_text(text *name, int32 version, FmgrInfo *flinfo)
 {
 	PlCallCache *cc = (PlCallCache *) flinfo->fn_extra;
 
+	pl_cache_new_statement();
 	if (pl_call_cache_hit(cc, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name), version))
 		return cc->entry->spec;
 	return pl_cache_lookup_version(text_to_cstring(name), version, flinfo);
@@ -340,6 +365,7 @@ pl_cache_lookup_version(const char *name, int32 version, FmgrInfo *flinfo)
 	PlCacheKey	key;
 	PlCacheEntry *e;
 
+	pl_cache_new_statement();
 	/* the call site's shortcut (key.name is terminated within NAMEDATALEN) */
 	if (pl_call_cache_current(cc, version) && strcmp(cc->entry->key.name, name) == 0)
 		return cc->entry->spec;

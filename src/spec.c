@@ -179,11 +179,24 @@ spec_free_retired_in_format_calls(void)
 }
 
 /*
+ * Free the specs retired during format calls once none runs: no validation
+ * is then walking one unpinned (user code inside a walk runs only in format
+ * functions).  Called by every cache refresh, so a statement whose format
+ * function redefines pipelines row after row keeps one row's specs, not all.
+ */
+void
+pl_spec_free_retired(void)
+{
+	if (retired_in_format_calls != NIL && pl_format_calls_running == 0)
+		spec_free_retired_in_format_calls();
+}
+
+/*
  * The cache no longer holds spec: free it now, or, while a call is still
  * walking it (a trigger whose row ran code that redefined the pipeline), at
  * that call's unpin, or, while a format function runs (it may have
- * redefined the pipeline its validation walks), at the next retire outside
- * one.
+ * redefined the pipeline its validation walks), at the next cache refresh
+ * or retire outside one (pl_spec_free_retired).
  */
 void
 pl_spec_retire(PlSpec *spec)
