@@ -55,6 +55,7 @@ typedef struct PlStatsLocal
 	int32		until_timed;	/* calls before the next timed one; <= 0: time this one */
 	int32		stands_for;		/* calls the next timed one stands for (less until_timed) */
 	int32		specs;			/* compiled specs that point to it */
+	uint64		used;			/* when last attached (session scope: eviction order) */
 	bool		pending;		/* on the list to flush */
 	bool		flushed;		/* added to its shared entry (during a flush) */
 	struct PlStatsLocal *next;

@@ -13,7 +13,8 @@
  * The hot path takes no lock and touches no shared memory: a call adds to a
  * backend-local entry the compiled spec points to (the entry is found by
  * name and version once per compiled spec, and may outlive it: it goes when
- * no compiled spec points to it and its counts are flushed or reset).  In cluster
+ * no compiled spec points to it and its counts are flushed or reset, or in
+ * session scope to make room past stats_max entries).  In cluster
  * scope those local counts are pending: the entries a transaction touched
  * are on a list, added to the shared table at transaction end, commit or
  * abort (the work was done either way, as pgstat counts it), and zeroed.
@@ -68,6 +69,7 @@ static HTAB *stats_shared = NULL;
 static HTAB *stats_local = NULL;
 static PlStatsLocal *stats_pending = NULL;	/* touched since the last flush */
 static bool stats_full_warned = false;
+static uint64 stats_attaches = 0;	/* a clock of attaches, for PlStatsLocal.used */
 
 static shmem_request_hook_type prev_shmem_request = NULL;
 static shmem_startup_hook_type prev_shmem_startup = NULL;
@@ -195,6 +197,28 @@ local_forget_unused(PlStatsLocal *l)
 }
 
 /*
+ * Session scope, stats_max entries: drop the counts of the version no
+ * compiled spec uses that was attached longest ago, so that a session
+ * defining and running new versions for ever holds a bounded table (as the
+ * cluster scope's shared one is).  None unused: the compiled specs, which
+ * the cache bounds, hold them all.
+ */
+static void
+local_evict(void)
+{
+	HASH_SEQ_STATUS st;
+	PlStatsLocal *l;
+	PlStatsLocal *oldest = NULL;
+
+	hash_seq_init(&st, stats_local);
+	while ((l = hash_seq_search(&st)) != NULL)
+		if (l->specs == 0 && (oldest == NULL || l->used < oldest->used))
+			oldest = l;
+	if (oldest)
+		hash_search(stats_local, &oldest->key, HASH_REMOVE, NULL);
+}
+
+/*
  * Cluster scope: add the pending counts to the shared table and empty the
  * list.  Existing entries under the shared lock; new ones, if any, under
  * the exclusive lock afterwards.
@@ -287,7 +311,11 @@ pl_stats_attach(PlSpec *spec)
 	key.dbid = MyDatabaseId;
 	strlcpy(key.name, spec->name, NAMEDATALEN);
 	key.version = spec->version;
-	l = hash_search(stats_local, &key, HASH_ENTER, &found);
+	l = hash_search(stats_local, &key, HASH_FIND, &found);
+	if (!found && !stats_cluster && hash_get_num_entries(stats_local) >= stats_max)
+		local_evict();
+	if (!found)
+		l = hash_search(stats_local, &key, HASH_ENTER, &found);
 	if (!found)
 	{
 		memset(&l->counts, 0, sizeof(l->counts));
@@ -298,6 +326,7 @@ pl_stats_attach(PlSpec *spec)
 		l->next = NULL;
 	}
 	l->specs++;
+	l->used = ++stats_attaches;
 	spec->stats = l;
 	return l;
 }

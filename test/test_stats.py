@@ -177,3 +177,31 @@ def test_a_full_table_makes_room_for_new_versions(cluster, conn, connect):
     # never more entries than the setting allows (shared memory is not grown into)
     assert conn.execute("SELECT count(*) FROM pipeline.stats").fetchone()[0] <= limit
     c.execute("SELECT pipeline.drop('st_fill_' || i) FROM generate_series(1, %s) i", (limit + 10,))
+
+
+def test_session_scope_keeps_a_bounded_table(scope, connect):
+    """A session that defines and runs new versions for ever keeps the counts of
+    1000 versions at most: those it used longest ago make room (without the bound
+    each version ever run stayed in the session's memory)."""
+    if scope != "session":
+        pytest.skip("session scope: a server without the library preloaded")
+    c = connect()
+
+    def run(first, last):
+        for i in range(first, last):
+            c.execute("SELECT pipeline.define('st_many', %s)",
+                      (Jsonb({"schema": {"properties": {"n": {"maximum": i}}}}),))
+            validate(c, "st_many", {"n": 1})
+
+    def table_bytes():
+        return c.execute("SELECT total_bytes FROM pg_backend_memory_contexts"
+                         " WHERE name = 'pipeline stats (backend)'").fetchone()[0]
+
+    run(0, 1010)
+    kept = c.execute("SELECT count(*), max(version) FROM pipeline.stats WHERE pipeline = 'st_many'").fetchone()
+    assert kept == (1000, 1010)
+    before = table_bytes()
+    run(1010, 1300)
+    assert c.execute("SELECT count(*) FROM pipeline.stats WHERE pipeline = 'st_many'").fetchone()[0] == 1000
+    assert table_bytes() == before
+    c.execute("SELECT pipeline.drop('st_many')")
