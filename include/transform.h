@@ -85,6 +85,17 @@ typedef struct PlMapEntry
 	JsonbValue	value;
 } PlMapEntry;
 
+/* Hash of a map key (as stored: folded when case is ignored) for its slots. */
+static inline uint32
+pl_map_hash(const char *key, int len)
+{
+	uint32		h = (uint32) len;
+
+	for (int i = 0; i < len; i++)
+		h = h * 31 + (unsigned char) key[i];
+	return h ^ (h >> 15);
+}
+
 /* A piece of a replacement: literal text, or a group reference. */
 typedef struct PlReplPiece
 {
@@ -148,6 +159,8 @@ typedef struct PlStep
 			PlMapEntry *entries;	/* sorted by (keylen, key) */
 			bool		case_insensitive;
 			bool		has_default;
+			int			hashmask;	/* slots - 1 (a power of two less one) */
+			int		   *slots;		/* by pl_map_hash: entry index + 1, 0 empty */
 			JsonbValue	dflt;
 		}			map;
 		JsonbValue	value;		/* default, set */
@@ -209,6 +222,9 @@ typedef struct PlDoc
 	JsonbValue	root;
 	bool		changed;
 	bool		row;
+	Size		bound;			/* root's encoded size bound, kept by the
+								 * root-slot path (see pl_doc_encode_doc); 0:
+								 * unknown */
 	int		   *touched;		/* row: per root pair, last step index or -1 */
 	PlScratch	scratch;
 	union
@@ -244,6 +260,9 @@ extern void pl_jsonb_value(Jsonb *jb, JsonbValue *out);
 extern void pl_doc_init(PlDoc *doc, Jsonb *jb);
 extern void *pl_grow_at(PlScratch *sc, const void *old, int n, Size size, int i);
 extern void pl_expand(JsonbValue *v, PlScratch *sc);
+extern Size pl_expanded_bound(const JsonbValue *v);
+extern Size pl_value_bound(const JsonbValue *v);
+extern Jsonb *pl_doc_encode_doc(const PlDoc *doc);
 extern JsonbPair *pl_object_insert(PlScratch *sc, JsonbValue *obj, int i, const char *tok, int len);
 extern int	pl_key_search(const char *const *keys, const int *lens, Size stride, Size lenstride,
 						  int n, const char *key, int len, int *pos);

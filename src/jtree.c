@@ -92,6 +92,7 @@ pl_doc_init(PlDoc *doc, Jsonb *jb)
 {
 	doc->changed = false;
 	doc->row = false;
+	doc->bound = 0;
 	doc->touched = NULL;
 	doc->scratch.next = doc->buf.data;
 	doc->scratch.end = doc->buf.data + PL_DOC_SCRATCH;
@@ -798,13 +799,31 @@ enc_container(EncBuf *buf, const JsonbValue *v, bool raw_scalar)
 					 nchildren, je, 0, base);
 }
 
-/* Encode tree v as a jsonb datum. */
-Jsonb *
-pl_doc_encode(const JsonbValue *v)
+/*
+ * An upper bound of enc_bound of binary object v once expanded: the binary
+ * form holds the header, the JEntries, the keys and each value's bytes; the
+ * expanded form's bound adds 3 (header) and at most 3 per value (padding
+ * counted for a numeric or container where the binary form may have less).
+ */
+Size
+pl_expanded_bound(const JsonbValue *v)
+{
+	Assert(v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data));
+	return v->val.binary.len + 3 + 3 * (Size) JsonContainerSize(v->val.binary.data);
+}
+
+/* What value v adds to its container's encoded size bound (its JEntry not included). */
+Size
+pl_value_bound(const JsonbValue *v)
+{
+	return enc_bound_child(v);
+}
+
+/* Encode tree v as a jsonb datum into a buffer of bound bytes (VARHDRSZ included). */
+static Jsonb *
+encode_within(const JsonbValue *v, Size bound)
 {
 	bool		raw_scalar = !is_expanded(v) && v->type != jbvBinary;
-	Size		bound = VARHDRSZ + enc_bound_child(v) +
-		(raw_scalar ? sizeof(uint32) + sizeof(JEntry) : 0);
 	EncBuf		buf;
 
 	if (bound > VARHDRSZ + JENTRY_OFFLENMASK + 3)
@@ -818,7 +837,34 @@ pl_doc_encode(const JsonbValue *v)
 		enc_bytes(&buf, v->val.binary.data, v->val.binary.len);
 	else
 		enc_container(&buf, v, raw_scalar);
-	Assert(buf.len <= bound);
+	/* an overrun of a bound is a bug that must not go unseen in any build */
+	if (unlikely(buf.len > bound))
+		elog(PANIC, "jsonb encoding overran its bound: %u > %zu", buf.len, bound);
 	SET_VARSIZE(buf.data, buf.len);
 	return (Jsonb *) buf.data;
+}
+
+/* Encode tree v as a jsonb datum. */
+Jsonb *
+pl_doc_encode(const JsonbValue *v)
+{
+	bool		raw_scalar = !is_expanded(v) && v->type != jbvBinary;
+
+	return encode_within(v, VARHDRSZ + enc_bound_child(v) +
+						 (raw_scalar ? sizeof(uint32) + sizeof(JEntry) : 0));
+}
+
+/*
+ * Encode doc's root, without the sizing pass when the root-slot path kept a
+ * bound (transform.c: the expanded root's, plus what each write added; what
+ * a write replaced stays counted).  A bound over jsonb's limit is measured
+ * again: the record itself may be under it.
+ */
+Jsonb *
+pl_doc_encode_doc(const PlDoc *doc)
+{
+	if (doc->bound == 0 || doc->bound > JENTRY_OFFLENMASK || doc->root.type != jbvObject)
+		return pl_doc_encode(&doc->root);
+	Assert(doc->bound >= enc_bound(&doc->root));
+	return encode_within(&doc->root, VARHDRSZ + doc->bound);
 }

@@ -44,7 +44,11 @@ root_slots_fill(const PlTransform *t, PlDoc *doc, RootSlots *rs)
 	if (!pl_is_object(root))
 		return false;
 	if (root->type == jbvBinary)
+	{
+		/* the bound is tracked only from here: a root expanded before may differ */
+		doc->bound = doc->row ? 0 : pl_expanded_bound(root);
 		pl_expand(root, &doc->scratch);
+	}
 	for (int i = 0; i < root->val.object.nPairs && k < t->nroot_keys; i++)
 	{
 		JsonbPair  *p = &root->val.object.pairs[i];
@@ -63,11 +67,13 @@ root_slots_fill(const PlTransform *t, PlDoc *doc, RootSlots *rs)
 	return true;
 }
 
-/* Note that the step wrote root pair i. */
+/* Note that the step wrote root pair i (its new value counted in the bound). */
 static inline void
 root_slot_touch(PlDoc *doc, int i, int step)
 {
 	doc->changed = true;
+	if (doc->bound)
+		doc->bound += pl_value_bound(&doc->root.val.object.pairs[i].value);
 	if (doc->row)
 		doc->touched[i] = step;
 }
@@ -88,6 +94,8 @@ root_slot_add(const PlTransform *t, const PlStep *s, PlDoc *doc, RootSlots *rs)
 	pl_object_insert(&doc->scratch, &doc->root, i, s->path.tokens[0], s->path.lens[0])->value =
 		s->u.value;
 	doc->changed = true;
+	if (doc->bound)
+		doc->bound += 2 * sizeof(JEntry) + s->path.lens[0] + pl_value_bound(&s->u.value);
 	for (int k = 0; k < t->nroot_keys; k++)
 		if (rs->idx[k] >= i)
 			rs->idx[k]++;
@@ -377,8 +385,9 @@ pl_transform_apply(const PlTransform *t, PlDoc *doc, PlErrors *errs)
 			ok &= step_ok;
 			continue;
 		}
-		/* the general path may add or drop root keys */
+		/* the general path may add or drop root keys, and writes untracked */
 		rs.valid = false;
+		doc->bound = 0;
 		switch (s->op)
 		{
 			case PL_OP_DEFAULT:
@@ -429,6 +438,6 @@ pl_transform_jsonb(const PlTransform *t, Jsonb *jb, PlErrors *errs, bool *ok)
 		return jb;
 	pl_doc_init(&doc, jb);
 	*ok = pl_transform_apply(t, &doc, errs);
-	return doc.changed ? pl_doc_encode(&doc.root) : jb;
+	return doc.changed ? pl_doc_encode_doc(&doc) : jb;
 }
 
