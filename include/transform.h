@@ -85,6 +85,17 @@ typedef struct PlMapEntry
 	JsonbValue	value;
 } PlMapEntry;
 
+/* Hash of a map key (as stored: folded when case is ignored) for its slots. */
+static inline uint32
+pl_map_hash(const char *key, int len)
+{
+	uint32		h = (uint32) len;
+
+	for (int i = 0; i < len; i++)
+		h = h * 31 + (unsigned char) key[i];
+	return h ^ (h >> 15);
+}
+
 /* A piece of a replacement: literal text, or a group reference. */
 typedef struct PlReplPiece
 {
@@ -148,6 +159,8 @@ typedef struct PlStep
 			PlMapEntry *entries;	/* sorted by (keylen, key) */
 			bool		case_insensitive;
 			bool		has_default;
+			int			hashmask;	/* slots - 1 (a power of two less one) */
+			int		   *slots;		/* by pl_map_hash: entry index + 1, 0 empty */
 			JsonbValue	dflt;
 		}			map;
 		JsonbValue	value;		/* default, set */

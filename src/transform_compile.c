@@ -544,6 +544,31 @@ compile_pattern(PlStep *s, const char *pattern, const char *ptr, MemoryContext k
 	pl_regex_free_with(&s->u.replace.re, CurrentMemoryContext, palloc(sizeof(MemoryContextCallback)));
 }
 
+/*
+ * Fill the map's open-addressing slots (at least twice as many as entries,
+ * so a probe ends at an empty slot): a lookup hashes once and compares the
+ * few keys on its probe sequence, instead of a binary search.
+ */
+static void
+map_hash_slots(PlStep *s)
+{
+	int			size = 2;
+
+	while (size < 2 * s->u.map.n)
+		size *= 2;
+	s->u.map.slots = palloc0(sizeof(int) * size);
+	s->u.map.hashmask = size - 1;
+	for (int i = 0; i < s->u.map.n; i++)
+	{
+		const PlMapEntry *e = &s->u.map.entries[i];
+		uint32		h = pl_map_hash(e->key, e->keylen) & s->u.map.hashmask;
+
+		while (s->u.map.slots[h] != 0)
+			h = (h + 1) & s->u.map.hashmask;
+		s->u.map.slots[h] = i + 1;
+	}
+}
+
 /* Compile map's values (and case folding); duplicates after folding are refused. */
 static void
 compile_map(PlStep *s, const JNode *values, const char *ptr)
@@ -600,6 +625,7 @@ compile_map(PlStep *s, const JNode *values, const char *ptr)
 		}
 	s->u.map.entries = e;
 	s->u.map.n = n;
+	map_hash_slots(s);
 }
 
 /* Compile keep's keys: sorted in jsonb order, without repeats. */

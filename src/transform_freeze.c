@@ -99,6 +99,7 @@ fz_map(PlFreezer *f, PlStep *d, const PlStep *s)
 		d->u.map.entries[i].keylen = e->keylen;
 		fz_value(f, &d->u.map.entries[i].value, &e->value);
 	}
+	d->u.map.slots = pl_fz_array(f, s->u.map.slots, sizeof(int), s->u.map.hashmask + 1);
 	if (s->u.map.has_default)
 		fz_value(f, &d->u.map.dflt, &s->u.map.dflt);
 }

@@ -1098,17 +1098,40 @@ op_scale(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
  * ----------------------------------------------------------------
  */
 
-/* Find key in the map's sorted entries. */
+/* Find key (folded already when case is ignored) by the map's hash slots. */
 static const PlMapEntry *
 map_find(const PlStep *s, const char *key, int len)
 {
-	const PlMapEntry *e = s->u.map.entries;
-	int			pos;
+	uint32		h = pl_map_hash(key, len) & s->u.map.hashmask;
+	int			k;
 
-	if (pl_key_search(&e->key, &e->keylen, sizeof(PlMapEntry), sizeof(PlMapEntry),
-					  s->u.map.n, key, len, &pos) < 0)
-		return NULL;
-	return &e[pos];
+	while ((k = s->u.map.slots[h]) != 0)
+	{
+		const PlMapEntry *e = &s->u.map.entries[k - 1];
+
+		if (e->keylen == len && memcmp(e->key, key, len) == 0)
+			return e;
+		h = (h + 1) & s->u.map.hashmask;
+	}
+	return NULL;
+}
+
+/*
+ * Lower-case an ASCII s (len bytes) into out; false at the first non-ASCII
+ * byte (the caller maps by code points then).
+ */
+static inline bool
+ascii_lower_into(const char *s, int len, char *out)
+{
+	for (int i = 0; i < len; i++)
+	{
+		unsigned char c = s[i];
+
+		if (c >= 0x80)
+			return false;
+		out[i] = (unsigned char) (c - 'A') < 26 ? c + ('a' - 'A') : c;
+	}
+	return true;
 }
 
 /* Is a equal to b, as far as "changed" goes (scalars only; containers differ)? */
@@ -1147,8 +1170,11 @@ op_map(const PlStep *s, JsonbValue *v)
 		int			len = v->val.string.len;
 		char	   *key = len <= 64 ? buf : palloc((Size) len * 3 + 1);
 
-		/* keys of up to 64 bytes are folded on the stack */
-		e = map_find(s, key, case_map_into(v->val.string.val, len, 0, false, key));
+		/* keys of up to 64 bytes are folded on the stack; ASCII byte by byte */
+		if (len <= 64 && ascii_lower_into(v->val.string.val, len, key))
+			e = map_find(s, key, len);
+		else
+			e = map_find(s, key, case_map_into(v->val.string.val, len, 0, false, key));
 	}
 	else
 		e = map_find(s, v->val.string.val, v->val.string.len);

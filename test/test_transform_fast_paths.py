@@ -233,3 +233,73 @@ def test_small_integers_and_kept_numbers(conn):
         "numeric_send(v::numeric) IS DISTINCT FROM numeric_send((v #>> '{}')::numeric)",
         (docs,)).fetchall()
     assert mismatched == []
+
+
+def _map_keys(n):
+    """n distinct map keys: ASCII of lengths 0 to 70, some non-ASCII, many sharing hash slots."""
+    keys = ["", "a", "A" * 70, "straße", "日本", "σς"]
+    keys += [f"k{i}" + "x" * (i % 9) for i in range(n)]
+    return keys
+
+
+MAP_KEYS = _map_keys(300)
+MAP_HASH_SPEC = {"schema": {}, "transform": [
+    {"op": "map", "path": "/ci", "case_insensitive": True, "values": {k: f"v{i}" for i, k in enumerate(MAP_KEYS)}},
+    {"op": "map", "path": "/cs", "values": {k: i for i, k in enumerate(MAP_KEYS)}, "default": None},
+    {"op": "map", "path": "/one", "case_insensitive": True, "values": {"Only": "O"}},
+    {"op": "map", "path": "/none", "values": {}, "default": "D"},
+]}
+
+
+def test_map_hash_slots(conn):
+    """A map looks its keys up by hash slots (probing past taken slots; ASCII folded byte by
+    byte, other text by code points): every key, in either case, and misses next to them
+    give the reference's result."""
+    ref = _define(conn, "fast_map", MAP_HASH_SPEC)
+    probes = MAP_KEYS + [k.upper() for k in MAP_KEYS] + [k + "y" for k in MAP_KEYS[:40]]
+    probes += ["K1", "k1 ", "ONLY", "only", "onl", "STRASSE", "ΣΣ", "Σς", "a" * 65, "A" * 64, "é" * 30]
+    docs = [{"ci": p, "cs": p, "one": p, "none": p} for p in probes]
+    docs += [{"ci": 1, "cs": None, "one": True, "none": [1]}]
+    _check(conn, "fast_map", ref, docs)
+
+
+BIG = {"nested": {"k": list(range(40)), "s": "x" * 300}}
+BOUND_SPEC = {"schema": {}, "transform": [
+    {"op": "trim", "path": "/a"},
+    {"op": "map", "path": "/a", "values": {"x": "y" * 40, "yy": "z"}},
+    {"op": "coerce", "path": "/n", "to": "number"},
+    {"op": "coerce", "path": "/s", "to": "string"},
+    {"op": "coerce", "path": "/b", "to": "integer"},
+    {"op": "default", "path": "/aa", "value": BIG},
+    {"op": "set", "path": "/zz", "value": [1, "two", 3.5, None, True]},
+    {"op": "default", "path": "/m", "value": 12345.678},
+    {"op": "set", "path": "/a", "value": "w" * 17},
+    {"op": "upper", "path": "/u"},
+    {"op": "parse_timestamp", "path": "/t"},
+    {"op": "round", "path": "/r", "digits": 3},
+]}
+BOUND_RENAME_SPEC = {"schema": {}, "transform": [
+    {"op": "coerce", "path": "/n", "to": "number"},
+    {"op": "rename", "path": "/x", "to": "/y"},
+    {"op": "set", "path": "/a", "value": "w" * 33},
+    {"op": "default", "path": "/new", "value": BIG},
+]}
+
+
+def test_encoder_sizes(conn):
+    """Records whose values grow, are added and replaced across the encoder's 4, 8 and 16-byte
+    copy sizes, numeric padding and the JEntry offset stride, before and after a step of the
+    general path, agree with the reference."""
+    ref = _define(conn, "fast_bound", BOUND_SPEC)
+    ref2 = _define(conn, "fast_bound2", BOUND_RENAME_SPEC)
+    docs = []
+    for width in (0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33):
+        w = "é" * width
+        doc = {"a": " x ", "n": "1" * max(width, 1), "s": 10 ** width + 0.5, "b": "7", "u": w + "q",
+               "t": "2024-01-02 03:04:05+01:00", "r": 1.23456, "x": w}
+        doc.update({f"p{i:02d}": w[:i] for i in range(width + 30)})
+        docs.append(doc)
+        docs.append({"a": "yy", "m": None, "n": "-0.5e-3", "b": True, "r": 10 ** width})
+    docs += [{}, {"aa": 1, "zz": 2}, {"n": "x", "s": "y", "b": "z"}]
+    _check(conn, "fast_bound", ref, docs)
+    _check(conn, "fast_bound2", ref2, docs)
