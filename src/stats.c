@@ -121,25 +121,43 @@ counts_empty(const PlStatsCounts *c)
 }
 
 /*
- * Make room in the full shared table (exclusive lock held): drop the least
- * recently flushed entry, a dropped pipeline's or an old version's before
- * any in use, so new versions keep being counted however many came before.
- * A scan, no allocation: this runs at transaction end, and only when a
- * version is counted for the first time.
+ * Remove the entry of h (its key first) whose age() is least; an age below
+ * zero keeps the entry.  A scan, no allocation.
  */
 static void
-stats_evict(void)
+evict_oldest(HTAB *h, int64 (*age) (const void *entry))
 {
 	HASH_SEQ_STATUS st;
-	PlStatsShared *e;
-	PlStatsShared *oldest = NULL;
+	void	   *e;
+	void	   *oldest = NULL;
+	int64		oldest_age = 0;
 
-	hash_seq_init(&st, stats_shared);
+	hash_seq_init(&st, h);
 	while ((e = hash_seq_search(&st)) != NULL)
-		if (oldest == NULL || e->last_flush < oldest->last_flush)
+	{
+		int64		a = age(e);
+
+		if (a >= 0 && (oldest == NULL || a < oldest_age))
+		{
 			oldest = e;
+			oldest_age = a;
+		}
+	}
 	if (oldest)
-		hash_search(stats_shared, &oldest->key, HASH_REMOVE, NULL);
+		hash_search(h, oldest, HASH_REMOVE, NULL);
+}
+
+/*
+ * A shared entry's age: when it was last flushed.  The full shared table
+ * (exclusive lock held) drops the least recently flushed entry, a dropped
+ * pipeline's or an old version's before any in use, so new versions keep
+ * being counted however many came before; this runs at transaction end,
+ * and only when a version is counted for the first time.
+ */
+static int64
+shared_age(const void *entry)
+{
+	return ((const PlStatsShared *) entry)->last_flush;
 }
 
 /*
@@ -153,7 +171,7 @@ shared_add(PlStatsLocal *l, bool create, TimestampTz now)
 	PlStatsShared *e;
 
 	if (create && hash_get_num_entries(stats_shared) >= stats_max)
-		stats_evict();
+		evict_oldest(stats_shared, shared_age);
 	e = hash_search(stats_shared, &l->key, create ? HASH_ENTER_NULL : HASH_FIND, &found);
 	if (e == NULL)
 		return false;
@@ -197,25 +215,18 @@ local_forget_unused(PlStatsLocal *l)
 }
 
 /*
- * Session scope, stats_max entries: drop the counts of the version no
- * compiled spec uses that was attached longest ago, so that a session
- * defining and running new versions for ever holds a bounded table (as the
- * cluster scope's shared one is).  None unused: the compiled specs, which
- * the cache bounds, hold them all.
+ * A local entry's age in session scope, where a table of stats_max entries
+ * drops the counts of the version no compiled spec uses that was attached
+ * longest ago, so that a session defining and running new versions for ever
+ * holds a bounded table (as the cluster scope's shared one is).  In use: -1,
+ * kept (the compiled specs, which the cache bounds, may hold them all).
  */
-static void
-local_evict(void)
+static int64
+local_age(const void *entry)
 {
-	HASH_SEQ_STATUS st;
-	PlStatsLocal *l;
-	PlStatsLocal *oldest = NULL;
+	const PlStatsLocal *l = entry;
 
-	hash_seq_init(&st, stats_local);
-	while ((l = hash_seq_search(&st)) != NULL)
-		if (l->specs == 0 && (oldest == NULL || l->used < oldest->used))
-			oldest = l;
-	if (oldest)
-		hash_search(stats_local, &oldest->key, HASH_REMOVE, NULL);
+	return l->specs > 0 ? -1 : (int64) l->used;
 }
 
 /*
@@ -313,7 +324,7 @@ pl_stats_attach(PlSpec *spec)
 	key.version = spec->version;
 	l = hash_search(stats_local, &key, HASH_FIND, &found);
 	if (!found && !stats_cluster && hash_get_num_entries(stats_local) >= stats_max)
-		local_evict();
+		evict_oldest(stats_local, local_age);
 	if (!found)
 		l = hash_search(stats_local, &key, HASH_ENTER, &found);
 	if (!found)
