@@ -167,14 +167,15 @@ def goals(res):
     big = res.get("bigdocs")
     if big:
         if "geojson" in big:
-            r = big["geojson"]["rows"]
-            ns = (r["pl_validate"]["us"] - r["floor"]["us"]) * 1000 / big["geojson"]["numbers"]
+            g = big["geojson"]
+            r = g["rows"]
+            ns = g.get("above_floor_us", r["pl_validate"]["us"] - r["floor"]["us"]) * 1000 / g["numbers"]
             out.append((f"type-only checks of a ~2 MB GeoJSON <= {GOAL_GEOJSON_NS:.0f} ns per number above the floor",
-                        f"{ns:.1f} ns ({fmt_us(r['pl_validate']['us'])} vs floor {fmt_us(r['floor']['us'])} us)",
-                        ns <= GOAL_GEOJSON_NS))
+                        f"{ns:.1f} ns ({fmt_us(r['pl_validate']['us'])} vs floor {fmt_us(r['floor']['us'])} us; "
+                        "median of the rounds' pairs)", ns <= GOAL_GEOJSON_NS))
         if "catalog" in big:
             r = big["catalog"]["rows"]
-            x = r["pl_validate"]["us"] / r["floor"]["us"]
+            x = big["catalog"].get("x_floor", r["pl_validate"]["us"] / r["floor"]["us"])
             out.append((f"a ~500 kB nested document <= {GOAL_CATALOG_X:.0f}x its detoast floor",
                         f"{x:.1f}x ({fmt_us(r['pl_validate']['us'])} vs {fmt_us(r['floor']['us'])} us)",
                         x <= GOAL_CATALOG_X))
@@ -382,7 +383,9 @@ def markdown(res, png_name=None):
             r = res["bigdocs_run"]
             add(f"(This section: {r['note']}, {r['date']}, commit {r['commit']}.)")
             add("")
-        add("Per document, us (best of the runs; SQL: a scan over copies of the document, divided by the copies). "
+        add("Per document, us (best of the runs; SQL: a scan over copies of the document, divided by the copies; "
+            "the floor and pipeline alternate, and the share above the floor is the median of each round's own "
+            "pair). "
             "Shapes from `bench/bigdocs.py`: a GeoJSON FeatureCollection of 100k [lon, lat] pairs under a schema of "
             "types and array lengths; an event catalog of nested objects, maps and arrays; a FHIR-like Patient "
             "against a `oneOf` of 150 resources told apart by a `resourceType` const. Python and ajv work on "
@@ -396,7 +399,7 @@ def markdown(res, png_name=None):
             cell = lambda k: fmt_us(r[k]["us"]) + ("" if r[k]["valid"] else " (invalid!)") if k in r else "-"  # noqa: E731
             add(f"| {name} | {fmt_kb(b['json_bytes'])} | {fmt_kb(b['jsonb_bytes'])} | {cell('floor')} | "
                 f"{cell('pl_validate')} | {cell('ajv')} | {cell('py_fast')} | {cell('py_jsonschema')} | "
-                f"{r['pl_validate']['us'] / r['floor']['us']:.1f}x |")
+                f"{b.get('x_floor', r['pl_validate']['us'] / r['floor']['us']):.1f}x |")
         add("")
     cp = res.get("compat")
     if cp:
