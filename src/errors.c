@@ -78,26 +78,42 @@ pl_errors_add(PlErrors *errs, const char *instance_location,
 	e->absolute = NULL;
 }
 
+/* Append JSON Pointer token tok (len bytes) to ptr, escaping '~' and '/' byte by byte. */
+static void
+append_token_escaped(StringInfo ptr, const char *tok, int len)
+{
+	for (int i = 0; i < len; i++)
+	{
+		if (tok[i] == '~')
+			appendBinaryStringInfo(ptr, "~0", 2);
+		else if (tok[i] == '/')
+			appendBinaryStringInfo(ptr, "~1", 2);
+		else
+			appendStringInfoChar(ptr, tok[i]);
+	}
+}
+
 /*
- * Append JSON Pointer token tok (len bytes) to ptr, escaping '~' and '/':
- * the runs between escapes are copied at once (error paths append a token
- * per level of every document they walk).
+ * Append JSON Pointer token tok (len bytes) to ptr, escaping '~' and '/'.
+ * A token without either (almost every one) is copied at once: error paths
+ * append a token per level of every document they walk.  (An empty one goes
+ * the slow way: tok may be NULL then, which memchr and memcpy must not see.)
  */
 void
 pl_pointer_append_token(StringInfo ptr, const char *tok, int len)
 {
-	int			run = 0;
-
-	enlargeStringInfo(ptr, len + 1);
-	ptr->data[ptr->len++] = '/';
-	for (int i = 0; i < len; i++)
-		if (unlikely(tok[i] == '~' || tok[i] == '/'))
-		{
-			appendBinaryStringInfo(ptr, tok + run, i - run);
-			appendBinaryStringInfo(ptr, tok[i] == '~' ? "~0" : "~1", 2);
-			run = i + 1;
-		}
-	appendBinaryStringInfo(ptr, tok + run, len - run);
+	if (len == 0 || unlikely(memchr(tok, '~', len) != NULL || memchr(tok, '/', len) != NULL))
+	{
+		appendStringInfoChar(ptr, '/');
+		append_token_escaped(ptr, tok, len);
+		return;
+	}
+	if (unlikely(ptr->len + len + 2 > ptr->maxlen))
+		enlargeStringInfo(ptr, len + 1);
+	ptr->data[ptr->len] = '/';
+	memcpy(ptr->data + ptr->len + 1, tok, len);
+	ptr->len += len + 1;
+	ptr->data[ptr->len] = '\0';
 }
 
 /* May byte c stand unescaped in a URI fragment (RFC 3986: pchar, "/", "?")? */

@@ -339,6 +339,23 @@ row_values(const PlRejectRow *r, Oid seqid, Datum *values, bool *nulls)
 }
 
 /*
+ * Close rri's indexes, keeping their locks to the end of the transaction as
+ * the table's: a planned INSERT keeps them so too, and the next reject finds
+ * them held instead of taking them again.
+ */
+static void
+close_indexes(ResultRelInfo *rri)
+{
+	for (int i = 0; i < rri->ri_NumIndices; i++)
+	{
+#if PG_VERSION_NUM >= 170000
+		index_insert_cleanup(rri->ri_IndexRelationDescs[i], rri->ri_IndexRelationInfo[i]);
+#endif
+		index_close(rri->ri_IndexRelationDescs[i], NoLock);
+	}
+}
+
+/*
  * Store and index the row as the executor's INSERT would: every index,
  * unique ones checked now (a deferred check would need a trigger, which
  * sends the row through SQL instead).
@@ -360,7 +377,7 @@ insert_direct(Relation rel, const PlRejectRow *r, Oid seqid)
 	table_tuple_insert(rel, slot, GetCurrentCommandId(true), 0, NULL);
 	if (pl_insert_index_tuples(rri, slot, estate) != NIL)
 		elog(ERROR, "pipeline.rejects has a deferred index check");
-	ExecCloseIndices(rri);		/* with each index's insert cleanup (BRIN's pins, 17+) */
+	close_indexes(rri);
 	ExecDropSingleTupleTableSlot(slot);
 	MemoryContextSwitchTo(old);
 	FreeExecutorState(estate);

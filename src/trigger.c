@@ -1030,9 +1030,10 @@ quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErro
 	PlRejectRow r;
 	JsonbValue	root;
 
-	/* the original row: deform the tuple again, before any step */
-	heap_deform_tuple(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
-					  plan->tupdesc, plan->values, plan->nulls);
+	/* the original row: row mode's steps wrote into the values (column mode's failed before any write) */
+	if (plan->record_col < 0)
+		heap_deform_tuple(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
+						  plan->tupdesc, plan->values, plan->nulls);
 	r.pipeline = spec->name;
 	r.version = spec->version;
 	r.relation = RelationGetRelid(rel);
