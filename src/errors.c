@@ -51,6 +51,13 @@ pl_vformat(const char *fmt, va_list args)
 	}
 }
 
+/* A copy of message s as "%s" formats it (an error without a message is "(null)"). */
+static inline char *
+message_copy(const char *s)
+{
+	return pstrdup(s ? s : "(null)");
+}
+
 /* Append a violation; the locations are copied. */
 void
 pl_errors_add(PlErrors *errs, const char *instance_location,
@@ -69,7 +76,7 @@ pl_errors_add(PlErrors *errs, const char *instance_location,
 	}
 	va_start(args, fmt);
 	/* most callers pass a finished message: copy it without formatting */
-	message = strcmp(fmt, "%s") == 0 ? pstrdup(va_arg(args, const char *)) : pl_vformat(fmt, args);
+	message = strcmp(fmt, "%s") == 0 ? message_copy(va_arg(args, const char *)) : pl_vformat(fmt, args);
 	va_end(args);
 	e = &errs->items[errs->count++];
 	e->instance_location = pstrdup(instance_location);
