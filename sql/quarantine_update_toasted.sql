@@ -15,3 +15,4 @@ SELECT operation, record = (SELECT doc FROM qut) AS whole, other_columns, errors
   FROM pipeline.rejects;
 DROP TABLE qut;
 TRUNCATE pipeline.rejects RESTART IDENTITY;
+SELECT pipeline.drop('qut_docs');
