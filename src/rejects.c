@@ -21,8 +21,9 @@
  * statement, prepared once, as before.
  *
  * Nothing but that verdict is kept across rows: each row opens the table,
- * its indexes and an executor state of its own and closes them, so nested
- * quarantines, errors and subtransactions leave nothing behind.  The
+ * its indexes and an executor state of its own and closes them (their locks
+ * stay to the end of the transaction, as a planned INSERT keeps them), so
+ * nested quarantines, errors and subtransactions leave nothing behind.  The
  * relation's lock is taken before the verdict is read, so invalidations the
  * lock brings in are seen first.
  *
