@@ -18,6 +18,7 @@
 #include "utils/jsonb.h"
 
 #include "pipeline.h"
+#include "transform.h"
 
 /* Start an empty list. */
 void
@@ -50,6 +51,13 @@ pl_vformat(const char *fmt, va_list args)
 	}
 }
 
+/* A copy of message s as "%s" formats it (an error without a message is "(null)"). */
+static inline char *
+message_copy(const char *s)
+{
+	return pstrdup(s ? s : "(null)");
+}
+
 /* Append a violation; the locations are copied. */
 void
 pl_errors_add(PlErrors *errs, const char *instance_location,
@@ -67,7 +75,8 @@ pl_errors_add(PlErrors *errs, const char *instance_location,
 			palloc(sizeof(PlError) * errs->capacity);
 	}
 	va_start(args, fmt);
-	message = pl_vformat(fmt, args);
+	/* most callers pass a finished message: copy it without formatting */
+	message = strcmp(fmt, "%s") == 0 ? message_copy(va_arg(args, const char *)) : pl_vformat(fmt, args);
 	va_end(args);
 	e = &errs->items[errs->count++];
 	e->instance_location = pstrdup(instance_location);
@@ -76,11 +85,10 @@ pl_errors_add(PlErrors *errs, const char *instance_location,
 	e->absolute = NULL;
 }
 
-/* Append JSON Pointer token tok (len bytes) to ptr, escaping '~' and '/'. */
-void
-pl_pointer_append_token(StringInfo ptr, const char *tok, int len)
+/* Append JSON Pointer token tok (len bytes) to ptr, escaping '~' and '/' byte by byte. */
+static void
+append_token_escaped(StringInfo ptr, const char *tok, int len)
 {
-	appendStringInfoChar(ptr, '/');
 	for (int i = 0; i < len; i++)
 	{
 		if (tok[i] == '~')
@@ -90,6 +98,29 @@ pl_pointer_append_token(StringInfo ptr, const char *tok, int len)
 		else
 			appendStringInfoChar(ptr, tok[i]);
 	}
+}
+
+/*
+ * Append JSON Pointer token tok (len bytes) to ptr, escaping '~' and '/'.
+ * A token without either (almost every one) is copied at once: error paths
+ * append a token per level of every document they walk.  (An empty one goes
+ * the slow way: tok may be NULL then, which memchr and memcpy must not see.)
+ */
+void
+pl_pointer_append_token(StringInfo ptr, const char *tok, int len)
+{
+	if (len == 0 || unlikely(memchr(tok, '~', len) != NULL || memchr(tok, '/', len) != NULL))
+	{
+		appendStringInfoChar(ptr, '/');
+		append_token_escaped(ptr, tok, len);
+		return;
+	}
+	if (unlikely(ptr->len + len + 2 > ptr->maxlen))
+		enlargeStringInfo(ptr, len + 1);
+	ptr->data[ptr->len] = '/';
+	memcpy(ptr->data + ptr->len + 1, tok, len);
+	ptr->len += len + 1;
+	ptr->data[ptr->len] = '\0';
 }
 
 /* May byte c stand unescaped in a URI fragment (RFC 3986: pchar, "/", "?")? */
@@ -115,39 +146,47 @@ pl_append_fragment(StringInfo buf, const char *ptr, int len)
 	}
 }
 
-/* Push a string key or value onto a jsonb under construction. */
-static void
-push_string(JsonbParseState **st, JsonbIteratorToken tok, const char *s)
+/* Pair i of an error object: key and string value. */
+static inline void
+error_pair(JsonbPair *p, int i, const char *key, int keylen, const char *val)
 {
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.val = (char *) s;
-	v.val.string.len = strlen(s);
-	pushJsonbValue(st, tok, &v);
+	p[i].key.type = jbvString;
+	p[i].key.val.string.val = (char *) key;
+	p[i].key.val.string.len = keylen;
+	p[i].value.type = jbvString;
+	p[i].value.val.string.val = (char *) val;
+	p[i].value.val.string.len = strlen(val);
+	p[i].order = i;
 }
 
-/* The errors as a jsonb array of {instanceLocation, keywordLocation, error}. */
+/*
+ * The errors as a jsonb array of {instanceLocation, keywordLocation, error}:
+ * a tree with each object's keys already in jsonb order (shorter first),
+ * encoded at once.
+ */
 Jsonb *
 pl_errors_to_jsonb(const PlErrors *errs)
 {
-	JsonbParseState *st = NULL;
-	JsonbValue *res;
+	JsonbValue	arr;
+	JsonbValue *elems = palloc(sizeof(JsonbValue) * Max(errs->count, 1));
+	JsonbPair  *pairs = palloc(sizeof(JsonbPair) * 3 * Max(errs->count, 1));
 
-	pushJsonbValue(&st, WJB_BEGIN_ARRAY, NULL);
 	for (int i = 0; i < errs->count; i++)
 	{
-		pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-		push_string(&st, WJB_KEY, "instanceLocation");
-		push_string(&st, WJB_VALUE, errs->items[i].instance_location);
-		push_string(&st, WJB_KEY, "keywordLocation");
-		push_string(&st, WJB_VALUE, errs->items[i].keyword_location);
-		push_string(&st, WJB_KEY, "error");
-		push_string(&st, WJB_VALUE, errs->items[i].message);
-		pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+		JsonbPair  *p = &pairs[3 * i];
+
+		error_pair(p, 0, "error", 5, errs->items[i].message);
+		error_pair(p, 1, "keywordLocation", 15, errs->items[i].keyword_location);
+		error_pair(p, 2, "instanceLocation", 16, errs->items[i].instance_location);
+		elems[i].type = jbvObject;
+		elems[i].val.object.nPairs = 3;
+		elems[i].val.object.pairs = p;
 	}
-	res = pushJsonbValue(&st, WJB_END_ARRAY, NULL);
-	return JsonbValueToJsonb(res);
+	arr.type = jbvArray;
+	arr.val.array.nElems = errs->count;
+	arr.val.array.elems = elems;
+	arr.val.array.rawScalar = false;
+	return pl_doc_encode(&arr);
 }
 
 /* The errors as DETAIL text: one "location: message" line each. */

@@ -21,8 +21,9 @@
  * statement, prepared once, as before.
  *
  * Nothing but that verdict is kept across rows: each row opens the table,
- * its indexes and an executor state of its own and closes them, so nested
- * quarantines, errors and subtransactions leave nothing behind.  The
+ * its indexes and an executor state of its own and closes them (their locks
+ * stay to the end of the transaction, as a planned INSERT keeps them), so
+ * nested quarantines, errors and subtransactions leave nothing behind.  The
  * relation's lock is taken before the verdict is read, so invalidations the
  * lock brings in are seen first.
  *
@@ -339,6 +340,23 @@ row_values(const PlRejectRow *r, Oid seqid, Datum *values, bool *nulls)
 }
 
 /*
+ * Close rri's indexes, keeping their locks to the end of the transaction as
+ * the table's: a planned INSERT keeps them so too, and the next reject finds
+ * them held instead of taking them again.
+ */
+static void
+close_indexes(ResultRelInfo *rri)
+{
+	for (int i = 0; i < rri->ri_NumIndices; i++)
+	{
+#if PG_VERSION_NUM >= 170000
+		index_insert_cleanup(rri->ri_IndexRelationDescs[i], rri->ri_IndexRelationInfo[i]);
+#endif
+		index_close(rri->ri_IndexRelationDescs[i], NoLock);
+	}
+}
+
+/*
  * Store and index the row as the executor's INSERT would: every index,
  * unique ones checked now (a deferred check would need a trigger, which
  * sends the row through SQL instead).
@@ -360,7 +378,7 @@ insert_direct(Relation rel, const PlRejectRow *r, Oid seqid)
 	table_tuple_insert(rel, slot, GetCurrentCommandId(true), 0, NULL);
 	if (pl_insert_index_tuples(rri, slot, estate) != NIL)
 		elog(ERROR, "pipeline.rejects has a deferred index check");
-	ExecCloseIndices(rri);		/* with each index's insert cleanup (BRIN's pins, 17+) */
+	close_indexes(rri);
 	ExecDropSingleTupleTableSlot(slot);
 	MemoryContextSwitchTo(old);
 	FreeExecutorState(estate);

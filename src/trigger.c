@@ -93,6 +93,8 @@ typedef struct PlRow
 	bool	   *fresh;			/* UPDATE, per column: changed by the statement or a step */
 	Datum	   *old;			/* UPDATE: the stored row, per attribute */
 	bool	   *oldnulls;
+	Jsonb	   *doc;			/* column mode: the record column's document,
+								 * detoasted once for judging and quarantine */
 	ExprState **gen;			/* per generated column: its expression */
 	ExprContext *econtext;
 	TupleTableSlot *slot;		/* the row, for the generated columns' expressions */
@@ -951,7 +953,7 @@ static bool
 judge_document(const PlTrigPlan *plan, PlSpec *spec, PlRow *row, PlStepMode mode, PlErrors *errs,
 			   Jsonb **record, Jsonb **newdoc)
 {
-	Jsonb	   *jb = column_record(plan);
+	Jsonb	   *jb = row->doc = column_record(plan);
 	PlDoc		doc;
 	bool		ok = true;
 
@@ -1030,9 +1032,10 @@ quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErro
 	PlRejectRow r;
 	JsonbValue	root;
 
-	/* the original row: deform the tuple again, before any step */
-	heap_deform_tuple(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
-					  plan->tupdesc, plan->values, plan->nulls);
+	/* the original row: row mode's steps wrote into the values (column mode's failed before any write) */
+	if (plan->record_col < 0)
+		heap_deform_tuple(TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple,
+						  plan->tupdesc, plan->values, plan->nulls);
 	r.pipeline = spec->name;
 	r.version = spec->version;
 	r.relation = RelationGetRelid(rel);
@@ -1042,7 +1045,7 @@ quarantine(PlTrigPlan *plan, PlSpec *spec, Relation rel, TriggerData *td, PlErro
 	r.other_columns = NULL;
 	if (plan->record_col >= 0)
 	{
-		r.record = column_record(plan);
+		r.record = plan->cur->doc;	/* judge_document's: not detoasted again */
 		r.record_column = plan->cols[plan->record_col].name;
 		row_record(plan, plan->record_col, &root);
 		r.other_columns = pl_doc_encode(&root);
