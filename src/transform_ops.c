@@ -437,7 +437,8 @@ op_case(JsonbValue *v, bool upper, int start, PlScratch *sc, char **err)
 	out = pl_scratch_alloc(sc, (Size) len * 3 + 1);
 	memcpy(out, s, start);
 	outlen = start + case_map_into(s, len, start, upper, out + start);
-	if (outlen == len && memcmp(out, s, len) == 0)
+	/* an ASCII byte at start is a letter of the other case: it changed */
+	if ((unsigned char) s[start] >= 0x80 && outlen == len && memcmp(out, s, len) == 0)
 	{
 		pl_scratch_unget(sc, out, (Size) len * 3 + 1);
 		return false;
@@ -1109,7 +1110,7 @@ map_find(const PlStep *s, const char *key, int len)
 	{
 		const PlMapEntry *e = &s->u.map.entries[k - 1];
 
-		if (e->keylen == len && memcmp(e->key, key, len) == 0)
+		if (e->keylen == len && pl_bytes_equal(e->key, key, len))
 			return e;
 		h = (h + 1) & s->u.map.hashmask;
 	}
