@@ -881,7 +881,7 @@ bool_word(const JsonbValue *v, bool *b)
 		low[i] = ascii_case((unsigned char) s[i], false);
 	for (int i = 0; i < (int) lengthof(bool_words); i++)
 		if (bool_words[i].len == len && bool_words[i].word[0] == low[0] &&
-			memcmp(bool_words[i].word, low, len) == 0)
+			pl_bytes_equal(bool_words[i].word, low, len))
 		{
 			*b = bool_words[i].value;
 			return true;
@@ -1099,12 +1099,13 @@ op_scale(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
  * ----------------------------------------------------------------
  */
 
-/* Find key (folded already when case is ignored) by the map's hash slots. */
+/* Find key (folded already when case is ignored), of hash h, by the map's hash slots. */
 static const PlMapEntry *
-map_find(const PlStep *s, const char *key, int len)
+map_find(const PlStep *s, const char *key, int len, uint32 h)
 {
-	uint32		h = pl_map_hash(key, len) & s->u.map.hashmask;
 	int			k;
+
+	h &= s->u.map.hashmask;
 
 	while ((k = s->u.map.slots[h]) != 0)
 	{
@@ -1118,12 +1119,15 @@ map_find(const PlStep *s, const char *key, int len)
 }
 
 /*
- * Lower-case an ASCII s (len bytes) into out; false at the first non-ASCII
- * byte (the caller maps by code points then).
+ * Lower-case an ASCII s (len bytes) into out, and hash it (pl_map_hash) on
+ * the way; false at the first non-ASCII byte (the caller maps by code
+ * points then).
  */
 static inline bool
-ascii_lower_into(const char *s, int len, char *out)
+ascii_lower_into(const char *s, int len, char *out, uint32 *hash)
 {
+	uint32		h = (uint32) len;
+
 	for (int i = 0; i < len; i++)
 	{
 		unsigned char c = s[i];
@@ -1131,7 +1135,9 @@ ascii_lower_into(const char *s, int len, char *out)
 		if (c >= 0x80)
 			return false;
 		out[i] = (unsigned char) (c - 'A') < 26 ? c + ('a' - 'A') : c;
+		h = pl_map_hash_step(h, (unsigned char) out[i]);
 	}
+	*hash = h ^ (h >> 15);
 	return true;
 }
 
@@ -1170,15 +1176,20 @@ op_map(const PlStep *s, JsonbValue *v)
 		char		buf[3 * 64];
 		int			len = v->val.string.len;
 		char	   *key = len <= 64 ? buf : palloc((Size) len * 3 + 1);
+		uint32		h;
 
 		/* keys of up to 64 bytes are folded on the stack; ASCII byte by byte */
-		if (len <= 64 && ascii_lower_into(v->val.string.val, len, key))
-			e = map_find(s, key, len);
+		if (len <= 64 && ascii_lower_into(v->val.string.val, len, key, &h))
+			e = map_find(s, key, len, h);
 		else
-			e = map_find(s, key, case_map_into(v->val.string.val, len, 0, false, key));
+		{
+			len = case_map_into(v->val.string.val, len, 0, false, key);
+			e = map_find(s, key, len, pl_map_hash(key, len));
+		}
 	}
 	else
-		e = map_find(s, v->val.string.val, v->val.string.len);
+		e = map_find(s, v->val.string.val, v->val.string.len,
+					 pl_map_hash(v->val.string.val, v->val.string.len));
 	if (e)
 		to = &e->value;
 	else if (s->u.map.has_default)
