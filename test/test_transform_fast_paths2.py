@@ -84,3 +84,24 @@ def test_boolean_words(conn):
     one letter or one more or fewer is a violation."""
     ref = _define(conn, "fast2_bool", BOOL_SPEC)
     _check(conn, "fast2_bool", ref, [{"b": t} for t in BOOL_TEXTS])
+
+
+TS_FORMATS = ["iso8601", "%d/%m/%Y %H:%M:%S.%f%z", "epoch"]
+TS_SPEC = {"schema": {}, "transform": [
+    {"op": "parse_timestamp", "path": "/utc", "formats": TS_FORMATS},
+    {"op": "parse_timestamp", "path": "/ny", "formats": TS_FORMATS, "timezone": "America/New_York"},
+]}
+# fields that are the UTC instant already (no offset and no zone, Z, +00:00),
+# and ones that are not (an offset, a zone, a fraction rounding up a second)
+TS_TEXTS = ["2024-02-29", "2024-02-29T23:59", "2024-02-29 23:59:59Z", "2024-02-29T23:59:59.5+00:00",
+            "2024-02-29T23:59:59-00:00", "2024-02-29T23:59:59+01:00", "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999Z", "2024-12-31T23:59:59.9999996Z", "2024-12-31T23:59:59.9999994",
+            "2024-06-01T12:00:00,123Z", "31/12/2024 23:59:59.9999996+0000", "01/01/2024 00:00:00.5-0130",
+            "1700000000", "1700000000.25", " 2024-01-01T00:00:00Z ", "2024-01-01T00:00:00Z"]
+
+
+def test_timestamp_fields_kept_as_utc(conn):
+    """A time read with no zone to apply is written from its own fields, one that needs a zone,
+    an offset or a carried second from the instant; both as the reference writes them."""
+    ref = _define(conn, "fast2_ts", TS_SPEC)
+    _check(conn, "fast2_ts", ref, [{"utc": t, "ny": t} for t in TS_TEXTS] + [{"utc": 1700000000.5, "ny": 0}])
