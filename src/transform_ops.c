@@ -423,17 +423,20 @@ first_to_map(const char *s, int len, bool upper)
 }
 
 /*
- * lower, upper from byte start on (the first one that may change, found by
- * the caller): the unchanged ASCII prefix is copied, the rest mapped.
+ * lower, upper: from the first byte that may change on (none: nothing to
+ * do), the unchanged ASCII prefix is copied, the rest mapped.
  */
 static pg_noinline bool
-op_case(JsonbValue *v, bool upper, int start, PlScratch *sc, char **err)
+op_case(JsonbValue *v, bool upper, PlScratch *sc, char **err)
 {
 	const char *s = v->val.string.val;
 	int			len = v->val.string.len;
+	int			start = first_to_map(s, len, upper);
 	char	   *out;
 	int			outlen;
 
+	if (start == len)
+		return false;
 	out = pl_scratch_alloc(sc, (Size) len * 3 + 1);
 	memcpy(out, s, start);
 	outlen = start + case_map_into(s, len, start, upper, out + start);
@@ -1202,6 +1205,14 @@ op_map(const PlStep *s, JsonbValue *v)
 	return true;
 }
 
+/* Can't happen: s reached pl_step_value.  Out of line, so the dispatcher needs no frame. */
+static pg_noinline pg_attribute_noreturn() void
+not_a_value_op(const PlStep *s)
+{
+	elog(ERROR, "op %d is not a value op", (int) s->op);
+	pg_unreachable();
+}
+
 /*
  * Apply value op s (not trim, inline in transform.h, nor parse_timestamp,
  * see transform_time.c) to *v.
@@ -1220,16 +1231,7 @@ pl_step_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 			return str && op_collapse(v);
 		case PL_OP_LOWER:
 		case PL_OP_UPPER:
-			{
-				bool		upper = s->op == PL_OP_UPPER;
-				int			start;
-
-				/* a string already in that case is seen here, without a call */
-				if (!str || (start = first_to_map(v->val.string.val, v->val.string.len, upper)) ==
-					v->val.string.len)
-					return false;
-				return op_case(v, upper, start, sc, err);
-			}
+			return str && op_case(v, s->op == PL_OP_UPPER, sc, err);
 		case PL_OP_NULLIF_EMPTY:
 			if (!str || v->val.string.len > 0)
 				return false;
@@ -1258,7 +1260,7 @@ pl_step_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 		case PL_OP_MASK:
 			return str && op_mask(s, v, err);
 		default:
-			elog(ERROR, "op %d is not a value op", (int) s->op);
+			not_a_value_op(s);
 	}
 	return false;
 }
