@@ -825,6 +825,7 @@ parse_number_text(const JsonbValue *v, bool integer, PlScratch *sc, char **err)
 	int64		units;
 	int			ds;
 	int			sig_int;
+	Numeric		n;
 
 	pl_trim_bytes((const char **) &t.val.string.val, &t.val.string.len);
 	if (!split_number(t.val.string.val, t.val.string.val + t.val.string.len, &nt))
@@ -850,9 +851,10 @@ parse_number_text(const JsonbValue *v, bool integer, PlScratch *sc, char **err)
 		*err = psprintf("number %s out of range", quoted(v));
 		return NULL;
 	}
-	return num_tidy(DatumGetNumeric(DirectFunctionCall3(numeric_in,
-														CStringGetDatum(pnstrdup(t.val.string.val, t.val.string.len)),
-														ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))), sc);
+	n = num_tidy(DatumGetNumeric(DirectFunctionCall3(numeric_in,
+													 CStringGetDatum(pnstrdup(t.val.string.val, t.val.string.len)),
+													 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))), sc);
+	return integer && !pl_numeric_is_integral(n) ? NULL : n;
 }
 
 /* The words coerce reads as booleans, with their values. */
@@ -932,7 +934,8 @@ coerce_number(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 		return set_number(v, scaled_numeric(sc, v->val.boolean ? 1 : 0, 0));
 	if (v->type == jbvNumeric)
 	{
-		if (!integer)
+		/* a number without decimals is an integer already */
+		if (!integer || pl_numeric_dscale(v->val.numeric) == 0)
 			return false;
 		if (!pl_numeric_is_integral(v->val.numeric))
 		{
@@ -942,8 +945,6 @@ coerce_number(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 		return set_number(v, num_tidy(v->val.numeric, sc));
 	}
 	n = parse_number_text(v, integer, sc, err);
-	if (n != NULL && integer && !pl_numeric_is_integral(n))
-		n = NULL;
 	if (n == NULL && *err == NULL)
 		*err = psprintf("cannot coerce %s to integer", quoted(v));
 	return n != NULL && set_number(v, n);
@@ -1158,7 +1159,7 @@ same_scalar(const JsonbValue *a, const JsonbValue *b)
 			return a->val.boolean == b->val.boolean;
 		case jbvString:
 			return a->val.string.len == b->val.string.len &&
-				memcmp(a->val.string.val, b->val.string.val, a->val.string.len) == 0;
+				pl_bytes_equal(a->val.string.val, b->val.string.val, a->val.string.len);
 		case jbvNumeric:
 			return VARSIZE(a->val.numeric) == VARSIZE(b->val.numeric) &&
 				memcmp(a->val.numeric, b->val.numeric, VARSIZE(a->val.numeric)) == 0;

@@ -105,3 +105,21 @@ def test_timestamp_fields_kept_as_utc(conn):
     an offset or a carried second from the instant; both as the reference writes them."""
     ref = _define(conn, "fast2_ts", TS_SPEC)
     _check(conn, "fast2_ts", ref, [{"utc": t, "ny": t} for t in TS_TEXTS] + [{"utc": 1700000000.5, "ny": 0}])
+
+
+INT_SPEC = {"schema": {}, "transform": [{"op": "coerce", "path": "/i", "to": "integer"}]}
+# numbers without decimals are integers as they are; with decimals they are
+# tidied or refused; texts past an int64 go through numeric_in and are
+# refused unless integral
+INT_DOCS = ['{"i": 14}', '{"i": -0}', '{"i": 1e2}', '{"i": 11.0}', '{"i": 11.00}', '{"i": 11.5}',
+            '{"i": 123456789012345678901234567890}', '{"i": 123456789012345678901234567890.0}',
+            '{"i": "12345678901234567890.5"}', '{"i": "123456789012345678900.000"}',
+            '{"i": "1234567890123456789012e-2"}', '{"i": "1234567890123456789000e-3"}', '{"i": " 14.0 "}',
+            '{"i": "14.5"}', '{"i": "-7"}', '{"i": "1e9"}']
+
+
+def test_integer_coerce_paths(conn):
+    """coerce to integer keeps a number without decimals, tidies an integral one, and refuses a
+    fraction, on both the int64 and the numeric_in paths of a text."""
+    ref = _define(conn, "fast2_int", INT_SPEC)
+    _check(conn, "fast2_int", ref, INT_DOCS)
