@@ -85,6 +85,13 @@ typedef struct PlMapEntry
 	JsonbValue	value;
 } PlMapEntry;
 
+/* One byte more of a map key's hash (a caller folding a key hashes it on the way). */
+static inline uint32
+pl_map_hash_step(uint32 h, unsigned char c)
+{
+	return h * 31 + c;
+}
+
 /* Hash of a map key (as stored: folded when case is ignored) for its slots. */
 static inline uint32
 pl_map_hash(const char *key, int len)
@@ -92,7 +99,7 @@ pl_map_hash(const char *key, int len)
 	uint32		h = (uint32) len;
 
 	for (int i = 0; i < len; i++)
-		h = h * 31 + (unsigned char) key[i];
+		h = pl_map_hash_step(h, (unsigned char) key[i]);
 	return h ^ (h >> 15);
 }
 

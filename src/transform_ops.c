@@ -423,21 +423,25 @@ first_to_map(const char *s, int len, bool upper)
 }
 
 /*
- * lower, upper from byte start on (the first one that may change, found by
- * the caller): the unchanged ASCII prefix is copied, the rest mapped.
+ * lower, upper: from the first byte that may change on (none: nothing to
+ * do), the unchanged ASCII prefix is copied, the rest mapped.
  */
 static pg_noinline bool
-op_case(JsonbValue *v, bool upper, int start, PlScratch *sc, char **err)
+op_case(JsonbValue *v, bool upper, PlScratch *sc, char **err)
 {
 	const char *s = v->val.string.val;
 	int			len = v->val.string.len;
+	int			start = first_to_map(s, len, upper);
 	char	   *out;
 	int			outlen;
 
+	if (start == len)
+		return false;
 	out = pl_scratch_alloc(sc, (Size) len * 3 + 1);
 	memcpy(out, s, start);
 	outlen = start + case_map_into(s, len, start, upper, out + start);
-	if (outlen == len && memcmp(out, s, len) == 0)
+	/* an ASCII byte at start is a letter of the other case: it changed */
+	if ((unsigned char) s[start] >= 0x80 && outlen == len && memcmp(out, s, len) == 0)
 	{
 		pl_scratch_unget(sc, out, (Size) len * 3 + 1);
 		return false;
@@ -821,6 +825,7 @@ parse_number_text(const JsonbValue *v, bool integer, PlScratch *sc, char **err)
 	int64		units;
 	int			ds;
 	int			sig_int;
+	Numeric		n;
 
 	pl_trim_bytes((const char **) &t.val.string.val, &t.val.string.len);
 	if (!split_number(t.val.string.val, t.val.string.val + t.val.string.len, &nt))
@@ -846,9 +851,10 @@ parse_number_text(const JsonbValue *v, bool integer, PlScratch *sc, char **err)
 		*err = psprintf("number %s out of range", quoted(v));
 		return NULL;
 	}
-	return num_tidy(DatumGetNumeric(DirectFunctionCall3(numeric_in,
-														CStringGetDatum(pnstrdup(t.val.string.val, t.val.string.len)),
-														ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))), sc);
+	n = num_tidy(DatumGetNumeric(DirectFunctionCall3(numeric_in,
+													 CStringGetDatum(pnstrdup(t.val.string.val, t.val.string.len)),
+													 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))), sc);
+	return integer && !pl_numeric_is_integral(n) ? NULL : n;
 }
 
 /* The words coerce reads as booleans, with their values. */
@@ -880,7 +886,7 @@ bool_word(const JsonbValue *v, bool *b)
 		low[i] = ascii_case((unsigned char) s[i], false);
 	for (int i = 0; i < (int) lengthof(bool_words); i++)
 		if (bool_words[i].len == len && bool_words[i].word[0] == low[0] &&
-			memcmp(bool_words[i].word, low, len) == 0)
+			pl_bytes_equal(bool_words[i].word, low, len))
 		{
 			*b = bool_words[i].value;
 			return true;
@@ -928,7 +934,8 @@ coerce_number(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 		return set_number(v, scaled_numeric(sc, v->val.boolean ? 1 : 0, 0));
 	if (v->type == jbvNumeric)
 	{
-		if (!integer)
+		/* a number without decimals is an integer already */
+		if (!integer || pl_numeric_dscale(v->val.numeric) == 0)
 			return false;
 		if (!pl_numeric_is_integral(v->val.numeric))
 		{
@@ -938,8 +945,6 @@ coerce_number(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 		return set_number(v, num_tidy(v->val.numeric, sc));
 	}
 	n = parse_number_text(v, integer, sc, err);
-	if (n != NULL && integer && !pl_numeric_is_integral(n))
-		n = NULL;
 	if (n == NULL && *err == NULL)
 		*err = psprintf("cannot coerce %s to integer", quoted(v));
 	return n != NULL && set_number(v, n);
@@ -1098,18 +1103,19 @@ op_scale(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
  * ----------------------------------------------------------------
  */
 
-/* Find key (folded already when case is ignored) by the map's hash slots. */
+/* Find key (folded already when case is ignored), of hash h, by the map's hash slots. */
 static const PlMapEntry *
-map_find(const PlStep *s, const char *key, int len)
+map_find(const PlStep *s, const char *key, int len, uint32 h)
 {
-	uint32		h = pl_map_hash(key, len) & s->u.map.hashmask;
 	int			k;
+
+	h &= s->u.map.hashmask;
 
 	while ((k = s->u.map.slots[h]) != 0)
 	{
 		const PlMapEntry *e = &s->u.map.entries[k - 1];
 
-		if (e->keylen == len && memcmp(e->key, key, len) == 0)
+		if (e->keylen == len && pl_bytes_equal(e->key, key, len))
 			return e;
 		h = (h + 1) & s->u.map.hashmask;
 	}
@@ -1117,12 +1123,15 @@ map_find(const PlStep *s, const char *key, int len)
 }
 
 /*
- * Lower-case an ASCII s (len bytes) into out; false at the first non-ASCII
- * byte (the caller maps by code points then).
+ * Lower-case an ASCII s (len bytes) into out, and hash it (pl_map_hash) on
+ * the way; false at the first non-ASCII byte (the caller maps by code
+ * points then).
  */
 static inline bool
-ascii_lower_into(const char *s, int len, char *out)
+ascii_lower_into(const char *s, int len, char *out, uint32 *hash)
 {
+	uint32		h = (uint32) len;
+
 	for (int i = 0; i < len; i++)
 	{
 		unsigned char c = s[i];
@@ -1130,7 +1139,9 @@ ascii_lower_into(const char *s, int len, char *out)
 		if (c >= 0x80)
 			return false;
 		out[i] = (unsigned char) (c - 'A') < 26 ? c + ('a' - 'A') : c;
+		h = pl_map_hash_step(h, (unsigned char) out[i]);
 	}
+	*hash = h ^ (h >> 15);
 	return true;
 }
 
@@ -1148,7 +1159,7 @@ same_scalar(const JsonbValue *a, const JsonbValue *b)
 			return a->val.boolean == b->val.boolean;
 		case jbvString:
 			return a->val.string.len == b->val.string.len &&
-				memcmp(a->val.string.val, b->val.string.val, a->val.string.len) == 0;
+				pl_bytes_equal(a->val.string.val, b->val.string.val, a->val.string.len);
 		case jbvNumeric:
 			return VARSIZE(a->val.numeric) == VARSIZE(b->val.numeric) &&
 				memcmp(a->val.numeric, b->val.numeric, VARSIZE(a->val.numeric)) == 0;
@@ -1169,15 +1180,20 @@ op_map(const PlStep *s, JsonbValue *v)
 		char		buf[3 * 64];
 		int			len = v->val.string.len;
 		char	   *key = len <= 64 ? buf : palloc((Size) len * 3 + 1);
+		uint32		h;
 
 		/* keys of up to 64 bytes are folded on the stack; ASCII byte by byte */
-		if (len <= 64 && ascii_lower_into(v->val.string.val, len, key))
-			e = map_find(s, key, len);
+		if (len <= 64 && ascii_lower_into(v->val.string.val, len, key, &h))
+			e = map_find(s, key, len, h);
 		else
-			e = map_find(s, key, case_map_into(v->val.string.val, len, 0, false, key));
+		{
+			len = case_map_into(v->val.string.val, len, 0, false, key);
+			e = map_find(s, key, len, pl_map_hash(key, len));
+		}
 	}
 	else
-		e = map_find(s, v->val.string.val, v->val.string.len);
+		e = map_find(s, v->val.string.val, v->val.string.len,
+					 pl_map_hash(v->val.string.val, v->val.string.len));
 	if (e)
 		to = &e->value;
 	else if (s->u.map.has_default)
@@ -1188,6 +1204,14 @@ op_map(const PlStep *s, JsonbValue *v)
 		return false;
 	*v = *to;
 	return true;
+}
+
+/* Can't happen: s reached pl_step_value.  Out of line, so the dispatcher needs no frame. */
+static pg_noinline pg_attribute_noreturn() void
+not_a_value_op(const PlStep *s)
+{
+	elog(ERROR, "op %d is not a value op", (int) s->op);
+	pg_unreachable();
 }
 
 /*
@@ -1208,16 +1232,7 @@ pl_step_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 			return str && op_collapse(v);
 		case PL_OP_LOWER:
 		case PL_OP_UPPER:
-			{
-				bool		upper = s->op == PL_OP_UPPER;
-				int			start;
-
-				/* a string already in that case is seen here, without a call */
-				if (!str || (start = first_to_map(v->val.string.val, v->val.string.len, upper)) ==
-					v->val.string.len)
-					return false;
-				return op_case(v, upper, start, sc, err);
-			}
+			return str && op_case(v, s->op == PL_OP_UPPER, sc, err);
 		case PL_OP_NULLIF_EMPTY:
 			if (!str || v->val.string.len > 0)
 				return false;
@@ -1246,7 +1261,7 @@ pl_step_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 		case PL_OP_MASK:
 			return str && op_mask(s, v, err);
 		default:
-			elog(ERROR, "op %d is not a value op", (int) s->op);
+			not_a_value_op(s);
 	}
 	return false;
 }

@@ -263,40 +263,58 @@ put_digits(char *p, int v, int n)
 		memcpy(p + n, pairs + 2 * (v % 100), 2);
 }
 
-/*
- * The UTC text written for t (years 1-9999): YYYY-MM-DDTHH:MM:SS[.ffffff]Z,
- * in the record's scratch (TS_TEXT_SIZE bytes).
- */
-static char *
-ts_format(TimestampTz t, PlScratch *sc, int *len)
+/* The UTC fields of t (years 1-9999). */
+static void
+ts_fields(TimestampTz t, TsFields *f)
 {
 	int64		days = t / USECS_PER_DAY;
 	int64		us = t % USECS_PER_DAY;
-	int			y,
-				m,
-				d;
 	int64		secs;
-	char	   *buf = pl_scratch_alloc(sc, TS_TEXT_SIZE);
-	int			n = 19;
 
 	if (us < 0)
 	{
 		days--;
 		us += USECS_PER_DAY;
 	}
-	j2date((int) (days + POSTGRES_EPOCH_JDATE), &y, &m, &d);
+	j2date((int) (days + POSTGRES_EPOCH_JDATE), &f->year, &f->month, &f->day);
 	secs = us / USECS_PER_SEC;
+	f->hour = (int) (secs / 3600);
+	f->minute = (int) (secs / 60 % 60);
+	f->second = (int) (secs % 60);
+	f->usec = us % USECS_PER_SEC;
+}
+
+/*
+ * Are fields f, read in tz (NULL: UTC) and checked by fields_to_utc, already
+ * the UTC fields of their instant (no zone or offset to apply, no carry)?
+ */
+static inline bool
+fields_are_utc(const TsFields *f, pg_tz *tz)
+{
+	return (f->has_offset ? f->offset_usec == 0 : tz == NULL) && f->usec < USECS_PER_SEC;
+}
+
+/*
+ * The UTC text written for UTC fields f: YYYY-MM-DDTHH:MM:SS[.ffffff]Z, in
+ * the record's scratch (TS_TEXT_SIZE bytes).
+ */
+static char *
+ts_format(const TsFields *f, PlScratch *sc, int *len)
+{
+	char	   *buf = pl_scratch_alloc(sc, TS_TEXT_SIZE);
+	int			n = 19;
+
 	memcpy(buf, "0000-00-00T00:00:00", 19);
-	put_digits(buf, y, 4);
-	put_digits(buf + 5, m, 2);
-	put_digits(buf + 8, d, 2);
-	put_digits(buf + 11, (int) (secs / 3600), 2);
-	put_digits(buf + 14, (int) (secs / 60 % 60), 2);
-	put_digits(buf + 17, (int) (secs % 60), 2);
-	if (us % USECS_PER_SEC != 0)
+	put_digits(buf, f->year, 4);
+	put_digits(buf + 5, f->month, 2);
+	put_digits(buf + 8, f->day, 2);
+	put_digits(buf + 11, f->hour, 2);
+	put_digits(buf + 14, f->minute, 2);
+	put_digits(buf + 17, f->second, 2);
+	if (f->usec != 0)
 	{
 		buf[n++] = '.';
-		put_digits(buf + n, (int) (us % USECS_PER_SEC), 6);
+		put_digits(buf + n, (int) f->usec, 6);
 		n += 6;
 		while (buf[n - 1] == '0')
 			n--;
@@ -979,30 +997,37 @@ parse_strptime(const PlTsFormat *f, const char *s, int len, TsFields *out)
  * ----------------------------------------------------------------
  */
 
-/* Try the formats of s on text str (trimmed); false if none reads it. */
-static bool
-parse_text(const PlStep *s, const char *str, int len, TimestampTz *out)
+/* Read str (trimmed) by format f of s: *t, and the fields as read unless epoch; false if f does not. */
+static inline bool
+read_format(const PlStep *s, const PlTsFormat *f, const char *str, int len, TsFields *fields,
+			TimestampTz *t)
 {
+	if (f->kind == TS_EPOCH)
+		return parse_epoch_text(str, len, t);
+	if (f->kind == TS_ISO)
+		return parse_iso(str, len, fields) && fields_to_utc(fields, s->u.ts.tz, t);
+	return parse_strptime(f, str, len, fields) && fields_to_utc(fields, s->u.ts.tz, t);
+}
+
+/*
+ * Try the formats of s on text str (trimmed): *utc gets the UTC fields of
+ * the instant read, straight from the text where they are those already.
+ * False if no format reads it.
+ */
+static bool
+parse_text(const PlStep *s, const char *str, int len, TsFields *utc)
+{
+	TimestampTz t;
+
 	for (int i = 0; i < s->u.ts.nformats; i++)
 	{
 		const PlTsFormat *f = &s->u.ts.formats[i];
-		TsFields	fields;
 
-		switch (f->kind)
-		{
-			case TS_ISO:
-				if (parse_iso(str, len, &fields) && fields_to_utc(&fields, s->u.ts.tz, out))
-					return true;
-				break;
-			case TS_EPOCH:
-				if (parse_epoch_text(str, len, out))
-					return true;
-				break;
-			default:
-				if (parse_strptime(f, str, len, &fields) && fields_to_utc(&fields, s->u.ts.tz, out))
-					return true;
-				break;
-		}
+		if (!read_format(s, f, str, len, utc, &t))
+			continue;
+		if (f->kind == TS_EPOCH || !fields_are_utc(utc, s->u.ts.tz))
+			ts_fields(t, utc);
+		return true;
 	}
 	return false;
 }
@@ -1032,6 +1057,7 @@ bool
 pl_ts_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 {
 	TimestampTz t;
+	TsFields	utc;
 	char	   *text;
 	int			len;
 
@@ -1042,6 +1068,7 @@ pl_ts_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 			*err = psprintf("epoch seconds %s out of range", pl_number_text(v->val.numeric));
 			return false;
 		}
+		ts_fields(t, &utc);
 	}
 	else if (v->type == jbvString)
 	{
@@ -1057,7 +1084,7 @@ pl_ts_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 			v->val.string.len = slen;
 			return true;
 		}
-		if (!parse_text(s, str, slen, &t))
+		if (!parse_text(s, str, slen, &utc))
 		{
 			StringInfoData buf;
 
@@ -1069,7 +1096,7 @@ pl_ts_value(const PlStep *s, JsonbValue *v, PlScratch *sc, char **err)
 	}
 	else
 		return false;
-	text = ts_format(t, sc, &len);
+	text = ts_format(&utc, sc, &len);
 	if (v->type == jbvString && v->val.string.len == len &&
 		memcmp(v->val.string.val, text, len) == 0)
 	{
