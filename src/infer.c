@@ -314,8 +314,18 @@ push_string_rules(JsonbParseState **st, const InferField *f, const InferOptions 
 	pushJsonbValue(st, WJB_END_ARRAY, NULL);
 }
 
-/* Paths the profile may have cut short (it keeps 255 bytes): not described. */
-#define INFER_MAX_PATH 255
+/*
+ * Was path cut short by the profile?  It keeps 255 bytes and ends a cut path
+ * with "~" (which ends no JSON Pointer); older profiles cut at 255 bytes.
+ * Such paths are not described.
+ */
+static inline bool
+path_was_cut(const char *path)
+{
+	size_t		len = strlen(path);
+
+	return len >= 255 || (len > 0 && path[len - 1] == '~');
+}
 
 static JsonbValue *push_schema(JsonbParseState **st, InferField *fields, int n, int i,
 							   const InferOptions *opts, bool root);
@@ -330,14 +340,14 @@ is_items(const InferField *f, const InferField *c, int plen)
 /*
  * The member name (unescaped, *len bytes) of c if it is a child of f (plen
  * bytes of path) that makes a property; NULL for a deeper field or one
- * whose path was cut at INFER_MAX_PATH.
+ * whose path the profile cut.
  */
 static char *
 member_name(const InferField *f, const InferField *c, int plen, int *len)
 {
 	const char *tok = c->path + plen + 1;
 
-	if (!is_child(c, f->path, plen) || strlen(c->path) >= INFER_MAX_PATH)
+	if (!is_child(c, f->path, plen) || path_was_cut(c->path))
 		return NULL;
 	return unescape_token(tok, strlen(tok), len);
 }
@@ -393,7 +403,7 @@ push_items(JsonbParseState **st, InferField *fields, int n, int i, const InferOp
 
 	for (int j = i + 1; j < n && is_below(&fields[j], f->path, plen); j++)
 		if (is_items(f, &fields[j], plen) && is_child(&fields[j], f->path, plen) &&
-			strlen(fields[j].path) < INFER_MAX_PATH)
+			!path_was_cut(fields[j].path))
 		{
 			push_key(st, "items", 5);
 			push_schema(st, fields, n, j, opts, false);
