@@ -81,7 +81,8 @@ typedef struct ReplayTarget
 	Oid			owner;
 	char	   *relname;		/* schema-qualified, quoted */
 	int			natts;
-	char	  **names;			/* per attribute: its name, or NULL if not insertable */
+	char	  **names;			/* per attribute: its name, or NULL if dropped */
+	bool	   *insertable;		/* per attribute: not dropped, not generated */
 	char	   *colset;			/* the column list insert was prepared for */
 	SPIPlanPtr	insert;
 	int64		nskipped;
@@ -258,12 +259,15 @@ target_open(ReplayTarget *t, Oid relid, const char *name)
 	desc = RelationGetDescr(rel);
 	t->natts = desc->natts;
 	t->names = palloc0(sizeof(char *) * Max(desc->natts, 1));
+	t->insertable = palloc0(sizeof(bool) * Max(desc->natts, 1));
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-		if (!att->attisdropped && !att->attgenerated)
-			t->names[i] = pstrdup(NameStr(att->attname));
+		if (att->attisdropped)
+			continue;
+		t->names[i] = pstrdup(NameStr(att->attname));
+		t->insertable[i] = !att->attgenerated;
 	}
 	MemoryContextSwitchTo(old);
 	relation_close(rel, NoLock);
@@ -295,12 +299,59 @@ reject_columns(const ReplayTarget *t, Jsonb *record, Jsonb *others, const char *
 	{
 		const char *n = t->names[i];
 
-		if (n == NULL)
+		if (!t->insertable[i])
 			continue;
 		if (all || (record_col ? (strcmp(n, record_col) == 0 || has_key(others, n)) : has_key(record, n)))
 			appendStringInfo(&cols, "%s%s", cols.len ? ", " : "", quote_identifier(n));
 	}
 	return cols.data;
+}
+
+/* Is key (len bytes) the name of a column of the target (generated ones too)? */
+static bool
+target_has_column(const ReplayTarget *t, const char *key, int len)
+{
+	for (int i = 0; i < t->natts; i++)
+		if (t->names[i] && strlen(t->names[i]) == (size_t) len && memcmp(t->names[i], key, len) == 0)
+			return true;
+	return false;
+}
+
+/* Raise the error of a reject with a value for column key (len bytes), which the table lacks. */
+pg_attribute_noreturn()
+static void
+missing_column(const ReplayTarget *t, const char *key, int len)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" of relation %s does not exist", pnstrdup(key, len), t->relname),
+			 errdetail("The quarantined record has a value for that column (dropped or renamed since); "
+					   "replaying it would lose the value."),
+			 errhint("Add the column back, or insert the record by hand and delete its reject.")));
+}
+
+/*
+ * Refuse a reject that has a value for a column the table no longer has:
+ * a key of the record (row mode), or the record column or a key of the
+ * other columns (column mode).  Inserting it without that column would
+ * store the row and delete the reject, and the value would be lost.
+ */
+static void
+check_reject_columns(const ReplayTarget *t, Jsonb *record, Jsonb *others, const char *record_col)
+{
+	Jsonb	   *obj = record_col ? others : record;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (record_col && !target_has_column(t, record_col, strlen(record_col)))
+		missing_column(t, record_col, strlen(record_col));
+	if (obj == NULL || !JB_ROOT_IS_OBJECT(obj))
+		return;
+	it = JsonbIteratorInit(&obj->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		if (tok == WJB_KEY && !target_has_column(t, v.val.string.val, v.val.string.len))
+			missing_column(t, v.val.string.val, v.val.string.len);
 }
 
 /*
@@ -327,17 +378,34 @@ prepare_insert(const ReplayTarget *t, const char *cols)
 	return prepare(sql.data, 3, types);
 }
 
+/* A reject's record, other columns (NULL in row mode) and record column (NULL in row mode). */
+typedef struct RejectRow
+{
+	Jsonb	   *record;
+	Jsonb	   *others;
+	char	   *record_col;
+} RejectRow;
+
+/* The reject row of the replayed statement's args (record, other_columns, record_column). */
+static RejectRow
+reject_row(Datum *args, const bool *isnull)
+{
+	RejectRow	r;
+
+	r.record = DatumGetJsonbP(args[0]);
+	r.others = isnull[1] ? NULL : DatumGetJsonbP(args[1]);
+	r.record_col = isnull[1] || isnull[2] ? NULL : TextDatumGetCString(args[2]);
+	return r;
+}
+
 /*
  * Point the target's insert at the reject's columns, preparing it if they
  * changed (the column list is built in the row's memory, kept only then).
  */
 static void
-target_insert_for(ReplayTarget *t, Datum *args, const bool *isnull)
+target_insert_for(ReplayTarget *t, const RejectRow *row)
 {
-	Jsonb	   *record = DatumGetJsonbP(args[0]);
-	Jsonb	   *others = isnull[1] ? NULL : DatumGetJsonbP(args[1]);
-	char	   *record_col = isnull[1] || isnull[2] ? NULL : TextDatumGetCString(args[2]);
-	char	   *cols = reject_columns(t, record, others, record_col);
+	char	   *cols = reject_columns(t, row->record, row->others, row->record_col);
 
 	if (t->colset != NULL && strcmp(cols, t->colset) == 0)
 		return;
@@ -426,8 +494,9 @@ unjudged(const ReplayTarget *t, const char *name)
 /* Insert one reject's row and settle its reject; raises what the insert raises. */
 static void
 replay_row(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datum id,
-		   Datum *args, const char *nulls, ReplayTally *tally)
+		   const RejectRow *row, Datum *args, const char *nulls, ReplayTally *tally)
 {
+	check_reject_columns(t, row->record, row->others, row->record_col);
 	if (insert_as_owner(t, state, args, nulls) == 1)
 	{
 		if (!state->judged)
@@ -461,6 +530,7 @@ typedef struct ReplayCall
 	const ReplayRejects *rj;
 	PlReplay   *state;
 	Datum		id;
+	const RejectRow *row;
 	Datum	   *args;
 	const char *nulls;
 	ReplayTally *tally;
@@ -471,7 +541,7 @@ replay_call(void *arg)
 {
 	ReplayCall *c = arg;
 
-	replay_row(c->t, c->rj, c->state, c->id, c->args, c->nulls, c->tally);
+	replay_row(c->t, c->rj, c->state, c->id, c->row, c->args, c->nulls, c->tally);
 }
 
 /* Is sqlerrcode the failure of one row's attempt only? */
@@ -489,9 +559,9 @@ fails_row(int sqlerrcode)
  */
 static void
 replay_one(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datum id,
-		   Datum *args, const char *nulls, ReplayTally *tally)
+		   const RejectRow *row, Datum *args, const char *nulls, ReplayTally *tally)
 {
-	ReplayCall	c = {t, rj, state, id, args, nulls, tally};
+	ReplayCall	c = {t, rj, state, id, row, args, nulls, tally};
 	ErrorData  *edata;
 
 	if (pl_subxact(replay_call, &c, fails_row, &edata))
@@ -593,6 +663,7 @@ pipeline_replay(PG_FUNCTION_ARGS)
 		Datum		v[5];
 		char		nulls[3];
 		MemoryContext old;
+		RejectRow	row;
 
 		CHECK_FOR_INTERRUPTS();
 		for (int k = 0; k < 5; k++)
@@ -612,8 +683,9 @@ pipeline_replay(PG_FUNCTION_ARGS)
 			nulls[k] = isnull[k + 2] ? 'n' : ' ';
 		MemoryContextReset(rowcxt);
 		old = MemoryContextSwitchTo(rowcxt);
-		target_insert_for(&target, &v[2], &isnull[2]);
-		replay_one(&target, &rj, &state, v[0], &v[2], nulls, &tally);
+		row = reject_row(&v[2], &isnull[2]);
+		target_insert_for(&target, &row);
+		replay_one(&target, &rj, &state, v[0], &row, &v[2], nulls, &tally);
 		MemoryContextSwitchTo(old);
 	}
 	warn_skipped(&target, name);
