@@ -25,7 +25,8 @@
  * a nested statement) is judged as it would be outside a replay.  It is
  * saved and restored around every insert, so replays can nest.
  *
- * Rejects are read FOR UPDATE SKIP LOCKED, so concurrent replays never
+ * Rejects are read FOR UPDATE SKIP LOCKED, through a cursor a batch at a
+ * time (memory does not grow with the quarantine), so concurrent replays never
  * insert one twice.  Replayers may not write pipeline.rejects themselves:
  * the statements on it run as its owner, like quarantine's insert.
  *
@@ -59,6 +60,8 @@
 #include "trigger.h"
 
 PG_FUNCTION_INFO_V1(pipeline_replay);
+
+#define REPLAY_BATCH	1000	/* rejects fetched (and locked) at a time */
 
 /* The replay whose insert is running, or NULL. */
 PlReplay   *pl_active_replay = NULL;
@@ -147,18 +150,35 @@ pl_rejects_owner(void)
 	return owner;
 }
 
+/* The user and security context to restore after a switch. */
+typedef struct SavedUser
+{
+	Oid			userid;
+	int			sec;
+} SavedUser;
+
+/*
+ * Become the owner of pipeline.rejects: replay's statements on it run as
+ * that role.  An error restores the user with the (sub)transaction.
+ */
+static SavedUser
+become_rejects_owner(void)
+{
+	SavedUser	saved;
+
+	GetUserIdAndSecContext(&saved.userid, &saved.sec);
+	SetUserIdAndSecContext(pl_rejects_owner(), saved.sec | SECURITY_LOCAL_USERID_CHANGE);
+	return saved;
+}
+
 /* Run a prepared statement on pipeline.rejects as its owner; returns the row count. */
 static uint64
 rejects_exec(SPIPlanPtr plan, Datum *args, const char *nulls)
 {
-	Oid			save_userid;
-	int			save_sec;
-	int			rc;
+	SavedUser	saved = become_rejects_owner();
+	int			rc = SPI_execute_plan(plan, args, nulls, false, 0);
 
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(pl_rejects_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	rc = SPI_execute_plan(plan, args, nulls, false, 0);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	SetUserIdAndSecContext(saved.userid, saved.sec);
 	if (rc < 0)
 		elog(ERROR, "replay statement failed: %s", SPI_result_code_string(rc));
 	return SPI_processed;
@@ -586,10 +606,16 @@ check_not_replaying(const char *name)
 					 errdetail("A row that pipeline.replay() inserts cannot replay the same pipeline.")));
 }
 
-/* Prepare the statements on pipeline.rejects; returns the locked INSERT rejects of name. */
-static SPITupleTable *
-rejects_open(ReplayRejects *rj, Datum name, uint64 *nrows)
+/*
+ * Prepare the statements on pipeline.rejects; returns a cursor over the
+ * INSERT rejects of name, which locks them as they are fetched.
+ */
+static Portal
+rejects_open(ReplayRejects *rj, Datum name)
 {
+	SavedUser	saved;
+	Portal		cursor;
+
 	Oid			nametype[1] = {TEXTOID};
 	Oid			idtype[1] = {INT8OID};
 	Oid			updtypes[5] = {INT8OID, INT4OID, JSONBOID, TEXTOID, TEXTOID};
@@ -607,9 +633,63 @@ rejects_open(ReplayRejects *rj, Datum name, uint64 *nrows)
 						 "pg_catalog.jsonb_build_object('instanceLocation', '', 'keywordLocation', '',"
 						 " 'error', $4, 'sqlstate', $5)))"
 						 " WHERE id OPERATOR(pg_catalog.=) $1", 5, updtypes);
-	rejects_exec(select, &name, NULL);
-	*nrows = SPI_processed;
-	return SPI_tuptable;
+	saved = become_rejects_owner();
+	cursor = SPI_cursor_open(NULL, select, &name, NULL, false);
+	SetUserIdAndSecContext(saved.userid, saved.sec);
+	return cursor;
+}
+
+/*
+ * The next batch of rejects from cursor (NULL when there are no more), so
+ * that a replay holds a batch in memory, not the whole quarantine.
+ */
+static SPITupleTable *
+rejects_fetch(Portal cursor)
+{
+	SavedUser	saved = become_rejects_owner();
+
+	SPI_cursor_fetch(cursor, true, REPLAY_BATCH);
+	SetUserIdAndSecContext(saved.userid, saved.sec);
+	return SPI_processed > 0 ? SPI_tuptable : NULL;
+}
+
+/*
+ * Replay reject t (id, relation, record, other_columns, record_column),
+ * switching the target when its table differs from the previous reject's;
+ * its memory is the row context of state, reset per reject.
+ */
+static void
+replay_reject(ReplayTarget *target, const ReplayRejects *rj, PlReplay *state, HeapTuple t,
+			  TupleDesc desc, ReplayTally *tally)
+{
+	bool		isnull[5];
+	Datum		v[5];
+	char		nulls[3];
+	MemoryContext old;
+	RejectRow	row;
+
+	CHECK_FOR_INTERRUPTS();
+	for (int k = 0; k < 5; k++)
+		v[k] = SPI_getbinval(t, desc, k + 1, &isnull[k]);
+	if (DatumGetObjectId(v[1]) != target->relid)
+	{
+		warn_skipped(target, state->name);
+		target_open(target, DatumGetObjectId(v[1]), state->name);
+	}
+	if (!target->usable)
+	{
+		target->nskipped++;
+		tally->skipped++;
+		return;
+	}
+	for (int k = 0; k < 3; k++)
+		nulls[k] = isnull[k + 2] ? 'n' : ' ';
+	MemoryContextReset(state->cxt);
+	old = MemoryContextSwitchTo(state->cxt);
+	row = reject_row(&v[2], &isnull[2]);
+	target_insert_for(target, &row);
+	replay_one(target, rj, state, v[0], &row, &v[2], nulls, tally);
+	MemoryContextSwitchTo(old);
 }
 
 /* The result row of replay. */
@@ -641,53 +721,28 @@ pipeline_replay(PG_FUNCTION_ARGS)
 	ReplayRejects rj;
 	ReplayTarget target = {InvalidOid};
 	PlReplay	state = {0};
+	Portal		cursor;
 	SPITupleTable *rows;
-	uint64		nrows;
 	MemoryContext rowcxt;
 
 	check_not_replaying(name);
 	rj.version = pl_cache_lookup(name, NULL)->version;	/* the pipeline must exist */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	rows = rejects_open(&rj, PG_GETARG_DATUM(0), &nrows);
+	cursor = rejects_open(&rj, PG_GETARG_DATUM(0));
 	target.cxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline replay table",
 									   ALLOCSET_SMALL_SIZES);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline replay row",
 								   ALLOCSET_DEFAULT_SIZES);
 	state.name = name;
 	state.cxt = rowcxt;
-	for (uint64 r = 0; r < nrows; r++)
+	while ((rows = rejects_fetch(cursor)) != NULL)
 	{
-		HeapTuple	t = rows->vals[r];
-		bool		isnull[5];
-		Datum		v[5];
-		char		nulls[3];
-		MemoryContext old;
-		RejectRow	row;
-
-		CHECK_FOR_INTERRUPTS();
-		for (int k = 0; k < 5; k++)
-			v[k] = SPI_getbinval(t, rows->tupdesc, k + 1, &isnull[k]);
-		if (DatumGetObjectId(v[1]) != target.relid)
-		{
-			warn_skipped(&target, name);
-			target_open(&target, DatumGetObjectId(v[1]), name);
-		}
-		if (!target.usable)
-		{
-			target.nskipped++;
-			tally.skipped++;
-			continue;
-		}
-		for (int k = 0; k < 3; k++)
-			nulls[k] = isnull[k + 2] ? 'n' : ' ';
-		MemoryContextReset(rowcxt);
-		old = MemoryContextSwitchTo(rowcxt);
-		row = reject_row(&v[2], &isnull[2]);
-		target_insert_for(&target, &row);
-		replay_one(&target, &rj, &state, v[0], &row, &v[2], nulls, &tally);
-		MemoryContextSwitchTo(old);
+		for (uint64 r = 0; r < rows->numvals; r++)
+			replay_reject(&target, &rj, &state, rows->vals[r], rows->tupdesc, &tally);
+		SPI_freetuptable(rows);
 	}
+	SPI_cursor_close(cursor);
 	warn_skipped(&target, name);
 	SPI_finish();
 	PG_RETURN_DATUM(tally_datum(fcinfo, &tally));
