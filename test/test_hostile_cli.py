@@ -16,6 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "python" / "src"
+sys.path.insert(0, str(SRC))
+
+import pgpipeline as pp  # noqa: E402
 
 HOSTILE = {
     "deep": "[" * 100000 + "]" * 100000,
@@ -40,6 +43,7 @@ def cli(dbname, conn, tmp_path):
         r = subprocess.run([sys.executable, "-m", "pgpipeline", *map(str, args)],
                            input=input, capture_output=True, env=e, cwd=tmp_path, timeout=120)
         r.stderr = r.stderr.decode("utf-8", "replace")
+        r.stdout = r.stdout.decode("utf-8", "replace")
         assert "Traceback" not in r.stderr, r.stderr
         return r
     return run
@@ -88,3 +92,23 @@ def test_paired_surrogates_and_escapes_pass(cli, tmp_path):
     (tmp_path / "in.jsonl").write_text('{"a": "\\ud83d\\ude00", "b": "\\\\u0000"}\n')
     r = cli("check", "in.jsonl", "--pipeline", "hc")
     assert r.returncode == 0, r.stderr
+
+
+def test_replay_reports_failed_and_skipped(cli, conn):
+    # the CLI and the API said "replayed 0, rejected again 0" for rejects that
+    # stayed because their insert failed or their table was gone
+    for t in ("hc_a", "hc_b"):
+        conn.execute(f"DROP TABLE IF EXISTS {t}")
+        conn.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, doc jsonb)")
+    conn.execute("""SELECT pipeline.define('hc', '{"schema": {"required": ["a"]}, "on_error": "quarantine"}')""")
+    for t in ("hc_a", "hc_b"):
+        conn.execute(f"SELECT pipeline.attach('{t}', 'hc', 'doc')")
+        conn.execute(f"INSERT INTO {t} VALUES (1, '{{}}')")
+    conn.execute("""SELECT pipeline.define('hc', '{"on_error": "quarantine"}')""")
+    conn.execute("INSERT INTO hc_a VALUES (1, '{}')")      # the replay's insert will collide
+    conn.execute("DROP TABLE hc_b")
+    r = cli("replay", "hc")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "replayed 0, rejected again 0, failed 1, skipped 1"
+    assert pp.replay(conn, "hc") == pp.ReplayResult(0, 0, 1, 1)
+    conn.execute("DROP TABLE hc_a")

@@ -410,9 +410,9 @@ def rejects_summary(conn: Conn, name: str) -> List[KeywordCount]:
 def replay(conn: Conn, name: str) -> ReplayResult:
     """Send pipeline `name`'s quarantined INSERTs through their tables again."""
     with translated(name):
-        row = conn.execute("SELECT replayed, rejected FROM pipeline.replay(%s)",
+        row = conn.execute("SELECT replayed, rejected, failed, skipped FROM pipeline.replay(%s)",
                            (name,)).fetchone()
-    return ReplayResult(int(row[0]), int(row[1])) if row else ReplayResult(0, 0)
+    return ReplayResult(*map(int, row)) if row else ReplayResult(0, 0)
 
 
 # -- statistics
