@@ -277,6 +277,10 @@ BEGIN
     SELECT p.version INTO previous FROM pipeline.pipelines p
      WHERE p.name = activate.name AND p.active;
     IF previous IS DISTINCT FROM version THEN
+        -- the version must compile against the schemas and formats registered
+        -- now (they may have changed since it was defined, or last active)
+        PERFORM pipeline._check_spec(p.spec) FROM pipeline.pipelines p
+          WHERE p.name = activate.name AND p.version = activate.version;
         -- two statements: the unique index on active names is checked per row
         UPDATE pipeline.pipelines p SET active = false WHERE p.name = activate.name AND p.active;
         UPDATE pipeline.pipelines p SET active = true

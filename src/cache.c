@@ -139,6 +139,23 @@ pl_cache_learn_relids(void)
 }
 
 /*
+ * Refuse to read a registry older than this library: the extension's SQL
+ * objects stay at their version until ALTER EXTENSION UPDATE, while a new
+ * package replaces the library at once (0.1.0 has no "active" column).
+ */
+static void
+pl_cache_check_registry(void)
+{
+	if (!OidIsValid(pl_pipelines_relid) || get_attnum(pl_pipelines_relid, "active") != InvalidAttrNumber)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("extension \"pipeline\" must be updated"),
+			 errdetail("Its SQL objects are older than the library loaded."),
+			 errhint("Run ALTER EXTENSION pipeline UPDATE.")));
+}
+
+/*
  * Read the active version (pinned 0) or version pinned of name, its spec and
  * the xmin of its row (a dropped and re-created pipeline starts again at
  * version 1, so the version alone does not identify a spec); false if there
@@ -263,6 +280,7 @@ pl_cache_refresh(const PlCacheKey *key, PlCacheEntry *e)
 
 	pl_spec_free_retired();
 	pl_cache_learn_relids();
+	pl_cache_check_registry();
 	if (!pl_cache_read(key->name, key->version, &version, &xmin, &spec_jb))
 	{
 		if (e)

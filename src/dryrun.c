@@ -239,27 +239,33 @@ static char *
 dry_source_query(Oid relid, const char *colname)
 {
 	char		relkind = get_rel_relkind(relid);
+	char	   *relname = get_rel_name(relid);
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
 	char	   *rel;
 	AttrNumber	att;
 
+	if (relname == NULL || nspname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
 		relkind != RELKIND_VIEW && relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table or view", get_rel_name(relid)),
+				 errmsg("\"%s\" is not a table or view", relname),
 				 errhint("A dry run reads the rows of a table, view, materialized view or foreign table.")));
-	rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+	rel = quote_qualified_identifier(nspname, relname);
 	if (colname == NULL)
 		return psprintf("SELECT pg_catalog.to_jsonb(t.*) FROM %s t", rel);
 	att = get_attnum(relid, colname);
 	if (att == InvalidAttrNumber || att < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation \"%s\" does not exist", colname, get_rel_name(relid))));
+				 errmsg("column \"%s\" of relation \"%s\" does not exist", colname, relname)));
 	if (get_atttype(relid, att) != JSONBOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("column \"%s\" of relation \"%s\" is not of type jsonb", colname, get_rel_name(relid)),
+				 errmsg("column \"%s\" of relation \"%s\" is not of type jsonb", colname, relname),
 				 errhint("A dry run in column mode reads a jsonb column; omit the column to check whole rows.")));
 	/* a NULL column is the record JSON null, as the trigger sees it */
 	return psprintf("SELECT COALESCE(t.%s, 'null'::pg_catalog.jsonb) FROM %s t",

@@ -250,6 +250,18 @@ gate_end(const void *owner)
 				 errhint("Nothing of the statement was kept. Check the rejected rows with pipeline.test(), or raise max_reject_rate.")));
 }
 
+/*
+ * Is qd a statement whose own rows the gate judges?  Not a SELECT (without
+ * a data-modifying WITH): it fires no row trigger itself, and a cursor over
+ * one that user code leaves open would otherwise take, as the innermost
+ * frame, the rows of the statement around it.
+ */
+static inline bool
+gate_judges(const QueryDesc *qd)
+{
+	return qd->operation != CMD_SELECT || qd->plannedstmt->hasModifyingCTE;
+}
+
 /* ExecutorStart: a statement begins. */
 static void
 gate_start(QueryDesc *qd, int eflags)
@@ -258,7 +270,8 @@ gate_start(QueryDesc *qd, int eflags)
 		prev_start(qd, eflags);
 	else
 		standard_ExecutorStart(qd, eflags);
-	gate_push(qd);
+	if (gate_judges(qd))
+		gate_push(qd);
 }
 
 /* ExecutorFinish: the statement's rows are all in (AFTER triggers too). */
@@ -269,7 +282,8 @@ gate_finish(QueryDesc *qd)
 		prev_finish(qd);
 	else
 		standard_ExecutorFinish(qd);
-	gate_end(qd);
+	if (gate_judges(qd))
+		gate_end(qd);
 }
 
 /* ExecutorEnd: a statement that never finished (EXPLAIN, an error) leaves no frame. */

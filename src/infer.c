@@ -39,6 +39,7 @@ typedef struct InferOptions
 typedef struct InferField
 {
 	const char *path;
+	int			end;			/* index just past its descendants (they follow it) */
 	double		types[6];		/* null, boolean, number, string, array, object */
 	double		integers;
 	double		count;
@@ -140,6 +141,36 @@ path_cmp(const void *a, const void *b)
 #undef RANK
 }
 
+/* Is field f (in the sorted array) below path parent (plen bytes)? */
+static inline bool
+is_below(const InferField *f, const char *parent, int plen)
+{
+	return strncmp(f->path, parent, plen) == 0 && f->path[plen] == '/';
+}
+
+/*
+ * Note where each field's descendants end (sorted by path, they follow it),
+ * so that a field's members are found by skipping their subtrees: time
+ * linear in the profile, however deep.
+ */
+static void
+mark_subtrees(InferField *fields, int n)
+{
+	int		   *open = palloc(sizeof(int) * Max(n, 1));
+	int			depth = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		while (depth > 0 && !is_below(&fields[i], fields[open[depth - 1]].path,
+									  strlen(fields[open[depth - 1]].path)))
+			fields[open[--depth]].end = i;
+		open[depth++] = i;
+	}
+	while (depth > 0)
+		fields[open[--depth]].end = n;
+	pfree(open);
+}
+
 /* The fields of profile, sorted by path; *n gets their number. */
 static InferField *
 read_fields(Jsonb *profile, int *n)
@@ -167,6 +198,7 @@ read_fields(Jsonb *profile, int *n)
 			read_field(&out[(*n)++], key, &v);
 	}
 	qsort(out, *n, sizeof(InferField), path_cmp);
+	mark_subtrees(out, *n);
 	return out;
 }
 
@@ -176,13 +208,6 @@ is_child(const InferField *f, const char *parent, int plen)
 {
 	return strncmp(f->path, parent, plen) == 0 && f->path[plen] == '/' &&
 		strchr(f->path + plen + 1, '/') == NULL;
-}
-
-/* Is field f (in the sorted array) below path parent (plen bytes)? */
-static inline bool
-is_below(const InferField *f, const char *parent, int plen)
-{
-	return strncmp(f->path, parent, plen) == 0 && f->path[plen] == '/';
 }
 
 /* Push a string key. */
@@ -314,8 +339,18 @@ push_string_rules(JsonbParseState **st, const InferField *f, const InferOptions 
 	pushJsonbValue(st, WJB_END_ARRAY, NULL);
 }
 
-/* Paths the profile may have cut short (it keeps 255 bytes): not described. */
-#define INFER_MAX_PATH 255
+/*
+ * Was path cut short by the profile?  It keeps 255 bytes and ends a cut path
+ * with "~" (which ends no JSON Pointer); older profiles cut at 255 bytes.
+ * Such paths are not described.
+ */
+static inline bool
+path_was_cut(const char *path)
+{
+	size_t		len = strlen(path);
+
+	return len >= 255 || (len > 0 && path[len - 1] == '~');
+}
 
 static JsonbValue *push_schema(JsonbParseState **st, InferField *fields, int n, int i,
 							   const InferOptions *opts, bool root);
@@ -330,14 +365,14 @@ is_items(const InferField *f, const InferField *c, int plen)
 /*
  * The member name (unescaped, *len bytes) of c if it is a child of f (plen
  * bytes of path) that makes a property; NULL for a deeper field or one
- * whose path was cut at INFER_MAX_PATH.
+ * whose path the profile cut.
  */
 static char *
 member_name(const InferField *f, const InferField *c, int plen, int *len)
 {
 	const char *tok = c->path + plen + 1;
 
-	if (!is_child(c, f->path, plen) || strlen(c->path) >= INFER_MAX_PATH)
+	if (!is_child(c, f->path, plen) || path_was_cut(c->path))
 		return NULL;
 	return unescape_token(tok, strlen(tok), len);
 }
@@ -355,7 +390,7 @@ push_members(JsonbParseState **st, InferField *fields, int n, int i, const Infer
 
 	push_key(st, "properties", 10);
 	pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
-	for (int j = i + 1; j < n && is_below(&fields[j], f->path, plen); j++)
+	for (int j = i + 1; j < f->end; j = fields[j].end)
 	{
 		int			len;
 		char	   *name = member_name(f, &fields[j], plen, &len);
@@ -371,7 +406,7 @@ push_members(JsonbParseState **st, InferField *fields, int n, int i, const Infer
 		return;
 	push_key(st, "required", 8);
 	pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
-	for (int j = i + 1; j < n && is_below(&fields[j], f->path, plen); j++)
+	for (int j = i + 1; j < f->end; j = fields[j].end)
 	{
 		int			len;
 		char	   *name;
@@ -391,9 +426,9 @@ push_items(JsonbParseState **st, InferField *fields, int n, int i, const InferOp
 	const InferField *f = &fields[i];
 	int			plen = strlen(f->path);
 
-	for (int j = i + 1; j < n && is_below(&fields[j], f->path, plen); j++)
+	for (int j = i + 1; j < f->end; j = fields[j].end)
 		if (is_items(f, &fields[j], plen) && is_child(&fields[j], f->path, plen) &&
-			strlen(fields[j].path) < INFER_MAX_PATH)
+			!path_was_cut(fields[j].path))
 		{
 			push_key(st, "items", 5);
 			push_schema(st, fields, n, j, opts, false);
@@ -515,6 +550,7 @@ pipeline_infer(PG_FUNCTION_ARGS)
 		/* no documents: a root that says nothing */
 		fields = palloc0(sizeof(InferField));
 		fields[0].path = "";
+		fields[0].end = 1;
 		fields[0].formats.type = fields[0].values.type = jbvNull;
 		n = 1;
 	}

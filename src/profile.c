@@ -16,7 +16,10 @@
  *
  * A document with a very large number of distinct paths could make the state
  * grow without bound; past PROFILE_MAX_PATHS new paths are not tracked and
- * the result says so.
+ * the result says so.  A path too long for the hash key is cut at a
+ * character boundary and marked with a trailing "~", so that infer can tell
+ * it from a real one.  Numbers beyond float8's range are counted, but give
+ * no min, max or mean (JSON has no infinity).
  *
  *-------------------------------------------------------------------------
  */
@@ -27,6 +30,7 @@
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
 #include "utils/builtins.h"
@@ -47,6 +51,7 @@ PG_FUNCTION_INFO_V1(pipeline_profile_finalfn);
 
 #define PROFILE_MAX_PATHS	10000
 #define PROFILE_PATH_LEN	256		/* longer paths are cut (and so share stats) */
+#define PROFILE_CUT_MARK	'~'		/* ends a cut path: no JSON Pointer ends with it */
 #define HLL_BITS			10
 #define HLL_REGISTERS		(1 << HLL_BITS)
 #define PROFILE_MAX_VALUES	16		/* strings kept per path, for enums */
@@ -104,6 +109,27 @@ profile_state_new(MemoryContext aggcxt)
 	return st;
 }
 
+/*
+ * The hash key of path: the path, or past PROFILE_PATH_LEN its first whole
+ * characters (a key must stay valid text) and PROFILE_CUT_MARK, which tells
+ * infer that the path was cut.
+ */
+static void
+profile_key(char *key, const char *path)
+{
+	int			len = strlen(path);
+
+	if (len < PROFILE_PATH_LEN)
+	{
+		memcpy(key, path, len + 1);
+		return;
+	}
+	len = pg_mbcliplen(path, len, PROFILE_PATH_LEN - 2);
+	memcpy(key, path, len);
+	key[len] = PROFILE_CUT_MARK;
+	key[len + 1] = '\0';
+}
+
 /* The statistics of path, created on first sight; NULL once the cap is reached. */
 static FieldStats *
 profile_field(ProfileState *st, const char *path)
@@ -112,7 +138,7 @@ profile_field(ProfileState *st, const char *path)
 	FieldStats *f;
 	bool		found;
 
-	strlcpy(key, path, sizeof(key));
+	profile_key(key, path);
 	f = hash_search(st->fields, key, HASH_FIND, NULL);
 	if (f)
 		return f;
@@ -410,11 +436,16 @@ push_number(JsonbParseState **ps, const char *key, Numeric n)
 	pushJsonbValue(ps, WJB_VALUE, &v);
 }
 
-/* A double as a Numeric (for min, max, mean). */
-static Numeric
-double_numeric(double d)
+/*
+ * Push key: d (min, max, mean), unless a number beyond float8's range made
+ * it infinite or NaN: JSON has no such numbers, and jsonb holding one would
+ * not read back.
+ */
+static void
+push_finite(JsonbParseState **ps, const char *key, double d)
 {
-	return DatumGetNumeric(DirectFunctionCall1(float8_numeric, Float8GetDatum(d)));
+	if (isfinite(d))
+		push_number(ps, key, DatumGetNumeric(DirectFunctionCall1(float8_numeric, Float8GetDatum(d))));
 }
 
 /* qsort comparator: kept values (indexes into a FieldStats) by bytes. */
@@ -498,12 +529,11 @@ push_field(JsonbParseState **ps, const FieldStats *f)
 	pushJsonbValue(ps, WJB_END_OBJECT, NULL);
 	if (f->numbers > 0)
 	{
-		push_number(ps, "min", double_numeric(f->min));
-		push_number(ps, "max", double_numeric(f->max));
-		push_number(ps, "mean", double_numeric(f->sum / f->numbers));
-	}
-	if (f->numbers > 0)
+		push_finite(ps, "min", f->min);
+		push_finite(ps, "max", f->max);
+		push_finite(ps, "mean", f->sum / f->numbers);
 		push_number(ps, "integers", int64_to_numeric(f->integers));
+	}
 	if (f->count > f->types[JB_ARRAY] + f->types[JB_OBJECT])
 		push_number(ps, "distinct", int64_to_numeric((int64) rint(hll_estimate(f->hll))));
 	if (f->types[JB_STRING] > 0)

@@ -135,9 +135,11 @@ compile_watching(void *arg)
 }
 
 /*
- * The current version of every pipeline whose spec's text contains needle
+ * The active version of every pipeline whose spec's text contains needle
  * (every pipeline if needle is NULL), as parallel arrays of names and specs
- * copied out of SPI's memory; returns how many.
+ * copied out of SPI's memory; returns how many.  The active version, not the
+ * latest: after a rollback (activate) or with a staged version, the active
+ * one is what triggers run; another version is checked when activated.
  */
 int
 pl_registry_current_specs(const char *needle, char ***names, Jsonb ***specs)
@@ -150,9 +152,9 @@ pl_registry_current_specs(const char *needle, char ***names, Jsonb ***specs)
 	SPI_connect();
 	/* as it is now, this transaction's registration included */
 	PushActiveSnapshot(GetCatalogSnapshot(InvalidOid));
-	SPI_execute_with_args("SELECT c.name, c.spec FROM (SELECT DISTINCT ON (name) name, spec"
-						  " FROM pipeline.pipelines ORDER BY name, version DESC) c"
-						  " WHERE $1 IS NULL OR pg_catalog.strpos(c.spec::pg_catalog.text, $1) OPERATOR(pg_catalog.>) 0",
+	SPI_execute_with_args("SELECT name, spec FROM pipeline.pipelines WHERE active"
+						  " AND ($1 IS NULL OR pg_catalog.strpos(spec::pg_catalog.text, $1) OPERATOR(pg_catalog.>) 0)"
+						  " ORDER BY name",
 						  1, argtypes, args, needle ? NULL : "n", true, 0);
 	PopActiveSnapshot();
 	n = (int) SPI_processed;
@@ -173,7 +175,7 @@ pl_registry_current_specs(const char *needle, char ***names, Jsonb ***specs)
 
 /*
  * _check_dependents(uri): after uri was (re-)registered in this
- * transaction, compile the current version of every pipeline; refuse (22023,
+ * transaction, compile the active version of every pipeline; refuse (22023,
  * naming the pipeline, with the compiler's message and its JSON Pointer) if
  * one that reaches uri no longer compiles.  A pipeline whose compile fails
  * before it asks for uri does not depend on it, and is left alone.

@@ -25,7 +25,8 @@
  * a nested statement) is judged as it would be outside a replay.  It is
  * saved and restored around every insert, so replays can nest.
  *
- * Rejects are read FOR UPDATE SKIP LOCKED, so concurrent replays never
+ * Rejects are read FOR UPDATE SKIP LOCKED, through a cursor a batch at a
+ * time (memory does not grow with the quarantine), so concurrent replays never
  * insert one twice.  Replayers may not write pipeline.rejects themselves:
  * the statements on it run as its owner, like quarantine's insert.
  *
@@ -60,6 +61,8 @@
 
 PG_FUNCTION_INFO_V1(pipeline_replay);
 
+#define REPLAY_BATCH	1000	/* rejects fetched (and locked) at a time */
+
 /* The replay whose insert is running, or NULL. */
 PlReplay   *pl_active_replay = NULL;
 
@@ -81,7 +84,8 @@ typedef struct ReplayTarget
 	Oid			owner;
 	char	   *relname;		/* schema-qualified, quoted */
 	int			natts;
-	char	  **names;			/* per attribute: its name, or NULL if not insertable */
+	char	  **names;			/* per attribute: its name, or NULL if dropped */
+	bool	   *insertable;		/* per attribute: not dropped, not generated */
 	char	   *colset;			/* the column list insert was prepared for */
 	SPIPlanPtr	insert;
 	int64		nskipped;
@@ -146,18 +150,35 @@ pl_rejects_owner(void)
 	return owner;
 }
 
+/* The user and security context to restore after a switch. */
+typedef struct SavedUser
+{
+	Oid			userid;
+	int			sec;
+} SavedUser;
+
+/*
+ * Become the owner of pipeline.rejects: replay's statements on it run as
+ * that role.  An error restores the user with the (sub)transaction.
+ */
+static SavedUser
+become_rejects_owner(void)
+{
+	SavedUser	saved;
+
+	GetUserIdAndSecContext(&saved.userid, &saved.sec);
+	SetUserIdAndSecContext(pl_rejects_owner(), saved.sec | SECURITY_LOCAL_USERID_CHANGE);
+	return saved;
+}
+
 /* Run a prepared statement on pipeline.rejects as its owner; returns the row count. */
 static uint64
 rejects_exec(SPIPlanPtr plan, Datum *args, const char *nulls)
 {
-	Oid			save_userid;
-	int			save_sec;
-	int			rc;
+	SavedUser	saved = become_rejects_owner();
+	int			rc = SPI_execute_plan(plan, args, nulls, false, 0);
 
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(pl_rejects_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	rc = SPI_execute_plan(plan, args, nulls, false, 0);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	SetUserIdAndSecContext(saved.userid, saved.sec);
 	if (rc < 0)
 		elog(ERROR, "replay statement failed: %s", SPI_result_code_string(rc));
 	return SPI_processed;
@@ -258,12 +279,15 @@ target_open(ReplayTarget *t, Oid relid, const char *name)
 	desc = RelationGetDescr(rel);
 	t->natts = desc->natts;
 	t->names = palloc0(sizeof(char *) * Max(desc->natts, 1));
+	t->insertable = palloc0(sizeof(bool) * Max(desc->natts, 1));
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-		if (!att->attisdropped && !att->attgenerated)
-			t->names[i] = pstrdup(NameStr(att->attname));
+		if (att->attisdropped)
+			continue;
+		t->names[i] = pstrdup(NameStr(att->attname));
+		t->insertable[i] = !att->attgenerated;
 	}
 	MemoryContextSwitchTo(old);
 	relation_close(rel, NoLock);
@@ -295,12 +319,59 @@ reject_columns(const ReplayTarget *t, Jsonb *record, Jsonb *others, const char *
 	{
 		const char *n = t->names[i];
 
-		if (n == NULL)
+		if (!t->insertable[i])
 			continue;
 		if (all || (record_col ? (strcmp(n, record_col) == 0 || has_key(others, n)) : has_key(record, n)))
 			appendStringInfo(&cols, "%s%s", cols.len ? ", " : "", quote_identifier(n));
 	}
 	return cols.data;
+}
+
+/* Is key (len bytes) the name of a column of the target (generated ones too)? */
+static bool
+target_has_column(const ReplayTarget *t, const char *key, int len)
+{
+	for (int i = 0; i < t->natts; i++)
+		if (t->names[i] && strlen(t->names[i]) == (size_t) len && memcmp(t->names[i], key, len) == 0)
+			return true;
+	return false;
+}
+
+/* Raise the error of a reject with a value for column key (len bytes), which the table lacks. */
+pg_attribute_noreturn()
+static void
+missing_column(const ReplayTarget *t, const char *key, int len)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" of relation %s does not exist", pnstrdup(key, len), t->relname),
+			 errdetail("The quarantined record has a value for that column (dropped or renamed since); "
+					   "replaying it would lose the value."),
+			 errhint("Add the column back, or insert the record by hand and delete its reject.")));
+}
+
+/*
+ * Refuse a reject that has a value for a column the table no longer has:
+ * a key of the record (row mode), or the record column or a key of the
+ * other columns (column mode).  Inserting it without that column would
+ * store the row and delete the reject, and the value would be lost.
+ */
+static void
+check_reject_columns(const ReplayTarget *t, Jsonb *record, Jsonb *others, const char *record_col)
+{
+	Jsonb	   *obj = record_col ? others : record;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (record_col && !target_has_column(t, record_col, strlen(record_col)))
+		missing_column(t, record_col, strlen(record_col));
+	if (obj == NULL || !JB_ROOT_IS_OBJECT(obj))
+		return;
+	it = JsonbIteratorInit(&obj->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		if (tok == WJB_KEY && !target_has_column(t, v.val.string.val, v.val.string.len))
+			missing_column(t, v.val.string.val, v.val.string.len);
 }
 
 /*
@@ -327,17 +398,34 @@ prepare_insert(const ReplayTarget *t, const char *cols)
 	return prepare(sql.data, 3, types);
 }
 
+/* A reject's record, other columns (NULL in row mode) and record column (NULL in row mode). */
+typedef struct RejectRow
+{
+	Jsonb	   *record;
+	Jsonb	   *others;
+	char	   *record_col;
+} RejectRow;
+
+/* The reject row of the replayed statement's args (record, other_columns, record_column). */
+static RejectRow
+reject_row(Datum *args, const bool *isnull)
+{
+	RejectRow	r;
+
+	r.record = DatumGetJsonbP(args[0]);
+	r.others = isnull[1] ? NULL : DatumGetJsonbP(args[1]);
+	r.record_col = isnull[1] || isnull[2] ? NULL : TextDatumGetCString(args[2]);
+	return r;
+}
+
 /*
  * Point the target's insert at the reject's columns, preparing it if they
  * changed (the column list is built in the row's memory, kept only then).
  */
 static void
-target_insert_for(ReplayTarget *t, Datum *args, const bool *isnull)
+target_insert_for(ReplayTarget *t, const RejectRow *row)
 {
-	Jsonb	   *record = DatumGetJsonbP(args[0]);
-	Jsonb	   *others = isnull[1] ? NULL : DatumGetJsonbP(args[1]);
-	char	   *record_col = isnull[1] || isnull[2] ? NULL : TextDatumGetCString(args[2]);
-	char	   *cols = reject_columns(t, record, others, record_col);
+	char	   *cols = reject_columns(t, row->record, row->others, row->record_col);
 
 	if (t->colset != NULL && strcmp(cols, t->colset) == 0)
 		return;
@@ -426,8 +514,9 @@ unjudged(const ReplayTarget *t, const char *name)
 /* Insert one reject's row and settle its reject; raises what the insert raises. */
 static void
 replay_row(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datum id,
-		   Datum *args, const char *nulls, ReplayTally *tally)
+		   const RejectRow *row, Datum *args, const char *nulls, ReplayTally *tally)
 {
+	check_reject_columns(t, row->record, row->others, row->record_col);
 	if (insert_as_owner(t, state, args, nulls) == 1)
 	{
 		if (!state->judged)
@@ -461,6 +550,7 @@ typedef struct ReplayCall
 	const ReplayRejects *rj;
 	PlReplay   *state;
 	Datum		id;
+	const RejectRow *row;
 	Datum	   *args;
 	const char *nulls;
 	ReplayTally *tally;
@@ -471,7 +561,7 @@ replay_call(void *arg)
 {
 	ReplayCall *c = arg;
 
-	replay_row(c->t, c->rj, c->state, c->id, c->args, c->nulls, c->tally);
+	replay_row(c->t, c->rj, c->state, c->id, c->row, c->args, c->nulls, c->tally);
 }
 
 /* Is sqlerrcode the failure of one row's attempt only? */
@@ -489,9 +579,9 @@ fails_row(int sqlerrcode)
  */
 static void
 replay_one(const ReplayTarget *t, const ReplayRejects *rj, PlReplay *state, Datum id,
-		   Datum *args, const char *nulls, ReplayTally *tally)
+		   const RejectRow *row, Datum *args, const char *nulls, ReplayTally *tally)
 {
-	ReplayCall	c = {t, rj, state, id, args, nulls, tally};
+	ReplayCall	c = {t, rj, state, id, row, args, nulls, tally};
 	ErrorData  *edata;
 
 	if (pl_subxact(replay_call, &c, fails_row, &edata))
@@ -516,10 +606,16 @@ check_not_replaying(const char *name)
 					 errdetail("A row that pipeline.replay() inserts cannot replay the same pipeline.")));
 }
 
-/* Prepare the statements on pipeline.rejects; returns the locked INSERT rejects of name. */
-static SPITupleTable *
-rejects_open(ReplayRejects *rj, Datum name, uint64 *nrows)
+/*
+ * Prepare the statements on pipeline.rejects; returns a cursor over the
+ * INSERT rejects of name, which locks them as they are fetched.
+ */
+static Portal
+rejects_open(ReplayRejects *rj, Datum name)
 {
+	SavedUser	saved;
+	Portal		cursor;
+
 	Oid			nametype[1] = {TEXTOID};
 	Oid			idtype[1] = {INT8OID};
 	Oid			updtypes[5] = {INT8OID, INT4OID, JSONBOID, TEXTOID, TEXTOID};
@@ -537,9 +633,63 @@ rejects_open(ReplayRejects *rj, Datum name, uint64 *nrows)
 						 "pg_catalog.jsonb_build_object('instanceLocation', '', 'keywordLocation', '',"
 						 " 'error', $4, 'sqlstate', $5)))"
 						 " WHERE id OPERATOR(pg_catalog.=) $1", 5, updtypes);
-	rejects_exec(select, &name, NULL);
-	*nrows = SPI_processed;
-	return SPI_tuptable;
+	saved = become_rejects_owner();
+	cursor = SPI_cursor_open(NULL, select, &name, NULL, false);
+	SetUserIdAndSecContext(saved.userid, saved.sec);
+	return cursor;
+}
+
+/*
+ * The next batch of rejects from cursor (NULL when there are no more), so
+ * that a replay holds a batch in memory, not the whole quarantine.
+ */
+static SPITupleTable *
+rejects_fetch(Portal cursor)
+{
+	SavedUser	saved = become_rejects_owner();
+
+	SPI_cursor_fetch(cursor, true, REPLAY_BATCH);
+	SetUserIdAndSecContext(saved.userid, saved.sec);
+	return SPI_processed > 0 ? SPI_tuptable : NULL;
+}
+
+/*
+ * Replay reject t (id, relation, record, other_columns, record_column),
+ * switching the target when its table differs from the previous reject's;
+ * its memory is the row context of state, reset per reject.
+ */
+static void
+replay_reject(ReplayTarget *target, const ReplayRejects *rj, PlReplay *state, HeapTuple t,
+			  TupleDesc desc, ReplayTally *tally)
+{
+	bool		isnull[5];
+	Datum		v[5];
+	char		nulls[3];
+	MemoryContext old;
+	RejectRow	row;
+
+	CHECK_FOR_INTERRUPTS();
+	for (int k = 0; k < 5; k++)
+		v[k] = SPI_getbinval(t, desc, k + 1, &isnull[k]);
+	if (DatumGetObjectId(v[1]) != target->relid)
+	{
+		warn_skipped(target, state->name);
+		target_open(target, DatumGetObjectId(v[1]), state->name);
+	}
+	if (!target->usable)
+	{
+		target->nskipped++;
+		tally->skipped++;
+		return;
+	}
+	for (int k = 0; k < 3; k++)
+		nulls[k] = isnull[k + 2] ? 'n' : ' ';
+	MemoryContextReset(state->cxt);
+	old = MemoryContextSwitchTo(state->cxt);
+	row = reject_row(&v[2], &isnull[2]);
+	target_insert_for(target, &row);
+	replay_one(target, rj, state, v[0], &row, &v[2], nulls, tally);
+	MemoryContextSwitchTo(old);
 }
 
 /* The result row of replay. */
@@ -571,51 +721,28 @@ pipeline_replay(PG_FUNCTION_ARGS)
 	ReplayRejects rj;
 	ReplayTarget target = {InvalidOid};
 	PlReplay	state = {0};
+	Portal		cursor;
 	SPITupleTable *rows;
-	uint64		nrows;
 	MemoryContext rowcxt;
 
 	check_not_replaying(name);
 	rj.version = pl_cache_lookup(name, NULL)->version;	/* the pipeline must exist */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	rows = rejects_open(&rj, PG_GETARG_DATUM(0), &nrows);
+	cursor = rejects_open(&rj, PG_GETARG_DATUM(0));
 	target.cxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline replay table",
 									   ALLOCSET_SMALL_SIZES);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "pipeline replay row",
 								   ALLOCSET_DEFAULT_SIZES);
 	state.name = name;
 	state.cxt = rowcxt;
-	for (uint64 r = 0; r < nrows; r++)
+	while ((rows = rejects_fetch(cursor)) != NULL)
 	{
-		HeapTuple	t = rows->vals[r];
-		bool		isnull[5];
-		Datum		v[5];
-		char		nulls[3];
-		MemoryContext old;
-
-		CHECK_FOR_INTERRUPTS();
-		for (int k = 0; k < 5; k++)
-			v[k] = SPI_getbinval(t, rows->tupdesc, k + 1, &isnull[k]);
-		if (DatumGetObjectId(v[1]) != target.relid)
-		{
-			warn_skipped(&target, name);
-			target_open(&target, DatumGetObjectId(v[1]), name);
-		}
-		if (!target.usable)
-		{
-			target.nskipped++;
-			tally.skipped++;
-			continue;
-		}
-		for (int k = 0; k < 3; k++)
-			nulls[k] = isnull[k + 2] ? 'n' : ' ';
-		MemoryContextReset(rowcxt);
-		old = MemoryContextSwitchTo(rowcxt);
-		target_insert_for(&target, &v[2], &isnull[2]);
-		replay_one(&target, &rj, &state, v[0], &v[2], nulls, &tally);
-		MemoryContextSwitchTo(old);
+		for (uint64 r = 0; r < rows->numvals; r++)
+			replay_reject(&target, &rj, &state, rows->vals[r], rows->tupdesc, &tally);
+		SPI_freetuptable(rows);
 	}
+	SPI_cursor_close(cursor);
 	warn_skipped(&target, name);
 	SPI_finish();
 	PG_RETURN_DATUM(tally_datum(fcinfo, &tally));

@@ -105,10 +105,14 @@ class KeywordCount:
 
 @dataclass(frozen=True)
 class ReplayResult:
-    """pipeline.replay(): rows stored now, and rows that failed again."""
+    """pipeline.replay(): rows stored now, rows a pipeline kept out again,
+    rows whose insert raised an error (kept, with it), and rows left alone
+    because their table was dropped or lost the pipeline's trigger."""
 
     replayed: int
     rejected: int
+    failed: int = 0
+    skipped: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 
-import json
 import os
 import re
 from contextlib import nullcontext
@@ -24,7 +23,7 @@ from psycopg.types.json import Jsonb
 from ._types import (Failure, IngestResult, KeywordCount, PipelineStats, PipelineVersion, Profile, Reject,
                      ReplayResult, Violation, violations_from_json)
 from .errors import PipelineError, PipelineViolation, SourceError, UnknownPipeline, translated
-from .sources import Source, numbered
+from .sources import Source, numbered, parse_json
 
 Conn = psycopg.Connection[Any]
 SpecLike = Union[Mapping[str, Any], str, "os.PathLike[str]", type]
@@ -51,11 +50,12 @@ def _load_json_file(path: "Union[str, os.PathLike[str]]") -> Any:
     name = os.fspath(path)
     try:
         with open(name, encoding="utf-8") as f:
-            return json.load(f)
+            text = f.read()
     except OSError as e:
         raise SourceError(name, 0, e.strerror or str(e)) from None
-    except json.JSONDecodeError as e:
-        raise SourceError(name, e.lineno, f"not valid JSON: {e.msg} (column {e.colno})") from None
+    except UnicodeDecodeError as e:
+        raise SourceError(name, 0, f"not UTF-8: {e.reason}") from None
+    return parse_json(text, name, 0)
 
 
 def spec_from(spec: SpecLike, **members: Any) -> Dict[str, Any]:
@@ -410,9 +410,9 @@ def rejects_summary(conn: Conn, name: str) -> List[KeywordCount]:
 def replay(conn: Conn, name: str) -> ReplayResult:
     """Send pipeline `name`'s quarantined INSERTs through their tables again."""
     with translated(name):
-        row = conn.execute("SELECT replayed, rejected FROM pipeline.replay(%s)",
+        row = conn.execute("SELECT replayed, rejected, failed, skipped FROM pipeline.replay(%s)",
                            (name,)).fetchone()
-    return ReplayResult(int(row[0]), int(row[1])) if row else ReplayResult(0, 0)
+    return ReplayResult(*map(int, row)) if row else ReplayResult(0, 0)
 
 
 # -- statistics

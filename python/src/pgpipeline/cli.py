@@ -138,7 +138,10 @@ def _require_pipeline(conn: Conn, name: str, found: bool) -> None:
 def cmd_replay(conn: Conn, a: argparse.Namespace) -> int:
     """replay NAME"""
     r = api.replay(conn, a.name)
-    _out(f"replayed {r.replayed}, rejected again {r.rejected}")
+    left = "".join(f", {what} {n}" for what, n in (("failed", r.failed), ("skipped", r.skipped)) if n)
+    _out(f"replayed {r.replayed}, rejected again {r.rejected}{left}")
+    if left:
+        _out(f'(still in the quarantine with their errors: pgpipeline rejects "{a.name}")')
     return EXIT_OK
 
 
