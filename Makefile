@@ -12,7 +12,7 @@ REGRESS_OPTS = --load-extension=pipeline
 
 # concurrency: specs/*.spec, run by installcheck after REGRESS (their diffs
 # go to ./regression.diffs too, where scripts/test.sh looks)
-ISOLATION      = define_during_insert replay_concurrent drop_attached register_during_define ops_activate format_registered_elsewhere quarantine_rejects_altered quarantine_rejects_truncated replay_while_quarantining define_seen_in_transaction
+ISOLATION      = define_during_insert replay_concurrent drop_attached register_during_define ops_activate format_registered_elsewhere quarantine_rejects_altered quarantine_rejects_truncated replay_while_quarantining define_seen_in_transaction statement_keeps_version
 ISOLATION_OPTS = --load-extension=pipeline --outputdir=.
 
 PG_CPPFLAGS = -I$(srcdir)/include

@@ -19,6 +19,15 @@
  * registered schemas changed.  A statement therefore sees one version per
  * row, and a new version from the next statement after the define commits.
  *
+ * A statement keeps the versions it started with: another session's
+ * invalidation may also arrive in the middle of a statement (when it takes
+ * a lock for the first time: its first reject opens pipeline.rejects, its
+ * first row routed to a partition opens that partition), and its later rows
+ * would otherwise run the new version.  So an entry confirmed at the start
+ * of the statement (or during it) is held until the statement ends (a new
+ * top-level statement or transaction), unless this backend changed the
+ * registry itself (pipeline._invalidate), whose changes apply at once.
+ *
  * Only pipelines (and pinned versions) that exist have entries: a lookup of
  * an unknown name enters nothing (any role may look up any name, and each
  * entry would stay for the life of the backend), and one found dropped is
@@ -39,6 +48,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "pg_compat.h"
 #include "registry.h"
 #include "spec.h"
 
@@ -71,6 +81,11 @@ static uint64 pl_generation = 1;	/* bumped by pipelines invalidations */
 static uint64 pl_schemas_generation = 1;	/* bumped by schemas invalidations */
 static Oid	pl_pipelines_relid = InvalidOid;
 static Oid	pl_schemas_relid = InvalidOid;
+static uint64 pl_local_changes = 0;	/* registry changes by this backend */
+static uint64 pl_stmt_generation = 0;	/* pl_generation when the statement started */
+static uint64 pl_stmt_local_changes = 0;	/* pl_local_changes then */
+
+PG_FUNCTION_INFO_V1(pipeline_invalidate);
 
 /* Relcache callback: note that our tables changed (no catalog access here). */
 static void
@@ -95,6 +110,31 @@ pl_proc_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	if (pl_function_formats_compiled)
 		pl_relcache_callback(arg, InvalidOid);
+}
+
+/*
+ * pipeline._invalidate(tbl): queue a relcache invalidation of the given
+ * registry table, sent at commit, and note that this backend changed the
+ * registry: its own statement sees the change from its next lookup.
+ */
+Datum
+pipeline_invalidate(PG_FUNCTION_ARGS)
+{
+	CacheInvalidateRelcacheByRelid(PG_GETARG_OID(0));
+	pl_local_changes++;
+	PG_RETURN_VOID();
+}
+
+/*
+ * Was an entry or call site checked in generation checked still good for
+ * the statement under way: confirmed since it started, and the registry not
+ * changed by this backend since?  (Other sessions' changes wait for the next
+ * statement.)
+ */
+static inline bool
+pl_cache_held(uint64 checked)
+{
+	return checked >= pl_stmt_generation && pl_local_changes == pl_stmt_local_changes;
 }
 
 /* Register the invalidation callbacks; called once from _PG_init. */
@@ -253,7 +293,7 @@ pl_cache_sweep(PlCacheEntry *keep)
 
 	hash_seq_init(&st, pl_cache);
 	while ((e = hash_seq_search(&st)) != NULL)
-		if (e != keep && e->checked != pl_generation &&
+		if (e != keep && e->checked != pl_generation && !pl_cache_held(e->checked) &&
 			!pl_cache_read(e->key.name, e->key.version, &version, &xmin, &spec_jb))
 			gone = lappend(gone, e);
 	foreach(lc, gone)
@@ -312,33 +352,42 @@ pl_cache_refresh(const PlCacheKey *key, PlCacheEntry *e)
 	return e;
 }
 
-/* Start of the statement that last looked a pipeline up. */
+/* Start and transaction of the statement that last looked a pipeline up. */
 static TimestampTz pl_statement_seen = 0;
+static LocalTransactionId pl_statement_lxid = InvalidLocalTransactionId;
 
 /*
  * At a statement's first lookup, take in the invalidations other sessions
  * committed: a statement that locks no new relation (a SELECT of validate()
  * alone, inside a transaction) would otherwise keep the old version until
  * the transaction ends.  A comparison per call; a statement under way keeps
- * its version.
+ * its version (pl_cache_held).  A procedure's own transactions count as
+ * statements, so a CALL that commits batches sees new versions between them.
  */
 static inline void
 pl_cache_new_statement(void)
 {
 	TimestampTz start = GetCurrentStatementStartTimestamp();
 
-	if (unlikely(start != pl_statement_seen))
+	if (unlikely(start != pl_statement_seen || pl_local_xid() != pl_statement_lxid))
 	{
 		pl_statement_seen = start;
+		pl_statement_lxid = pl_local_xid();
 		AcceptInvalidationMessages();
+		pl_stmt_generation = pl_generation;
+		pl_stmt_local_changes = pl_local_changes;
 	}
 }
 
-/* Is call-site cache cc current, for version?  (Its entry's name is then compared.) */
+/*
+ * Is call-site cache cc current, or held by the statement, for version?
+ * (Its entry's name is then compared.)
+ */
 static inline bool
 pl_call_cache_current(const PlCallCache *cc, int32 version)
 {
-	return cc && cc->checked == pl_generation && cc->entry->key.version == version;
+	return cc && (cc->checked == pl_generation || pl_cache_held(cc->checked)) &&
+		cc->entry->key.version == version;
 }
 
 /* Does call-site cache cc hold name (len bytes, not terminated) at version? */
@@ -395,7 +444,7 @@ pl_cache_lookup_version(const char *name, int32 version, FmgrInfo *flinfo)
 	if (pl_cache == NULL)
 		pl_cache_create();
 	e = hash_search(pl_cache, &key, HASH_FIND, NULL);
-	if (e == NULL || e->checked != pl_generation)
+	if (e == NULL || (e->checked != pl_generation && !pl_cache_held(e->checked)))
 		e = pl_cache_refresh(&key, e);
 	if (flinfo)
 	{

@@ -17,7 +17,6 @@
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
-#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
@@ -28,7 +27,6 @@
 
 PG_FUNCTION_INFO_V1(pipeline_check_spec);
 PG_FUNCTION_INFO_V1(pipeline_check_dependents);
-PG_FUNCTION_INFO_V1(pipeline_invalidate);
 PG_FUNCTION_INFO_V1(pipeline_normalize_uri);
 
 /* While _check_dependents compiles a spec: the URI it watches, and whether the compile asked for it. */
@@ -46,14 +44,6 @@ pipeline_check_spec(PG_FUNCTION_ARGS)
 
 	pl_spec_free(spec);
 	PG_RETURN_BOOL(true);
-}
-
-/* Queue a relcache invalidation of the given registry table, sent at commit. */
-Datum
-pipeline_invalidate(PG_FUNCTION_ARGS)
-{
-	CacheInvalidateRelcacheByRelid(PG_GETARG_OID(0));
-	PG_RETURN_VOID();
 }
 
 /* A schema URI as the registry keys it: without an empty trailing fragment. */
