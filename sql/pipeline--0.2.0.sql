@@ -85,8 +85,17 @@ BEGIN
       FROM pipeline.pipelines p WHERE p.name = define.name;
     -- the new version is the active one
     UPDATE pipeline.pipelines p SET active = false WHERE p.name = define.name AND p.active;
+    -- a transaction snapshot (REPEATABLE READ, SERIALIZABLE) older than a
+    -- concurrent define() of a new name misses its version: the conflict is
+    -- then a serialization failure (40001, retried by clients), not the
+    -- primary key's unique violation
     INSERT INTO pipeline.pipelines (name, version, spec, active)
-         VALUES (define.name, v, define.spec, true);
+         VALUES (define.name, v, define.spec, true)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'could not serialize access due to concurrent define of pipeline "%"', name
+            USING ERRCODE = 'serialization_failure';
+    END IF;
     PERFORM pipeline._invalidate('pipeline.pipelines'::pg_catalog.regclass);
     RETURN v;
 END
