@@ -1,0 +1,170 @@
+"""Lifecycles of pipelines against other sessions' work (two or more
+connections, threads bounded by timeouts): registry changes under
+transaction snapshots, prepared transactions holding quarantined rows,
+attach and detach beside inserts, and the shared statistics table under
+many backends and names."""
+
+import threading
+import time
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+
+def in_thread(conn, query, params=None):
+    """Run query on conn in a thread; returns (thread, outcome dict)."""
+    out = {}
+
+    def run():
+        try:
+            out["rows"] = conn.execute(query, params).fetchall()
+        except psycopg.Error as e:
+            out["error"] = e
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t, out
+
+
+def waiting(conn, pid, seconds=10):
+    """Wait until backend pid waits on a lock."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if conn.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s",
+                        (pid,)).fetchone()[0]:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"backend {pid} never waited on a lock")
+
+
+@pytest.mark.parametrize("level", ["REPEATABLE READ", "SERIALIZABLE"])
+def test_define_of_a_new_name_racing_a_snapshot_is_a_serialization_failure(conn, connect, level):
+    """Two transactions with snapshots define the same new pipeline: the
+    second waits for the registry lock, then finds a version its snapshot
+    cannot see.  It must fail with 40001 (which clients retry), not with the
+    primary key's 23505, and leave one version."""
+    name = "snap_" + level.split()[0].lower()
+    first, second = connect(autocommit=False), connect(autocommit=False)
+    first.execute(f"BEGIN ISOLATION LEVEL {level}")
+    second.execute(f"BEGIN ISOLATION LEVEL {level}")
+    second.execute("SELECT 1")                      # its snapshot, before the other define
+    first.execute("SELECT pipeline.define(%s, %s)", (name, Jsonb({"schema": {}})))
+    t, out = in_thread(second, "SELECT pipeline.define(%s, %s)", (name, Jsonb({"schema": {"type": "object"}})))
+    waiting(conn, second.info.backend_pid)
+    first.commit()
+    t.join(30)
+    assert not t.is_alive()
+    assert isinstance(out.get("error"), psycopg.errors.SerializationFailure), out
+    second.rollback()
+    assert conn.execute("SELECT array_agg(version) FROM pipeline.pipelines WHERE name = %s",
+                        (name,)).fetchone()[0] == [1]
+
+
+def test_prepared_transaction_keeps_its_rejects_until_commit_or_rollback_prepared(conn, connect):
+    if conn.execute("SHOW max_prepared_transactions").fetchone()[0] == "0":
+        pytest.skip("max_prepared_transactions is 0")
+    other = connect()
+    conn.execute("SELECT pipeline.define('ptx', %s)",
+                 (Jsonb({"schema": {"properties": {"n": {"maximum": 10}}}, "on_error": "quarantine"}),))
+    conn.execute("CREATE TABLE ptx (n int)")
+    conn.execute("SELECT pipeline.attach('ptx', 'ptx')")
+    rejects = "SELECT array_agg((record->>'n')::int ORDER BY id) FROM pipeline.rejects WHERE pipeline = 'ptx'"
+    try:
+        for finish, kept, refused in (("COMMIT PREPARED", [1, 3, 4], [20, 30]),
+                                      ("ROLLBACK PREPARED", [4], [30])):
+            conn.execute("BEGIN")
+            conn.execute("INSERT INTO ptx VALUES (1), (20), (3)")
+            conn.execute("PREPARE TRANSACTION 'ptx_gid'")
+            # the session goes on in a new transaction: its quarantine still works
+            conn.execute("INSERT INTO ptx VALUES (30), (4)")
+            assert conn.execute(rejects).fetchone()[0] == [30]
+            other.execute(f"{finish} 'ptx_gid'")
+            assert conn.execute("SELECT array_agg(n ORDER BY n) FROM ptx").fetchone()[0] == kept
+            assert conn.execute(rejects).fetchone()[0] == refused
+            conn.execute("TRUNCATE ptx")
+            conn.execute("DELETE FROM pipeline.rejects WHERE pipeline = 'ptx'")
+        # a replay prepared and rolled back replays nothing; the rejects stay for the next one
+        conn.execute("INSERT INTO ptx VALUES (50), (60)")
+        conn.execute("SELECT pipeline.define('ptx', %s)",
+                     (Jsonb({"schema": {"properties": {"n": {"maximum": 100}}}, "on_error": "quarantine"}),))
+        conn.execute("BEGIN")
+        assert conn.execute("SELECT replayed FROM pipeline.replay('ptx')").fetchone()[0] == 2
+        conn.execute("PREPARE TRANSACTION 'ptx_gid'")
+        # the prepared transaction holds its rejects: another replay skips them
+        assert other.execute("SELECT replayed FROM pipeline.replay('ptx')").fetchone()[0] == 0
+        other.execute("ROLLBACK PREPARED 'ptx_gid'")
+        assert conn.execute("SELECT replayed FROM pipeline.replay('ptx')").fetchone()[0] == 2
+        assert conn.execute("SELECT array_agg(n ORDER BY n) FROM ptx").fetchone()[0] == [50, 60]
+        assert conn.execute(rejects).fetchone()[0] is None
+    finally:
+        conn.execute("SELECT gid FROM pg_prepared_xacts WHERE gid = 'ptx_gid'").fetchall() and \
+            conn.execute("ROLLBACK PREPARED 'ptx_gid'")
+        conn.execute("DROP TABLE ptx")
+
+
+def test_two_sessions_attach_different_pipelines_to_one_table(conn, connect):
+    conn.execute("SELECT pipeline.define('att_a', %s)",
+                 (Jsonb({"transform": [{"op": "set", "path": "/a", "value": 1}], "schema": {}}),))
+    conn.execute("SELECT pipeline.define('att_b', %s)",
+                 (Jsonb({"transform": [{"op": "set", "path": "/b", "value": 2}], "schema": {}}),))
+    conn.execute("CREATE TABLE att2 (a int, b int, n int)")
+    first, second = connect(autocommit=False), connect(autocommit=False)
+    first.execute("SELECT pipeline.attach('att2', 'att_a')")
+    t, out = in_thread(second, "SELECT pipeline.attach('att2', 'att_b')")
+    waiting(conn, second.info.backend_pid)
+    first.commit()
+    t.join(30)
+    assert "rows" in out, out
+    second.commit()
+    conn.execute("INSERT INTO att2 (n) VALUES (1)")
+    assert conn.execute("SELECT a, b, n FROM att2").fetchall() == [(1, 2, 1)]
+    # detach waits for an insert under way; rows before it ran both pipelines
+    first.execute("INSERT INTO att2 (n) VALUES (2)")
+    t, out = in_thread(second, "SELECT pipeline.detach('att2', 'att_a')")
+    waiting(conn, second.info.backend_pid)
+    first.execute("INSERT INTO att2 (n) VALUES (3)")
+    first.commit()
+    t.join(30)
+    assert "rows" in out, out
+    second.commit()
+    conn.execute("INSERT INTO att2 (n) VALUES (4)")
+    assert conn.execute("SELECT a, b, n FROM att2 ORDER BY n").fetchall() == \
+        [(1, 2, 1), (1, 2, 2), (1, 2, 3), (None, 2, 4)]
+    conn.execute("DROP TABLE att2")
+
+
+def test_stats_under_many_backends_and_names(conn, connect):
+    """Six backends count 40 pipelines at once, resetting now and then: no
+    error, and the view never holds more than pipeline.stats_max entries of
+    this database."""
+    names = [f"st_{i}" for i in range(40)]
+    for n in names:
+        conn.execute("SELECT pipeline.define(%s, %s)", (n, Jsonb({"schema": {"maximum": 5}})))
+    errors = []
+
+    def worker(k):
+        try:
+            c = connect()
+            for r in range(10):
+                for n in names[k::6]:
+                    c.execute("SELECT pipeline.validate('3', %s), pipeline.validate('9', %s)", (n, n))
+                if r % 4 == k % 4:
+                    c.execute("SELECT pipeline.reset_stats()")
+                c.execute("SELECT count(*) FROM pipeline.stats").fetchone()
+        except psycopg.Error as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads)
+    assert errors == []
+    rows = conn.execute("SELECT checked, passed, failed, scope FROM pipeline.stats"
+                        " WHERE pipeline LIKE 'st\\_%'").fetchall()
+    cap = 1000 if rows and rows[0][3] == "session" else \
+        int(conn.execute("SHOW pipeline.stats_max").fetchone()[0])
+    assert len(rows) <= cap
+    assert all(c == p + f and p == f for c, p, f, _ in rows)
