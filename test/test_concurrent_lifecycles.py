@@ -168,3 +168,66 @@ def test_stats_under_many_backends_and_names(conn, connect):
         int(conn.execute("SHOW pipeline.stats_max").fetchone()[0])
     assert len(rows) <= cap
     assert all(c == p + f and p == f for c, p, f, _ in rows)
+
+
+def stamp(v):
+    """A version that stamps its number into the row and accepts only it, refusing id 4."""
+    return Jsonb({"transform": [{"op": "set", "path": "/v", "value": v}],
+                  "schema": {"properties": {"v": {"const": v}, "id": {"not": {"const": 4}}}},
+                  "on_error": "quarantine"})
+
+
+@pytest.mark.parametrize("change", ["define", "activate"])
+def test_copy_keeps_its_version_while_another_session_changes_it(conn, connect, change):
+    """A COPY paused at row 3 while another session defines (or activates) a
+    new version: every row of the COPY, and its reject, is judged by the
+    version it started with, although its first reject (row 4) and its first
+    row routed to another partition take new locks, which accept the other
+    session's invalidation; the next statement runs the new version."""
+    name = "copyv_" + change
+    conn.execute("SELECT pipeline.define(%s, %s)", (name, stamp(1)))
+    if change == "activate":
+        conn.execute("SELECT pipeline.define(%s, %s, false)", (name, stamp(2)))
+    conn.execute(f"CREATE TABLE {name} (id int, v int) PARTITION BY RANGE (id)")
+    conn.execute(f"CREATE TABLE {name}_lo PARTITION OF {name} FOR VALUES FROM (0) TO (100)")
+    conn.execute(f"CREATE TABLE {name}_hi PARTITION OF {name} FOR VALUES FROM (100) TO (1000)")
+    conn.execute("SELECT pipeline.attach(%s, %s)", (name, name))
+    conn.execute("""CREATE OR REPLACE FUNCTION copyv_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                      IF NEW.id = 3 THEN PERFORM pg_advisory_lock(4713); PERFORM pg_advisory_unlock(4713); END IF;
+                      RETURN NEW;
+                    END $$""")
+    conn.execute(f"CREATE TRIGGER zz_pause BEFORE INSERT ON {name}_lo FOR EACH ROW EXECUTE FUNCTION copyv_pause()")
+    copier, changer = connect(), connect()
+    changer.execute("SELECT pg_advisory_lock(4713)")
+    out = {}
+
+    def copy():
+        try:
+            with copier.cursor().copy(f"COPY {name} (id) FROM STDIN") as cp:
+                for i in (1, 2, 3, 4, 5, 150, 151):
+                    cp.write_row((i,))
+        except psycopg.Error as e:
+            out["error"] = e
+
+    t = threading.Thread(target=copy, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 10
+    while conn.execute("SELECT wait_event_type IS DISTINCT FROM 'Lock' FROM pg_stat_activity WHERE pid = %s",
+                       (copier.info.backend_pid,)).fetchone()[0]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    if change == "define":
+        changer.execute("SELECT pipeline.define(%s, %s)", (name, stamp(2)))
+    else:
+        changer.execute("SELECT pipeline.activate(%s, 2)", (name,))
+    changer.execute("SELECT pg_advisory_unlock(4713)")
+    t.join(30)
+    assert not t.is_alive() and out == {}
+    assert conn.execute(f"SELECT array_agg(DISTINCT v), count(*) FROM {name}").fetchone() == ([1], 6)
+    assert conn.execute("SELECT array_agg(version) FROM pipeline.rejects WHERE pipeline = %s",
+                        (name,)).fetchone()[0] == [1]
+    copier.execute(f"INSERT INTO {name} (id) VALUES (7)")
+    assert conn.execute(f"SELECT v FROM {name} WHERE id = 7").fetchone()[0] == 2
+    conn.execute(f"DROP TABLE {name}")
+    conn.execute("DELETE FROM pipeline.rejects WHERE pipeline = %s", (name,))
