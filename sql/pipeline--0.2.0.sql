@@ -580,8 +580,16 @@ BEGIN
                           AND t.tgargs = convert_to(r.name, getdatabaseencoding()) || '\x00'::bytea LOOP
                 PERFORM pipeline._cluster_check(rel, r.name, r.spec);
             END LOOP;
+            -- the worker must end with the coordinator's versions: the same
+            -- number, the new one last (the version define() computes there
+            -- alone would pass a worker that lacked the pipeline, the UPDATE
+            -- of the previous active version having brought that one over)
             PERFORM pipeline._cluster_propagate(
-                format('SELECT pipeline.define(%L, %L::jsonb)', r.name, r.spec), r.version);
+                format('SELECT pipeline.define(%L, %L::jsonb);'
+                       ' SELECT CASE WHEN pg_catalog.max(p.version) OPERATOR(pg_catalog.=) %s'
+                       ' THEN pg_catalog.count(*) END FROM pipeline.pipelines p WHERE p.name OPERATOR(pg_catalog.=) %L',
+                       r.name, r.spec, r.version, r.name),
+                (SELECT pg_catalog.count(*)::integer FROM pipeline.pipelines p WHERE p.name = r.name));
         END LOOP;
     ELSE
         FOR r IN SELECT o.name, array_agg(o.version) AS versions FROM old_rows o GROUP BY o.name LOOP

@@ -118,6 +118,33 @@ def test_worker_with_a_diverged_registry_fails_the_define(coord, node_conns, nod
             w1.execute("DELETE FROM pipeline.pipelines WHERE name = 'reg_div'")
 
 
+def test_worker_lacking_the_pipeline_fails_the_next_define(coord, node_conns, nodes):
+    """A worker that lost a pipeline (added to the cluster after it was
+    defined, or restored from an older backup) fails the next define() too:
+    the UPDATE that retires the active version brings that version over
+    first, so the worker's own define() computed the coordinator's number
+    and passed, leaving the worker with the newest versions only."""
+    forget(coord, "reg_lost")
+    coord.execute("SELECT pipeline.define('reg_lost', %s)", (json.dumps(LOOSE),))
+    coord.execute("SELECT pipeline.define('reg_lost', %s)", (json.dumps(LOOSE),))
+    with nodes[1].conn() as w1:
+        w1.execute("SET session_replication_role = replica")
+        w1.execute("DELETE FROM pipeline.pipelines WHERE name = 'reg_lost'")
+    try:
+        with pytest.raises(psycopg.errors.DataException, match="differs from the coordinator"):
+            coord.execute("SELECT pipeline.define('reg_lost', %s)", (json.dumps(STRICT),))
+        assert [v for v, _ in registry(coord, "reg_lost")] == [1, 2]
+        assert registry(node_conns[1], "reg_lost") == []
+        coord.execute("SELECT pipeline.cluster_sync()")
+        coord.execute("SELECT pipeline.define('reg_lost', %s)", (json.dumps(STRICT),))
+        for c in node_conns:
+            assert registry(c, "reg_lost") == registry(coord, "reg_lost")
+            assert [v for v, _ in registry(c, "reg_lost")] == [1, 2, 3]
+    finally:
+        coord.execute("SELECT pipeline.cluster_sync()")
+        forget(coord, "reg_lost")
+
+
 def test_cluster_sync_copies_the_coordinators_registry(coord, node_conns, nodes):
     forget(coord, "reg_sync", "reg_sync_extra")
     coord.execute("SELECT pipeline.define('reg_sync', %s)", (json.dumps(STRICT),))
