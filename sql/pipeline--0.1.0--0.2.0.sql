@@ -384,14 +384,21 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP = 'UPDATE' THEN
-        -- any other change of versions (such as marking one active): the rows as they are now
+        -- any other change of versions (such as marking one active): the rows
+        -- as they are now, in place of the old ones, which the worker must
+        -- have had (it gives back how many it replaced): one that lacked them
+        -- would otherwise be handed the newest versions and nothing else (the
+        -- INSERT reads the DELETE's count, so it runs after it)
         IF EXISTS (SELECT FROM new_rows) THEN
             PERFORM pipeline._cluster_propagate(format(
-                'DELETE FROM pipeline.pipelines p USING pg_catalog.jsonb_populate_recordset(NULL::pipeline.pipelines, %L) o'
-                ' WHERE p.name OPERATOR(pg_catalog.=) o.name AND p.version OPERATOR(pg_catalog.=) o.version;'
-                ' INSERT INTO pipeline.pipelines SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::pipeline.pipelines, %L);'
-                ' SELECT pipeline._invalidate(''pipeline.pipelines'')',
-                (SELECT jsonb_agg(o) FROM old_rows o), (SELECT jsonb_agg(n) FROM new_rows n)), NULL);
+                'SELECT pipeline._invalidate(''pipeline.pipelines'');'
+                ' WITH d AS (DELETE FROM pipeline.pipelines p USING pg_catalog.jsonb_populate_recordset(NULL::pipeline.pipelines, %L) o'
+                ' WHERE p.name OPERATOR(pg_catalog.=) o.name AND p.version OPERATOR(pg_catalog.=) o.version RETURNING p.name),'
+                ' i AS (INSERT INTO pipeline.pipelines SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::pipeline.pipelines, %L)'
+                ' WHERE (SELECT pg_catalog.count(*) FROM d) OPERATOR(pg_catalog.>=) 0)'
+                ' SELECT pg_catalog.count(*) FROM d',
+                (SELECT jsonb_agg(o) FROM old_rows o), (SELECT jsonb_agg(n) FROM new_rows n)),
+                (SELECT pg_catalog.count(*)::integer FROM old_rows));
         END IF;
     ELSIF TG_OP = 'INSERT' THEN
         FOR r IN SELECT n.name, n.version, n.spec FROM new_rows n ORDER BY n.name, n.version LOOP

@@ -120,7 +120,8 @@ def test_worker_with_a_diverged_registry_fails_the_define(coord, node_conns, nod
 
 def test_worker_lacking_the_pipeline_fails_the_next_define(coord, node_conns, nodes):
     """A worker that lost a pipeline (added to the cluster after it was
-    defined, or restored from an older backup) fails the next define() too:
+    defined, or restored from an older backup) fails the next define() and
+    activate() too:
     the UPDATE that retires the active version brings that version over
     first, so the worker's own define() computed the coordinator's number
     and passed, leaving the worker with the newest versions only."""
@@ -133,6 +134,8 @@ def test_worker_lacking_the_pipeline_fails_the_next_define(coord, node_conns, no
     try:
         with pytest.raises(psycopg.errors.DataException, match="differs from the coordinator"):
             coord.execute("SELECT pipeline.define('reg_lost', %s)", (json.dumps(STRICT),))
+        with pytest.raises(psycopg.errors.DataException, match="differs from the coordinator"):
+            coord.execute("SELECT pipeline.activate('reg_lost', 1)")
         assert [v for v, _ in registry(coord, "reg_lost")] == [1, 2]
         assert registry(node_conns[1], "reg_lost") == []
         coord.execute("SELECT pipeline.cluster_sync()")
