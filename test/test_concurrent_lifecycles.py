@@ -231,3 +231,36 @@ def test_copy_keeps_its_version_while_another_session_changes_it(conn, connect, 
     assert conn.execute(f"SELECT v FROM {name} WHERE id = 7").fetchone()[0] == 2
     conn.execute(f"DROP TABLE {name}")
     conn.execute("DELETE FROM pipeline.rejects WHERE pipeline = %s", (name,))
+
+
+@pytest.mark.xfail(strict=True, reason="a function format dropped by another session mid-statement: "
+                   "the next call of it fails with XX000 'cache lookup failed for function' "
+                   "(formats.c calls the function without locking it; format_registry.c could take "
+                   "AccessShareLock on it, as DROP FUNCTION takes AccessExclusiveLock)")
+def test_function_format_dropped_mid_statement_fails_cleanly(conn, connect):
+    conn.execute("""CREATE FUNCTION even_fmt(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+                    BEGIN
+                      IF t = 'pause' THEN PERFORM pg_advisory_lock(4714); PERFORM pg_advisory_unlock(4714); END IF;
+                      RETURN length(t) % 2 = 1;
+                    END $$""")
+    conn.execute("SELECT pipeline.register_format('even_len', function => 'even_fmt(text)'::regprocedure)")
+    conn.execute("SELECT pipeline.define('fmt_drop', %s)",
+                 (Jsonb({"schema": {"properties": {"s": {"format": "even_len"}}}, "formats": "assert"}),))
+    checker, dropper = connect(), connect()
+    dropper.execute("SELECT pg_advisory_lock(4714)")
+    t, out = in_thread(checker, "SELECT count(*) FILTER (WHERE pipeline.validate(jsonb_build_object('s', s), 'fmt_drop'))"
+                                " FROM unnest(array['abc', 'pause', 'ab', 'abcde']) s")
+    deadline = time.monotonic() + 10
+    while not conn.execute("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s",
+                           (checker.info.backend_pid,)).fetchone()[0]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    dropper.execute("SELECT pipeline.drop('fmt_drop')")
+    dropper.execute("SELECT pipeline.unregister_format('even_len')")
+    dropper.execute("DROP FUNCTION even_fmt(text)")       # nothing holds it: done at once
+    dropper.execute("SELECT pg_advisory_unlock(4714)")
+    t.join(30)
+    assert not t.is_alive()
+    err = out.get("error")
+    # the statement keeps the version it started with (3 of 4 pass), or fails with a clean error
+    assert err is None and out["rows"] == [(3,)] or err.sqlstate != "XX000", err
