@@ -264,3 +264,32 @@ def test_function_format_dropped_mid_statement_fails_cleanly(conn, connect):
     err = out.get("error")
     # the statement keeps the version it started with (3 of 4 pass), or fails with a clean error
     assert err is None and out["rows"] == [(3,)] or err.sqlstate != "XX000", err
+
+
+def test_replay_beside_an_admin_deleting_rejects(conn, connect):
+    """An admin's DELETE of rejects and a replay, in both orders: a reject is
+    replayed once or deleted, never both, never lost while it stays."""
+    strict = Jsonb({"schema": {"properties": {"n": {"maximum": 10}}}, "on_error": "quarantine"})
+    conn.execute("SELECT pipeline.define('rpdel', %s)", (strict,))
+    conn.execute("CREATE TABLE rpdel (n int)")
+    conn.execute("SELECT pipeline.attach('rpdel', 'rpdel')")
+    conn.execute("INSERT INTO rpdel VALUES (20), (30), (40)")
+    conn.execute("SELECT pipeline.define('rpdel', %s)",
+                 (Jsonb({"schema": {"properties": {"n": {"maximum": 35}}}, "on_error": "quarantine"}),))
+    replayer, admin = connect(autocommit=False), connect(autocommit=False)
+    # the admin first: the rejects it holds are skipped, and come back when it rolls back
+    admin.execute("DELETE FROM pipeline.rejects WHERE pipeline = 'rpdel' AND record->>'n' = '20'")
+    assert replayer.execute("SELECT replayed, rejected FROM pipeline.replay('rpdel')").fetchone() == (1, 1)
+    replayer.commit()
+    admin.rollback()
+    # the replay first: the admin's DELETE waits, then removes what the replay left
+    assert replayer.execute("SELECT replayed, rejected FROM pipeline.replay('rpdel')").fetchone() == (1, 1)
+    t, out = in_thread(admin, "DELETE FROM pipeline.rejects WHERE pipeline = 'rpdel' RETURNING record->>'n'")
+    waiting(conn, admin.info.backend_pid)
+    replayer.commit()
+    t.join(30)
+    assert out["rows"] == [("40",)]
+    admin.commit()
+    assert conn.execute("SELECT array_agg(n ORDER BY n) FROM rpdel").fetchone()[0] == [20, 30]
+    assert conn.execute("SELECT count(*) FROM pipeline.rejects WHERE pipeline = 'rpdel'").fetchone()[0] == 0
+    conn.execute("DROP TABLE rpdel")
