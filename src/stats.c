@@ -167,12 +167,16 @@ shared_age(const void *entry)
 static bool
 shared_add(PlStatsLocal *l, bool create, TimestampTz now)
 {
-	bool		found;
-	PlStatsShared *e;
+	bool		found = true;
+	PlStatsShared *e = hash_search(stats_shared, &l->key, HASH_FIND, NULL);
 
-	if (create && hash_get_num_entries(stats_shared) >= stats_max)
-		evict_oldest(stats_shared, shared_age);
-	e = hash_search(stats_shared, &l->key, create ? HASH_ENTER_NULL : HASH_FIND, &found);
+	/* another backend may have created it since our shared-lock look */
+	if (e == NULL && create)
+	{
+		if (hash_get_num_entries(stats_shared) >= stats_max)
+			evict_oldest(stats_shared, shared_age);
+		e = hash_search(stats_shared, &l->key, HASH_ENTER_NULL, &found);
+	}
 	if (e == NULL)
 		return false;
 	if (!found)
