@@ -1108,15 +1108,22 @@ v_property(VCtx *cx, const SchemaNode *s, const PlNamedSchema *prop,
 	return v_child(cx, s->additional, "additionalProperties", -1, val, NULL) && ok;
 }
 
-/* The "properties" entry named key (len bytes), through the index by length. */
+/*
+ * The "properties" entry named key (len bytes), through the index by length,
+ * from entry *from on (keys come in the entries' order: a match lies past
+ * the last one).
+ */
 static inline const PlNamedSchema *
-prop_lookup(const SchemaNode *s, const char *key, uint32 len)
+prop_lookup(const SchemaNode *s, const char *key, uint32 len, int *from)
 {
 	if (len > (uint32) s->props_maxlen)
 		return NULL;
-	for (int p = s->props_by_len[len]; p < s->props_by_len[len + 1]; p++)
+	for (int p = Max(*from, s->props_by_len[len]); p < s->props_by_len[len + 1]; p++)
 		if (pl_bytes_equal(s->props[p].key, key, len))
+		{
+			*from = p + 1;
 			return &s->props[p];
+		}
 	return NULL;
 }
 
@@ -1168,7 +1175,7 @@ v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c)
 
 		CHECK_FOR_INTERRUPTS();
 		if (s->props_by_len)
-			prop = prop_lookup(s, base + koff, kend - koff);
+			prop = prop_lookup(s, base + koff, kend - koff, &p);
 		else
 		{
 			while (p < s->nprops &&
