@@ -143,6 +143,8 @@ struct PlNfa
 								 * in that state */
 	const uint8 *run;			/* per DFA row: the state stays on all bytes
 								 * run..RUN_LAST; 0 if not worth skipping */
+	uint8		accept_run;		/* a non-empty subject of bytes accept_run..
+								 * RUN_LAST all matches; 0: no such run */
 	uint8		ascii[128];		/* ASCII character to its class */
 };
 
@@ -730,6 +732,25 @@ dfa_runs(const PlNfa *a, NfaTables *tb)
 }
 
 /*
+ * The lowest byte lo such that the start state goes on every byte
+ * lo..RUN_LAST to one final state that keeps to itself on them all: then a
+ * non-empty subject of such bytes matches (FHIR's "^\\S*$" and the like).
+ * 0 if there is none.
+ */
+static uint8
+dfa_accept_run(const PlNfa *a, const NfaTables *tb)
+{
+	int			to = tb->dfa[a->ascii[RUN_LAST]];
+	int			lo = RUN_LAST + 1;
+
+	if (!tb->final[to])
+		return 0;
+	while (lo > RUN_FIRST && tb->dfa[a->ascii[lo - 1]] == to && tb->dfa[to + a->ascii[lo - 1]] == to)
+		lo--;
+	return lo <= RUN_LAST ? lo : 0;
+}
+
+/*
  * Tabulate the DFA whose states are the sets of positions reachable from
  * the start (state 0, before any character), if it is small.  A state that
  * holds a last position has matched: it stays there.
@@ -773,6 +794,7 @@ nfa_dfa(PlNfa *a, NfaTables *tb)
 	tb->final = final;
 	tb->nstates = n;
 	dfa_runs(a, tb);
+	a->accept_run = dfa_accept_run(a, tb);
 }
 
 /* Copy len bytes of src to *p, moving *p past them (aligned); returns where. */
@@ -1001,7 +1023,7 @@ skip_run(const unsigned char *s, int i, int end, int lo)
  * interrupt checks.  A state that keeps to itself on printable ASCII skips
  * it 8 bytes at a time.
  */
-static bool
+static pg_noinline bool
 dfa_match(const PlNfa *a, const unsigned char *s, int len)
 {
 	const uint16 *dfa = a->dfa;
@@ -1070,10 +1092,16 @@ positions_match(const PlNfa *a, const unsigned char *s, int len)
 	}
 }
 
-/* Does the automaton match anywhere in UTF-8 string s of len bytes? */
+/*
+ * Does the automaton match anywhere in UTF-8 string s of len bytes?  A
+ * subject that is one accepting run (up to a chunk) is decided by words.
+ */
 bool
 nfa_match(const PlNfa *a, const char *s, int len)
 {
+	if (a->accept_run && len > 0 && len <= NFA_CHUNK &&
+		skip_run((const unsigned char *) s, 0, len, a->accept_run) == len)
+		return true;
 	if (a->dfa)
 		return dfa_match(a, (const unsigned char *) s, len);
 	return positions_match(a, (const unsigned char *) s, len);
