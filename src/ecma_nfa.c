@@ -992,7 +992,7 @@ load_half(const unsigned char *s)
  * at end (the bytes before i masked out of it); a subject of 4 to 7 bytes
  * (then i < end < 8, and s is its start) through two overlapping halves.
  */
-static inline int
+static pg_attribute_always_inline int
 skip_run(const unsigned char *s, int i, int end, int lo)
 {
 	uint64		m;
