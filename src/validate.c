@@ -1128,25 +1128,6 @@ prop_lookup(const SchemaNode *s, const char *key, uint32 len, int *from)
 }
 
 /*
- * Where the values of object c (n > 0 pairs) start in its data: the end of
- * its last key, as getJsonbOffset(c, n) finds it, summing lengths back to the
- * nearest stored offset; inline, since every object of the walk needs it.
- */
-static inline uint32
-keys_end(const JsonbContainer *c, int n)
-{
-	uint32		off = 0;
-
-	for (int i = n - 1; i >= 0; i--)
-	{
-		off += JBE_OFFLENFLD(c->children[i]);
-		if (JBE_HAS_OFF(c->children[i]))
-			break;
-	}
-	return off;
-}
-
-/*
  * Yes/no, no annotations, no patternProperties or propertyNames: the merge
  * of the object's keys with "properties" over the JEntries directly, values
  * read only where their schema needs more than their JEntry.  Returns how
@@ -1158,7 +1139,7 @@ v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c)
 	int			n = JsonContainerSize(c);
 	const char *base = (const char *) &c->children[2 * n];
 	uint32		koff = 0;
-	uint32		voff = n > 0 ? keys_end(c, n) : 0;
+	uint32		voff = jb_offset(c, n);
 	int			p = 0;
 	const SchemaNode *additional = s->additional ? pl_walk_target(s->additional, cx->dynamic) : NULL;
 	int			nrequired = 0;
@@ -1325,12 +1306,49 @@ v_try(VCtx *cx, const SchemaNode *sub, const JbRef *v, Annot *an)
 	return ok;
 }
 
+/* Objects up to this many pairs have a key found by a scan of their keys. */
+#define KEY_SCAN_MAX	64
+
+/*
+ * The index of key (len bytes) among the n keys of object container c, or
+ * -1: a scan in place of the keys, sorted by length first, that stops at the
+ * first longer one (no JsonbValue, no call per key).
+ */
+static inline int
+object_key_scan(JsonbContainer *c, int n, const char *key, int len)
+{
+	const char *base = (const char *) &c->children[2 * n];
+	uint32		off = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		JEntry		e = c->children[i];
+		uint32		end = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
+
+		if (end - off > (uint32) len)
+			return -1;
+		if (end - off == (uint32) len && pl_bytes_equal(base + off, key, len))
+			return i;
+		off = end;
+	}
+	return -1;
+}
+
 /* The value of key in object container c, as a JbRef; false if absent. */
 static bool
 object_get(JsonbContainer *c, const char *key, int len, JbRef *out)
 {
 	JsonbValue	res;
+	int			n = JsonContainerSize(c);
 
+	if (n <= KEY_SCAN_MAX)
+	{
+		int			i = object_key_scan(c, n, key, len);
+
+		if (i >= 0)
+			jb_child_at(c, n + i, jb_offset(c, n + i), out);
+		return i >= 0;
+	}
 	if (getKeyJsonValueFromContainer(c, key, len, &res) == NULL)
 		return false;
 	switch (res.type)
