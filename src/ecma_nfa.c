@@ -40,8 +40,6 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
-#include "port/pg_bitutils.h"
-#include "port/pg_bswap.h"
 
 #include "ecma_nfa.h"
 
@@ -49,13 +47,10 @@
 #define NFA_MAX_NODES	256		/* nodes of a recorded tree */
 #define NFA_MAX_DEPTH	32		/* nested groups of a recorded tree */
 #define NFA_MAX_WORK	4096	/* subtrees built, repetition written out */
-#define NFA_CHUNK		(64 * 1024) /* subject bytes between interrupt checks */
 #define NFA_FIRST_WIDE	0x80	/* the first code point past the ASCII table */
 #define NFA_MAX_CLASSES	255		/* character classes (ASCII's index is a uint8) */
 #define DFA_MAX_STATES	64		/* states of a tabulated DFA */
 #define DFA_MAX_CELLS	2048	/* and its transitions (4 kB of uint16) */
-#define RUN_FIRST		0x20	/* runs of printable ASCII are skipped 8 bytes */
-#define RUN_LAST		0x7E	/* at a time where a state keeps to itself */
 #define RUN_MIN_LO		0x60	/* on at least the bytes RUN_MIN_LO..RUN_LAST */
 
 /*
@@ -947,78 +942,6 @@ char_class(const PlNfa *a, const unsigned char *s, int len, int *i)
 }
 
 /*
- * The bytes of word x (a subject's bytes, the first lowest) outside
- * lo..RUN_LAST, as high bits: a byte below lo (lo <= 128) sets it in
- * (x - lo * ones) & ~x, one above RUN_LAST in (x + (127 - RUN_LAST) * ones)
- * | x.  Borrows and carries run upwards only, so the lowest bit set is exact.
- */
-static inline uint64
-run_breaks(uint64 x, int lo)
-{
-	const uint64 ones = UINT64CONST(0x0101010101010101);
-
-	return (((x - ones * lo) & ~x) | ((x + ones * (127 - RUN_LAST)) | x)) & (ones << 7);
-}
-
-/* The 8 bytes at s as a word, the first lowest (whatever the machine's order). */
-static inline uint64
-load_word(const unsigned char *s)
-{
-	uint64		x;
-
-	memcpy(&x, s, sizeof(x));
-#ifdef WORDS_BIGENDIAN
-	x = pg_bswap64(x);
-#endif
-	return x;
-}
-
-/* The 4 bytes at s as a word, the first lowest. */
-static inline uint64
-load_half(const unsigned char *s)
-{
-	uint32		x;
-
-	memcpy(&x, s, sizeof(x));
-#ifdef WORDS_BIGENDIAN
-	x = pg_bswap32(x);
-#endif
-	return x;
-}
-
-/*
- * The offset of the first byte from i on (i < end) outside lo..RUN_LAST, or
- * end: 8 bytes at a time.  The last few are read through the word that ends
- * at end (the bytes before i masked out of it); a subject of 4 to 7 bytes
- * (then i < end < 8, and s is its start) through two overlapping halves.
- */
-static pg_attribute_always_inline int
-skip_run(const unsigned char *s, int i, int end, int lo)
-{
-	uint64		m;
-
-	for (; end - i >= 8; i += 8)
-		if ((m = run_breaks(load_word(s + i), lo)) != 0)
-			return i + pg_rightmost_one_pos64(m) / 8;
-	if (i == end)
-		return end;
-	if (end >= 8)
-	{
-		m = run_breaks(load_word(s + end - 8), lo) & (~UINT64CONST(0) << ((i - (end - 8)) * 8));
-		return m ? end - 8 + pg_rightmost_one_pos64(m) / 8 : end;
-	}
-	if (end < 4)
-	{
-		while (i < end && s[i] >= lo && s[i] <= RUN_LAST)
-			i++;
-		return i;
-	}
-	m = run_breaks(load_half(s) | load_half(s + end - 4) << ((end - 4) * 8), lo) &
-		(~UINT64CONST(0) << (i * 8)) & (~UINT64CONST(0) >> ((8 - end) * 8));
-	return m ? pg_rightmost_one_pos64(m) / 8 : end;
-}
-
-/*
  * Run the tabulated DFA over the subject, a chunk of NFA_CHUNK bytes between
  * interrupt checks.  A state that keeps to itself on printable ASCII skips
  * it 8 bytes at a time.
@@ -1092,6 +1015,13 @@ positions_match(const PlNfa *a, const unsigned char *s, int len)
 	}
 }
 
+/* The automaton's accepting run (see nfa_run_accepts), or 0. */
+int
+nfa_accept_run(const PlNfa *a)
+{
+	return a->accept_run;
+}
+
 /*
  * Does the automaton match anywhere in UTF-8 string s of len bytes?  A
  * subject that is one accepting run (up to a chunk) is decided by words.
@@ -1099,8 +1029,7 @@ positions_match(const PlNfa *a, const unsigned char *s, int len)
 bool
 nfa_match(const PlNfa *a, const char *s, int len)
 {
-	if (a->accept_run && len > 0 && len <= NFA_CHUNK &&
-		skip_run((const unsigned char *) s, 0, len, a->accept_run) == len)
+	if (a->accept_run && nfa_run_accepts(s, len, a->accept_run))
 		return true;
 	if (a->dfa)
 		return dfa_match(a, (const unsigned char *) s, len);

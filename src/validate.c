@@ -873,7 +873,7 @@ v_slot_value(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32
  * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub
  * (past its $ref-only hops: pl_walk_target)?  A PL_FAST_* sub is decided
  * from the JEntry, a string under a PL_WALK_PATTERN or PL_WALK_ENUM sub by
- * its pattern or enum, a container of a PL_WALK_OBJECT or PL_WALK_ARRAY
+ * its pattern (its accepting run first, in place) or enum, a container of a PL_WALK_OBJECT or PL_WALK_ARRAY
  * sub's kind walked directly; others go to v_slot_value.
  */
 static inline bool
@@ -885,7 +885,9 @@ v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, 
 	if (sub->walk == PL_WALK_PATTERN)
 		return (e & JENTRY_TYPEMASK) != JENTRY_ISSTRING ?
 			sub->types == 0 || entry_type_ok(sub->types, e, base, off) :
-			(sub->accept & PL_JENTRY_BIT(e)) && pl_regex_match(sub->pattern, base + off, len);
+			(sub->accept & PL_JENTRY_BIT(e)) &&
+			((sub->pattern_run && nfa_run_accepts(base + off, len, sub->pattern_run)) ||
+			 pl_regex_match(sub->pattern, base + off, len));
 	/* "enum" and "type" only: a string is looked up in place */
 	if (sub->walk == PL_WALK_ENUM && (e & JENTRY_TYPEMASK) == JENTRY_ISSTRING)
 		return (sub->accept & PL_JENTRY_BIT(e)) && enum_has_string(sub, base + off, len);
