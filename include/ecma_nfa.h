@@ -11,6 +11,10 @@
 #include "port/pg_bitutils.h"
 #include "port/pg_bswap.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define NFA_CHUNK		(64 * 1024) /* subject bytes between interrupt checks */
 #define RUN_FIRST		0x20	/* runs of printable ASCII are skipped 8 bytes */
 #define RUN_LAST		0x7E	/* at a time where a state keeps to itself */
@@ -100,36 +104,56 @@ load_half(const unsigned char *s)
 	return x;
 }
 
+#ifdef __SSE2__
 /*
- * The offset of the first byte from i on (i < end) outside lo..RUN_LAST, or
- * end: 8 bytes at a time.  The last few are read through the word that ends
- * at end (the bytes before i masked out of it); a subject of 4 to 7 bytes
- * (then i < end < 8, and s is its start) through two overlapping halves.
+ * run_all for 16 bytes or more, 16 at a time: bytes compared as signed, so
+ * those from 0x80 up (negative) fall below lo.
  */
-static pg_attribute_always_inline int
-skip_run(const unsigned char *s, int i, int end, int lo)
+static inline bool
+run_all_sse2(const unsigned char *s, int len, int lo)
 {
-	uint64		m;
+	const __m128i above = _mm_set1_epi8((char) (lo - 1));
+	const __m128i below = _mm_set1_epi8((char) (RUN_LAST + 1));
+	__m128i		ok = _mm_set1_epi8(-1);
+	__m128i		v;
 
-	for (; end - i >= 8; i += 8)
-		if ((m = run_breaks(load_word(s + i), lo)) != 0)
-			return i + pg_rightmost_one_pos64(m) / 8;
-	if (i == end)
-		return end;
-	if (end >= 8)
+	for (int i = 0; i + 16 < len; i += 16)
 	{
-		m = run_breaks(load_word(s + end - 8), lo) & (~UINT64CONST(0) << ((i - (end - 8)) * 8));
-		return m ? end - 8 + pg_rightmost_one_pos64(m) / 8 : end;
+		v = _mm_loadu_si128((const __m128i *) (s + i));
+		ok = _mm_and_si128(ok, _mm_and_si128(_mm_cmpgt_epi8(v, above), _mm_cmplt_epi8(v, below)));
 	}
-	if (end < 4)
+	v = _mm_loadu_si128((const __m128i *) (s + len - 16));
+	ok = _mm_and_si128(ok, _mm_and_si128(_mm_cmpgt_epi8(v, above), _mm_cmplt_epi8(v, below)));
+	return _mm_movemask_epi8(ok) == 0xFFFF;
+}
+#endif
+
+/*
+ * Are all len bytes at s (len > 0) in lo..RUN_LAST?  The tail is read through
+ * a last word that ends at len, overlapping the one before (a byte read
+ * twice is judged the same), so nothing past len is read.
+ */
+static inline bool
+run_all(const unsigned char *s, int len, int lo)
+{
+	uint64		bad = 0;
+
+	if (len < 4)
 	{
-		while (i < end && s[i] >= lo && s[i] <= RUN_LAST)
-			i++;
-		return i;
+		for (int i = 0; i < len; i++)
+			bad |= s[i] < lo || s[i] > RUN_LAST;
+		return bad == 0;
 	}
-	m = run_breaks(load_half(s) | load_half(s + end - 4) << ((end - 4) * 8), lo) &
-		(~UINT64CONST(0) << (i * 8)) & (~UINT64CONST(0) >> ((8 - end) * 8));
-	return m ? pg_rightmost_one_pos64(m) / 8 : end;
+	if (len < 8)
+		return ((run_breaks(load_half(s), lo) | run_breaks(load_half(s + len - 4), lo)) &
+				UINT64CONST(0x80808080)) == 0;
+#ifdef __SSE2__
+	if (len >= 16)
+		return run_all_sse2(s, len, lo);
+#endif
+	for (int i = 0; i + 8 < len; i += 8)
+		bad |= run_breaks(load_word(s + i), lo);
+	return (bad | run_breaks(load_word(s + len - 8), lo)) == 0;
 }
 
 /*
@@ -140,7 +164,7 @@ skip_run(const unsigned char *s, int i, int end, int lo)
 static inline bool
 nfa_run_accepts(const char *s, int len, int lo)
 {
-	return len > 0 && len <= NFA_CHUNK && skip_run((const unsigned char *) s, 0, len, lo) == len;
+	return len > 0 && len <= NFA_CHUNK && run_all((const unsigned char *) s, len, lo);
 }
 
 #endif

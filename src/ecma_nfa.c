@@ -942,6 +942,38 @@ char_class(const PlNfa *a, const unsigned char *s, int len, int *i)
 }
 
 /*
+ * The offset of the first byte from i on (i < end) outside lo..RUN_LAST, or
+ * end: 8 bytes at a time.  The last few are read through the word that ends
+ * at end (the bytes before i masked out of it); a subject of 4 to 7 bytes
+ * (then i < end < 8, and s is its start) through two overlapping halves.
+ */
+static pg_attribute_always_inline int
+skip_run(const unsigned char *s, int i, int end, int lo)
+{
+	uint64		m;
+
+	for (; end - i >= 8; i += 8)
+		if ((m = run_breaks(load_word(s + i), lo)) != 0)
+			return i + pg_rightmost_one_pos64(m) / 8;
+	if (i == end)
+		return end;
+	if (end >= 8)
+	{
+		m = run_breaks(load_word(s + end - 8), lo) & (~UINT64CONST(0) << ((i - (end - 8)) * 8));
+		return m ? end - 8 + pg_rightmost_one_pos64(m) / 8 : end;
+	}
+	if (end < 4)
+	{
+		while (i < end && s[i] >= lo && s[i] <= RUN_LAST)
+			i++;
+		return i;
+	}
+	m = run_breaks(load_half(s) | load_half(s + end - 4) << ((end - 4) * 8), lo) &
+		(~UINT64CONST(0) << (i * 8)) & (~UINT64CONST(0) >> ((8 - end) * 8));
+	return m ? pg_rightmost_one_pos64(m) / 8 : end;
+}
+
+/*
  * Run the tabulated DFA over the subject, a chunk of NFA_CHUNK bytes between
  * interrupt checks.  A state that keeps to itself on printable ASCII skips
  * it 8 bytes at a time.
