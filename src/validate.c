@@ -727,6 +727,36 @@ tuple_kinds_ok(const JsonbContainer *t, int n, uint32 accept, int64 want)
 }
 
 /*
+ * From child i of array c on (its data at base + *off), past the pairs whose
+ * two elements are both of the kind want (JEntry type bits): GeoJSON
+ * positions, by their headers and JEntries alone, in a loop of their own.
+ * Returns the first child that is not one (or end), *off its data offset.
+ */
+static inline int
+skip_pairs(const JsonbContainer *c, const char *base, int i, int end, uint32 *off, uint32 want)
+{
+	const uint64 mask = (uint64) JENTRY_TYPEMASK << 32 | JENTRY_TYPEMASK;
+	const uint64 kinds = (uint64) want << 32 | want;
+	uint32		o = *off;
+
+	for (; i < end; i++)
+	{
+		JEntry		e = c->children[i];
+		const JsonbContainer *t = (const JsonbContainer *) (base + INTALIGN(o));
+		uint64		pair;
+
+		if (!JBE_ISCONTAINER(e) || t->header != (JB_FARRAY | 2))
+			break;
+		memcpy(&pair, t->children, sizeof(pair));
+		if ((pair ^ kinds) & mask)
+			break;
+		o = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : o + JBE_OFFLENFLD(e);
+	}
+	*off = o;
+	return i;
+}
+
+/*
  * Children first..end-1 of c against sub, a PL_FAST_ARRAY schema whose items
  * pass by kind (item_accept): arrays within the item counts whose elements
  * are all of accepted kinds (GeoJSON positions, matrix rows) pass without a
@@ -744,11 +774,16 @@ fast_tuples(const SchemaNode *sub, uint32 item_accept, JsonbContainer *c, int fi
 
 	for (int i = first; i < end; i++)
 	{
-		JEntry		e = c->children[i];
-		uint32		next = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
-		const JsonbContainer *t = (const JsonbContainer *) (base + INTALIGN(off));
+		JEntry		e;
+		uint32		next;
+		const JsonbContainer *t;
 		int			n;
 
+		if (want >= 0 && lo <= 2 && hi >= 2 && (i = skip_pairs(c, base, i, end, &off, (uint32) want)) == end)
+			break;
+		e = c->children[i];
+		next = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
+		t = (const JsonbContainer *) (base + INTALIGN(off));
 		if (JBE_ISCONTAINER(e) && (t->header & (JB_FARRAY | JB_FSCALAR)) == JB_FARRAY &&
 			(n = t->header & JB_CMASK) >= lo && (uint64) n <= hi && tuple_kinds_ok(t, n, item_accept, want))
 		{

@@ -168,3 +168,39 @@ def test_property_lookup_checks_every_key(conn, additional):
                         "FROM unnest(%s::jsonb[]) WITH ORDINALITY AS u(d, i) ORDER BY i",
                         (json.dumps(schema), [Jsonb(d) for d in docs])).fetchall()
     assert [r[0] for r in rows] == [True] + [False] * len(SAME)
+
+
+ODD = [[1], [1, 2, 3], [1, "x"], ["x", 1], [True, 1], [1, None], [[1], 2], [1, {"a": 1}], "x", 1, None,
+       {"a": [1, 2]}, [], ["a", "b"], [1.5, -2], [10**20, 0.5]]
+
+
+@st.composite
+def pairs_doc(draw):
+    """An array of number pairs (long enough to cross jsonb's stored offsets), one element odd at times."""
+    n = draw(st.integers(0, 80))
+    doc = [[draw(st.sampled_from([0, 1, -1.5, 2.25, 10**8])), draw(st.sampled_from([0, 3, 0.5, -7]))]
+           for _ in range(n)]
+    for _ in range(draw(st.integers(0, 2))):
+        if doc:
+            doc[draw(st.integers(0, n - 1))] = draw(st.sampled_from(ODD))
+    return doc
+
+
+@settings(**SETTINGS)
+@given(st.data())
+def test_pairs_keep_verdicts(conn, data):
+    """Arrays of [lon, lat] positions under a type-only items schema: pairs decided in a loop of their own."""
+    position = {"type": "array", "items": {"type": data.draw(st.sampled_from(["number", "integer", "string"]))}}
+    for kw in data.draw(st.lists(st.sampled_from(["minItems", "maxItems"]), unique=True)):
+        position[kw] = data.draw(st.integers(1, 3))
+    schema = {"$schema": DRAFT7, "type": "array", "items": position}
+    docs = data.draw(st.lists(pairs_doc(), min_size=1, max_size=6))
+    validator = jsonschema.Draft7Validator(schema)
+    rows = conn.execute(
+        "SELECT pipeline.jsonb_matches_schema(%s::json, d), pipeline.jsonschema_validation_errors(%s::json, d::json) "
+        "FROM unnest(%s::jsonb[]) WITH ORDINALITY AS u(d, i) ORDER BY i",
+        (json.dumps(schema), json.dumps(schema), [Jsonb(d) for d in docs])).fetchall()
+    for d, (ok, errs) in zip(docs, rows):
+        ctx = f"\nschema: {json.dumps(schema)}\ndoc: {json.dumps(d)}"
+        assert ok == validator.is_valid(d), "disagrees with Python jsonschema" + ctx
+        assert (not errs) == ok, "errors() disagrees with the verdict" + ctx
