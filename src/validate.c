@@ -1164,6 +1164,9 @@ prop_lookup(const SchemaNode *s, const char *key, uint32 len, int *from)
 	return NULL;
 }
 
+/* Keys the yes/no key walk takes between interrupt checks (a power of 2) */
+#define KEYS_PER_CHECK	16
+
 /*
  * Yes/no, no annotations, no patternProperties or propertyNames: the merge
  * of the object's keys with "properties" over the JEntries directly, values
@@ -1191,7 +1194,8 @@ v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c)
 		const PlNamedSchema *prop = NULL;
 		int			cmp = -1;
 
-		CHECK_FOR_INTERRUPTS();
+		if ((i & (KEYS_PER_CHECK - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (s->props_by_len)
 			prop = prop_lookup(s, base + koff, kend - koff, &p);
 		else
