@@ -69,6 +69,7 @@ typedef struct VCtx
 } VCtx;
 
 static bool v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an);
+static bool v_walk_container(VCtx *cx, const SchemaNode *sub, JsonbContainer *c);
 static void scope_push(VCtx *cx, PlResource *r);
 
 /* Push a keyword-path token; returns the length to pop back to. */
@@ -177,7 +178,12 @@ fail(VCtx *cx, const char *kw, const char *fmt,...)
 	return false;
 }
 
-/* Run s on v in yes/no mode, whatever the current mode. */
+/*
+ * Run s on v in yes/no mode, whatever the current mode.  Without annotations,
+ * past s's $ref-only hops (pl_walk_target), and a container of the kind of
+ * a PL_WALK_OBJECT or PL_WALK_ARRAY shape walked directly: a oneOf branch
+ * that is a "$ref" to a resource's object schema, in one step.
+ */
 static bool
 v_silent(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
@@ -185,7 +191,13 @@ v_silent(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	bool		ok;
 
 	cx->errs = NULL;
-	ok = v_node(cx, s, v, an);
+	if (an == NULL)
+		s = pl_walk_target(s, cx->dynamic);
+	if (an == NULL && ((s->walk == PL_WALK_OBJECT && v->type == JB_OBJECT) ||
+					   (s->walk == PL_WALK_ARRAY && v->type == JB_ARRAY)))
+		ok = v_walk_container(cx, s, v->cont);
+	else
+		ok = v_node(cx, s, v, an);
 	cx->errs = saved;
 	return ok;
 }
