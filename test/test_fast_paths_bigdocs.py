@@ -28,6 +28,7 @@ from psycopg.types.json import Jsonb
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
+DRAFT2020 = "https://json-schema.org/draft/2020-12/schema"
 SETTINGS = dict(max_examples=max(20, EXAMPLES), deadline=None, database=None,
                 derandomize=os.environ.get("CI") == "true", suppress_health_check=list(HealthCheck))
 
@@ -196,6 +197,44 @@ def test_pairs_keep_verdicts(conn, data):
     schema = {"$schema": DRAFT7, "type": "array", "items": position}
     docs = data.draw(st.lists(pairs_doc(), min_size=1, max_size=6))
     validator = jsonschema.Draft7Validator(schema)
+    rows = conn.execute(
+        "SELECT pipeline.jsonb_matches_schema(%s::json, d), pipeline.jsonschema_validation_errors(%s::json, d::json) "
+        "FROM unnest(%s::jsonb[]) WITH ORDINALITY AS u(d, i) ORDER BY i",
+        (json.dumps(schema), json.dumps(schema), [Jsonb(d) for d in docs])).fetchall()
+    for d, (ok, errs) in zip(docs, rows):
+        ctx = f"\nschema: {json.dumps(schema)}\ndoc: {json.dumps(d)}"
+        assert ok == validator.is_valid(d), "disagrees with Python jsonschema" + ctx
+        assert (not errs) == ok, "errors() disagrees with the verdict" + ctx
+
+
+@st.composite
+def tried_schema(draw):
+    """A oneOf/anyOf/not/if over "$ref"s to object and array schemas, some refs with a sibling keyword
+    (2020-12: a keyword beside "$ref" applies)."""
+    defs = {"o": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"pattern": "^\\S*$"}},
+                  "required": ["a"], "additionalProperties": draw(st.booleans())},
+            "l": {"type": "array", "items": {"type": "string", "pattern": "^[a-z]+$"}, "maxItems": 2},
+            "chain": {"$ref": "#/$defs/o"}}
+    refs = [{"$ref": "#/$defs/" + draw(st.sampled_from(["o", "l", "chain"]))} for _ in range(2)]
+    for r in refs:
+        if draw(st.booleans()):  # not $ref-only: the generic walk
+            r.update(draw(st.sampled_from([{"minProperties": 2}, {"maxProperties": 1}, {"required": ["b"]}])))
+    kw = draw(st.sampled_from(["oneOf", "anyOf", "not", "if"]))
+    body = {"not": refs[0]} if kw == "not" else \
+        {"if": refs[0], "then": {"required": ["b"]}, "else": {"type": "array"}} if kw == "if" else {kw: refs}
+    return dict(body, **{"$schema": DRAFT2020, "$defs": defs})
+
+
+tried_docs = st.one_of(
+    st.dictionaries(st.sampled_from(["a", "b", "c"]), st.one_of(st.integers(0, 2), st.sampled_from(["x y", "xy"]))),
+    st.lists(st.sampled_from(["ab", "a b", 1]), max_size=3), st.integers(0, 2))
+
+
+@settings(**SETTINGS)
+@given(tried_schema(), st.lists(tried_docs, min_size=1, max_size=8))
+def test_tries_past_ref_hops_keep_verdicts(conn, schema, docs):
+    """Subschemas tried in yes/no mode go past $ref-only hops to the walk's shapes."""
+    validator = jsonschema.Draft202012Validator(schema)
     rows = conn.execute(
         "SELECT pipeline.jsonb_matches_schema(%s::json, d), pipeline.jsonschema_validation_errors(%s::json, d::json) "
         "FROM unnest(%s::jsonb[]) WITH ORDINALITY AS u(d, i) ORDER BY i",
