@@ -243,3 +243,17 @@ def test_tries_past_ref_hops_keep_verdicts(conn, schema, docs):
         ctx = f"\nschema: {json.dumps(schema)}\ndoc: {json.dumps(d)}"
         assert ok == validator.is_valid(d), "disagrees with Python jsonschema" + ctx
         assert (not errs) == ok, "errors() disagrees with the verdict" + ctx
+
+
+@settings(**SETTINGS)
+@given(st.sampled_from(["integer", "number", "string", ["integer", "null"], ["string", "integer"]]),
+       st.lists(st.lists(st.sampled_from([0, 1, -1, 1.0, -0.5, 2.5, 10**20, 1e20, 123456789012, -7.0, "1", None]),
+                         max_size=40), min_size=1, max_size=6))
+def test_integral_items_in_place(conn, typ, docs):
+    """Arrays of ids under "integer": integral numbers read in place, the rest by the general check."""
+    schema = {"$schema": DRAFT7, "type": "array", "items": {"type": typ}}
+    validator = jsonschema.Draft7Validator(schema)
+    rows = conn.execute("SELECT pipeline.jsonb_matches_schema(%s::json, d) "
+                        "FROM unnest(%s::jsonb[]) WITH ORDINALITY AS u(d, i) ORDER BY i",
+                        (json.dumps(schema), [Jsonb(d) for d in docs])).fetchall()
+    assert [r[0] for r in rows] == [validator.is_valid(d) for d in docs], f"{typ}: {docs}"
