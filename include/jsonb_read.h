@@ -126,6 +126,36 @@ jb_iter_next_key(JbIter *it, JbRef *out)
 	return true;
 }
 
+/*
+ * The data offset of child i of container c, as getJsonbOffset(c, i) finds
+ * it (summing lengths back to the nearest stored offset), inline: where an
+ * object's values start, for every object a walk enters.
+ */
+static inline uint32
+jb_offset(const JsonbContainer *c, int i)
+{
+	uint32		off = 0;
+
+	for (int k = i - 1; k >= 0; k--)
+	{
+		off += JBE_OFFLENFLD(c->children[k]);
+		if (JBE_HAS_OFF(c->children[k]))
+			break;
+	}
+	return off;
+}
+
+/* Read child i of container c, whose data offset off is known. */
+static inline void
+jb_child_at(JsonbContainer *c, int i, uint32 off, JbRef *out)
+{
+	int			nchildren = JsonContainerIsObject(c) ? 2 * JsonContainerSize(c) : JsonContainerSize(c);
+	JEntry		e = c->children[i];
+
+	jb_fill(e, (const char *) &c->children[nchildren], off,
+			JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) - off : JBE_OFFLENFLD(e), out);
+}
+
 /* Read child i of container c (random access, O(stride)). */
 static inline void
 jb_child(JsonbContainer *c, int i, JbRef *out)

@@ -215,6 +215,8 @@ struct SchemaNode
 	int8		constant;		/* -1: normal; 0: always fails; 1: always passes */
 	uint8		types;			/* PL_T_*; 0 = no "type" keyword */
 	bool		unique_items;	/* (an array keyword: here, it fills a hole) */
+	uint8		pattern_run;	/* PL_WALK_PATTERN: the automaton's nfa_accept_run,
+								 * or 0 (here, it fills a hole too) */
 	int			draft;
 	int			nenum;
 	PlResource *resource;		/* non-NULL when this node is a resource root */

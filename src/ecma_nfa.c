@@ -40,8 +40,6 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
-#include "port/pg_bitutils.h"
-#include "port/pg_bswap.h"
 
 #include "ecma_nfa.h"
 
@@ -49,13 +47,10 @@
 #define NFA_MAX_NODES	256		/* nodes of a recorded tree */
 #define NFA_MAX_DEPTH	32		/* nested groups of a recorded tree */
 #define NFA_MAX_WORK	4096	/* subtrees built, repetition written out */
-#define NFA_CHUNK		(64 * 1024) /* subject bytes between interrupt checks */
 #define NFA_FIRST_WIDE	0x80	/* the first code point past the ASCII table */
 #define NFA_MAX_CLASSES	255		/* character classes (ASCII's index is a uint8) */
 #define DFA_MAX_STATES	64		/* states of a tabulated DFA */
 #define DFA_MAX_CELLS	2048	/* and its transitions (4 kB of uint16) */
-#define RUN_FIRST		0x20	/* runs of printable ASCII are skipped 8 bytes */
-#define RUN_LAST		0x7E	/* at a time where a state keeps to itself */
 #define RUN_MIN_LO		0x60	/* on at least the bytes RUN_MIN_LO..RUN_LAST */
 
 /*
@@ -143,6 +138,8 @@ struct PlNfa
 								 * in that state */
 	const uint8 *run;			/* per DFA row: the state stays on all bytes
 								 * run..RUN_LAST; 0 if not worth skipping */
+	uint8		accept_run;		/* a non-empty subject of bytes accept_run..
+								 * RUN_LAST all matches; 0: no such run */
 	uint8		ascii[128];		/* ASCII character to its class */
 };
 
@@ -730,6 +727,25 @@ dfa_runs(const PlNfa *a, NfaTables *tb)
 }
 
 /*
+ * The lowest byte lo such that the start state goes on every byte
+ * lo..RUN_LAST to one final state that keeps to itself on them all: then a
+ * non-empty subject of such bytes matches (FHIR's "^\\S*$" and the like).
+ * 0 if there is none.
+ */
+static uint8
+dfa_accept_run(const PlNfa *a, const NfaTables *tb)
+{
+	int			to = tb->dfa[a->ascii[RUN_LAST]];
+	int			lo = RUN_LAST + 1;
+
+	if (!tb->final[to])
+		return 0;
+	while (lo > RUN_FIRST && tb->dfa[a->ascii[lo - 1]] == to && tb->dfa[to + a->ascii[lo - 1]] == to)
+		lo--;
+	return lo <= RUN_LAST ? lo : 0;
+}
+
+/*
  * Tabulate the DFA whose states are the sets of positions reachable from
  * the start (state 0, before any character), if it is small.  A state that
  * holds a last position has matched: it stays there.
@@ -773,6 +789,7 @@ nfa_dfa(PlNfa *a, NfaTables *tb)
 	tb->final = final;
 	tb->nstates = n;
 	dfa_runs(a, tb);
+	a->accept_run = dfa_accept_run(a, tb);
 }
 
 /* Copy len bytes of src to *p, moving *p past them (aligned); returns where. */
@@ -925,52 +942,12 @@ char_class(const PlNfa *a, const unsigned char *s, int len, int *i)
 }
 
 /*
- * The bytes of word x (a subject's bytes, the first lowest) outside
- * lo..RUN_LAST, as high bits: a byte below lo (lo <= 128) sets it in
- * (x - lo * ones) & ~x, one above RUN_LAST in (x + (127 - RUN_LAST) * ones)
- * | x.  Borrows and carries run upwards only, so the lowest bit set is exact.
- */
-static inline uint64
-run_breaks(uint64 x, int lo)
-{
-	const uint64 ones = UINT64CONST(0x0101010101010101);
-
-	return (((x - ones * lo) & ~x) | ((x + ones * (127 - RUN_LAST)) | x)) & (ones << 7);
-}
-
-/* The 8 bytes at s as a word, the first lowest (whatever the machine's order). */
-static inline uint64
-load_word(const unsigned char *s)
-{
-	uint64		x;
-
-	memcpy(&x, s, sizeof(x));
-#ifdef WORDS_BIGENDIAN
-	x = pg_bswap64(x);
-#endif
-	return x;
-}
-
-/* The 4 bytes at s as a word, the first lowest. */
-static inline uint64
-load_half(const unsigned char *s)
-{
-	uint32		x;
-
-	memcpy(&x, s, sizeof(x));
-#ifdef WORDS_BIGENDIAN
-	x = pg_bswap32(x);
-#endif
-	return x;
-}
-
-/*
  * The offset of the first byte from i on (i < end) outside lo..RUN_LAST, or
  * end: 8 bytes at a time.  The last few are read through the word that ends
  * at end (the bytes before i masked out of it); a subject of 4 to 7 bytes
  * (then i < end < 8, and s is its start) through two overlapping halves.
  */
-static inline int
+static pg_attribute_always_inline int
 skip_run(const unsigned char *s, int i, int end, int lo)
 {
 	uint64		m;
@@ -1001,7 +978,7 @@ skip_run(const unsigned char *s, int i, int end, int lo)
  * interrupt checks.  A state that keeps to itself on printable ASCII skips
  * it 8 bytes at a time.
  */
-static bool
+static pg_noinline bool
 dfa_match(const PlNfa *a, const unsigned char *s, int len)
 {
 	const uint16 *dfa = a->dfa;
@@ -1070,10 +1047,22 @@ positions_match(const PlNfa *a, const unsigned char *s, int len)
 	}
 }
 
-/* Does the automaton match anywhere in UTF-8 string s of len bytes? */
+/* The automaton's accepting run (see nfa_run_accepts), or 0. */
+int
+nfa_accept_run(const PlNfa *a)
+{
+	return a->accept_run;
+}
+
+/*
+ * Does the automaton match anywhere in UTF-8 string s of len bytes?  A
+ * subject that is one accepting run (up to a chunk) is decided by words.
+ */
 bool
 nfa_match(const PlNfa *a, const char *s, int len)
 {
+	if (a->accept_run && nfa_run_accepts(s, len, a->accept_run))
+		return true;
 	if (a->dfa)
 		return dfa_match(a, (const unsigned char *) s, len);
 	return positions_match(a, (const unsigned char *) s, len);

@@ -1477,6 +1477,8 @@ fast_shape(SchemaNode *s)
 		s->fast = PL_FAST_ARRAY;
 	if (!s->fast)
 		s->walk = walk_shape(s);
+	if (s->walk == PL_WALK_PATTERN && s->pattern->kind == PL_RE_NFA)
+		s->pattern_run = nfa_accept_run(s->pattern->nfa);
 	return s->fast;
 }
 

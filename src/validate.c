@@ -69,6 +69,7 @@ typedef struct VCtx
 } VCtx;
 
 static bool v_node(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an);
+static bool v_walk_container(VCtx *cx, const SchemaNode *sub, JsonbContainer *c);
 static void scope_push(VCtx *cx, PlResource *r);
 
 /* Push a keyword-path token; returns the length to pop back to. */
@@ -177,7 +178,12 @@ fail(VCtx *cx, const char *kw, const char *fmt,...)
 	return false;
 }
 
-/* Run s on v in yes/no mode, whatever the current mode. */
+/*
+ * Run s on v in yes/no mode, whatever the current mode.  Without annotations,
+ * past s's $ref-only hops (pl_walk_target), and a container of the kind of
+ * a PL_WALK_OBJECT or PL_WALK_ARRAY shape walked directly: a oneOf branch
+ * that is a "$ref" to a resource's object schema, in one step.
+ */
 static bool
 v_silent(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 {
@@ -185,7 +191,13 @@ v_silent(VCtx *cx, const SchemaNode *s, const JbRef *v, Annot *an)
 	bool		ok;
 
 	cx->errs = NULL;
-	ok = v_node(cx, s, v, an);
+	if (an == NULL)
+		s = pl_walk_target(s, cx->dynamic);
+	if (an == NULL && ((s->walk == PL_WALK_OBJECT && v->type == JB_OBJECT) ||
+					   (s->walk == PL_WALK_ARRAY && v->type == JB_ARRAY)))
+		ok = v_walk_container(cx, s, v->cont);
+	else
+		ok = v_node(cx, s, v, an);
 	cx->errs = saved;
 	return ok;
 }
@@ -650,6 +662,17 @@ entry_type_ok(uint8 bits, JEntry e, const char *base, uint32 off)
 }
 
 static bool fast_children(const SchemaNode *sub, JsonbContainer *c, int first, int end);
+
+/*
+ * Is the child with JEntry e (data at base + off) an integral number that
+ * sub's "integer" passes?  Read in place: arrays of ids, without a call.
+ */
+static inline bool
+entry_integral(const SchemaNode *sub, JEntry e, const char *base, uint32 off)
+{
+	return (e & JENTRY_TYPEMASK) == JENTRY_ISNUMERIC && (sub->types & PL_T_INTEGER) &&
+		numeric_is_integral((Numeric) (base + INTALIGN(off)));
+}
 static bool fast_child(const SchemaNode *sub, JEntry e, const char *base, uint32 off);
 
 /* Start of the children's data in container c. */
@@ -727,6 +750,36 @@ tuple_kinds_ok(const JsonbContainer *t, int n, uint32 accept, int64 want)
 }
 
 /*
+ * From child i of array c on (its data at base + *off), past the pairs whose
+ * two elements are both of the kind want (JEntry type bits): GeoJSON
+ * positions, by their headers and JEntries alone, in a loop of their own.
+ * Returns the first child that is not one (or end), *off its data offset.
+ */
+static inline int
+skip_pairs(const JsonbContainer *c, const char *base, int i, int end, uint32 *off, uint32 want)
+{
+	const uint64 mask = (uint64) JENTRY_TYPEMASK << 32 | JENTRY_TYPEMASK;
+	const uint64 kinds = (uint64) want << 32 | want;
+	uint32		o = *off;
+
+	for (; i < end; i++)
+	{
+		JEntry		e = c->children[i];
+		const JsonbContainer *t = (const JsonbContainer *) (base + INTALIGN(o));
+		uint64		pair;
+
+		if (!JBE_ISCONTAINER(e) || t->header != (JB_FARRAY | 2))
+			break;
+		memcpy(&pair, t->children, sizeof(pair));
+		if ((pair ^ kinds) & mask)
+			break;
+		o = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : o + JBE_OFFLENFLD(e);
+	}
+	*off = o;
+	return i;
+}
+
+/*
  * Children first..end-1 of c against sub, a PL_FAST_ARRAY schema whose items
  * pass by kind (item_accept): arrays within the item counts whose elements
  * are all of accepted kinds (GeoJSON positions, matrix rows) pass without a
@@ -744,11 +797,16 @@ fast_tuples(const SchemaNode *sub, uint32 item_accept, JsonbContainer *c, int fi
 
 	for (int i = first; i < end; i++)
 	{
-		JEntry		e = c->children[i];
-		uint32		next = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
-		const JsonbContainer *t = (const JsonbContainer *) (base + INTALIGN(off));
+		JEntry		e;
+		uint32		next;
+		const JsonbContainer *t;
 		int			n;
 
+		if (want >= 0 && lo <= 2 && hi >= 2 && (i = skip_pairs(c, base, i, end, &off, (uint32) want)) == end)
+			break;
+		e = c->children[i];
+		next = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
+		t = (const JsonbContainer *) (base + INTALIGN(off));
 		if (JBE_ISCONTAINER(e) && (t->header & (JB_FARRAY | JB_FSCALAR)) == JB_FARRAY &&
 			(n = t->header & JB_CMASK) >= lo && (uint64) n <= hi && tuple_kinds_ok(t, n, item_accept, want))
 		{
@@ -783,7 +841,8 @@ fast_children(const SchemaNode *sub, JsonbContainer *c, int first, int end)
 	{
 		JEntry		e = c->children[i];
 
-		if (!(sub->accept & PL_JENTRY_BIT(e)) && !fast_child(sub, e, base, off))
+		if (!(sub->accept & PL_JENTRY_BIT(e)) && !entry_integral(sub, e, base, off) &&
+			!fast_child(sub, e, base, off))
 			return false;
 		off = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
 	}
@@ -873,7 +932,7 @@ v_slot_value(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32
  * Yes/no: does the child with JEntry e (len bytes at base + off) pass sub
  * (past its $ref-only hops: pl_walk_target)?  A PL_FAST_* sub is decided
  * from the JEntry, a string under a PL_WALK_PATTERN or PL_WALK_ENUM sub by
- * its pattern or enum, a container of a PL_WALK_OBJECT or PL_WALK_ARRAY
+ * its pattern (its accepting run first, in place) or enum, a container of a PL_WALK_OBJECT or PL_WALK_ARRAY
  * sub's kind walked directly; others go to v_slot_value.
  */
 static inline bool
@@ -885,7 +944,9 @@ v_slot(VCtx *cx, const SchemaNode *sub, JEntry e, const char *base, uint32 off, 
 	if (sub->walk == PL_WALK_PATTERN)
 		return (e & JENTRY_TYPEMASK) != JENTRY_ISSTRING ?
 			sub->types == 0 || entry_type_ok(sub->types, e, base, off) :
-			(sub->accept & PL_JENTRY_BIT(e)) && pl_regex_match(sub->pattern, base + off, len);
+			(sub->accept & PL_JENTRY_BIT(e)) &&
+			((sub->pattern_run && nfa_run_accepts(base + off, len, sub->pattern_run)) ||
+			 pl_regex_match(sub->pattern, base + off, len));
 	/* "enum" and "type" only: a string is looked up in place */
 	if (sub->walk == PL_WALK_ENUM && (e & JENTRY_TYPEMASK) == JENTRY_ISSTRING)
 		return (sub->accept & PL_JENTRY_BIT(e)) && enum_has_string(sub, base + off, len);
@@ -1108,36 +1169,27 @@ v_property(VCtx *cx, const SchemaNode *s, const PlNamedSchema *prop,
 	return v_child(cx, s->additional, "additionalProperties", -1, val, NULL) && ok;
 }
 
-/* The "properties" entry named key (len bytes), through the index by length. */
+/*
+ * The "properties" entry named key (len bytes), through the index by length,
+ * from entry *from on (keys come in the entries' order: a match lies past
+ * the last one).
+ */
 static inline const PlNamedSchema *
-prop_lookup(const SchemaNode *s, const char *key, uint32 len)
+prop_lookup(const SchemaNode *s, const char *key, uint32 len, int *from)
 {
 	if (len > (uint32) s->props_maxlen)
 		return NULL;
-	for (int p = s->props_by_len[len]; p < s->props_by_len[len + 1]; p++)
+	for (int p = Max(*from, s->props_by_len[len]); p < s->props_by_len[len + 1]; p++)
 		if (pl_bytes_equal(s->props[p].key, key, len))
+		{
+			*from = p + 1;
 			return &s->props[p];
+		}
 	return NULL;
 }
 
-/*
- * Where the values of object c (n > 0 pairs) start in its data: the end of
- * its last key, as getJsonbOffset(c, n) finds it, summing lengths back to the
- * nearest stored offset; inline, since every object of the walk needs it.
- */
-static inline uint32
-keys_end(const JsonbContainer *c, int n)
-{
-	uint32		off = 0;
-
-	for (int i = n - 1; i >= 0; i--)
-	{
-		off += JBE_OFFLENFLD(c->children[i]);
-		if (JBE_HAS_OFF(c->children[i]))
-			break;
-	}
-	return off;
-}
+/* Keys the yes/no key walk takes between interrupt checks (a power of 2) */
+#define KEYS_PER_CHECK	16
 
 /*
  * Yes/no, no annotations, no patternProperties or propertyNames: the merge
@@ -1151,7 +1203,7 @@ v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c)
 	int			n = JsonContainerSize(c);
 	const char *base = (const char *) &c->children[2 * n];
 	uint32		koff = 0;
-	uint32		voff = n > 0 ? keys_end(c, n) : 0;
+	uint32		voff = jb_offset(c, n);
 	int			p = 0;
 	const SchemaNode *additional = s->additional ? pl_walk_target(s->additional, cx->dynamic) : NULL;
 	int			nrequired = 0;
@@ -1166,9 +1218,10 @@ v_properties_quick(VCtx *cx, const SchemaNode *s, JsonbContainer *c)
 		const PlNamedSchema *prop = NULL;
 		int			cmp = -1;
 
-		CHECK_FOR_INTERRUPTS();
+		if ((i & (KEYS_PER_CHECK - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (s->props_by_len)
-			prop = prop_lookup(s, base + koff, kend - koff);
+			prop = prop_lookup(s, base + koff, kend - koff, &p);
 		else
 		{
 			while (p < s->nprops &&
@@ -1318,12 +1371,49 @@ v_try(VCtx *cx, const SchemaNode *sub, const JbRef *v, Annot *an)
 	return ok;
 }
 
+/* Objects up to this many pairs have a key found by a scan of their keys. */
+#define KEY_SCAN_MAX	64
+
+/*
+ * The index of key (len bytes) among the n keys of object container c, or
+ * -1: a scan in place of the keys, sorted by length first, that stops at the
+ * first longer one (no JsonbValue, no call per key).
+ */
+static inline int
+object_key_scan(JsonbContainer *c, int n, const char *key, int len)
+{
+	const char *base = (const char *) &c->children[2 * n];
+	uint32		off = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		JEntry		e = c->children[i];
+		uint32		end = JBE_HAS_OFF(e) ? JBE_OFFLENFLD(e) : off + JBE_OFFLENFLD(e);
+
+		if (end - off > (uint32) len)
+			return -1;
+		if (end - off == (uint32) len && pl_bytes_equal(base + off, key, len))
+			return i;
+		off = end;
+	}
+	return -1;
+}
+
 /* The value of key in object container c, as a JbRef; false if absent. */
 static bool
 object_get(JsonbContainer *c, const char *key, int len, JbRef *out)
 {
 	JsonbValue	res;
+	int			n = JsonContainerSize(c);
 
+	if (n <= KEY_SCAN_MAX)
+	{
+		int			i = object_key_scan(c, n, key, len);
+
+		if (i >= 0)
+			jb_child_at(c, n + i, jb_offset(c, n + i), out);
+		return i >= 0;
+	}
 	if (getKeyJsonValueFromContainer(c, key, len, &res) == NULL)
 		return false;
 	switch (res.type)
