@@ -25,9 +25,12 @@
 #include "postgres.h"
 
 #include "catalog/pg_collation.h"
+#include "catalog/pg_proc.h"
 #include "mb/pg_wchar.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "ascii.h"
 #include "ecma_regex.h"
@@ -185,6 +188,25 @@ pl_format_check(PlFormat f, const char *s, int len)
 bool		pl_function_formats_compiled = false;
 
 /*
+ * Hold function fn against DROP FUNCTION to the end of the transaction (the
+ * drop takes AccessExclusiveLock on it), and refuse cleanly if it went
+ * before the lock was ours: a statement may keep a compiled spec whose
+ * format another session has unregistered and dropped since.  Taken again
+ * by each call (a local lock table hit once held), so a subtransaction that
+ * released it cannot leave the function unguarded.
+ */
+static void
+lock_format_function(Oid fn)
+{
+	LockDatabaseObject(ProcedureRelationId, fn, 0, AccessShareLock);
+	if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(fn)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("function %u of a registered format does not exist", fn),
+				 errdetail("It was dropped after the statement compiled the format.")));
+}
+
+/*
  * Prepare function format fn for calls, in CurrentMemoryContext (the
  * compiled schema's): looked up once per compile, never per row.
  */
@@ -193,6 +215,7 @@ pl_custom_format_function(Oid fn)
 {
 	PlCustomFormat *f = palloc0(sizeof(PlCustomFormat));
 
+	lock_format_function(fn);
 	pl_function_formats_compiled = true;
 	f->check = palloc0(sizeof(FmgrInfo));
 	fmgr_info_cxt(fn, f->check, CurrentMemoryContext);
@@ -249,6 +272,7 @@ pl_custom_format_check(PlCustomFormat *f, const char *s, int len)
 
 	if (f->pattern)
 		return pl_regex_match(f->pattern, s, len);
+	lock_format_function(f->check->fn_oid);
 	if (outer)
 		MemoryContextSwitchTo(f->call_cxt);
 	f->busy = true;
