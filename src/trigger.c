@@ -158,10 +158,19 @@ typedef struct PlTrigEntry
 	PlTrigPlan *plan;
 	FmgrInfo	cache_flinfo;	/* pl_cache_lookup's shortcut to the spec, across
 								 * statements (checked by generation) */
-	TupleTableSlot *inserted;	/* the row this trigger's last INSERT let through ... */
+	TupleTableSlot *inserted;	/* the row this trigger's last INSERT let through
+								 * (NULL once its memory is freed) ... */
 	CommandId	inserted_cid;	/* ... in this command of this transaction */
 	LocalTransactionId inserted_lxid;
 } PlTrigEntry;
+
+/* A callback on the memory of the slot an entry remembers (see remember_insert). */
+typedef struct PlSlotWatch
+{
+	MemoryContextCallback cb;
+	PlTrigEntry *entry;
+	TupleTableSlot *slot;
+} PlSlotWatch;
 
 /* A call in progress (innermost last). */
 typedef struct PlFrame
@@ -1403,11 +1412,43 @@ row_changed(const PlTrigPlan *plan, PlRow *row, Jsonb *newdoc)
 	return false;
 }
 
-/* Note the row an INSERT let through, for an ON CONFLICT DO UPDATE that may follow. */
-static inline void
+/*
+ * The memory of a slot an entry remembers is going (its statement's executor
+ * ended): forget the slot, unless the entry has moved on to another.
+ */
+static void
+inserted_slot_freed(void *arg)
+{
+	PlSlotWatch *w = (PlSlotWatch *) arg;
+
+	if (w->entry->inserted == w->slot)
+		w->entry->inserted = NULL;
+}
+
+/*
+ * Note the row an INSERT let through, for an ON CONFLICT DO UPDATE that may
+ * follow.  The slot belongs to the INSERT's executor: a new slot gets a
+ * callback on its memory (once per slot, not per row) so that the pointer
+ * never outlives it, whatever runs in the same command after that INSERT
+ * ended (an UPDATE whose SQL function inserted the row).
+ */
+static void
 remember_insert(PlTrigEntry *entry, TriggerData *td)
 {
-	entry->inserted = td->tg_trigslot;
+	TupleTableSlot *slot = td->tg_trigslot;
+
+	if (entry->inserted != slot)
+	{
+		MemoryContext cxt = GetMemoryChunkContext(slot);
+		PlSlotWatch *w = MemoryContextAlloc(cxt, sizeof(PlSlotWatch));
+
+		w->entry = entry;
+		w->slot = slot;
+		w->cb.func = inserted_slot_freed;
+		w->cb.arg = w;
+		MemoryContextRegisterResetCallback(cxt, &w->cb);
+		entry->inserted = slot;
+	}
 	entry->inserted_cid = GetCurrentCommandId(false);
 	entry->inserted_lxid = pl_local_xid();
 }
