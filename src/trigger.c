@@ -190,7 +190,6 @@ typedef struct PlFrame
  */
 typedef struct PlMove
 {
-	bool		active;
 	Oid			root;
 	Oid			from;			/* the partition it leaves, and its row there */
 	ItemPointerData tid;
@@ -204,12 +203,34 @@ typedef struct PlMove
 	MemoryContext cxt;
 } PlMove;
 
+/*
+ * Where the row of a remembered move is: untouched in its partition (the
+ * UPDATE has not carried it out yet), moved out of it, or updated or deleted
+ * there (the move will never arrive).
+ */
+typedef enum PlMoveState
+{
+	PL_MOVE_PENDING,
+	PL_MOVE_LEFT,
+	PL_MOVE_SETTLED
+} PlMoveState;
+
+/*
+ * Moves remembered, newest last.  Code run between an UPDATE's two halves
+ * (a BEFORE trigger after ours, or one of the new partition before ours) may
+ * move rows of its own: its moves go above the outer one and never replace
+ * it.  Settled moves are dropped when a new one comes, and the oldest when
+ * there are PL_MAX_MOVES (rows a later BEFORE UPDATE trigger kept in place).
+ */
+#define PL_MAX_MOVES 32
+
 static HTAB *trig_plans = NULL;
 static PlTrigEntry *last_entry = NULL;	/* the entry a call used last */
 static PlFrame *frames = NULL;
 static int	nframes = 0;
 static int	maxframes = 0;
-static PlMove move;
+static PlMove moves[PL_MAX_MOVES];
+static int	nmoves = 0;
 
 /* ----------------------------------------------------------------
  * The plan cache, and calls in progress
@@ -307,7 +328,7 @@ frames_xact_callback(XactEvent event, void *arg)
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 		while (nframes > 0)
 			frame_pop();
-	move.active = false;
+	nmoves = 0;
 }
 
 /* Subtransaction abort: the calls that started inside it are gone. */
@@ -1245,76 +1266,137 @@ update_fresh(const PlTrigPlan *plan, PlRow *row, HeapTuple oldtuple, TupleTableS
 	return moves;
 }
 
-/* Remember the row an UPDATE that may move it let through, and where it was (see PlMove). */
-static void
-move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row, HeapTuple stored)
+/*
+ * The state of a move whose row's old version is h: moved out, updated or
+ * deleted by this transaction, or not yet (or only locked, or by a
+ * transaction that aborted).
+ */
+static inline PlMoveState
+tuple_move_state(HeapTupleHeader h)
 {
-	MemoryContext old;
+	if (HeapTupleHeaderIndicatesMovedPartitions(h))
+		return PL_MOVE_LEFT;
+	if (!(h->t_infomask & HEAP_XMAX_INVALID) && !HEAP_XMAX_IS_LOCKED_ONLY(h->t_infomask) &&
+		!(h->t_infomask & HEAP_XMAX_IS_MULTI) &&
+		TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetRawXmax(h)))
+		return PL_MOVE_SETTLED;
+	return PL_MOVE_PENDING;
+}
 
-	if (move.cxt == NULL)
-		move.cxt = AllocSetContextCreate(TopMemoryContext, "pipeline row move", ALLOCSET_SMALL_SIZES);
-	MemoryContextReset(move.cxt);
-	old = MemoryContextSwitchTo(move.cxt);
-	move.values = palloc(sizeof(Datum) * Max(plan->ncols, 1));
-	move.nulls = palloc(sizeof(bool) * Max(plan->ncols, 1));
-	for (int i = 0; i < plan->ncols; i++)
-	{
-		const PlColumn *col = &plan->cols[i];
+/* Forget move k, keeping its memory for a later one at the end of the array. */
+static void
+move_drop(int k)
+{
+	PlMove		gone = moves[k];
 
-		move.nulls[i] = row->nulls[col->attno];
-		move.values[i] = move.nulls[i] ? (Datum) 0 :
-			datumCopy(row->values[col->attno], col->typbyval, col->typlen);
-	}
-	MemoryContextSwitchTo(old);
-	strlcpy(move.name, spec->name, NAMEDATALEN);
-	move.version = spec->version;
-	move.root = plan->root;
-	move.from = plan->relid;
-	move.tid = stored->t_self;
-	move.lxid = pl_local_xid();
-	move.stmt = GetCurrentStatementStartTimestamp();
-	move.ncols = plan->ncols;
-	move.active = true;
+	memmove(&moves[k], &moves[k + 1], sizeof(PlMove) * (nmoves - k - 1));
+	moves[--nmoves] = gone;
 }
 
 /*
- * Did the row the move remembered leave its partition?  PostgreSQL deletes
- * it (marking it moved) before it inserts it into the new one; a row that
- * stayed was updated in place.  A source that is not a heap table is taken
- * at its word.
+ * Where is the row of move m (see PlMoveState)?  PostgreSQL deletes a row
+ * that leaves its partition (marking it moved) before it inserts it into the
+ * new one; a row that stayed was updated in place by this transaction.  A
+ * source that is not a heap table is taken at its word.
  */
-static bool
-move_left(void)
+static PlMoveState
+move_state(const PlMove *m)
 {
-	Relation	rel = try_table_open(move.from, NoLock);
-	bool		left = true;
+	Relation	rel = try_table_open(m->from, NoLock);
+	PlMoveState st = PL_MOVE_LEFT;
 
 	if (rel == NULL)
-		return false;
+		return PL_MOVE_SETTLED;
 	if (rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_tableam == GetHeapamTableAmRoutine() &&
-		ItemPointerIsValid(&move.tid))
+		ItemPointerIsValid(&m->tid))
 	{
-		Buffer		buf = ReadBuffer(rel, ItemPointerGetBlockNumber(&move.tid));
+		Buffer		buf = ReadBuffer(rel, ItemPointerGetBlockNumber(&m->tid));
 		Page		page;
-		OffsetNumber off = ItemPointerGetOffsetNumber(&move.tid);
+		OffsetNumber off = ItemPointerGetOffsetNumber(&m->tid);
 		ItemId		lp;
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		lp = off <= PageGetMaxOffsetNumber(page) ? PageGetItemId(page, off) : NULL;
-		left = lp && ItemIdIsNormal(lp) &&
-			HeapTupleHeaderIndicatesMovedPartitions((HeapTupleHeader) PageGetItem(page, lp));
+		st = lp && ItemIdIsNormal(lp) ? tuple_move_state((HeapTupleHeader) PageGetItem(page, lp)) :
+			PL_MOVE_SETTLED;
 		UnlockReleaseBuffer(buf);
 	}
 	table_close(rel, NoLock);
-	return left;
+	return st;
 }
 
 /*
- * Is this INSERT the arrival of the row the last such UPDATE let through, in
- * this statement, under the same partitioned table and pipeline version, with
- * the same partition keys, having left its partition (another row inserted
- * in the statement is not)?
+ * Remember the row an UPDATE that may move it let through, and where it was
+ * (see PlMove), above the moves still pending.
+ */
+static void
+move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row, HeapTuple stored)
+{
+	LocalTransactionId lxid = pl_local_xid();
+	TimestampTz stmt = GetCurrentStatementStartTimestamp();
+	PlMove	   *m;
+	MemoryContext old;
+
+	for (int k = nmoves - 1; k >= 0; k--)
+		if (moves[k].lxid != lxid || moves[k].stmt != stmt || move_state(&moves[k]) == PL_MOVE_SETTLED)
+			move_drop(k);
+	if (nmoves == PL_MAX_MOVES)
+		move_drop(0);
+	m = &moves[nmoves];
+	if (m->cxt == NULL)
+		m->cxt = AllocSetContextCreate(TopMemoryContext, "pipeline row move", ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(m->cxt);
+	old = MemoryContextSwitchTo(m->cxt);
+	m->values = palloc(sizeof(Datum) * Max(plan->ncols, 1));
+	m->nulls = palloc(sizeof(bool) * Max(plan->ncols, 1));
+	for (int i = 0; i < plan->ncols; i++)
+	{
+		const PlColumn *col = &plan->cols[i];
+
+		m->nulls[i] = row->nulls[col->attno];
+		m->values[i] = m->nulls[i] ? (Datum) 0 :
+			datumCopy(row->values[col->attno], col->typbyval, col->typlen);
+	}
+	MemoryContextSwitchTo(old);
+	strlcpy(m->name, spec->name, NAMEDATALEN);
+	m->version = spec->version;
+	m->root = plan->root;
+	m->from = plan->relid;
+	m->tid = stored->t_self;
+	m->lxid = lxid;
+	m->stmt = stmt;
+	m->ncols = plan->ncols;
+	nmoves++;
+}
+
+/*
+ * Could this INSERT be the arrival of move m: in this statement, under the
+ * same partitioned table and pipeline version, with the same partition keys?
+ */
+static bool
+move_matches(const PlMove *m, const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
+{
+	if (plan->root != m->root || m->lxid != pl_local_xid() ||
+		m->stmt != GetCurrentStatementStartTimestamp() || m->ncols != plan->ncols ||
+		m->version != spec->version || strcmp(m->name, spec->name) != 0)
+		return false;
+	for (int i = 0; i < plan->ncols; i++)
+	{
+		const PlColumn *col = &plan->cols[i];
+
+		if (col->partkey &&
+			!pl_datum_same(col, m->values[i], m->nulls[i], row->values[col->attno], row->nulls[col->attno]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Is this INSERT the arrival of a row a remembered UPDATE let through, one
+ * that matches (move_matches) and left its partition (another row inserted
+ * in the statement is not)?  The newest such move is taken, and the moves
+ * above it (of statements nested in that UPDATE, all ended) are dropped.
  * Then it is that UPDATE's second half: a column counts as changed only if
  * it differs from what the UPDATE let through (a later BEFORE UPDATE
  * trigger on the old partition, or a BEFORE INSERT trigger on the new one,
@@ -1324,28 +1406,24 @@ move_left(void)
 static bool
 move_arrived(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row)
 {
-	if (!move.active || !OidIsValid(plan->root) || plan->root != move.root ||
-		move.lxid != pl_local_xid() || move.stmt != GetCurrentStatementStartTimestamp() ||
-		move.ncols != plan->ncols || move.version != spec->version || strcmp(move.name, spec->name) != 0)
-		return false;
-	for (int i = 0; i < plan->ncols; i++)
-	{
-		const PlColumn *col = &plan->cols[i];
+	int			k = nmoves - 1;
 
-		if (col->partkey &&
-			!pl_datum_same(col, move.values[i], move.nulls[i], row->values[col->attno], row->nulls[col->attno]))
-			return false;
-	}
-	if (!move_left())
+	if (!OidIsValid(plan->root))
+		return false;
+	while (k >= 0 && !(move_matches(&moves[k], plan, spec, row) && move_state(&moves[k]) == PL_MOVE_LEFT))
+		k--;
+	if (k < 0)
 		return false;
 	for (int i = 0; i < plan->ncols; i++)
 	{
 		const PlColumn *col = &plan->cols[i];
 
 		row->fresh[i] = !col->generated &&
-			!pl_datum_same(col, move.values[i], move.nulls[i], row->values[col->attno], row->nulls[col->attno]);
+			!pl_datum_same(col, moves[k].values[i], moves[k].nulls[i],
+						   row->values[col->attno], row->nulls[col->attno]);
 	}
-	move.active = false;
+	nmoves = k + 1;
+	move_drop(k);
 	return true;
 }
 
@@ -1386,7 +1464,7 @@ row_load(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row, TriggerData *td
 	*mode = update ? PL_STEPS_CHANGED : PL_STEPS_ALL;
 	if (update)
 		return update_fresh(plan, row, td->tg_trigtuple, excluded_slot(entry, plan));
-	if (move.active && move_arrived(plan, spec, row))
+	if (nmoves > 0 && move_arrived(plan, spec, row))
 	{
 		*mode = PL_STEPS_CHANGED;
 		return true;
