@@ -1472,6 +1472,26 @@ row_load(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row, TriggerData *td
 	return false;
 }
 
+/*
+ * UPDATE that changed no partition key column: does the row after the
+ * steps differ from the stored one in one (a step copied a changed column
+ * into it)?  The row may then leave its partition all the same.
+ */
+static bool
+keys_written(const PlTrigPlan *plan, const PlRow *row)
+{
+	for (int i = 0; i < plan->ncols; i++)
+	{
+		const PlColumn *col = &plan->cols[i];
+		int			a = col->attno;
+
+		if (col->partkey &&
+			!pl_datum_same(col, row->old[a], row->oldnulls[a], row->values[a], row->nulls[a]))
+			return true;
+	}
+	return false;
+}
+
 /* Put the new document (column mode) into row; did anything change? */
 static bool
 row_changed(const PlTrigPlan *plan, PlRow *row, Jsonb *newdoc)
@@ -1586,7 +1606,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(caller);
 	if (changed)
 		result = rebuild(plan, row, tuple);
-	if (update && moving && result)
+	if (update && result && (moving || (changed && OidIsValid(plan->root) && keys_written(plan, row))))
 		move_remember(plan, spec, row, td->tg_trigtuple);
 	if (!update && result)
 		remember_insert(entry, td);
