@@ -134,6 +134,7 @@ typedef struct PlTrigPlan
 	int			natts;
 	PlStepCols *steps;			/* row mode: per transform step */
 	int			ngen;			/* row mode: generated columns */
+	bool		gen_read;		/* a step reads one: computed before the steps too */
 	int		   *gen_cols;		/* their indexes in cols */
 	Expr	  **gen_exprs;		/* their expressions, planned */
 	/* the values and nulls of the innermost call on this plan (quarantine reads them) */
@@ -508,6 +509,7 @@ step_reads(PlTrigPlan *plan, int i, const PlColumn *col)
 	PlStepCols *sc = &plan->steps[i];
 
 	sc->in[sc->nin++] = col - plan->cols;
+	plan->gen_read |= col->generated;
 }
 
 /* Note that step i may write column col. */
@@ -895,7 +897,9 @@ write_back(const PlTrigPlan *plan, PlRow *row, JsonbValue *root, PlErrors *errs)
 /*
  * Compute the generated columns of the row as the executor will store them
  * (it does so after BEFORE triggers), so steps and schema see their values;
- * with root, render them into the record again.
+ * with root, render them into the record again.  Before the steps only when
+ * a step reads one: an expression that fails on the row as sent but not on
+ * the row the steps leave must not fail the statement.
  */
 static void
 compute_generated(const PlTrigPlan *plan, PlRow *row, JsonbValue *root)
@@ -1028,11 +1032,9 @@ judge(const PlTrigPlan *plan, PlSpec *spec, PlRow *row, PlStepMode mode, PlError
 			row->touched[i] = -1;
 		ok = run_steps(plan, spec->transform, row, mode, &doc, errs);
 		if (doc.changed)
-		{
 			ok &= write_back(plan, row, &doc.root, errs);
-			if (plan->ngen > 0)
-				compute_generated(plan, row, &doc.root);
-		}
+		if (plan->ngen > 0 && (doc.changed || (!plan->gen_read && spec->schema)))
+			compute_generated(plan, row, &doc.root);
 		if (spec->schema == NULL)
 			return ok;
 		*record = pl_doc_encode(&doc.root);
@@ -1459,7 +1461,7 @@ row_load(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row, TriggerData *td
 
 	heap_deform_tuple(update ? td->tg_newtuple : td->tg_trigtuple, plan->tupdesc, row->values, row->nulls);
 	memset(row->replace, 0, sizeof(bool) * plan->natts);
-	if (plan->ngen > 0)
+	if (plan->gen_read)
 		compute_generated(plan, row, NULL);
 	*mode = update ? PL_STEPS_CHANGED : PL_STEPS_ALL;
 	if (update)
