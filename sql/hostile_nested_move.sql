@@ -59,6 +59,30 @@ SELECT region, count(*), sum(amt) FROM nm_a GROUP BY region ORDER BY region;
 SELECT * FROM nm_a WHERE id < 10 ORDER BY id;
 -- rows sent = rows stored + rows quarantined: nothing was quarantined
 SELECT count(*) FROM pipeline.rejects WHERE pipeline = 'nm';
+-- a move rolled back with its subtransaction never arrives: a later INSERT
+-- of the same values, in the same statement, is an INSERT (its steps run)
+DROP TRIGGER zz_keep ON nm_a_e;
+INSERT INTO nm_a VALUES (4, 'e', 5);
+CREATE FUNCTION nm_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('nm.fail', true) = 'on' THEN
+        RAISE EXCEPTION 'refused';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER a_fail BEFORE INSERT ON nm_a_w FOR EACH ROW EXECUTE FUNCTION nm_fail();
+DO $$
+BEGIN
+    BEGIN
+        PERFORM set_config('nm.fail', 'on', true);
+        UPDATE nm_a SET region = 'w' WHERE id = 4;
+    EXCEPTION WHEN raise_exception THEN
+        RAISE NOTICE 'caught: %', SQLERRM;
+    END;
+    PERFORM set_config('nm.fail', 'off', true);
+    INSERT INTO nm_a VALUES (4, 'w', 10);
+END $$;
+SELECT tableoid::regclass, * FROM nm_a WHERE id = 4 ORDER BY region;
 DROP TABLE nm_a, nm_b;
-DROP FUNCTION nm_move_b(), nm_move_a2(), nm_keep();
+DROP FUNCTION nm_move_b(), nm_move_a2(), nm_keep(), nm_fail();
 SELECT pipeline.drop('nm');

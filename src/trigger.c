@@ -1269,20 +1269,20 @@ update_fresh(const PlTrigPlan *plan, PlRow *row, HeapTuple oldtuple, TupleTableS
 }
 
 /*
- * The state of a move whose row's old version is h: moved out, updated or
- * deleted by this transaction, or not yet (or only locked, or by a
- * transaction that aborted).
+ * The state of a move whose row's old version is h: moved out by this
+ * transaction, updated or deleted by it (or moved by a subtransaction that
+ * rolled back: that move never arrives), or not yet (or only locked).
  */
 static inline PlMoveState
 tuple_move_state(HeapTupleHeader h)
 {
-	if (HeapTupleHeaderIndicatesMovedPartitions(h))
-		return PL_MOVE_LEFT;
-	if (!(h->t_infomask & HEAP_XMAX_INVALID) && !HEAP_XMAX_IS_LOCKED_ONLY(h->t_infomask) &&
+	bool		ours = !(h->t_infomask & HEAP_XMAX_INVALID) && !HEAP_XMAX_IS_LOCKED_ONLY(h->t_infomask) &&
 		!(h->t_infomask & HEAP_XMAX_IS_MULTI) &&
-		TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetRawXmax(h)))
-		return PL_MOVE_SETTLED;
-	return PL_MOVE_PENDING;
+		TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetRawXmax(h));
+
+	if (HeapTupleHeaderIndicatesMovedPartitions(h))
+		return ours ? PL_MOVE_LEFT : PL_MOVE_SETTLED;	/* else the move was rolled back */
+	return ours ? PL_MOVE_SETTLED : PL_MOVE_PENDING;
 }
 
 /* Forget move k, keeping its memory for a later one at the end of the array. */
