@@ -505,6 +505,38 @@ to_float(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 	return true;
 }
 
+/*
+ * The special values of the date/time parser ("infinity", "-infinity",
+ * "epoch", as dtype says) in col's type, as date_in and timestamp_in read
+ * them: a step copying an infinite timestamp writes back what it read.
+ */
+static bool
+special_datetime(const PlColumn *col, int dtype, Datum *d)
+{
+	Timestamp	ts;
+	DateADT		date;
+
+	if (dtype == DTK_LATE)
+	{
+		TIMESTAMP_NOEND(ts);
+		DATE_NOEND(date);
+	}
+	else if (dtype == DTK_EARLY)
+	{
+		TIMESTAMP_NOBEGIN(ts);
+		DATE_NOBEGIN(date);
+	}
+	else if (dtype == DTK_EPOCH)
+	{
+		ts = SetEpochTimestamp();
+		date = UNIX_EPOCH_JDATE - POSTGRES_EPOCH_JDATE;
+	}
+	else
+		return false;
+	*d = col->kind == PL_COL_DATE ? DateADTGetDatum(date) : TimestampGetDatum(ts);
+	return true;
+}
+
 /* Store a date/time string, read by PostgreSQL's own parser (without throwing). */
 static bool
 to_datetime(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
@@ -530,6 +562,8 @@ to_datetime(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 		ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype, MAXDATEFIELDS, &nf);
 	if (dterr == 0)
 		dterr = pl_decode_datetime(field, ftype, nf, &dtype, &tm, &fsec, &tz);
+	if (dterr == 0 && special_datetime(col, dtype, d))
+		return true;
 	if (dterr == 0 && dtype == DTK_DATE)
 	{
 		Timestamp	ts;
