@@ -447,15 +447,43 @@ to_int(const PlColumn *col, const JsonbValue *v, int64 lo, int64 hi, int64 *out,
 	return true;
 }
 
+/* Is v the string s (of len bytes)? */
+static inline bool
+string_is(const JsonbValue *v, const char *s, int len)
+{
+	return v->type == jbvString && v->val.string.len == len && memcmp(v->val.string.val, s, len) == 0;
+}
+
+/*
+ * The strings a numeric NaN or infinity is rendered as (to_jsonb's), back
+ * into the column: any numeric takes NaN, only an unbounded one infinity.
+ */
+static bool
+numeric_special(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
+{
+	const char *s = string_is(v, "NaN", 3) ? "NaN" : string_is(v, "Infinity", 8) ? "Infinity" :
+		string_is(v, "-Infinity", 9) ? "-Infinity" : NULL;
+
+	if (s == NULL)
+	{
+		*err = cannot_store(col, v);
+		return false;
+	}
+	if (col->bound && s[0] != 'N')
+	{
+		*err = psprintf("%s does not fit column \"%s\" of type %s", s, col->name, pl_column_type_name(col));
+		return false;
+	}
+	*d = DirectFunctionCall3(numeric_in, CStringGetDatum(s), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	return true;
+}
+
 /* Store a number into numeric(p, s) or numeric, checking the precision. */
 static bool
 to_numeric(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 {
 	if (v->type != jbvNumeric)
-	{
-		*err = cannot_store(col, v);
-		return false;
-	}
+		return numeric_special(col, v, d, err);
 	*d = NumericGetDatum(v->val.numeric);
 	if (col->bound)
 	{
@@ -473,23 +501,30 @@ to_numeric(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 	return true;
 }
 
+/*
+ * The least magnitude a float4 rounds to infinity (FLT_MAX and half its
+ * last place): float4in takes anything below, rounded (3.4028235e38, as
+ * float4out prints FLT_MAX).
+ */
+#define FLOAT4_ROUNDS_TO_INF 0x1.ffffffp+127
+
 /* Store a number (or "NaN", "Infinity", "-Infinity") into a float column. */
 static bool
 to_float(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 {
 	float8		f;
 
-	if (v->type == jbvString && v->val.string.len == 3 && memcmp(v->val.string.val, "NaN", 3) == 0)
+	if (string_is(v, "NaN", 3))
 		f = get_float8_nan();
-	else if (v->type == jbvString && v->val.string.len == 8 && memcmp(v->val.string.val, "Infinity", 8) == 0)
+	else if (string_is(v, "Infinity", 8))
 		f = get_float8_infinity();
-	else if (v->type == jbvString && v->val.string.len == 9 && memcmp(v->val.string.val, "-Infinity", 9) == 0)
+	else if (string_is(v, "-Infinity", 9))
 		f = -get_float8_infinity();
 	else if (v->type == jbvNumeric)
 	{
 		f = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 											   NumericGetDatum(v->val.numeric)));
-		if (isinf(f) || (col->kind == PL_COL_FLOAT4 && fabs(f) > FLT_MAX))
+		if (isinf(f) || (col->kind == PL_COL_FLOAT4 && fabs(f) >= FLOAT4_ROUNDS_TO_INF))
 		{
 			*err = psprintf("%s does not fit column \"%s\" of type %s",
 							numeric_normalize(v->val.numeric), col->name, pl_column_type_name(col));
