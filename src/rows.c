@@ -686,35 +686,107 @@ store_json(const PlColumn *col, const JsonbValue *v, Datum *d)
 
 static bool convert(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char **err);
 
-/* Store a JSON array into a one-dimensional array column. */
+/* Is v a JSON array (expanded or in place)? */
+static inline bool
+is_json_array(const JsonbValue *v)
+{
+	return v->type == jbvArray || (v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data));
+}
+
+/*
+ * The dimensions of array c as an array literal nests them (along its first
+ * elements, at most MAXDIM); with elements that are JSON themselves, one.
+ */
+static int
+nested_dims(const PlColumn *col, JsonbContainer *c, int *dims)
+{
+	bool		json = col->elem->kind == PL_COL_JSON || col->elem->kind == PL_COL_JSONB;
+	int			ndims = 0;
+
+	for (;;)
+	{
+		JsonbValue *e;
+
+		dims[ndims++] = JsonContainerSize(c);
+		if (json || ndims == MAXDIM || dims[ndims - 1] == 0)
+			return ndims;
+		e = getIthJsonbValueFromContainer(c, 0);
+		if (e->type != jbvBinary || !JsonContainerIsArray(e->val.binary.data))
+			return ndims;
+		c = e->val.binary.data;
+	}
+}
+
+/*
+ * Convert the elements of c, at dimension dim, into values and nulls from
+ * *k on; false (with *err) when c's arrays are not all of dims' lengths or
+ * an element does not convert.
+ */
+static bool
+array_elements(const PlColumn *col, JsonbContainer *c, int dim, int ndims, const int *dims,
+			   Datum *values, bool *nulls, int *k, char **err)
+{
+	if ((int) JsonContainerSize(c) != dims[dim])
+	{
+		*err = psprintf("cannot store arrays of different lengths in column \"%s\" of type %s",
+						col->name, pl_column_type_name(col));
+		return false;
+	}
+	for (int i = 0; i < dims[dim]; i++)
+	{
+		JsonbValue *e = getIthJsonbValueFromContainer(c, i);
+
+		if (dim + 1 < ndims && !is_json_array(e))
+		{
+			*err = psprintf("cannot store arrays of different depths in column \"%s\" of type %s",
+							col->name, pl_column_type_name(col));
+			return false;
+		}
+		if (dim + 1 < ndims ?
+			!array_elements(col, e->val.binary.data, dim + 1, ndims, dims, values, nulls, k, err) :
+			!convert(col->elem, e, &values[*k], &nulls[*k], err))
+			return false;
+		if (dim + 1 == ndims)
+			(*k)++;
+	}
+	return true;
+}
+
+/*
+ * Store a JSON array into an array column: nested arrays of equal lengths
+ * are the dimensions (to_jsonb's rendering of a multidimensional array).
+ */
 static bool
 to_array(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 {
 	Jsonb	   *jb;
-	int			n;
+	int			ndims;
+	int			dims[MAXDIM];
+	int			lbs[MAXDIM];
+	int64		n = 1;
+	int			k = 0;
 	Datum	   *values;
 	bool	   *nulls;
-	int			dims[1];
-	int			lbs[1] = {1};
 
-	if (v->type != jbvArray && !(v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data)))
+	if (!is_json_array(v))
 	{
 		*err = cannot_store(col, v);
 		return false;
 	}
 	jb = pl_doc_encode(v);
-	n = JsonContainerSize(&jb->root);
+	ndims = nested_dims(col, &jb->root, dims);
+	for (int i = 0; i < ndims; i++)
+	{
+		n *= dims[i];
+		lbs[i] = 1;
+		/* each element takes a JEntry at least: more are arrays of different lengths */
+		n = Min(n, (int64) VARSIZE(jb));
+	}
 	values = palloc(sizeof(Datum) * Max(n, 1));
 	nulls = palloc(sizeof(bool) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		JsonbValue *e = getIthJsonbValueFromContainer(&jb->root, i);
-
-		if (!convert(col->elem, e, &values[i], &nulls[i], err))
-			return false;
-	}
-	dims[0] = n;
-	*d = PointerGetDatum(construct_md_array(values, nulls, n > 0 ? 1 : 0, dims, lbs,
+	if (!array_elements(col, &jb->root, 0, ndims, dims, values, nulls, &k, err))
+		return false;
+	*d = PointerGetDatum(construct_md_array(values, nulls, k > 0 ? ndims : 0, dims, lbs,
 											col->elem->basetype, col->elem->typlen,
 											col->elem->typbyval, col->elem->typalign));
 	return true;
