@@ -17,16 +17,18 @@ INSERT INTO hsn (id, n, na, b, f, fa) VALUES
   (3, '-Infinity', NULL, NULL, 'Infinity', NULL);
 SELECT id, n2::text, na2::text, b2, f2, fa2::text FROM hsn ORDER BY id;
 SELECT count(*) FROM pipeline.rejects WHERE pipeline = 'hsn';
--- numeric(p,s) takes NaN but no infinity; a float4 beyond its range is refused
+-- numeric(p,s) takes NaN but no infinity; a float4 beyond its range is refused,
+-- as is a number that would become zero (as float4in refuses it)
 ALTER TABLE hsn ADD COLUMN doc jsonb;
 SELECT pipeline.define('hsn', '{"transform": [{"op": "copy", "path": "/b", "from": "/doc/b"},
                                               {"op": "copy", "path": "/f", "from": "/doc/f"},
                                               {"op": "copy", "path": "/n", "from": "/doc/n"}],
                                 "on_error": "quarantine"}');
 INSERT INTO hsn (id, doc) VALUES (4, '{"b": "Infinity", "f": 3.4028236e38, "n": "nan"}'),
-                                 (5, '{"b": "NaN", "f": -3.4028235e38, "n": "-Infinity"}');
+                                 (5, '{"b": "NaN", "f": -3.4028235e38, "n": "-Infinity"}'),
+                                 (6, '{"f": 1e-46}'), (7, '{"f": 1.4e-45}'), (8, '{"f": -0.0}');
 SELECT id, b, f, n FROM hsn WHERE id > 3;
-SELECT jsonb_path_query_array(errors, '$[*].error') FROM pipeline.rejects WHERE pipeline = 'hsn';
+SELECT record ->> 'id' AS id, jsonb_path_query_array(errors, '$[*].error') FROM pipeline.rejects WHERE pipeline = 'hsn' ORDER BY id;
 DELETE FROM pipeline.rejects WHERE pipeline = 'hsn';
 DROP TABLE hsn;
 SELECT pipeline.drop('hsn');

@@ -508,6 +508,19 @@ to_numeric(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
  */
 #define FLOAT4_ROUNDS_TO_INF 0x1.ffffffp+127
 
+/*
+ * Does number n, f as a float8, become zero in col although it is not
+ * (float4in and float8in refuse such an input as out of range)?
+ */
+static inline bool
+float_underflows(const PlColumn *col, float8 f, Numeric n)
+{
+	if (f != 0 && (col->kind != PL_COL_FLOAT4 || (float4) f != 0))
+		return false;
+	return DatumGetInt32(DirectFunctionCall1(numeric_int4,
+											 DirectFunctionCall1(numeric_sign, NumericGetDatum(n)))) != 0;
+}
+
 /* Store a number (or "NaN", "Infinity", "-Infinity") into a float column. */
 static bool
 to_float(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
@@ -524,7 +537,8 @@ to_float(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 	{
 		f = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 											   NumericGetDatum(v->val.numeric)));
-		if (isinf(f) || (col->kind == PL_COL_FLOAT4 && fabs(f) >= FLOAT4_ROUNDS_TO_INF))
+		if (isinf(f) || (col->kind == PL_COL_FLOAT4 && fabs(f) >= FLOAT4_ROUNDS_TO_INF) ||
+			float_underflows(col, f, v->val.numeric))
 		{
 			*err = psprintf("%s does not fit column \"%s\" of type %s",
 							numeric_normalize(v->val.numeric), col->name, pl_column_type_name(col));
