@@ -447,15 +447,43 @@ to_int(const PlColumn *col, const JsonbValue *v, int64 lo, int64 hi, int64 *out,
 	return true;
 }
 
+/* Is v the string s (of len bytes)? */
+static inline bool
+string_is(const JsonbValue *v, const char *s, int len)
+{
+	return v->type == jbvString && v->val.string.len == len && memcmp(v->val.string.val, s, len) == 0;
+}
+
+/*
+ * The strings a numeric NaN or infinity is rendered as (to_jsonb's), back
+ * into the column: any numeric takes NaN, only an unbounded one infinity.
+ */
+static bool
+numeric_special(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
+{
+	const char *s = string_is(v, "NaN", 3) ? "NaN" : string_is(v, "Infinity", 8) ? "Infinity" :
+		string_is(v, "-Infinity", 9) ? "-Infinity" : NULL;
+
+	if (s == NULL)
+	{
+		*err = cannot_store(col, v);
+		return false;
+	}
+	if (col->bound && s[0] != 'N')
+	{
+		*err = psprintf("%s does not fit column \"%s\" of type %s", s, col->name, pl_column_type_name(col));
+		return false;
+	}
+	*d = DirectFunctionCall3(numeric_in, CStringGetDatum(s), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	return true;
+}
+
 /* Store a number into numeric(p, s) or numeric, checking the precision. */
 static bool
 to_numeric(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 {
 	if (v->type != jbvNumeric)
-	{
-		*err = cannot_store(col, v);
-		return false;
-	}
+		return numeric_special(col, v, d, err);
 	*d = NumericGetDatum(v->val.numeric);
 	if (col->bound)
 	{
@@ -473,23 +501,44 @@ to_numeric(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 	return true;
 }
 
+/*
+ * The least magnitude a float4 rounds to infinity (FLT_MAX and half its
+ * last place): float4in takes anything below, rounded (3.4028235e38, as
+ * float4out prints FLT_MAX).
+ */
+#define FLOAT4_ROUNDS_TO_INF 0x1.ffffffp+127
+
+/*
+ * Does number n, f as a float8, become zero in col although it is not
+ * (float4in and float8in refuse such an input as out of range)?
+ */
+static inline bool
+float_underflows(const PlColumn *col, float8 f, Numeric n)
+{
+	if (f != 0 && (col->kind != PL_COL_FLOAT4 || (float4) f != 0))
+		return false;
+	return DatumGetInt32(DirectFunctionCall1(numeric_int4,
+											 DirectFunctionCall1(numeric_sign, NumericGetDatum(n)))) != 0;
+}
+
 /* Store a number (or "NaN", "Infinity", "-Infinity") into a float column. */
 static bool
 to_float(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 {
 	float8		f;
 
-	if (v->type == jbvString && v->val.string.len == 3 && memcmp(v->val.string.val, "NaN", 3) == 0)
+	if (string_is(v, "NaN", 3))
 		f = get_float8_nan();
-	else if (v->type == jbvString && v->val.string.len == 8 && memcmp(v->val.string.val, "Infinity", 8) == 0)
+	else if (string_is(v, "Infinity", 8))
 		f = get_float8_infinity();
-	else if (v->type == jbvString && v->val.string.len == 9 && memcmp(v->val.string.val, "-Infinity", 9) == 0)
+	else if (string_is(v, "-Infinity", 9))
 		f = -get_float8_infinity();
 	else if (v->type == jbvNumeric)
 	{
 		f = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 											   NumericGetDatum(v->val.numeric)));
-		if (isinf(f) || (col->kind == PL_COL_FLOAT4 && fabs(f) > FLT_MAX))
+		if (isinf(f) || (col->kind == PL_COL_FLOAT4 && fabs(f) >= FLOAT4_ROUNDS_TO_INF) ||
+			float_underflows(col, f, v->val.numeric))
 		{
 			*err = psprintf("%s does not fit column \"%s\" of type %s",
 							numeric_normalize(v->val.numeric), col->name, pl_column_type_name(col));
@@ -502,6 +551,38 @@ to_float(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 		return false;
 	}
 	*d = col->kind == PL_COL_FLOAT4 ? Float4GetDatum((float4) f) : Float8GetDatum(f);
+	return true;
+}
+
+/*
+ * The special values of the date/time parser ("infinity", "-infinity",
+ * "epoch", as dtype says) in col's type, as date_in and timestamp_in read
+ * them: a step copying an infinite timestamp writes back what it read.
+ */
+static bool
+special_datetime(const PlColumn *col, int dtype, Datum *d)
+{
+	Timestamp	ts;
+	DateADT		date;
+
+	if (dtype == DTK_LATE)
+	{
+		TIMESTAMP_NOEND(ts);
+		DATE_NOEND(date);
+	}
+	else if (dtype == DTK_EARLY)
+	{
+		TIMESTAMP_NOBEGIN(ts);
+		DATE_NOBEGIN(date);
+	}
+	else if (dtype == DTK_EPOCH)
+	{
+		ts = SetEpochTimestamp();
+		date = UNIX_EPOCH_JDATE - POSTGRES_EPOCH_JDATE;
+	}
+	else
+		return false;
+	*d = col->kind == PL_COL_DATE ? DateADTGetDatum(date) : TimestampGetDatum(ts);
 	return true;
 }
 
@@ -530,6 +611,8 @@ to_datetime(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 		ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype, MAXDATEFIELDS, &nf);
 	if (dterr == 0)
 		dterr = pl_decode_datetime(field, ftype, nf, &dtype, &tm, &fsec, &tz);
+	if (dterr == 0 && special_datetime(col, dtype, d))
+		return true;
 	if (dterr == 0 && dtype == DTK_DATE)
 	{
 		Timestamp	ts;
@@ -617,35 +700,107 @@ store_json(const PlColumn *col, const JsonbValue *v, Datum *d)
 
 static bool convert(const PlColumn *col, const JsonbValue *v, Datum *d, bool *isnull, char **err);
 
-/* Store a JSON array into a one-dimensional array column. */
+/* Is v a JSON array (expanded or in place)? */
+static inline bool
+is_json_array(const JsonbValue *v)
+{
+	return v->type == jbvArray || (v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data));
+}
+
+/*
+ * The dimensions of array c as an array literal nests them (along its first
+ * elements, at most MAXDIM); with elements that are JSON themselves, one.
+ */
+static int
+nested_dims(const PlColumn *col, JsonbContainer *c, int *dims)
+{
+	bool		json = col->elem->kind == PL_COL_JSON || col->elem->kind == PL_COL_JSONB;
+	int			ndims = 0;
+
+	for (;;)
+	{
+		JsonbValue *e;
+
+		dims[ndims++] = JsonContainerSize(c);
+		if (json || ndims == MAXDIM || dims[ndims - 1] == 0)
+			return ndims;
+		e = getIthJsonbValueFromContainer(c, 0);
+		if (e->type != jbvBinary || !JsonContainerIsArray(e->val.binary.data))
+			return ndims;
+		c = e->val.binary.data;
+	}
+}
+
+/*
+ * Convert the elements of c, at dimension dim, into values and nulls from
+ * *k on; false (with *err) when c's arrays are not all of dims' lengths or
+ * an element does not convert.
+ */
+static bool
+array_elements(const PlColumn *col, JsonbContainer *c, int dim, int ndims, const int *dims,
+			   Datum *values, bool *nulls, int *k, char **err)
+{
+	if ((int) JsonContainerSize(c) != dims[dim])
+	{
+		*err = psprintf("cannot store arrays of different lengths in column \"%s\" of type %s",
+						col->name, pl_column_type_name(col));
+		return false;
+	}
+	for (int i = 0; i < dims[dim]; i++)
+	{
+		JsonbValue *e = getIthJsonbValueFromContainer(c, i);
+
+		if (dim + 1 < ndims && !is_json_array(e))
+		{
+			*err = psprintf("cannot store arrays of different depths in column \"%s\" of type %s",
+							col->name, pl_column_type_name(col));
+			return false;
+		}
+		if (dim + 1 < ndims ?
+			!array_elements(col, e->val.binary.data, dim + 1, ndims, dims, values, nulls, k, err) :
+			!convert(col->elem, e, &values[*k], &nulls[*k], err))
+			return false;
+		if (dim + 1 == ndims)
+			(*k)++;
+	}
+	return true;
+}
+
+/*
+ * Store a JSON array into an array column: nested arrays of equal lengths
+ * are the dimensions (to_jsonb's rendering of a multidimensional array).
+ */
 static bool
 to_array(const PlColumn *col, const JsonbValue *v, Datum *d, char **err)
 {
 	Jsonb	   *jb;
-	int			n;
+	int			ndims;
+	int			dims[MAXDIM];
+	int			lbs[MAXDIM];
+	int64		n = 1;
+	int			k = 0;
 	Datum	   *values;
 	bool	   *nulls;
-	int			dims[1];
-	int			lbs[1] = {1};
 
-	if (v->type != jbvArray && !(v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data)))
+	if (!is_json_array(v))
 	{
 		*err = cannot_store(col, v);
 		return false;
 	}
 	jb = pl_doc_encode(v);
-	n = JsonContainerSize(&jb->root);
+	ndims = nested_dims(col, &jb->root, dims);
+	for (int i = 0; i < ndims; i++)
+	{
+		n *= dims[i];
+		lbs[i] = 1;
+		/* each element takes a JEntry at least: more are arrays of different lengths */
+		n = Min(n, (int64) VARSIZE(jb));
+	}
 	values = palloc(sizeof(Datum) * Max(n, 1));
 	nulls = palloc(sizeof(bool) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		JsonbValue *e = getIthJsonbValueFromContainer(&jb->root, i);
-
-		if (!convert(col->elem, e, &values[i], &nulls[i], err))
-			return false;
-	}
-	dims[0] = n;
-	*d = PointerGetDatum(construct_md_array(values, nulls, n > 0 ? 1 : 0, dims, lbs,
+	if (!array_elements(col, &jb->root, 0, ndims, dims, values, nulls, &k, err))
+		return false;
+	*d = PointerGetDatum(construct_md_array(values, nulls, k > 0 ? ndims : 0, dims, lbs,
 											col->elem->basetype, col->elem->typlen,
 											col->elem->typbyval, col->elem->typalign));
 	return true;

@@ -877,10 +877,10 @@ bool_word(const JsonbValue *v, bool *b)
 {
 	const char *s = v->val.string.val;
 	int			len = v->val.string.len;
-	char		low[5];
+	char		low[8];			/* a word ("false" the longest), room for a word-wide compare */
 
 	pl_trim_bytes(&s, &len);
-	if (len < 1 || len > (int) sizeof(low))
+	if (len < 1 || len > 5)
 		return false;
 	for (int i = 0; i < len; i++)
 		low[i] = ascii_case((unsigned char) s[i], false);

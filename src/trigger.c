@@ -134,6 +134,7 @@ typedef struct PlTrigPlan
 	int			natts;
 	PlStepCols *steps;			/* row mode: per transform step */
 	int			ngen;			/* row mode: generated columns */
+	bool		gen_read;		/* a step reads one: computed before the steps too */
 	int		   *gen_cols;		/* their indexes in cols */
 	Expr	  **gen_exprs;		/* their expressions, planned */
 	/* the values and nulls of the innermost call on this plan (quarantine reads them) */
@@ -158,10 +159,19 @@ typedef struct PlTrigEntry
 	PlTrigPlan *plan;
 	FmgrInfo	cache_flinfo;	/* pl_cache_lookup's shortcut to the spec, across
 								 * statements (checked by generation) */
-	TupleTableSlot *inserted;	/* the row this trigger's last INSERT let through ... */
+	TupleTableSlot *inserted;	/* the row this trigger's last INSERT let through
+								 * (NULL once its memory is freed) ... */
 	CommandId	inserted_cid;	/* ... in this command of this transaction */
 	LocalTransactionId inserted_lxid;
 } PlTrigEntry;
+
+/* A callback on the memory of the slot an entry remembers (see remember_insert). */
+typedef struct PlSlotWatch
+{
+	MemoryContextCallback cb;
+	PlTrigEntry *entry;
+	TupleTableSlot *slot;
+} PlSlotWatch;
 
 /* A call in progress (innermost last). */
 typedef struct PlFrame
@@ -181,7 +191,6 @@ typedef struct PlFrame
  */
 typedef struct PlMove
 {
-	bool		active;
 	Oid			root;
 	Oid			from;			/* the partition it leaves, and its row there */
 	ItemPointerData tid;
@@ -195,12 +204,34 @@ typedef struct PlMove
 	MemoryContext cxt;
 } PlMove;
 
+/*
+ * Where the row of a remembered move is: untouched in its partition (the
+ * UPDATE has not carried it out yet), moved out of it, or updated or deleted
+ * there (the move will never arrive).
+ */
+typedef enum PlMoveState
+{
+	PL_MOVE_PENDING,
+	PL_MOVE_LEFT,
+	PL_MOVE_SETTLED
+} PlMoveState;
+
+/*
+ * Moves remembered, newest last.  Code run between an UPDATE's two halves
+ * (a BEFORE trigger after ours, or one of the new partition before ours) may
+ * move rows of its own: its moves go above the outer one and never replace
+ * it.  Settled moves are dropped when a new one comes, and the oldest when
+ * there are PL_MAX_MOVES (rows a later BEFORE UPDATE trigger kept in place).
+ */
+#define PL_MAX_MOVES 32
+
 static HTAB *trig_plans = NULL;
 static PlTrigEntry *last_entry = NULL;	/* the entry a call used last */
 static PlFrame *frames = NULL;
 static int	nframes = 0;
 static int	maxframes = 0;
-static PlMove move;
+static PlMove moves[PL_MAX_MOVES];
+static int	nmoves = 0;
 
 /* ----------------------------------------------------------------
  * The plan cache, and calls in progress
@@ -298,7 +329,7 @@ frames_xact_callback(XactEvent event, void *arg)
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 		while (nframes > 0)
 			frame_pop();
-	move.active = false;
+	nmoves = 0;
 }
 
 /* Subtransaction abort: the calls that started inside it are gone. */
@@ -478,6 +509,7 @@ step_reads(PlTrigPlan *plan, int i, const PlColumn *col)
 	PlStepCols *sc = &plan->steps[i];
 
 	sc->in[sc->nin++] = col - plan->cols;
+	plan->gen_read |= col->generated;
 }
 
 /* Note that step i may write column col. */
@@ -865,7 +897,9 @@ write_back(const PlTrigPlan *plan, PlRow *row, JsonbValue *root, PlErrors *errs)
 /*
  * Compute the generated columns of the row as the executor will store them
  * (it does so after BEFORE triggers), so steps and schema see their values;
- * with root, render them into the record again.
+ * with root, render them into the record again.  Before the steps only when
+ * a step reads one: an expression that fails on the row as sent but not on
+ * the row the steps leave must not fail the statement.
  */
 static void
 compute_generated(const PlTrigPlan *plan, PlRow *row, JsonbValue *root)
@@ -998,11 +1032,9 @@ judge(const PlTrigPlan *plan, PlSpec *spec, PlRow *row, PlStepMode mode, PlError
 			row->touched[i] = -1;
 		ok = run_steps(plan, spec->transform, row, mode, &doc, errs);
 		if (doc.changed)
-		{
 			ok &= write_back(plan, row, &doc.root, errs);
-			if (plan->ngen > 0)
-				compute_generated(plan, row, &doc.root);
-		}
+		if (plan->ngen > 0 && (doc.changed || (!plan->gen_read && spec->schema)))
+			compute_generated(plan, row, &doc.root);
 		if (spec->schema == NULL)
 			return ok;
 		*record = pl_doc_encode(&doc.root);
@@ -1236,76 +1268,137 @@ update_fresh(const PlTrigPlan *plan, PlRow *row, HeapTuple oldtuple, TupleTableS
 	return moves;
 }
 
-/* Remember the row an UPDATE that may move it let through, and where it was (see PlMove). */
-static void
-move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row, HeapTuple stored)
+/*
+ * The state of a move whose row's old version is h: moved out by this
+ * transaction, updated or deleted by it (or moved by a subtransaction that
+ * rolled back: that move never arrives), or not yet (or only locked).
+ */
+static inline PlMoveState
+tuple_move_state(HeapTupleHeader h)
 {
-	MemoryContext old;
+	bool		ours = !(h->t_infomask & HEAP_XMAX_INVALID) && !HEAP_XMAX_IS_LOCKED_ONLY(h->t_infomask) &&
+		!(h->t_infomask & HEAP_XMAX_IS_MULTI) &&
+		TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetRawXmax(h));
 
-	if (move.cxt == NULL)
-		move.cxt = AllocSetContextCreate(TopMemoryContext, "pipeline row move", ALLOCSET_SMALL_SIZES);
-	MemoryContextReset(move.cxt);
-	old = MemoryContextSwitchTo(move.cxt);
-	move.values = palloc(sizeof(Datum) * Max(plan->ncols, 1));
-	move.nulls = palloc(sizeof(bool) * Max(plan->ncols, 1));
-	for (int i = 0; i < plan->ncols; i++)
-	{
-		const PlColumn *col = &plan->cols[i];
+	if (HeapTupleHeaderIndicatesMovedPartitions(h))
+		return ours ? PL_MOVE_LEFT : PL_MOVE_SETTLED;	/* else the move was rolled back */
+	return ours ? PL_MOVE_SETTLED : PL_MOVE_PENDING;
+}
 
-		move.nulls[i] = row->nulls[col->attno];
-		move.values[i] = move.nulls[i] ? (Datum) 0 :
-			datumCopy(row->values[col->attno], col->typbyval, col->typlen);
-	}
-	MemoryContextSwitchTo(old);
-	strlcpy(move.name, spec->name, NAMEDATALEN);
-	move.version = spec->version;
-	move.root = plan->root;
-	move.from = plan->relid;
-	move.tid = stored->t_self;
-	move.lxid = pl_local_xid();
-	move.stmt = GetCurrentStatementStartTimestamp();
-	move.ncols = plan->ncols;
-	move.active = true;
+/* Forget move k, keeping its memory for a later one at the end of the array. */
+static void
+move_drop(int k)
+{
+	PlMove		gone = moves[k];
+
+	memmove(&moves[k], &moves[k + 1], sizeof(PlMove) * (nmoves - k - 1));
+	moves[--nmoves] = gone;
 }
 
 /*
- * Did the row the move remembered leave its partition?  PostgreSQL deletes
- * it (marking it moved) before it inserts it into the new one; a row that
- * stayed was updated in place.  A source that is not a heap table is taken
- * at its word.
+ * Where is the row of move m (see PlMoveState)?  PostgreSQL deletes a row
+ * that leaves its partition (marking it moved) before it inserts it into the
+ * new one; a row that stayed was updated in place by this transaction.  A
+ * source that is not a heap table is taken at its word.
  */
-static bool
-move_left(void)
+static PlMoveState
+move_state(const PlMove *m)
 {
-	Relation	rel = try_table_open(move.from, NoLock);
-	bool		left = true;
+	Relation	rel = try_table_open(m->from, NoLock);
+	PlMoveState st = PL_MOVE_LEFT;
 
 	if (rel == NULL)
-		return false;
+		return PL_MOVE_SETTLED;
 	if (rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_tableam == GetHeapamTableAmRoutine() &&
-		ItemPointerIsValid(&move.tid))
+		ItemPointerIsValid(&m->tid))
 	{
-		Buffer		buf = ReadBuffer(rel, ItemPointerGetBlockNumber(&move.tid));
+		Buffer		buf = ReadBuffer(rel, ItemPointerGetBlockNumber(&m->tid));
 		Page		page;
-		OffsetNumber off = ItemPointerGetOffsetNumber(&move.tid);
+		OffsetNumber off = ItemPointerGetOffsetNumber(&m->tid);
 		ItemId		lp;
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		lp = off <= PageGetMaxOffsetNumber(page) ? PageGetItemId(page, off) : NULL;
-		left = lp && ItemIdIsNormal(lp) &&
-			HeapTupleHeaderIndicatesMovedPartitions((HeapTupleHeader) PageGetItem(page, lp));
+		st = lp && ItemIdIsNormal(lp) ? tuple_move_state((HeapTupleHeader) PageGetItem(page, lp)) :
+			PL_MOVE_SETTLED;
 		UnlockReleaseBuffer(buf);
 	}
 	table_close(rel, NoLock);
-	return left;
+	return st;
 }
 
 /*
- * Is this INSERT the arrival of the row the last such UPDATE let through, in
- * this statement, under the same partitioned table and pipeline version, with
- * the same partition keys, having left its partition (another row inserted
- * in the statement is not)?
+ * Remember the row an UPDATE that may move it let through, and where it was
+ * (see PlMove), above the moves still pending.
+ */
+static void
+move_remember(const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row, HeapTuple stored)
+{
+	LocalTransactionId lxid = pl_local_xid();
+	TimestampTz stmt = GetCurrentStatementStartTimestamp();
+	PlMove	   *m;
+	MemoryContext old;
+
+	for (int k = nmoves - 1; k >= 0; k--)
+		if (moves[k].lxid != lxid || moves[k].stmt != stmt || move_state(&moves[k]) == PL_MOVE_SETTLED)
+			move_drop(k);
+	if (nmoves == PL_MAX_MOVES)
+		move_drop(0);
+	m = &moves[nmoves];
+	if (m->cxt == NULL)
+		m->cxt = AllocSetContextCreate(TopMemoryContext, "pipeline row move", ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(m->cxt);
+	old = MemoryContextSwitchTo(m->cxt);
+	m->values = palloc(sizeof(Datum) * Max(plan->ncols, 1));
+	m->nulls = palloc(sizeof(bool) * Max(plan->ncols, 1));
+	for (int i = 0; i < plan->ncols; i++)
+	{
+		const PlColumn *col = &plan->cols[i];
+
+		m->nulls[i] = row->nulls[col->attno];
+		m->values[i] = m->nulls[i] ? (Datum) 0 :
+			datumCopy(row->values[col->attno], col->typbyval, col->typlen);
+	}
+	MemoryContextSwitchTo(old);
+	strlcpy(m->name, spec->name, NAMEDATALEN);
+	m->version = spec->version;
+	m->root = plan->root;
+	m->from = plan->relid;
+	m->tid = stored->t_self;
+	m->lxid = lxid;
+	m->stmt = stmt;
+	m->ncols = plan->ncols;
+	nmoves++;
+}
+
+/*
+ * Could this INSERT be the arrival of move m: in this statement, under the
+ * same partitioned table and pipeline version, with the same partition keys?
+ */
+static bool
+move_matches(const PlMove *m, const PlTrigPlan *plan, const PlSpec *spec, const PlRow *row)
+{
+	if (plan->root != m->root || m->lxid != pl_local_xid() ||
+		m->stmt != GetCurrentStatementStartTimestamp() || m->ncols != plan->ncols ||
+		m->version != spec->version || strcmp(m->name, spec->name) != 0)
+		return false;
+	for (int i = 0; i < plan->ncols; i++)
+	{
+		const PlColumn *col = &plan->cols[i];
+
+		if (col->partkey &&
+			!pl_datum_same(col, m->values[i], m->nulls[i], row->values[col->attno], row->nulls[col->attno]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Is this INSERT the arrival of a row a remembered UPDATE let through, one
+ * that matches (move_matches) and left its partition (another row inserted
+ * in the statement is not)?  The newest such move is taken, and the moves
+ * above it (of statements nested in that UPDATE, all ended) are dropped.
  * Then it is that UPDATE's second half: a column counts as changed only if
  * it differs from what the UPDATE let through (a later BEFORE UPDATE
  * trigger on the old partition, or a BEFORE INSERT trigger on the new one,
@@ -1315,28 +1408,24 @@ move_left(void)
 static bool
 move_arrived(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row)
 {
-	if (!move.active || !OidIsValid(plan->root) || plan->root != move.root ||
-		move.lxid != pl_local_xid() || move.stmt != GetCurrentStatementStartTimestamp() ||
-		move.ncols != plan->ncols || move.version != spec->version || strcmp(move.name, spec->name) != 0)
-		return false;
-	for (int i = 0; i < plan->ncols; i++)
-	{
-		const PlColumn *col = &plan->cols[i];
+	int			k = nmoves - 1;
 
-		if (col->partkey &&
-			!pl_datum_same(col, move.values[i], move.nulls[i], row->values[col->attno], row->nulls[col->attno]))
-			return false;
-	}
-	if (!move_left())
+	if (!OidIsValid(plan->root))
+		return false;
+	while (k >= 0 && !(move_matches(&moves[k], plan, spec, row) && move_state(&moves[k]) == PL_MOVE_LEFT))
+		k--;
+	if (k < 0)
 		return false;
 	for (int i = 0; i < plan->ncols; i++)
 	{
 		const PlColumn *col = &plan->cols[i];
 
 		row->fresh[i] = !col->generated &&
-			!pl_datum_same(col, move.values[i], move.nulls[i], row->values[col->attno], row->nulls[col->attno]);
+			!pl_datum_same(col, moves[k].values[i], moves[k].nulls[i],
+						   row->values[col->attno], row->nulls[col->attno]);
 	}
-	move.active = false;
+	nmoves = k + 1;
+	move_drop(k);
 	return true;
 }
 
@@ -1372,15 +1461,35 @@ row_load(const PlTrigPlan *plan, const PlSpec *spec, PlRow *row, TriggerData *td
 
 	heap_deform_tuple(update ? td->tg_newtuple : td->tg_trigtuple, plan->tupdesc, row->values, row->nulls);
 	memset(row->replace, 0, sizeof(bool) * plan->natts);
-	if (plan->ngen > 0)
+	if (plan->gen_read)
 		compute_generated(plan, row, NULL);
 	*mode = update ? PL_STEPS_CHANGED : PL_STEPS_ALL;
 	if (update)
 		return update_fresh(plan, row, td->tg_trigtuple, excluded_slot(entry, plan));
-	if (move.active && move_arrived(plan, spec, row))
+	if (nmoves > 0 && move_arrived(plan, spec, row))
 	{
 		*mode = PL_STEPS_CHANGED;
 		return true;
+	}
+	return false;
+}
+
+/*
+ * UPDATE that changed no partition key column: does the row after the
+ * steps differ from the stored one in one (a step copied a changed column
+ * into it)?  The row may then leave its partition all the same.
+ */
+static bool
+keys_written(const PlTrigPlan *plan, const PlRow *row)
+{
+	for (int i = 0; i < plan->ncols; i++)
+	{
+		const PlColumn *col = &plan->cols[i];
+		int			a = col->attno;
+
+		if (col->partkey &&
+			!pl_datum_same(col, row->old[a], row->oldnulls[a], row->values[a], row->nulls[a]))
+			return true;
 	}
 	return false;
 }
@@ -1403,11 +1512,43 @@ row_changed(const PlTrigPlan *plan, PlRow *row, Jsonb *newdoc)
 	return false;
 }
 
-/* Note the row an INSERT let through, for an ON CONFLICT DO UPDATE that may follow. */
-static inline void
+/*
+ * The memory of a slot an entry remembers is going (its statement's executor
+ * ended): forget the slot, unless the entry has moved on to another.
+ */
+static void
+inserted_slot_freed(void *arg)
+{
+	PlSlotWatch *w = (PlSlotWatch *) arg;
+
+	if (w->entry->inserted == w->slot)
+		w->entry->inserted = NULL;
+}
+
+/*
+ * Note the row an INSERT let through, for an ON CONFLICT DO UPDATE that may
+ * follow.  The slot belongs to the INSERT's executor: a new slot gets a
+ * callback on its memory (once per slot, not per row) so that the pointer
+ * never outlives it, whatever runs in the same command after that INSERT
+ * ended (an UPDATE whose SQL function inserted the row).
+ */
+static void
 remember_insert(PlTrigEntry *entry, TriggerData *td)
 {
-	entry->inserted = td->tg_trigslot;
+	TupleTableSlot *slot = td->tg_trigslot;
+
+	if (entry->inserted != slot)
+	{
+		MemoryContext cxt = GetMemoryChunkContext(slot);
+		PlSlotWatch *w = MemoryContextAlloc(cxt, sizeof(PlSlotWatch));
+
+		w->entry = entry;
+		w->slot = slot;
+		w->cb.func = inserted_slot_freed;
+		w->cb.arg = w;
+		MemoryContextRegisterResetCallback(cxt, &w->cb);
+		entry->inserted = slot;
+	}
 	entry->inserted_cid = GetCurrentCommandId(false);
 	entry->inserted_lxid = pl_local_xid();
 }
@@ -1467,7 +1608,7 @@ pipeline_trigger(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(caller);
 	if (changed)
 		result = rebuild(plan, row, tuple);
-	if (update && moving && result)
+	if (update && result && (moving || (changed && OidIsValid(plan->root) && keys_written(plan, row))))
 		move_remember(plan, spec, row, td->tg_trigtuple);
 	if (!update && result)
 		remember_insert(entry, td);
