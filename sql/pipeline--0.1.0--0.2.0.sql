@@ -825,3 +825,8 @@ COMMENT ON VIEW pipeline.reject_summary IS 'quarantined records per pipeline, ve
 GRANT SELECT ON pipeline.stats, pipeline.reject_summary TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION pipeline.reset_stats(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pipeline.reset_stats(text) TO pipeline_admin;
+
+-- jsonschema_is_valid compiles the schema in a subtransaction, which parallel
+-- mode forbids; PARALLEL SAFE let a parallel plan skip that and answer true
+-- for a bad pattern or $ref
+ALTER FUNCTION pipeline.jsonschema_is_valid(json) PARALLEL UNSAFE;

@@ -307,9 +307,11 @@ CREATE FUNCTION pipeline.jsonb_matches_schema(schema json, instance jsonb) RETUR
     AS 'MODULE_PATHNAME', 'pipeline_jsonb_matches_schema'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+-- PARALLEL UNSAFE: it compiles the schema in a subtransaction, which
+-- parallel mode forbids, to answer false for a bad pattern or $ref
 CREATE FUNCTION pipeline.jsonschema_is_valid(schema json) RETURNS boolean
     AS 'MODULE_PATHNAME', 'pipeline_jsonschema_is_valid'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    LANGUAGE C IMMUTABLE STRICT PARALLEL UNSAFE;
 
 CREATE FUNCTION pipeline.jsonschema_validation_errors(schema json, instance json) RETURNS text[]
     AS 'MODULE_PATHNAME', 'pipeline_jsonschema_validation_errors'
