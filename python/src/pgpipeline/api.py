@@ -33,6 +33,16 @@ SPEC_KEYS = frozenset({"schema", "transform", "on_error", "formats"})
 
 # -- pipelines
 
+def _named(name: str) -> None:
+    """TypeError when a pipeline name is not a str.
+
+    The SQL functions are STRICT: a None name would make validate() NULL and
+    every record pass, and an int would find no function at all.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"pipeline name must be a str, not {type(name).__name__}")
+
+
 def _model_schema(model: type) -> Dict[str, Any]:
     """The JSON Schema of a pydantic model class (v2, else v1)."""
     for method in ("model_json_schema", "schema"):
@@ -90,6 +100,7 @@ def define(conn: Conn, name: str, spec: SpecLike, **members: Any) -> int:
 
     spec: see spec_from().  Needs pipeline_admin (or the extension's owner).
     """
+    _named(name)
     with translated(name):
         row = conn.execute("SELECT pipeline.define(%s, %s)",
                            (name, Jsonb(spec_from(spec, **members)))).fetchone()
@@ -99,6 +110,7 @@ def define(conn: Conn, name: str, spec: SpecLike, **members: Any) -> int:
 
 def drop(conn: Conn, name: str) -> None:
     """Remove pipeline `name` and all its versions (refused while attached)."""
+    _named(name)
     with translated(name):
         conn.execute("SELECT pipeline.drop(%s)", (name,))
 
@@ -134,6 +146,7 @@ def check_batches(conn: Conn, name: str, pairs: Iterable[Tuple[Any, Any]],
     Records are transformed, then validated, by the current version of the
     pipeline, exactly as its trigger would; keys are returned untouched.
     """
+    _named(name)
     if batch < 1:
         raise ValueError("batch must be at least 1")
     keys: List[Any] = []
@@ -168,6 +181,7 @@ def validate_many(conn: Conn, name: str, records: Iterable[Any],
 
 def process(conn: Conn, name: str, record: Any) -> Any:
     """The record transformed by pipeline `name`; PipelineViolation if it fails."""
+    _named(name)
     with translated(name):
         row = conn.execute("SELECT pipeline.process(%s, %s)", (Jsonb(record), name)).fetchone()
     assert row is not None
@@ -377,6 +391,7 @@ def rejects(conn: Conn, name: str, *, table: Optional[str] = None,
     Read `page` rows at a time by id, so a large quarantine streams.  Needs
     SELECT on pipeline.rejects (pipeline_admin).
     """
+    _named(name)
     rel = relation(conn, table) if table is not None else None
     last, seen = 0, 0
     while limit is None or seen < limit:
@@ -398,6 +413,7 @@ def rejects(conn: Conn, name: str, *, table: Optional[str] = None,
 
 def rejects_summary(conn: Conn, name: str) -> List[KeywordCount]:
     """Violations of the quarantined records grouped by keyword path, most first."""
+    _named(name)
     with translated(name):
         rows = conn.execute(
             """SELECT e->>'keywordLocation', count(*), count(DISTINCT r.id), min(e->>'error')
@@ -409,6 +425,7 @@ def rejects_summary(conn: Conn, name: str) -> List[KeywordCount]:
 
 def replay(conn: Conn, name: str) -> ReplayResult:
     """Send pipeline `name`'s quarantined INSERTs through their tables again."""
+    _named(name)
     with translated(name):
         row = conn.execute("SELECT replayed, rejected, failed, skipped FROM pipeline.replay(%s)",
                            (name,)).fetchone()
