@@ -45,3 +45,41 @@ def test_validate_many_edges(py5):
     assert len(fails) == 100000 - 11 and fails[0].index == 11
     with pytest.raises(pp.UnknownPipeline):
         pp.validate_many(py5, "hostile_no_such", [{}])
+
+
+class _CtrlC(dict):
+    """A record whose JSON encoding is interrupted, as by Ctrl-C mid-COPY."""
+
+    def items(self):
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_ingest_interrupted_mid_copy_stays_keyboard_interrupt(conn, connect, autocommit):
+    """Ctrl-C during a batch's COPY surfaced as psycopg's QueryCanceled (an
+    Exception a caller's `except Exception` swallows and carries on after);
+    it must stay a KeyboardInterrupt, with .partial the committed counts."""
+    conn.execute("DROP TABLE IF EXISTS hostile_ki; CREATE TABLE hostile_ki (d jsonb)")
+    c = connect(autocommit=autocommit)
+    recs = [{"i": i} for i in range(25)] + [_CtrlC(i=25)] + [{"i": 26}]
+    with pytest.raises(KeyboardInterrupt) as ei:
+        pp.ingest(c, "hostile_ki", recs, "d", batch=10)
+    assert ei.value.partial.sent == 20 and ei.value.partial.stored == 20
+    if not autocommit:
+        c.rollback()
+    stored = conn.execute("SELECT count(*) FROM hostile_ki").fetchone()[0]
+    assert stored == (20 if autocommit else 0)
+    assert c.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_ingest_interrupted_between_batches_keeps_partial(conn):
+    conn.execute("DROP TABLE IF EXISTS hostile_ki; CREATE TABLE hostile_ki (d jsonb)")
+
+    def source():
+        yield from ({"i": i} for i in range(25))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as ei:
+        pp.ingest(conn, "hostile_ki", source(), "d", batch=10)
+    assert ei.value.partial.sent == 20
+    assert conn.execute("SELECT count(*) FROM hostile_ki").fetchone()[0] == 20

@@ -283,13 +283,30 @@ def _row_values(rec: Any, cols: Sequence[str], where: Any, rel: str) -> Tuple[An
 
 
 def _copy_batch(conn: Conn, rel: str, cols: Sequence[str], rows: Sequence[Tuple[Any, ...]]) -> int:
-    """COPY rows into the table; returns how many it stored."""
+    """COPY rows into the table; returns how many it stored.
+
+    A KeyboardInterrupt (or SystemExit) while sending rows aborts the COPY
+    and is raised again as itself: psycopg would turn it into the server's
+    QueryCanceled, an Exception that callers' handlers would swallow.
+    """
     stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.SQL(rel), sql.SQL(", ").join(sql.Identifier(c) for c in cols))
+    interrupt: Optional[BaseException] = None
     with conn.cursor() as cur:
-        with cur.copy(stmt) as cp:
-            for r in rows:
-                cp.write_row(r)
+        try:
+            with cur.copy(stmt) as cp:
+                try:
+                    for r in rows:
+                        cp.write_row(r)
+                except Exception:
+                    raise
+                except BaseException as e:
+                    interrupt = e
+                    raise
+        except psycopg.Error:
+            if interrupt is not None:
+                raise interrupt from None
+            raise
         return max(cur.rowcount, 0)
 
 
@@ -323,6 +340,8 @@ def ingest(conn: Conn, table: str, source: Source, column: Optional[str] = None,
     raises PipelineViolation: its .record is the record's position in the
     source (line number for a file, 1-based for an iterable) and .partial the
     counts of the batches stored before.
+    An interrupt (KeyboardInterrupt) is raised as itself, the batch it
+    stopped rolled back, with .partial set the same way.
     """
     if batch < 1:
         raise ValueError("batch must be at least 1")
@@ -372,6 +391,12 @@ def ingest(conn: Conn, table: str, source: Source, column: Optional[str] = None,
                 flush()
         if recs:
             flush()
+    except Exception:
+        raise
+    except BaseException as e:
+        # interrupted (Ctrl-C): say what the batches before it stored
+        setattr(e, "partial", result)
+        raise
     finally:
         if bar is not None:
             bar.close()
