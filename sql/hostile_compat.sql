@@ -40,3 +40,17 @@ SELECT pipeline.jsonb_matches_schema('{"$id": "http://a/x", "type": "string"}', 
 SELECT pipeline.register_format('hostile_compat_fmt', '^a$');
 SELECT pipeline.jsonb_matches_schema('{"format": "hostile_compat_fmt"}', '"b"');
 SELECT pipeline.unregister_format('hostile_compat_fmt');
+
+-- the cache's memory stays within pipeline.compat_cache_size: schemas with
+-- long texts, then many small ones (the long texts' copies, freed on
+-- eviction, were kept by the cache's own context and not reused)
+SET pipeline.compat_cache_size = 1;
+SELECT count(*) FILTER (WHERE pipeline.jsonb_matches_schema(
+         ('{"maxLength": ' || i || ', "description": "' || repeat('x', 530) || '"}')::json, '"abc"'))
+  FROM generate_series(1, 5000) i;
+SELECT count(*) FILTER (WHERE pipeline.jsonb_matches_schema(('{"maxLength": ' || i || '}')::json, '"abc"'))
+  FROM generate_series(1, 20000) i;
+SELECT sum(total_bytes) < 1.25 * 1024 * 1024 AS within_budget
+  FROM pg_backend_memory_contexts
+ WHERE name LIKE 'pipeline compat%' OR parent LIKE 'pipeline compat%';
+RESET pipeline.compat_cache_size;

@@ -34,7 +34,7 @@
 /* One cached schema. */
 typedef struct CompatEntry
 {
-	PlCompatKey key;			/* hash key; key.text is the entry's own copy */
+	PlCompatKey key;			/* hash key; key.text is a copy in schema->cxt */
 	PlSchema   *schema;
 	Size		size;			/* bytes charged to the budget */
 	dlist_node	lru;			/* head: most recently used */
@@ -141,14 +141,12 @@ static void
 compat_evict_one(void)
 {
 	CompatEntry *e = dlist_tail_element(CompatEntry, lru, &compat_lru);
-	char	   *text = (char *) e->key.text;
 	PlSchema   *schema = e->schema;
 
 	compat_bytes -= e->size;
 	dlist_delete(&e->lru);
 	hash_search(compat_cache, &e->key, HASH_REMOVE, NULL);
-	pl_schema_free(schema);
-	pfree(text);
+	pl_schema_free(schema);		/* and the text, kept in its context */
 	compat_evictions++;
 }
 
@@ -156,6 +154,9 @@ compat_evict_one(void)
  * Keep schema, compiled from key, in the cache: its memory moves into the
  * cache and *text gets the entry's copy of the text.  False (nothing kept,
  * the caller still owns schema) when it is bigger than the whole budget.
+ * The copy goes into the schema's own context, so that it is charged with
+ * it and freed with it: copies of every size in one shared context would
+ * stay there, on its free lists, after their entries went.
  */
 bool
 pl_compat_cache_add(const PlCompatKey *key, PlSchema *schema, const char **text)
@@ -173,7 +174,7 @@ pl_compat_cache_add(const PlCompatKey *key, PlSchema *schema, const char **text)
 		return false;
 	if (compat_cache == NULL)
 		compat_cache_create();
-	copy = MemoryContextAlloc(compat_cxt, Max(key->len, 1));
+	copy = MemoryContextAlloc(schema->cxt, Max(key->len, 1));
 	memcpy(copy, key->text, key->len);
 	e = hash_search(compat_cache, key, HASH_ENTER, &found);
 	Assert(!found);
