@@ -83,3 +83,11 @@ def test_ingest_interrupted_between_batches_keeps_partial(conn):
         pp.ingest(conn, "hostile_ki", source(), "d", batch=10)
     assert ei.value.partial.sent == 20
     assert conn.execute("SELECT count(*) FROM hostile_ki").fetchone()[0] == 20
+
+
+@pytest.mark.parametrize("records", ["records.jsonl", b"{}", {"n": 11}], ids=["str", "bytes", "dict"])
+def test_validate_many_refuses_a_path_or_one_record(py5, records):
+    """A path (as ingest() takes) was checked character by character, one
+    record key by key: each "record" reported as failing or passing."""
+    with pytest.raises(TypeError, match="iterable of records"):
+        pp.validate_many(py5, "hostile_py5", records)

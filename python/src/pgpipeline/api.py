@@ -176,6 +176,10 @@ def validate_many(conn: Conn, name: str, records: Iterable[Any],
     One round trip per `batch` records (unnest ... WITH ORDINALITY); an empty
     list means every record passed.
     """
+    if isinstance(records, (str, bytes, Mapping)):
+        # a path or one record would be checked character by character or key by key
+        raise TypeError(f"records must be an iterable of records, not {type(records).__name__} "
+                        "(for one record, give [record])")
     return [Failure(i, v) for i, v in check_batches(conn, name, enumerate(records), batch)]
 
 
