@@ -49,9 +49,11 @@ def defeat(s):
     return out
 
 
-def check(conn, schema, docs, python=True):
+def check(conn, schema, docs, python=True, expect=None):
     """All four judges agree on every doc (Python's only where its regex dialect is ECMA's)."""
     validator = VALIDATORS[schema["$schema"]](schema)
+    if expect is not None:
+        validator.is_valid = expect
     if not python:
         conn.execute("SET pipeline.compat_cache_size = 0")
         conn.execute("SET pipeline.regex_fast_paths = off")
@@ -77,7 +79,9 @@ def check(conn, schema, docs, python=True):
 
 
 PATTERNS = ["^\\S*$", "^[ -~]+$", "^\\S+$", "\\S*", "\\S+", "^[ -~]*", "[ -~]+$", "^.*$", "^.+$",
-            ".", "^[!-~]+$", "^[\\x20-\\x7e]+$", "^[^\\s]*$", "^[ -}]+$", "^[\\S ]+$"]
+            ".", "^[!-~]+$", "^[\\x20-\\x7e]+$", "^[^\\s]*$", "^[ -}]+$", "^[\\S ]+$",
+            "^\\S*\\b$", "\\B", "^(?!x)\\S*$", "^(?=\\S)[ -~]*$", "^[^\\x7f]+$", "^[\\s\\S]+$",
+            "^[ -~]+|x$", "^(?:\\S|\\s)*$", "^[\\w\\W]+$", "^\\D+$", "^[^a]+$", "^\\S{0,40}$"]
 BREAKS = ["\x7f", "\x01", "\x1f", "\t", "\n", "\r", " ", "~", "é", "\u00a0", "\u2028", "😀",
           "\u0080", "\uffff"]
 
@@ -105,7 +109,8 @@ def test_accepting_runs(conn, pattern, subjects, typed):
         check(conn, schema, docs, python=False)
 
 
-KEYS = ["a", "b", "aa", "ab", "ba", "kind", "kine", "kinc", "kinds", "kin", "type", "zzzz", "k" * 20]
+KEYS = ["a", "b", "aa", "ab", "ba", "kind", "kine", "kinc", "kinds", "kin", "type", "zzzz", "k" * 20,
+        "é", "zz", "ÿ", "\x7f", "k" * 64, "k" * 65, "j" * 70, ""]
 VALUES = [None, 1, 1.0, 1e2, 2, "1", "A", "B", "", [1], {"kind": "A"}, True, 10 ** 30]
 
 
@@ -118,12 +123,21 @@ def obj(draw, big=True):
     return d
 
 
+@pytest.mark.parametrize("n", [65535, 65536, 65537, 70000])
+def test_accepting_runs_around_the_chunk(conn, n):
+    """Subjects around the automaton's chunk (run check up to it, stepped past it), broken at the end."""
+    for pattern in ("^\\S*$", "^[ -~]+$"):
+        schema = {"$schema": DRAFT2020, "pattern": pattern}
+        check(conn, schema, ["a" * n, "a" * (n - 1) + "\x7f", "a" * (n - 1) + " ", "a" * (n - 2) + "é",
+                             " " + "a" * (n - 1)], python=False)
+
+
 @settings(**SETTINGS)
 @given(st.data())
 def test_discriminator_and_lookup(conn, data):
     draft = data.draw(st.sampled_from([DRAFT7, DRAFT2020]))
     consts = data.draw(st.lists(st.sampled_from(["A", "B", 1, 1.0, 2, None, ""]), min_size=1, max_size=4))
-    key = data.draw(st.sampled_from(["kind", "a", "k" * 20]))
+    key = data.draw(st.sampled_from(["kind", "a", "k" * 20, "é", "k" * 65]))
     branches = []
     for c in consts:
         props = {key: {"const": c}}
@@ -254,3 +268,55 @@ def test_deep_nesting_never_crashes(conn, depth):
             except psycopg.errors.ProgramLimitExceeded:
                 pass
     assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+TREE = {"$id": "https://example.com/tree", "$dynamicAnchor": "node", "type": "object",
+        "properties": {"data": True, "children": {"type": "array", "items": {"$dynamicRef": "#node"}}}}
+STRICT = {"$id": "https://example.com/strict", "$dynamicAnchor": "node", "$ref": "tree",
+          "unevaluatedProperties": False}
+
+
+@st.composite
+def tree(draw, depth=3):
+    d = {}
+    if draw(st.booleans()):
+        d["data"] = draw(st.sampled_from([1, "x", None]))
+    if depth and draw(st.booleans()):
+        d["children"] = draw(st.lists(tree(depth - 1), max_size=3))
+    if draw(st.integers(0, 5)) == 0:
+        d["extra"] = 1
+    return d
+
+
+@settings(**SETTINGS)
+@given(st.sampled_from(["oneOf", "anyOf", "not", "if", "contains", "ref"]),
+       st.lists(tree(), min_size=1, max_size=6))
+def test_dynamic_refs_in_tries(conn, form, docs):
+    """$ref-only hops through a resource with a $dynamicAnchor are not skipped in tries."""
+    ref = {"$ref": "https://example.com/strict"}
+    body = {"oneOf": {"oneOf": [ref, {"type": "string"}]}, "anyOf": {"anyOf": [{"type": "string"}, ref]},
+            "not": {"not": ref}, "if": {"if": ref, "then": {"required": ["data"]}},
+            "contains": {"type": "array", "contains": ref}, "ref": ref}[form]
+    schema = dict({"$schema": DRAFT2020, "$defs": {"strict": STRICT, "tree": TREE}}, **body)
+    def strict(d):  # what the tree through "strict" accepts (Python's $dynamicRef resolves to "tree")
+        return set(d) <= {"data", "children"} and all(strict(c) for c in d.get("children", []))
+
+    expect = {"oneOf": strict, "anyOf": strict, "not": lambda d: not strict(d), "ref": strict,
+              "if": lambda d: not strict(d) or "data" in d, "contains": lambda ds: any(map(strict, ds))}[form]
+    if form == "contains":
+        docs = [docs]
+    check(conn, schema, docs, expect=expect)
+
+
+@settings(**SETTINGS)
+@given(st.data())
+def test_ref_hops_beside_unevaluated(conn, data):
+    """Tries of $ref-only hops where annotations are needed (unevaluatedProperties beside them)."""
+    target = {"properties": {"kind": {"const": "A"}, "n": {"type": "integer"}}}
+    schema = {"$schema": DRAFT2020, "$defs": {"t": target, "h": {"$ref": "#/$defs/t"}},
+              data.draw(st.sampled_from(["oneOf", "anyOf", "allOf"])): [{"$ref": "#/$defs/h"}],
+              "unevaluatedProperties": False}
+    if data.draw(st.booleans()):
+        schema["if"] = {"$ref": "#/$defs/h"}
+        schema["then"] = True
+    check(conn, schema, data.draw(st.lists(obj(big=False), min_size=1, max_size=8)))
