@@ -30,7 +30,8 @@ VALIDATORS = {DRAFT7: jsonschema.Draft7Validator, DRAFT2020: jsonschema.Draft202
 
 
 def defeat(s):
-    """s with an "allOf": [{}] beside every subschema: no walk shape, no run check, no dispatch."""
+    """s with an "allOf": [{}] beside every subschema (no walk shape, run check or $ref-only hop)
+    and a branch that never passes in every oneOf/anyOf (no discriminator)."""
     if isinstance(s, list):
         return [defeat(x) for x in s]
     if not isinstance(s, dict):
@@ -40,11 +41,13 @@ def defeat(s):
         if k in ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas"):
             out[k] = {n: defeat(x) for n, x in v.items()}
         elif k in ("items", "prefixItems", "additionalProperties", "contains", "not", "if", "then",
-                   "else", "allOf", "anyOf", "oneOf", "propertyNames", "additionalItems"):
+                   "else", "allOf", "propertyNames", "additionalItems"):
             out[k] = defeat(v)
+        elif k in ("anyOf", "oneOf"):
+            out[k] = defeat(v) + [{"not": {}}]
         else:
             out[k] = v
-    if "$ref" not in s and "$schema" not in s and s:
+    if s:
         out.setdefault("allOf", []).append({})
     return out
 
@@ -145,6 +148,10 @@ def test_discriminator_and_lookup(conn, data):
             props.setdefault(k, data.draw(st.sampled_from([{"type": "integer"}, {"type": "string"},
                                                              {"enum": [1, "A"]}, {"pattern": "^\\S*$"}])))
         b = {"type": "object", "required": [key], "properties": props}
+        for k in data.draw(st.lists(st.sampled_from(["type", "required"]), max_size=2, unique=True)):
+            del b[k]
+        if data.draw(st.integers(0, 3)) == 0:  # the const one step away
+            b = data.draw(st.sampled_from([{"allOf": [b]}, {"allOf": [{"required": [key]}, b]}]))
         if data.draw(st.booleans()):
             b["additionalProperties"] = data.draw(st.sampled_from([False, {"type": "integer"}]))
         branches.append(b)
@@ -156,7 +163,8 @@ def test_discriminator_and_lookup(conn, data):
                   [{"$ref": f"#/{defs}/b{i}"} for i in range(len(branches))]}
     else:
         schema = {"$schema": draft, data.draw(st.sampled_from(["oneOf", "anyOf"])): branches}
-    docs = data.draw(st.lists(obj(), min_size=1, max_size=8))
+    docs = data.draw(st.lists(st.one_of(obj(), st.sampled_from(["A", 1, None, [{key: "A"}]])),
+                              min_size=1, max_size=8))
     if data.draw(st.booleans()):
         docs.append({key: consts[0]})
     check(conn, schema, docs)
