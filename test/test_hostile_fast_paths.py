@@ -65,14 +65,17 @@ def check(conn, schema, docs, python=True, expect=None):
                               (json.dumps(schema), [Jsonb(d) for d in docs])).fetchall()
         conn.execute("RESET pipeline.regex_fast_paths")
         conn.execute("RESET pipeline.compat_cache_size")
+    conn.execute("SELECT pipeline.define('hostile_fast_paths', %s)", (Jsonb({"schema": schema}),))
     rows = conn.execute(
         "SELECT pipeline.jsonb_matches_schema(%s::json, d), pipeline.jsonb_matches_schema(%s::json, d), "
-        "pipeline.jsonschema_validation_errors(%s::json, d::json) "
+        "pipeline.jsonschema_validation_errors(%s::json, d::json), "
+        "pipeline.validate(d, 'hostile_fast_paths'), pipeline.errors(d, 'hostile_fast_paths') "
         "FROM unnest(%s::jsonb[]) WITH ORDINALITY AS u(d, i) ORDER BY i",
         (json.dumps(schema), json.dumps(defeat(schema)), json.dumps(schema),
          [Jsonb(d) for d in docs])).fetchall()
-    for n, (d, (ok, ok_defeated, errs)) in enumerate(zip(docs, rows)):
+    for n, (d, (ok, ok_defeated, errs, ok_spec, spec_errs)) in enumerate(zip(docs, rows)):
         ctx = f"\nschema: {json.dumps(schema)}\ndoc: {json.dumps(d)}"
+        assert ok == ok_spec and (not spec_errs) == ok, "pipeline.validate/errors disagree" + ctx
         if python:
             assert ok == validator.is_valid(d), "disagrees with Python jsonschema" + ctx
         else:
@@ -170,7 +173,8 @@ def test_discriminator_and_lookup(conn, data):
     check(conn, schema, docs)
 
 
-ITEM = st.one_of(st.sampled_from([1, 2, -3, 1.0, 1e2, 1.5, 10 ** 30, 10 ** 30 + 0.5, 0, -0.0, "x", None, True]),
+ITEM = st.one_of(st.sampled_from([1, 2, -3, 1.0, 1e2, 1.5, 10 ** 30, 10 ** 30 + 0.5, 0, -0.0, "x", None, True,
+                                  1e300, -1e300, 1e-7, 2.5e-300, 10 ** 1000, -(10 ** 400) - 1]),
                  st.integers(-2 ** 70, 2 ** 70))
 
 
