@@ -133,9 +133,11 @@ def obj(draw, big=True):
 def test_accepting_runs_around_the_chunk(conn, n):
     """Subjects around the automaton's chunk (run check up to it, stepped past it), broken at the end."""
     for pattern in ("^\\S*$", "^[ -~]+$"):
-        schema = {"$schema": DRAFT2020, "pattern": pattern}
-        check(conn, schema, ["a" * n, "a" * (n - 1) + "\x7f", "a" * (n - 1) + " ", "a" * (n - 2) + "é",
-                             " " + "a" * (n - 1)], python=False)
+        subjects = ["a" * n, "a" * (n - 1) + "\x7f", "a" * (n - 1) + " ", "a" * (n - 2) + "é", " " + "a" * (n - 1)]
+        leaf = {"type": "string", "pattern": pattern}
+        check(conn, {"$schema": DRAFT2020, **leaf}, subjects, python=False)
+        check(conn, {"$schema": DRAFT2020, "properties": {"k": leaf}}, [{"k": x} for x in subjects], python=False)
+        check(conn, {"$schema": DRAFT2020, "items": leaf}, [subjects], python=False)
 
 
 @settings(**SETTINGS)
@@ -264,21 +266,46 @@ def test_million_pairs_cancellable(conn):
         conn.execute("RESET statement_timeout")
 
 
-@pytest.mark.parametrize("depth", [5000, 100000])
+DEEP_SCHEMAS = [
+    {"$defs": {"n": {"anyOf": [{"type": "integer"}, {"type": "array", "items": {"$ref": "#/$defs/n"}}]}},
+     "$ref": "#/$defs/n"},
+    {"$defs": {"o": {"not": {"not": {"properties": {"a": {"$ref": "#/$defs/o"}}}}}}, "$ref": "#/$defs/o"},
+    {"$defs": {"o": {"type": "object", "properties": {"a": {"$ref": "#/$defs/h"}}}, "h": {"$ref": "#/$defs/o"}},
+     "oneOf": [{"$ref": "#/$defs/h"}, {"type": "string"}]},
+    {"$defs": {"a": {"type": "array", "items": {"$ref": "#/$defs/h"}}, "h": {"$ref": "#/$defs/a"}},
+     "contains": {"$ref": "#/$defs/h"}},
+    {"$defs": {"a": {"type": "array", "items": {"$ref": "#/$defs/h"}}, "h": {"$ref": "#/$defs/a"}},
+     "if": {"$ref": "#/$defs/h"}, "then": True},
+    {"$defs": {"o": {"type": "object", "additionalProperties": {"$ref": "#/$defs/o"}}}, "not": {"$ref": "#/$defs/o"}},
+    {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+]
+
+
+@pytest.mark.parametrize("depth", [3000, 20000, 45000])
 def test_deep_nesting_never_crashes(conn, depth):
-    """Deep arrays of pairs and nested objects: a verdict or 54001, never a crash."""
-    for schema in ({"$schema": DRAFT2020, "$defs": {"n": {"anyOf": [{"type": "integer"},
-                                                                     {"type": "array", "items": {"$ref": "#/$defs/n"}}]}},
-                    "$ref": "#/$defs/n"},
-                   {"$schema": DRAFT7, "definitions": {"o": {"not": {"not": {"properties": {"a": {"$ref": "#/definitions/o"}}}}}},
-                    "$ref": "#/definitions/o"}):
-        for doc in ("[" * depth + "1" + "]" * depth, '{"a":' * depth + "1" + "}" * depth):
-            try:
-                conn.execute("SELECT pipeline.jsonb_matches_schema(%s::json, %s::jsonb)", (json.dumps(schema), doc))
-            except psycopg.errors.StatementTooComplex:
-                pass
-            except psycopg.errors.ProgramLimitExceeded:
-                pass
+    """Deep arrays, pairs and objects under $ref-only hops in tries, max_stack_depth at its highest:
+    a verdict (the same with the fast paths defeated) or 54001, never a crash."""
+    limit = conn.execute("SELECT setting FROM pg_settings WHERE name = 'max_stack_depth'").fetchone()[0]
+    for kb in (7680, 7600, 7000, 6000):
+        try:
+            conn.execute(f"SET max_stack_depth = '{kb}kB'")
+            break
+        except psycopg.errors.InvalidParameterValue:
+            pass
+    try:
+        for schema in DEEP_SCHEMAS:
+            schema = dict(schema, **{"$schema": DRAFT2020})
+            for doc in ("[" * depth + "1" + "]" * depth, '{"a":' * depth + "1" + "}" * depth,
+                        "[" * depth + "[1,2]" + "]" * depth):
+                try:
+                    ok, ok_defeated = conn.execute(
+                        "SELECT pipeline.jsonb_matches_schema(%s::json, d), pipeline.jsonb_matches_schema(%s::json, d) "
+                        "FROM (SELECT %s::jsonb AS d) s", (json.dumps(schema), json.dumps(defeat(schema)), doc)).fetchone()
+                    assert ok == ok_defeated, f"depth {depth}: {json.dumps(schema)}"
+                except psycopg.errors.StatementTooComplex:
+                    pass
+    finally:
+        conn.execute(f"SET max_stack_depth = '{limit}kB'")
     assert conn.execute("SELECT 1").fetchone() == (1,)
 
 
