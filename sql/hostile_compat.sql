@@ -14,9 +14,12 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SELECT count(*) FROM hostile_compat_schemas WHERE pipeline.jsonschema_is_valid(s);
-SET force_parallel_mode = on;
+-- force_parallel_mode (PostgreSQL 15) is debug_parallel_query from 16 on
+SELECT set_config(name, 'on', false) FROM pg_settings
+  WHERE name IN ('force_parallel_mode', 'debug_parallel_query');
 SELECT count(*) FROM hostile_compat_schemas WHERE pipeline.jsonschema_is_valid(s);
-RESET force_parallel_mode;
+SELECT set_config(name, 'off', false) FROM pg_settings
+  WHERE name IN ('force_parallel_mode', 'debug_parallel_query');
 SET max_parallel_workers_per_gather = 0;
 SELECT count(*) FROM hostile_compat_schemas WHERE pipeline.jsonschema_is_valid(s);
 RESET max_parallel_workers_per_gather;
